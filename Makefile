@@ -1,0 +1,62 @@
+# The README's two commands: `make run` (the main job) and `make test` (the tests).
+# Both do their own set-up on a fresh machine: a venv in .venv, the package and its
+# extras, and Debian's redis-server when it is missing and we are root.
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+PIP    := $(PY) -m pip
+
+.PHONY: run test bench bench-quick lint redis-server venv clean
+
+$(VENV)/.created:
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install -q --upgrade pip
+	touch $@
+
+$(VENV)/.test: $(VENV)/.created pyproject.toml
+	$(PIP) install -q -e '.[test]'
+	touch $@
+
+$(VENV)/.bench: $(VENV)/.created pyproject.toml
+	$(PIP) install -q -e '.[bench,uvloop]'
+	touch $@
+
+$(VENV)/.lint: $(VENV)/.created pyproject.toml
+	$(PIP) install -q -e '.[lint,test]'
+	touch $@
+
+# Debian's redis-server, installed only when missing and only when we are root.
+redis-server:
+	@if ! command -v redis-server >/dev/null 2>&1 && [ ! -x /usr/bin/redis-server ]; then \
+	  if [ "$$(id -u)" = "0" ]; then \
+	    echo "installing Debian's redis-server"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; \
+	    (systemctl stop redis-server 2>/dev/null || service redis-server stop 2>/dev/null || true); \
+	  else \
+	    echo "redis-server is missing: install Debian's redis-server package (not root, so not doing it)"; \
+	  fi; \
+	fi
+
+venv: $(VENV)/.test
+
+# The main job: a throw-away redis-server (unless REDIS_URL is set), the seed's Pub/Sub
+# walkthrough and a short benchmark.
+run: redis-server $(VENV)/.test
+	$(PY) -m fastredis.tour
+
+# The whole suite, on the default asyncio loop and on uvloop (each test runs on both).
+test: redis-server $(VENV)/.test
+	$(PY) -m pytest -q tests
+
+bench: redis-server $(VENV)/.bench
+	$(PY) bench/run.py
+
+bench-quick: redis-server $(VENV)/.bench
+	$(PY) bench/run.py --quick
+
+lint: $(VENV)/.lint
+	$(VENV)/bin/ruff check fastredis tests bench
+	$(VENV)/bin/mypy fastredis
+
+clean:
+	rm -rf $(VENV) .pytest_cache .benchmarks *.egg-info

@@ -1,0 +1,423 @@
+"""The wire: an asyncio protocol that feeds hiredis and routes every reply.
+
+One direction, no back and forth (DESIGN.md "The data path"):
+
+* ``execute()`` packs the command, writes it and queues its future in one synchronous
+  step (no ``await`` in between), so the order of futures is the order on the wire.
+* ``data_received`` / ``buffer_updated`` feed the reader, pop replies and route them:
+  a normal reply resolves the oldest future; a Pub/Sub frame goes to the message queue.
+  Nothing else happens there: no decoding beyond hiredis, no logging, no user code.
+* A reply's place in the queue belongs to the connection, not the caller: a future that
+  was cancelled or timed out is still popped when its reply arrives, and the reply is
+  dropped. The next caller therefore always gets its own reply (the redis-py
+  CVE-2023-28858/28859 class of bug cannot happen here).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from typing import Any, Callable
+
+import hiredis
+
+from .exceptions import ConnectionError, DataError, ProtocolError, error_from_reply
+
+__all__ = ["Connection", "BufferedConnection", "pack"]
+
+# A reader sentinel that can never be a reply (hiredis' default ``False`` can be, in RESP3).
+_NOT_ENOUGH = object()
+_ReplyError = hiredis.ReplyError
+_PushNotification = hiredis.PushNotification
+_pack_command = hiredis.pack_command
+
+# In RESP2 subscribed mode PING answers ``[b"pong", b""]``; outside it, ``+PONG``.
+_PONG_KINDS = frozenset((b"pong", "pong"))
+_PONG_STRINGS = frozenset((b"PONG", "PONG"))
+
+
+def _describe(value: Any) -> str:
+    return type(value).__name__
+
+
+def pack(args: tuple, encoding: str | None = None, errors: str = "strict") -> bytes:
+    """Encode one command; any unsupported argument is a DataError before anything is sent.
+
+    The fast path is hiredis.pack_command alone (str as UTF-8, int, float, bytes,
+    memoryview). The slow path runs only when that refused something or the client
+    encodes str in another charset."""
+    if encoding is None:
+        try:
+            return _pack_command(args)
+        except TypeError:
+            pass
+    out = []
+    for a in args:
+        t = type(a)
+        if t is bytes or t is memoryview:
+            out.append(a)
+        elif t is str:
+            out.append(a.encode(encoding or "utf-8", errors))
+        elif t is int or t is float:
+            out.append(a)
+        elif t is bytearray:
+            out.append(bytes(a))
+        elif isinstance(a, (bool,)) or a is None:
+            raise DataError(
+                f"Invalid input of type: {_describe(a)!r}. Convert to a bytes, string, "
+                "int or float first."
+            )
+        elif isinstance(a, (bytes, str, int, float)):  # subclasses (IntEnum, str Enum ...)
+            if isinstance(a, str):
+                out.append(str(a).encode(encoding or "utf-8", errors))
+            elif isinstance(a, bytes):
+                out.append(bytes(a))
+            elif isinstance(a, int):
+                out.append(int(a))
+            else:
+                out.append(float(a))
+        else:
+            raise DataError(
+                f"Invalid input of type: {_describe(a)!r}. Convert to a bytes, string, "
+                "int or float first."
+            )
+    try:
+        return _pack_command(tuple(out))
+    except TypeError as exc:  # pragma: no cover - every type was normalised above
+        raise DataError(str(exc)) from exc
+
+
+def _fail(fut: asyncio.Future, exc: BaseException) -> None:
+    if not fut.done():
+        fut.set_exception(exc)
+
+
+class Connection(asyncio.Protocol):
+    """One Redis connection: a transport, a hiredis reader and the FIFO of futures.
+
+    Many commands may be in flight at once (pipelining by construction)."""
+
+    __slots__ = (
+        "_loop", "_reader", "_transport", "_waiters", "_queue", "_queue_waiter",
+        "_pubsub", "_paused", "_high", "_low", "_encoding", "_errors", "closed",
+        "close_exc", "closed_future", "_arg_encoding", "description",
+        "on_lost", "_max_reply",
+    )
+
+    def __init__(
+        self,
+        loop: asyncio.AbstractEventLoop,
+        encoding: str = "utf-8",
+        errors: str = "strict",
+        decode: bool = False,
+        high_water: int = 4096,
+        low_water: int = 1024,
+        max_reply_size: int | None = None,
+    ) -> None:
+        self._loop = loop
+        self._encoding = encoding
+        self._errors = errors
+        # str arguments: hiredis packs them as UTF-8 itself; other charsets go the slow way
+        utf8 = encoding.lower().replace("_", "-") in ("utf-8", "utf8")
+        self._arg_encoding = None if utf8 and errors == "strict" else encoding
+        if decode:
+            self._reader = hiredis.Reader(
+                notEnoughData=_NOT_ENOUGH, encoding=encoding, errors=errors
+            )
+        else:
+            self._reader = hiredis.Reader(notEnoughData=_NOT_ENOUGH)
+        self._transport: Any = None
+        self._waiters: deque = deque()
+        # Pub/Sub / push frames: a deque plus one waiter future (DESIGN.md).
+        self._queue: deque = deque()
+        self._queue_waiter: asyncio.Future | None = None
+        self._pubsub = False
+        self._paused = False
+        self._high = high_water
+        self._low = low_water
+        self._max_reply = max_reply_size
+        self.closed = False
+        self.close_exc: BaseException | None = None
+        self.closed_future: asyncio.Future = loop.create_future()
+        self.description = "redis"
+        self.on_lost: Callable[[Connection], None] | None = None
+
+    # ------------------------------------------------------------------ transport side
+    def connection_made(self, transport: Any) -> None:
+        self._transport = transport
+
+    def data_received(self, data: bytes) -> None:
+        self._reader.feed(data)
+        self._process()
+
+    def _process(self) -> None:
+        reader = self._reader
+        waiters = self._waiters
+        while True:
+            try:
+                reply = reader.gets()
+            except hiredis.ProtocolError as exc:
+                self._abort(ProtocolError(f"Protocol error from {self.description}: {exc}"), exc)
+                return
+            except UnicodeDecodeError as exc:
+                # A decode error fails only its own command; the stream stays aligned
+                # because hiredis consumed the whole reply before decoding failed.
+                if self._pubsub:
+                    self._queue.append(exc)
+                    self._wake_queue()
+                    continue
+                if not waiters:
+                    self._abort(ProtocolError("Reply without a pending command"), None)
+                    return
+                fut = waiters.popleft()
+                if not fut.done():
+                    err = DataError(f"Cannot decode reply with {self._encoding!r}: {exc}")
+                    err.__cause__ = exc
+                    fut.set_exception(err)
+                continue
+            if reply is _NOT_ENOUGH:
+                if self._max_reply is not None and reader.len() > self._max_reply:
+                    from .exceptions import MaxReplySizeError
+                    self._abort(
+                        MaxReplySizeError(
+                            f"Reply larger than max_reply_size={self._max_reply} bytes"
+                        ),
+                        None,
+                    )
+                return
+            if self._pubsub:
+                self._route_pubsub(reply)
+                continue
+            if reply.__class__ is _PushNotification:
+                self._queue.append(reply)
+                self._wake_queue()
+                continue
+            try:
+                fut = waiters.popleft()
+            except IndexError:
+                self._abort(ProtocolError(f"Unexpected reply from {self.description}"), None)
+                return
+            if fut.done():  # cancelled or timed out: its reply is dropped here
+                continue
+            if reply.__class__ is _ReplyError:
+                fut.set_exception(error_from_reply(reply.args[0]))
+            else:
+                fut.set_result(reply)
+
+    def _route_pubsub(self, reply: Any) -> None:
+        # Subscribed mode: frames go to the queue; PING answers and errors go to the
+        # waiter of the PING that follows every (un)subscribe command (see pubsub.py).
+        if isinstance(reply, list):
+            if reply and reply[0] in _PONG_KINDS:
+                if self._waiters:
+                    fut = self._waiters.popleft()
+                    if not fut.done():
+                        fut.set_result(reply)
+                return
+            queue = self._queue
+            queue.append(reply)
+            if len(queue) >= self._high and not self._paused:
+                self._paused = True
+                self._transport.pause_reading()
+            w = self._queue_waiter
+            if w is not None:
+                self._queue_waiter = None
+                if not w.done():
+                    w.set_result(None)
+            return
+        if reply.__class__ is _ReplyError:
+            # An error answers the command group before the next PING: fail that PING's
+            # future but leave it queued, its own reply is still to come.
+            if self._waiters:
+                _fail(self._waiters[0], error_from_reply(reply.args[0]))
+            else:
+                self._queue.append(error_from_reply(reply.args[0]))
+                self._wake_queue()
+            return
+        if reply in _PONG_STRINGS:
+            if self._waiters:
+                fut = self._waiters.popleft()
+                if not fut.done():
+                    fut.set_result(reply)
+            return
+        self._abort(ProtocolError(f"Unexpected reply in subscribed mode: {type(reply).__name__}"), None)
+
+    def _wake_queue(self) -> None:
+        w = self._queue_waiter
+        if w is not None:
+            self._queue_waiter = None
+            if not w.done():
+                w.set_result(None)
+
+    def pause_writing(self) -> None:  # pragma: no cover - asyncio handles buffering
+        pass
+
+    def resume_writing(self) -> None:  # pragma: no cover
+        pass
+
+    def eof_received(self) -> bool:
+        return False  # let the transport close itself; connection_lost does the rest
+
+    def connection_lost(self, exc: BaseException | None) -> None:
+        if self.closed and self.close_exc is not None:
+            err = self.close_exc
+        else:
+            err = ConnectionError(f"Connection to {self.description} lost")
+            if exc is not None:
+                err.__cause__ = exc
+        self._mark_closed(err)
+        # resolved only now: the socket is really gone (no ResourceWarning after aclose)
+        if not self.closed_future.done():
+            self.closed_future.set_result(None)
+
+    # ------------------------------------------------------------------ caller side
+    def execute(self, args: tuple) -> asyncio.Future:
+        """Send one command; return the future of its reply.
+
+        Write and queue happen in the same synchronous step: no await in between."""
+        if self.closed:
+            raise self._closed_error()
+        enc = self._arg_encoding
+        if enc is None:
+            try:
+                data = _pack_command(args)
+            except TypeError:
+                data = pack(args)
+        else:
+            data = pack(args, enc, self._errors)
+        fut = self._loop.create_future()
+        self._transport.write(data)
+        self._waiters.append(fut)
+        return fut
+
+    def send_packed(self, data: bytes, count: int) -> list[asyncio.Future]:
+        """Write pre-packed bytes holding ``count`` commands; one future per reply."""
+        if self.closed:
+            raise self._closed_error()
+        loop = self._loop
+        futs = [loop.create_future() for _ in range(count)]
+        self._transport.write(data)
+        self._waiters.extend(futs)
+        return futs
+
+    def pack(self, args: tuple) -> bytes:
+        enc = self._arg_encoding
+        if enc is None:
+            try:
+                return _pack_command(args)
+            except TypeError:
+                pass
+        return pack(args, enc, self._errors)
+
+    def _closed_error(self) -> ConnectionError:
+        err = ConnectionError(f"Connection to {self.description} is closed")
+        if self.close_exc is not None:
+            err.__cause__ = self.close_exc
+        return err
+
+    @property
+    def pending(self) -> int:
+        """Commands sent whose reply has not arrived yet (cancelled ones included)."""
+        return len(self._waiters)
+
+    @property
+    def is_idle(self) -> bool:
+        return not self._waiters
+
+    # ------------------------------------------------------------------ Pub/Sub side
+    def set_pubsub(self, on: bool) -> None:
+        self._pubsub = on
+
+    def get_frames(self) -> deque:
+        return self._queue
+
+    def after_consume(self) -> None:
+        """Called by the queue's reader after taking frames: resume a paused socket."""
+        if self._paused and len(self._queue) <= self._low and not self.closed:
+            self._paused = False
+            self._transport.resume_reading()
+
+    def wait_frames(self) -> asyncio.Future:
+        """A future resolved when a frame is queued or the connection is lost."""
+        w = self._queue_waiter
+        if w is None or w.done():
+            w = self._queue_waiter = self._loop.create_future()
+        if self.closed:
+            w.set_result(None)
+        return w
+
+    # ------------------------------------------------------------------ closing
+    def _abort(self, err: BaseException, cause: BaseException | None) -> None:
+        """The stream can no longer be trusted: fail everything, never reuse."""
+        if cause is not None:
+            err.__cause__ = cause
+        self._mark_closed(err)
+        if self._transport is not None:
+            self._transport.abort()
+
+    def _mark_closed(self, err: BaseException) -> None:
+        first = not self.closed
+        self.closed = True
+        if self.close_exc is None:
+            self.close_exc = err
+        waiters = self._waiters
+        while waiters:
+            fut = waiters.popleft()
+            if not fut.done():
+                # a fresh instance per future: a shared one would chain tracebacks
+                e = type(err)(*err.args)
+                e.__cause__ = err.__cause__ if err.__cause__ is not None else None
+                fut.set_exception(e)
+        self._wake_queue()
+        if first:
+            if self._transport is None and not self.closed_future.done():
+                self.closed_future.set_result(None)
+            cb = self.on_lost
+            if cb is not None:
+                self.on_lost = None
+                self._loop.call_soon(cb, self)
+
+    def close(self) -> None:
+        """Close now; commands still in flight fail with ConnectionError."""
+        if not self.closed:
+            self._mark_closed(ConnectionError(f"Connection to {self.description} closed by client"))
+        t = self._transport
+        if t is not None and not t.is_closing():
+            t.close()
+
+    def abort(self, reason: str = "aborted") -> None:
+        """Close without flushing (used when the stream state is unknown)."""
+        if not self.closed:
+            self._mark_closed(ConnectionError(f"Connection to {self.description} {reason}"))
+        t = self._transport
+        if t is not None:
+            t.abort()
+
+    async def wait_closed(self) -> None:
+        await asyncio.shield(self.closed_future)
+
+    def __repr__(self) -> str:
+        state = "closed" if self.closed else f"pending={len(self._waiters)}"
+        return f"<fastredis.Connection {self.description} {state}>"
+
+
+class BufferedConnection(Connection, asyncio.BufferedProtocol):
+    """Same connection, reading into one preallocated buffer.
+
+    On the default asyncio loop plain ``data_received`` allocates a fresh bytes object per
+    read; ``BufferedProtocol`` lets the loop ``recv_into`` a buffer we own. The choice
+    between the two is made per loop by the benchmark (see connection.py)."""
+
+    __slots__ = ("_buf", "_view")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._buf = bytearray(65536)
+        self._view = memoryview(self._buf)
+
+    def get_buffer(self, sizehint: int) -> memoryview:
+        return self._view
+
+    def buffer_updated(self, nbytes: int) -> None:
+        self._reader.feed(self._buf, 0, nbytes)
+        self._process()

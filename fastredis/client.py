@@ -1,0 +1,239 @@
+"""The public client: thin, built from one command mixin per data type."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any, Callable
+
+from ._protocol import Connection
+from .commands import CoreCommands
+from .connection import ConnectionParams, parse_url
+from .exceptions import ConnectionError, DataError, TimeoutError
+from .pool import ConnectionPool
+
+__all__ = ["Redis", "StrictRedis", "from_url"]
+
+_PARAM_NAMES = frozenset(ConnectionParams.__slots__) - {"ssl_params"}
+_POOL_NAMES = frozenset(("max_shared", "max_connections", "max_idle"))
+_SSL_NAMES = frozenset((
+    "ssl_ca_certs", "ssl_ca_path", "ssl_ca_data", "ssl_cert_reqs", "ssl_check_hostname",
+    "ssl_certfile", "ssl_keyfile", "ssl_password", "ssl_server_hostname",
+))
+# accepted for redis-py / aredis compatibility, with no effect here
+_IGNORED = frozenset((
+    "retry_on_timeout", "retry_on_error", "retry", "socket_keepalive_options",
+    "health_check_interval", "single_connection_client", "auto_close_connection_pool",
+    "connection_class", "stream_timeout", "reader_class", "socket_type", "lib_name",
+    "lib_version", "max_idle_time", "idle_check_interval",
+))
+
+# Commands that block server-side: they get a connection of their own (DESIGN.md).
+BLOCKING = frozenset((
+    "BLPOP", "BRPOP", "BRPOPLPUSH", "BLMOVE", "BLMPOP", "BZPOPMIN", "BZPOPMAX", "BZMPOP",
+    "WAIT", "WAITAOF",
+))
+
+
+def _is_blocking(args: tuple) -> bool:
+    name = args[0]
+    if isinstance(name, bytes):
+        name = name.decode()
+    name = str(name).upper()
+    if name in BLOCKING:
+        return True
+    if name in ("XREAD", "XREADGROUP"):
+        return any(isinstance(a, (str, bytes)) and (a.upper() in ("BLOCK", b"BLOCK")) for a in args[1:])
+    return False
+
+
+def _split_params(kw: dict[str, Any]) -> tuple[ConnectionParams, dict, dict]:
+    """Sort keyword arguments into connection params, pool options and client options."""
+    p: dict[str, Any] = {}
+    ssl_params: dict[str, Any] = {}
+    pool: dict[str, Any] = {}
+    rest: dict[str, Any] = {}
+    for k, v in kw.items():
+        if k == "unix_socket_path":
+            p["path"] = v
+        elif k == "socket_connect_timeout":
+            p["connect_timeout"] = v
+        elif k == "socket_keepalive":
+            p["keepalive"] = bool(v)
+        elif k in _PARAM_NAMES:
+            p[k] = v
+        elif k in _SSL_NAMES:
+            ssl_params[k] = v
+        elif k in _POOL_NAMES:
+            pool[k] = v
+        elif k in _IGNORED:
+            continue
+        else:
+            rest[k] = v
+    if ssl_params and not p.get("ssl"):
+        p["ssl"] = True
+    return ConnectionParams(ssl_params=ssl_params, **p), pool, rest
+
+
+def _expire(fut: asyncio.Future, timeout: float) -> None:
+    if not fut.done():
+        fut.set_exception(TimeoutError(f"Timeout reading reply after {timeout}s"))
+
+
+class Redis(CoreCommands):
+    """An asyncio Redis client. Cheap to create; connects on first use.
+
+    ``Redis(host, port, db, password, ...)`` as in redis-py / aredis; one client multiplexes
+    every concurrent command over a small number of connections."""
+
+    RESPONSE_CALLBACKS: dict = {}
+
+    def __init__(
+        self,
+        host: str = "localhost",
+        port: int = 6379,
+        db: int = 0,
+        password: str | None = None,
+        *,
+        connection_pool: ConnectionPool | None = None,
+        **kwargs: Any,
+    ) -> None:
+        if connection_pool is None:
+            params, pool_kw, rest = _split_params(
+                dict(host=host, port=port, db=db, password=password, **kwargs)
+            )
+            if rest:
+                raise TypeError(f"Redis() got unexpected keyword arguments: {sorted(rest)}")
+            connection_pool = ConnectionPool(params, **pool_kw)
+        self.connection_pool = connection_pool
+        params = connection_pool.params
+        self._timeout: float | None = params.socket_timeout
+        self._decode = params.decode_responses
+        self._encoding = params.encoding
+        self._pubsub_opts = {k: v for k, v in kwargs.items() if k == "health_check_interval"}
+
+    @classmethod
+    def from_url(cls, url: str, **kwargs: Any) -> Redis:
+        opts = parse_url(url)
+        opts.update(kwargs)
+        return cls(**opts)
+
+    # ------------------------------------------------------------------ execution
+    async def _execute(self, args: tuple, callback: Callable | None = None) -> Any:
+        conn = self.connection_pool.current
+        if conn is None or conn.closed:
+            conn = await self.connection_pool.get_shared()
+        fut = conn.execute(args)
+        timeout = self._timeout
+        if timeout is None:
+            reply = await fut
+        else:
+            handle = conn._loop.call_later(timeout, _expire, fut, timeout)
+            try:
+                reply = await fut
+            finally:
+                handle.cancel()
+        if callback is None:
+            return reply
+        return callback(reply)
+
+    async def _execute_blocking(self, args: tuple, callback: Callable | None = None) -> Any:
+        """A server-side blocking command on a connection of its own. Cancelling it
+        closes that connection: the server would otherwise hand the popped value to a
+        caller who left (and the connection stays blocked)."""
+        pool = self.connection_pool
+        conn = await pool.acquire()
+        ok = False
+        try:
+            reply = await conn.execute(args)
+            ok = True
+        except (ConnectionError, TimeoutError):
+            raise
+        except asyncio.CancelledError:
+            conn.abort("closed: a blocking command was cancelled")
+            raise
+        except BaseException:
+            ok = True  # a server error reply: the connection is fine
+            raise
+        finally:
+            pool.release(conn, reusable=ok)
+        return reply if callback is None else callback(reply)
+
+    async def execute_command(self, *args: Any, **options: Any) -> Any:
+        """Send any command; the raw reply comes back (callbacks of named methods are not
+        applied). Blocking commands are routed to an exclusive connection."""
+        if not args:
+            raise DataError("execute_command needs a command name")
+        if _is_blocking(args):
+            return await self._execute_blocking(args)
+        return await self._execute(args)
+
+    # ------------------------------------------------------------------ objects
+    def pipeline(self, transaction: bool = True, shard_hint: Any = None) -> Any:
+        from .pipeline import Pipeline
+
+        return Pipeline(self, transaction)
+
+    async def transaction(self, func: Callable, *watches: Any, value_from_callable: bool = False,
+                          watch_delay: float | None = None, **kwargs: Any) -> Any:
+        """redis-py's helper: run ``func(pipe)`` under WATCH, retrying on WatchError."""
+        from .exceptions import WatchError
+
+        while True:
+            async with self.pipeline(True) as pipe:
+                try:
+                    if watches:
+                        await pipe.watch(*watches)
+                    res = func(pipe)
+                    if asyncio.iscoroutine(res):
+                        res = await res
+                    exec_value = await pipe.execute()
+                    return res if value_from_callable else exec_value
+                except WatchError:
+                    if watch_delay:
+                        await asyncio.sleep(watch_delay)
+                    continue
+
+    def pubsub(self, **kwargs: Any) -> Any:
+        from .pubsub import PubSub
+
+        opts = dict(self._pubsub_opts)
+        opts.update(kwargs)
+        return PubSub(self.connection_pool, **opts)
+
+    def register_script(self, script: str | bytes) -> Any:
+        from .commands.scripting import Script
+
+        return Script(self, script)
+
+    # ------------------------------------------------------------------ lifecycle
+    async def aclose(self, close_connection_pool: bool | None = None) -> None:
+        await self.connection_pool.aclose()
+
+    close = aclose
+
+    async def __aenter__(self) -> Redis:
+        return self
+
+    async def __aexit__(self, *exc: Any) -> None:
+        await self.aclose()
+
+    async def initialize(self) -> Redis:
+        await self.connection_pool.get_shared()
+        return self
+
+    def __await__(self) -> Any:
+        return self.initialize().__await__()
+
+    def __repr__(self) -> str:
+        return f"<fastredis.Redis {self.connection_pool.params!r}>"
+
+
+StrictRedis = Redis
+
+
+def from_url(url: str, **kwargs: Any) -> Redis:
+    return Redis.from_url(url, **kwargs)
+
+
+def connection_of(client: Redis) -> Connection | None:  # pragma: no cover - debugging aid
+    return client.connection_pool.current

@@ -1,0 +1,77 @@
+"""Shared pieces of the command mixins: the ``_execute`` contract and common callbacks.
+
+Every command method is one or two lines: build the argument tuple, call
+``self._execute(args, callback)`` (or ``self._execute_blocking`` for commands that block
+server-side) and return what it returns. On a client that is a coroutine; on a pipeline it
+is the pipeline itself (queued). Callbacks turn raw hiredis replies into redis-py shapes and
+must accept both bytes and str (``decode_responses=True``)."""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from ..exceptions import DataError
+
+
+class CommandsBase:
+    __slots__ = ()
+
+    def _execute(self, args: tuple, callback: Callable | None = None) -> Any:  # pragma: no cover
+        raise NotImplementedError
+
+    def _execute_blocking(self, args: tuple, callback: Callable | None = None) -> Any:  # pragma: no cover
+        raise NotImplementedError
+
+
+def to_bool(reply: Any) -> bool:
+    return bool(reply)
+
+
+def ok(reply: Any) -> bool:
+    """``+OK`` -> True (redis-py's shape for SET, MSET, RENAME ...)."""
+    return reply == b"OK" or reply == "OK"
+
+
+def ok_or_none(reply: Any) -> bool | None:
+    return None if reply is None else ok(reply)
+
+
+def to_float(reply: Any) -> float | None:
+    return None if reply is None else float(reply)
+
+
+def to_int(reply: Any) -> int | None:
+    return None if reply is None else int(reply)
+
+
+def pairs_to_dict(reply: Any) -> dict:
+    it = iter(reply)
+    return dict(zip(it, it))
+
+
+def to_str(value: Any) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
+def check_name(value: Any, what: str = "key") -> None:
+    """Keys / names must be str, bytes, int or float (hiredis would refuse the rest
+    anyway; this gives the clearer message before anything is sent)."""
+    t = type(value)
+    if t is bytes or t is str:
+        return
+    if value is None or isinstance(value, bool) or not isinstance(value, (bytes, str, int, float, memoryview)):
+        raise DataError(f"Invalid {what} of type {t.__name__!r}: use bytes, str, int or float")
+
+
+def list_or_args(keys: Any, args: tuple) -> list:
+    """redis-py's helper: ``f(['a', 'b'])`` and ``f('a', 'b')`` mean the same."""
+    try:
+        if isinstance(keys, (bytes, str, memoryview)):
+            keys = [keys]
+        else:
+            keys = list(keys)
+    except TypeError:
+        keys = [keys]
+    if args:
+        keys.extend(args)
+    return keys

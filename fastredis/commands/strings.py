@@ -1,0 +1,175 @@
+"""String commands (GET, SET, INCR ...)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..exceptions import DataError
+from ._base import CommandsBase, list_or_args, ok, ok_or_none, to_float
+
+
+def _set_reply(reply: Any) -> Any:
+    return ok_or_none(reply)
+
+
+def _timedelta_seconds(value: Any) -> int:
+    import datetime
+
+    if isinstance(value, datetime.timedelta):
+        return int(value.total_seconds())
+    return value
+
+
+def _timedelta_ms(value: Any) -> int:
+    import datetime
+
+    if isinstance(value, datetime.timedelta):
+        return int(value.total_seconds() * 1000)
+    return value
+
+
+class StringCommands(CommandsBase):
+    __slots__ = ()
+
+    def get(self, name: Any) -> Any:
+        return self._execute(("GET", name))
+
+    def set(self, name: Any, value: Any, ex: Any = None, px: Any = None, nx: bool = False,
+            xx: bool = False, keepttl: bool = False, get: bool = False, exat: Any = None,
+            pxat: Any = None) -> Any:
+        if ex is None and px is None and not (nx or xx or keepttl or get or exat or pxat):
+            return self._execute(("SET", name, value), ok_or_none)
+        args: tuple = ("SET", name, value)
+        if ex is not None:
+            args += ("EX", _timedelta_seconds(ex))
+        if px is not None:
+            args += ("PX", _timedelta_ms(px))
+        if exat is not None:
+            args += ("EXAT", exat)
+        if pxat is not None:
+            args += ("PXAT", pxat)
+        if keepttl:
+            args += ("KEEPTTL",)
+        if nx and xx:
+            raise DataError("nx and xx are mutually exclusive")
+        if nx:
+            args += ("NX",)
+        if xx:
+            args += ("XX",)
+        if get:
+            args += ("GET",)
+            return self._execute(args)
+        return self._execute(args, _set_reply)
+
+    def setnx(self, name: Any, value: Any) -> Any:
+        return self._execute(("SETNX", name, value), bool)
+
+    def setex(self, name: Any, time: Any, value: Any) -> Any:
+        return self._execute(("SETEX", name, _timedelta_seconds(time), value), ok)
+
+    def psetex(self, name: Any, time_ms: Any, value: Any) -> Any:
+        return self._execute(("PSETEX", name, _timedelta_ms(time_ms), value), ok)
+
+    def getset(self, name: Any, value: Any) -> Any:
+        return self._execute(("GETSET", name, value))
+
+    def getdel(self, name: Any) -> Any:
+        return self._execute(("GETDEL", name))
+
+    def getex(self, name: Any, ex: Any = None, px: Any = None, exat: Any = None,
+              pxat: Any = None, persist: bool = False) -> Any:
+        args: tuple = ("GETEX", name)
+        if ex is not None:
+            args += ("EX", _timedelta_seconds(ex))
+        if px is not None:
+            args += ("PX", _timedelta_ms(px))
+        if exat is not None:
+            args += ("EXAT", exat)
+        if pxat is not None:
+            args += ("PXAT", pxat)
+        if persist:
+            args += ("PERSIST",)
+        return self._execute(args)
+
+    def mget(self, keys: Any, *args: Any) -> Any:
+        return self._execute(("MGET", *list_or_args(keys, args)))
+
+    def mset(self, mapping: dict) -> Any:
+        if not isinstance(mapping, dict):
+            raise DataError("MSET takes a dict of key -> value")
+        items: list = []
+        for kv in mapping.items():
+            items.extend(kv)
+        return self._execute(("MSET", *items), ok)
+
+    def msetnx(self, mapping: dict) -> Any:
+        if not isinstance(mapping, dict):
+            raise DataError("MSETNX takes a dict of key -> value")
+        items: list = []
+        for kv in mapping.items():
+            items.extend(kv)
+        return self._execute(("MSETNX", *items), bool)
+
+    def incr(self, name: Any, amount: int = 1) -> Any:
+        if amount == 1:
+            return self._execute(("INCR", name))
+        return self._execute(("INCRBY", name, amount))
+
+    incrby = incr
+
+    def decr(self, name: Any, amount: int = 1) -> Any:
+        if amount == 1:
+            return self._execute(("DECR", name))
+        return self._execute(("DECRBY", name, amount))
+
+    decrby = decr
+
+    def incrbyfloat(self, name: Any, amount: float = 1.0) -> Any:
+        return self._execute(("INCRBYFLOAT", name, amount), to_float)
+
+    def append(self, key: Any, value: Any) -> Any:
+        return self._execute(("APPEND", key, value))
+
+    def strlen(self, name: Any) -> Any:
+        return self._execute(("STRLEN", name))
+
+    def getrange(self, key: Any, start: int, end: int) -> Any:
+        return self._execute(("GETRANGE", key, start, end))
+
+    substr = getrange
+
+    def setrange(self, name: Any, offset: int, value: Any) -> Any:
+        return self._execute(("SETRANGE", name, offset, value))
+
+    def setbit(self, name: Any, offset: int, value: int) -> Any:
+        return self._execute(("SETBIT", name, offset, 1 if value else 0))
+
+    def getbit(self, name: Any, offset: int) -> Any:
+        return self._execute(("GETBIT", name, offset))
+
+    def bitcount(self, key: Any, start: int | None = None, end: int | None = None,
+                 mode: str | None = None) -> Any:
+        args: tuple = ("BITCOUNT", key)
+        if start is not None and end is not None:
+            args += (start, end)
+            if mode is not None:
+                args += (mode,)
+        elif (start is None) != (end is None):
+            raise DataError("Both start and end must be specified")
+        return self._execute(args)
+
+    def bitop(self, operation: str, dest: Any, *keys: Any) -> Any:
+        return self._execute(("BITOP", operation, dest, *keys))
+
+    def bitpos(self, key: Any, bit: int, start: int | None = None, end: int | None = None) -> Any:
+        args: tuple = ("BITPOS", key, bit)
+        if start is not None:
+            args += (start,)
+            if end is not None:
+                args += (end,)
+        elif end is not None:
+            raise DataError("start must be given with end")
+        return self._execute(args)
+
+    def lcs(self, key1: Any, key2: Any) -> Any:
+        return self._execute(("LCS", key1, key2))

@@ -1,0 +1,147 @@
+"""Exception hierarchy (redis-py / aredis compatible) and the one table that maps
+server error prefixes to classes."""
+
+from __future__ import annotations
+
+__all__ = [
+    "RedisError", "ConnectionError", "TimeoutError", "AuthenticationError",
+    "AuthorizationError", "BusyLoadingError", "InvalidResponse", "ProtocolError",
+    "ResponseError", "DataError", "PubSubError", "WatchError", "NoScriptError",
+    "ExecAbortError", "ReadOnlyError", "NoPermissionError", "ModuleError",
+    "OutOfMemoryError", "MaxReplySizeError", "ClusterDownError", "MovedError",
+    "AskError", "TryAgainError",
+]
+
+import builtins
+
+
+class RedisError(Exception):
+    pass
+
+
+class ConnectionError(RedisError, builtins.ConnectionError):
+    """The connection could not be made or was lost. Subclasses the builtin too, so
+    ``except ConnectionError`` written against either catches it."""
+
+
+class TimeoutError(RedisError, builtins.TimeoutError):
+    pass
+
+
+class AuthenticationError(ConnectionError):
+    pass
+
+
+class AuthorizationError(ConnectionError):
+    pass
+
+
+class BusyLoadingError(ConnectionError):
+    pass
+
+
+class InvalidResponse(RedisError):
+    pass
+
+
+class ProtocolError(ConnectionError, InvalidResponse):
+    """The byte stream from the server could not be parsed: the connection is closed."""
+
+
+class MaxReplySizeError(ProtocolError):
+    pass
+
+
+class ResponseError(RedisError):
+    pass
+
+
+class DataError(RedisError):
+    pass
+
+
+class PubSubError(RedisError):
+    pass
+
+
+class WatchError(RedisError):
+    pass
+
+
+class NoScriptError(ResponseError):
+    pass
+
+
+class ExecAbortError(ResponseError):
+    pass
+
+
+class ReadOnlyError(ResponseError):
+    pass
+
+
+class NoPermissionError(ResponseError):
+    pass
+
+
+class ModuleError(ResponseError):
+    pass
+
+
+class OutOfMemoryError(ResponseError):
+    pass
+
+
+class ClusterDownError(ResponseError):
+    pass
+
+
+class MovedError(ResponseError):
+    pass
+
+
+class AskError(ResponseError):
+    pass
+
+
+class TryAgainError(ResponseError):
+    pass
+
+
+# The one table: first word of the server's error -> class. Longer, more specific
+# messages (redis-py matches these on full text) are listed in _BY_MESSAGE.
+_BY_PREFIX: dict[str, type[RedisError]] = {
+    "NOSCRIPT": NoScriptError,
+    "EXECABORT": ExecAbortError,
+    "READONLY": ReadOnlyError,
+    "NOPERM": NoPermissionError,
+    "LOADING": BusyLoadingError,
+    "OOM": OutOfMemoryError,
+    "WRONGPASS": AuthenticationError,
+    "NOAUTH": AuthenticationError,
+    "CLUSTERDOWN": ClusterDownError,
+    "MOVED": MovedError,
+    "ASK": AskError,
+    "TRYAGAIN": TryAgainError,
+}
+
+_BY_MESSAGE: tuple[tuple[str, type[RedisError]], ...] = (
+    ("ERR max number of clients reached", ConnectionError),
+    ("ERR invalid password", AuthenticationError),
+    ("ERR Client sent AUTH, but no password is set", AuthenticationError),
+    ("ERR AUTH <password> called without any password configured", AuthenticationError),
+    ("ERR Error running script", ResponseError),
+    ("ERR unknown command 'module'", ModuleError),
+)
+
+
+def error_from_reply(message: str) -> RedisError:
+    """Build the exception for one server error reply (``message`` without the '-')."""
+    prefix = message.split(" ", 1)[0]
+    cls = _BY_PREFIX.get(prefix)
+    if cls is not None:
+        return cls(message)
+    for start, klass in _BY_MESSAGE:
+        if message.startswith(start):
+            return klass(message)
+    return ResponseError(message)

@@ -1,0 +1,91 @@
+"""Test base: every async test runs on the default asyncio loop and on uvloop, and fails
+if anything reached the loop's exception handler (asyncpg's rule)."""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import os
+
+import pytest
+
+pytest_plugins = ["fastredis.testing"]
+
+try:
+    import uvloop
+except ImportError:  # pragma: no cover - uvloop is in the test extra
+    uvloop = None
+
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def _recording(factory):
+    def make():
+        loop = factory()
+        loop._fastredis_errors = []  # type: ignore[attr-defined]
+
+        def handler(loop, context):
+            loop._fastredis_errors.append(context)
+
+        loop.set_exception_handler(handler)
+        return loop
+
+    return make
+
+
+def pytest_asyncio_loop_factories(config, item):
+    factories = {"asyncio": _recording(asyncio.new_event_loop)}
+    if uvloop is not None:
+        factories["uvloop"] = _recording(uvloop.new_event_loop)
+    elif IN_CI:  # pragma: no cover
+        raise RuntimeError("uvloop missing under CI: the suite must run on both loops")
+    return factories
+
+
+@pytest.fixture(autouse=True)
+async def _no_loop_errors():
+    loop = asyncio.get_running_loop()
+    errors = getattr(loop, "_fastredis_errors", None)
+    yield
+    # let callbacks scheduled by closing transports run, then collect stray tasks
+    for _ in range(3):
+        await asyncio.sleep(0)
+    gc.collect()
+    if errors:
+        msgs = [str(c.get("message")) + ": " + repr(c.get("exception")) for c in errors]
+        errors.clear()
+        pytest.fail("exception(s) reached the loop's exception handler:\n" + "\n".join(msgs))
+
+
+def server_or_fail() -> None:
+    from fastredis.testing import find_redis_server
+
+    if find_redis_server() is None:
+        msg = "redis-server is not installed"
+        if IN_CI:
+            pytest.fail(msg + " (CI=true: a missing server is a failure)", pytrace=False)
+        pytest.skip(msg)
+
+
+@pytest.fixture
+def make_server():
+    """Start extra servers with options (password, unix socket, TLS, ACL ...)."""
+    from fastredis.testing import RedisServer
+
+    server_or_fail()
+    started: list = []
+
+    def make(**kw):
+        s = RedisServer(**kw)
+        started.append(s)
+        return s.start()
+
+    yield make
+    for s in started:
+        s.stop()
+
+
+@pytest.fixture
+async def r(redis):
+    """Shorthand used across the suite."""
+    return redis
