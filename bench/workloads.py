@@ -1,0 +1,536 @@
+"""The benchmark workloads: one self-contained async function per workload per client.
+
+Each run is meant to be a fresh process (``bench/run.py`` starts one per measurement):
+
+    python bench/workloads.py seq_get fastredis uvloop --port 6379
+
+prints one JSON object: ``{"workload", "client", "loop", "value", "unit", ...}``, or
+``{"error": ...}`` with exit status 1 when the client failed (the driver records that cell
+as failed and goes on). Clients: fastredis, redis-py (``redis.asyncio`` with hiredis),
+coredis. Loops: asyncio (the default loop) and uvloop.
+
+Workloads (higher is better unless marked):
+  seq_get             one task, ``await r.get(k)`` in a loop                      ops/s
+  tasks50             50 tasks on one client, each ``await set; await get``        ops/s
+  pipeline100         pipeline(transaction=False) of 100 SET, executed repeatedly   SET/s
+  pubsub_get_message  drain a backlog published by another process, get_message()  msgs/s
+  pubsub_best         the same backlog drained the client's best way               msgs/s
+  pubsub_roundtrip    publish on a client, receive on a pubsub, same loop; p50     µs (lower)
+  import              ``import <client>`` in a fresh interpreter, median           ms (lower)
+
+The Pub/Sub backlog: the subscriber subscribes, then *blocks its event loop* while
+``bench/publisher.py`` (a separate process, raw socket) publishes the messages and waits for
+every PUBLISH reply. Nothing reads the subscriber socket meanwhile, so the whole backlog sits
+in the kernel buffers and the server's output buffer (``client-output-buffer-limit pubsub 0 0
+0``, set by the publisher, keeps the server from dropping it) and every client starts the
+timed drain from the same state, including coredis, whose background reader would otherwise
+read ahead while the publisher runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+import traceback
+from dataclasses import asdict, dataclass
+from typing import Any, Awaitable, Callable
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+CLIENTS = ("fastredis", "redis-py", "coredis")
+LOOPS = ("asyncio", "uvloop")
+
+KEY = "bench:key"
+VALUE = b"v" * 32
+PIPE_KEYS = [f"bench:pipe:{i}" for i in range(100)]
+N_TASKS = 50
+
+perf = time.perf_counter
+
+
+@dataclass
+class Config:
+    host: str = "127.0.0.1"
+    port: int = 6379
+    duration: float = 1.0  # measured seconds for the rate workloads
+    warmup: float = 0.25  # unmeasured seconds before them (connections, caches)
+    backlog: int = 100_000  # Pub/Sub backlog size
+    size: int = 64  # Pub/Sub payload bytes
+    roundtrips: int = 3000  # Pub/Sub round trips measured (after 200 unmeasured)
+    imports: int = 7  # fresh interpreters per import measurement
+    pub_cpu: str | None = None  # taskset CPU list for the publisher process
+
+    @property
+    def channel(self) -> str:  # one channel per process: a shared REDIS_URL stays safe
+        return f"bench:ch:{os.getpid()}"
+
+
+# ---------------------------------------------------------------------------- helpers
+async def _rate(unit: Callable[[], Awaitable[Any]], per_call: int, cfg: Config) -> float:
+    """Calls of ``unit`` (each worth ``per_call`` ops) per second: warm-up, then measure."""
+
+    async def run(seconds: float) -> float:
+        n = 0
+        t0 = perf()
+        end = t0 + seconds
+        while True:
+            await unit()
+            n += per_call
+            t = perf()
+            if t >= end:
+                return n / (t - t0)
+
+    await run(cfg.warmup)
+    return await run(cfg.duration)
+
+
+async def _seq_get(get: Callable[[str], Awaitable[Any]], cfg: Config) -> float:
+    async def hundred() -> None:
+        for _ in range(100):
+            await get(KEY)
+
+    return await _rate(hundred, 100, cfg)
+
+
+async def _tasks(set_: Callable, get: Callable, cfg: Config) -> float:
+    async def worker(key: str, end: float) -> int:
+        n = 0
+        while perf() < end:
+            await set_(key, VALUE)
+            await get(key)
+            n += 2
+        return n
+
+    async def run(seconds: float) -> float:
+        t0 = perf()
+        counts = await asyncio.gather(*(worker(f"bench:task:{i}", t0 + seconds) for i in range(N_TASKS)))
+        return sum(counts) / (perf() - t0)
+
+    await run(cfg.warmup)
+    return await run(cfg.duration)
+
+
+def _publish_backlog(cfg: Config) -> dict:
+    """Run the publisher process to completion. Deliberately blocking: the subscriber's loop
+    is frozen, so no client reads ahead before the timed drain starts."""
+    cmd = [sys.executable, os.path.join(HERE, "publisher.py"), "--host", cfg.host,
+           "--port", str(cfg.port), "--channel", cfg.channel, "--count", str(cfg.backlog),
+           "--size", str(cfg.size)]
+    if cfg.pub_cpu is not None:
+        cmd = ["taskset", "-c", cfg.pub_cpu, *cmd]
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    if out.returncode != 0:
+        raise RuntimeError(f"publisher failed: {out.stderr.strip()[-500:]}")
+    info = json.loads(out.stdout)
+    if info["receivers"] != 1:
+        raise RuntimeError(f"expected 1 subscriber on {cfg.channel}, the server saw {info['receivers']}")
+    return info
+
+
+async def _first_message(get_message: Callable[..., Awaitable[Any]], kind: str = "subscribe") -> None:
+    """Consume the subscribe confirmation so the timed part sees only published messages."""
+    deadline = perf() + 5.0
+    while perf() < deadline:
+        m = await get_message(timeout=1.0)
+        if m is not None and m["type"] in (kind, kind.encode()):
+            return
+    raise RuntimeError(f"no {kind} confirmation within 5s")
+
+
+async def _drain_get_message(get_message: Callable[..., Awaitable[Any]], cfg: Config) -> float:
+    _publish_backlog(cfg)
+    n, total = 0, cfg.backlog
+    m = None
+    t0 = perf()
+    while n < total:
+        m = await get_message(timeout=5.0)
+        if m is None:
+            raise RuntimeError(f"backlog stalled after {n}/{total} messages")
+        n += 1
+    elapsed = perf() - t0
+    _check_message(m, cfg)
+    return total / elapsed
+
+
+def _check_message(m: Any, cfg: Config) -> None:
+    if m is None or m["type"] not in ("message", b"message") or len(m["data"]) != cfg.size:
+        raise RuntimeError(f"unexpected last message {m!r:.200}")
+
+
+async def _roundtrip(publish: Callable, get_message: Callable, cfg: Config) -> float:
+    """p50 of publish -> message received, in microseconds."""
+    chan, payload = cfg.channel, b"p" * cfg.size
+    lat: list[float] = []
+    for i in range(200 + cfg.roundtrips):
+        t0 = perf()
+        await publish(chan, payload)
+        m = await get_message(timeout=1.0)
+        while m is None:  # a filtered frame; never expected, tolerated
+            m = await get_message(timeout=1.0)
+            if perf() - t0 > 5:
+                raise RuntimeError("round trip: no message within 5s")
+        t1 = perf()
+        if i >= 200:
+            lat.append(t1 - t0)
+    _check_message(m, cfg)
+    return statistics.median(lat) * 1e6
+
+
+# ---------------------------------------------------------------------------- fastredis
+async def _close(p: Any) -> None:
+    res = p.aclose() if hasattr(p, "aclose") else p.close()
+    if asyncio.iscoroutine(res) or isinstance(res, asyncio.Future):
+        await res
+
+
+def _fastredis(cfg: Config) -> Any:
+    import fastredis
+
+    return fastredis.Redis(host=cfg.host, port=cfg.port)
+
+
+async def seq_get_fastredis(cfg: Config) -> float:
+    r = _fastredis(cfg)
+    try:
+        await r.set(KEY, VALUE)
+        return await _seq_get(r.get, cfg)
+    finally:
+        await r.aclose()
+
+
+async def tasks50_fastredis(cfg: Config) -> float:
+    r = _fastredis(cfg)
+    try:
+        return await _tasks(r.set, r.get, cfg)
+    finally:
+        await r.aclose()
+
+
+async def pipeline100_fastredis(cfg: Config) -> float:
+    r = _fastredis(cfg)
+
+    async def one() -> None:
+        pipe = r.pipeline(transaction=False)
+        for k in PIPE_KEYS:
+            pipe.set(k, VALUE)
+        await pipe.execute()
+
+    try:
+        return await _rate(one, len(PIPE_KEYS), cfg)
+    finally:
+        await r.aclose()
+
+
+async def pubsub_get_message_fastredis(cfg: Config) -> float:
+    r = _fastredis(cfg)
+    p = r.pubsub()
+    try:
+        await p.subscribe(cfg.channel)
+        await _first_message(p.get_message)
+        return await _drain_get_message(p.get_message, cfg)
+    finally:
+        await _close(p)
+        await r.aclose()
+
+
+async def pubsub_best_fastredis(cfg: Config) -> float:
+    """``await p.listen()`` returns every queued message in one await (batch drain)."""
+    r = _fastredis(cfg)
+    p = r.pubsub()
+    try:
+        await p.subscribe(cfg.channel)
+        await _first_message(p.get_message)
+        _publish_backlog(cfg)
+        n, total, batch = 0, cfg.backlog, None
+        t0 = perf()
+        while n < total:
+            batch = await asyncio.wait_for(p.listen(), 5.0)
+            n += len(batch)
+        elapsed = perf() - t0
+        if n != total:
+            raise RuntimeError(f"listen() returned {n} messages, {total} were published")
+        _check_message(batch[-1], cfg)
+        return total / elapsed
+    finally:
+        await _close(p)
+        await r.aclose()
+
+
+async def pubsub_roundtrip_fastredis(cfg: Config) -> float:
+    r = _fastredis(cfg)
+    p = r.pubsub(ignore_subscribe_messages=True)
+    try:
+        await p.subscribe(cfg.channel)
+        return await _roundtrip(r.publish, p.get_message, cfg)
+    finally:
+        await _close(p)
+        await r.aclose()
+
+
+# ---------------------------------------------------------------------------- redis-py
+def _redispy(cfg: Config) -> Any:
+    import redis.asyncio
+    from redis.utils import HIREDIS_AVAILABLE
+
+    if not HIREDIS_AVAILABLE:  # the comparison is against redis-py at its fastest
+        raise RuntimeError("redis-py is running without hiredis")
+    return redis.asyncio.Redis(host=cfg.host, port=cfg.port)
+
+
+async def seq_get_redispy(cfg: Config) -> float:
+    r = _redispy(cfg)
+    try:
+        await r.set(KEY, VALUE)
+        return await _seq_get(r.get, cfg)
+    finally:
+        await r.aclose()
+
+
+async def tasks50_redispy(cfg: Config) -> float:
+    r = _redispy(cfg)
+    try:
+        return await _tasks(r.set, r.get, cfg)
+    finally:
+        await r.aclose()
+
+
+async def pipeline100_redispy(cfg: Config) -> float:
+    r = _redispy(cfg)
+
+    async def one() -> None:
+        pipe = r.pipeline(transaction=False)
+        for k in PIPE_KEYS:
+            pipe.set(k, VALUE)
+        await pipe.execute()
+
+    try:
+        return await _rate(one, len(PIPE_KEYS), cfg)
+    finally:
+        await r.aclose()
+
+
+async def pubsub_get_message_redispy(cfg: Config) -> float:
+    r = _redispy(cfg)
+    p = r.pubsub()
+    try:
+        await p.subscribe(cfg.channel)
+        await _first_message(p.get_message)
+        return await _drain_get_message(p.get_message, cfg)
+    finally:
+        await p.aclose()
+        await r.aclose()
+
+
+async def pubsub_best_redispy(cfg: Config) -> float:
+    """``async for message in p.listen()``: redis-py's documented reader loop."""
+    r = _redispy(cfg)
+    p = r.pubsub()
+    try:
+        await p.subscribe(cfg.channel)
+        await _first_message(p.get_message)
+        _publish_backlog(cfg)
+        n, total, m = 0, cfg.backlog, None
+
+        async def drain() -> None:
+            nonlocal n, m
+            async for msg in p.listen():
+                n += 1
+                if n == total:
+                    m = msg
+                    return
+
+        t0 = perf()
+        await asyncio.wait_for(drain(), 120)
+        elapsed = perf() - t0
+        _check_message(m, cfg)
+        return total / elapsed
+    finally:
+        await p.aclose()
+        await r.aclose()
+
+
+async def pubsub_roundtrip_redispy(cfg: Config) -> float:
+    r = _redispy(cfg)
+    p = r.pubsub(ignore_subscribe_messages=True)
+    try:
+        await p.subscribe(cfg.channel)
+        return await _roundtrip(r.publish, p.get_message, cfg)
+    finally:
+        await p.aclose()
+        await r.aclose()
+
+
+# ---------------------------------------------------------------------------- coredis
+# coredis 6 objects are async context managers (anyio structured concurrency); its pipeline
+# executes when its block exits and its Pub/Sub reads the socket in a background task.
+def _coredis(cfg: Config) -> Any:
+    import coredis
+
+    return coredis.Redis(host=cfg.host, port=cfg.port)
+
+
+async def seq_get_coredis(cfg: Config) -> float:
+    async with _coredis(cfg) as r:
+        await r.set(KEY, VALUE)
+        return await _seq_get(r.get, cfg)
+
+
+async def tasks50_coredis(cfg: Config) -> float:
+    async with _coredis(cfg) as r:
+        return await _tasks(r.set, r.get, cfg)
+
+
+async def pipeline100_coredis(cfg: Config) -> float:
+    async with _coredis(cfg) as r:
+
+        async def one() -> None:
+            async with r.pipeline(transaction=False) as pipe:
+                for k in PIPE_KEYS:
+                    pipe.set(k, VALUE)
+
+        return await _rate(one, len(PIPE_KEYS), cfg)
+
+
+async def pubsub_get_message_coredis(cfg: Config) -> float:
+    async with _coredis(cfg) as r, r.pubsub() as p:
+        await p.subscribe(cfg.channel)
+        await _first_message(p.get_message)
+        return await _drain_get_message(p.get_message, cfg)
+
+
+async def pubsub_best_coredis(cfg: Config) -> float:
+    """``async for message in pubsub``: coredis's iterator."""
+    async with _coredis(cfg) as r, r.pubsub() as p:
+        await p.subscribe(cfg.channel)
+        await _first_message(p.get_message)
+        _publish_backlog(cfg)
+        n, total, m = 0, cfg.backlog, None
+
+        async def drain() -> None:
+            nonlocal n, m
+            async for msg in p:
+                n += 1
+                if n == total:
+                    m = msg
+                    return
+
+        t0 = perf()
+        await asyncio.wait_for(drain(), 120)
+        elapsed = perf() - t0
+        _check_message(m, cfg)
+        return total / elapsed
+
+
+async def pubsub_roundtrip_coredis(cfg: Config) -> float:
+    async with _coredis(cfg) as r, r.pubsub(ignore_subscribe_messages=True) as p:
+        await p.subscribe(cfg.channel)
+        return await _roundtrip(r.publish, p.get_message, cfg)
+
+
+# ---------------------------------------------------------------------------- import time
+IMPORT_MODULES = {"fastredis": "fastredis", "redis-py": "redis.asyncio", "coredis": "coredis"}
+
+_IMPORT_PROBE = "import time; t = time.perf_counter(); import {mod}; print(time.perf_counter() - t)"
+
+
+def import_time(client: str, cfg: Config) -> float:
+    """Median milliseconds of ``import <module>`` in a fresh interpreter (timed inside it,
+    so interpreter start-up is left out: the same as ``python -c 'import x'`` minus
+    ``python -c pass``, with less noise). One unmeasured run first warms the .pyc caches."""
+    code = _IMPORT_PROBE.format(mod=IMPORT_MODULES[client])
+    samples = []
+    for i in range(cfg.imports + 1):
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                             timeout=60, cwd=HERE)
+        if out.returncode != 0:
+            raise RuntimeError(out.stderr.strip()[-500:])
+        if i:
+            samples.append(float(out.stdout) * 1e3)
+    return statistics.median(samples)
+
+
+# ---------------------------------------------------------------------------- registry
+WORKLOADS: dict[str, dict[str, Any]] = {
+    "seq_get": {"unit": "ops/s", "better": "higher"},
+    "tasks50": {"unit": "ops/s", "better": "higher"},
+    "pipeline100": {"unit": "SET/s", "better": "higher"},
+    "pubsub_get_message": {"unit": "msgs/s", "better": "higher"},
+    "pubsub_best": {"unit": "msgs/s", "better": "higher"},
+    "pubsub_roundtrip": {"unit": "µs p50", "better": "lower"},
+    "import": {"unit": "ms", "better": "lower"},
+}
+_SUFFIX = {"fastredis": "fastredis", "redis-py": "redispy", "coredis": "coredis"}
+
+
+def function_for(workload: str, client: str) -> Callable[[Config], Awaitable[float]]:
+    return globals()[f"{workload}_{_SUFFIX[client]}"]
+
+
+def new_loop(loop: str) -> asyncio.AbstractEventLoop:
+    if loop == "uvloop":
+        import uvloop
+
+        return uvloop.new_event_loop()
+    return asyncio.new_event_loop()
+
+
+def run(workload: str, client: str, loop: str, cfg: Config) -> dict:
+    """Run one measurement in this process; returns the JSON-able result."""
+    info: dict[str, Any] = {"workload": workload, "client": client, "loop": loop,
+                            "unit": WORKLOADS[workload]["unit"], "pid": os.getpid()}
+    if workload == "import":
+        info["value"] = import_time(client, cfg)
+        info["loop"] = "n/a"
+        return info
+    ev = new_loop(loop)
+    asyncio.set_event_loop(ev)
+    try:
+        info["loop_class"] = f"{type(ev).__module__}.{type(ev).__qualname__}"
+        info["value"] = ev.run_until_complete(function_for(workload, client)(cfg))
+        ev.run_until_complete(ev.shutdown_asyncgens())
+    finally:
+        asyncio.set_event_loop(None)
+        ev.close()
+    return info
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description="Run one benchmark measurement and print JSON.")
+    ap.add_argument("workload", choices=list(WORKLOADS))
+    ap.add_argument("client", choices=CLIENTS)
+    ap.add_argument("loop", choices=LOOPS)
+    d = Config()
+    ap.add_argument("--host", default=d.host)
+    ap.add_argument("--port", type=int, default=d.port)
+    ap.add_argument("--duration", type=float, default=d.duration)
+    ap.add_argument("--warmup", type=float, default=d.warmup)
+    ap.add_argument("--backlog", type=int, default=d.backlog)
+    ap.add_argument("--size", type=int, default=d.size)
+    ap.add_argument("--roundtrips", type=int, default=d.roundtrips)
+    ap.add_argument("--imports", type=int, default=d.imports)
+    ap.add_argument("--pub-cpu", default=None, help="taskset CPU list for the publisher")
+    a = ap.parse_args(argv)
+    cfg = Config(host=a.host, port=a.port, duration=a.duration, warmup=a.warmup,
+                 backlog=a.backlog, size=a.size, roundtrips=a.roundtrips, imports=a.imports,
+                 pub_cpu=a.pub_cpu)
+    try:
+        result = run(a.workload, a.client, a.loop, cfg)
+    except BaseException as exc:  # one failed cell must not stop the driver: report it
+        if isinstance(exc, KeyboardInterrupt):
+            raise
+        print(json.dumps({"workload": a.workload, "client": a.client, "loop": a.loop,
+                          "error": f"{type(exc).__name__}: {exc}"[:2000],
+                          "traceback": traceback.format_exc()[-4000:]}))
+        return 1
+    result["config"] = asdict(cfg)
+    print(json.dumps(result))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
