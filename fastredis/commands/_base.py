@@ -8,6 +8,7 @@ must accept both bytes and str (``decode_responses=True``)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, Callable
 
 from ..exceptions import DataError
@@ -45,8 +46,13 @@ def to_int(reply: Any) -> int | None:
 
 
 def pairs_to_dict(reply: Any) -> dict:
+    """``[k1, v1, k2, v2]`` -> dict (RESP3 already sends a map; nil -> {})."""
+    if reply.__class__ is dict:
+        return reply
+    if reply is None:
+        return {}
     it = iter(reply)
-    return dict(zip(it, it))
+    return dict(zip(it, it, strict=False))
 
 
 def to_str(value: Any) -> str:
@@ -64,7 +70,12 @@ def check_name(value: Any, what: str = "key") -> None:
 
 
 def list_or_args(keys: Any, args: tuple) -> list:
-    """redis-py's helper: ``f(['a', 'b'])`` and ``f('a', 'b')`` mean the same."""
+    """redis-py's helper: ``f(['a', 'b'])`` and ``f('a', 'b')`` mean the same.
+
+    A dict is refused: ``list(d)`` would silently send its keys and drop its values,
+    which is never what a caller passing a mapping where keys are expected meant."""
+    if isinstance(keys, Mapping):
+        raise DataError(f"Expected a key or a list of keys, got {type(keys).__name__!r}")
     try:
         if isinstance(keys, (bytes, str, memoryview)):
             keys = [keys]
@@ -75,3 +86,28 @@ def list_or_args(keys: Any, args: tuple) -> list:
     if args:
         keys.extend(args)
     return keys
+
+
+def flatten_mapping(mapping: Any, what: str = "mapping") -> list:
+    """``{k: v}`` -> ``[k, v, ...]`` with every key and value checked first, so a bad item
+    (None, bool, a nested container) is a DataError naming the command's argument, and
+    nothing is sent."""
+    if not isinstance(mapping, Mapping):
+        raise DataError(f"{what} must be a dict, got {type(mapping).__name__!r}")
+    out: list = []
+    for k, v in mapping.items():
+        check_name(k, what + " key")
+        check_name(v, what + " value")
+        out.append(k)
+        out.append(v)
+    return out
+
+
+def block_timeout(timeout: Any) -> Any:
+    """The timeout argument of BLPOP, BZPOPMIN ...: seconds, int or float (Redis >= 6.0);
+    None means wait forever (0), as in redis-py."""
+    if timeout is None:
+        return 0
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)):
+        raise DataError(f"timeout must be a number of seconds, got {type(timeout).__name__!r}")
+    return timeout
