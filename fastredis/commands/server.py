@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..exceptions import DataError
 from ._base import CommandsBase, ok, pairs_to_dict, to_str
 
 
@@ -55,6 +56,73 @@ def parse_client_list(reply: Any) -> list[dict]:
             d[k] = v
         clients.append(d)
     return clients
+
+
+# CLIENT INFO fields that are integers (networking.c); the rest stay str
+_CLIENT_INT_FIELDS = frozenset((
+    "id", "age", "idle", "db", "sub", "psub", "ssub", "multi", "qbuf", "qbuf-free",
+    "argv-mem", "multi-mem", "obl", "oll", "omem", "tot-mem", "rbs", "rbp", "redir",
+    "resp", "fd",
+))
+
+
+def parse_client_info(reply: Any) -> dict:
+    """``id=3 addr=127.0.0.1:5000 ...`` -> dict, integers as int. A value may hold
+    spaces (a unix socket path) or '=' (a client name), hence no plain split."""
+    info: dict = {}
+    last = None
+    for token in to_str(reply).strip().split(" "):
+        key, sep, value = token.partition("=")
+        if sep:
+            info[key] = value
+            last = key
+        elif last is not None:
+            info[last] += " " + token
+    for k in _CLIENT_INT_FIELDS & info.keys():
+        try:
+            info[k] = int(info[k])
+        except ValueError:
+            pass
+    return info
+
+
+def parse_debug_object(reply: Any) -> dict:
+    """``Value at:0x.. refcount:1 encoding:embstr serializedlength:2 ...`` -> dict, in
+    redis-py's shape (the leading word lands under 'type')."""
+    out: dict = {}
+    for token in ("type:" + to_str(reply)).split():
+        key, sep, value = token.partition(":")
+        if sep:
+            out[key] = value
+    for k in ("refcount", "serializedlength", "lru", "lru_seconds_idle"):
+        if k in out:
+            try:
+                out[k] = int(out[k])
+            except ValueError:
+                pass
+    return out
+
+
+def parse_slowlog_get(reply: Any) -> list[dict]:
+    """SLOWLOG GET -> [{'id', 'start_time', 'duration', 'command', 'client_address',
+    'client_name'}]; 'command' is the argv joined by spaces, bytes or str like the reply."""
+    out = []
+    for item in reply:
+        entry = {"id": item[0], "start_time": int(item[1]), "duration": int(item[2])}
+        argv = item[3]
+        if not isinstance(argv, list):  # Redis Enterprise puts a complexity field first
+            entry["complexity"] = argv
+            argv = item[4]
+            rest = item[5:]
+        else:
+            rest = item[4:]
+        sep = b" " if argv and isinstance(argv[0], bytes) else " "
+        entry["command"] = sep.join(argv)
+        if len(rest) >= 2:
+            entry["client_address"] = rest[0]
+            entry["client_name"] = rest[1]
+        out.append(entry)
+    return out
 
 
 class ServerCommands(CommandsBase):
@@ -124,3 +192,57 @@ class ServerCommands(CommandsBase):
         if skipme is not None:
             args += ("SKIPME", "yes" if skipme else "no")
         return self._execute(args)
+
+    def client_info(self) -> Any:
+        """This connection's CLIENT INFO as a dict (ints where the server means ints).
+        On a shared client that is the shared connection the command happened to use."""
+        return self._execute(("CLIENT", "INFO"), parse_client_info)
+
+    def client_pause(self, timeout: int, all: bool = True) -> Any:
+        """Pause clients for ``timeout`` ms; ``all=False`` pauses only writes (6.2)."""
+        if isinstance(timeout, bool) or not isinstance(timeout, int):
+            raise DataError("CLIENT PAUSE timeout must be an integer (milliseconds)")
+        if all:
+            return self._execute(("CLIENT", "PAUSE", timeout), ok)
+        return self._execute(("CLIENT", "PAUSE", timeout, "WRITE"), ok)
+
+    def client_unpause(self) -> Any:
+        return self._execute(("CLIENT", "UNPAUSE"), ok)
+
+    def config_resetstat(self) -> Any:
+        return self._execute(("CONFIG", "RESETSTAT"), ok)
+
+    def memory_usage(self, key: Any, samples: Any = None) -> Any:
+        """Bytes used by ``key`` and its value, or None when the key does not exist."""
+        if samples is None:
+            return self._execute(("MEMORY", "USAGE", key))
+        return self._execute(("MEMORY", "USAGE", key, "SAMPLES", samples))
+
+    def debug_object(self, key: Any) -> Any:
+        """Needs ``enable-debug-command yes`` (or ``local``) on Redis >= 7."""
+        return self._execute(("DEBUG", "OBJECT", key), parse_debug_object)
+
+    def slowlog_get(self, num: Any = None) -> Any:
+        if num is None:
+            return self._execute(("SLOWLOG", "GET"), parse_slowlog_get)
+        return self._execute(("SLOWLOG", "GET", num), parse_slowlog_get)
+
+    def slowlog_len(self) -> Any:
+        return self._execute(("SLOWLOG", "LEN"))
+
+    def slowlog_reset(self) -> Any:
+        return self._execute(("SLOWLOG", "RESET"), ok)
+
+    def command_count(self) -> Any:
+        return self._execute(("COMMAND", "COUNT"))
+
+    def swapdb(self, first: int, second: int) -> Any:
+        return self._execute(("SWAPDB", first, second), ok)
+
+    def select(self, index: Any) -> Any:
+        """Not supported: commands of many tasks share one connection, so SELECT would
+        switch the database under all of them. Choose the database with ``db=``."""
+        raise DataError(
+            "SELECT is not supported on a shared client: connections are multiplexed. "
+            "Create a client with Redis(db=N) (or from_url('redis://host/N')) instead"
+        )

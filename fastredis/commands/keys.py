@@ -1,0 +1,222 @@
+"""Generic key commands (DEL, EXPIRE, SCAN, SORT ...)."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any, AsyncIterator
+
+from ..exceptions import DataError
+from ._base import CommandsBase, ok, to_int
+
+
+def _seconds(value: Any) -> Any:
+    if isinstance(value, datetime.timedelta):
+        return int(value.total_seconds())
+    return value
+
+
+def _ms(value: Any) -> Any:
+    if isinstance(value, datetime.timedelta):
+        return int(value.total_seconds() * 1000)
+    return value
+
+
+def _unix_seconds(when: Any) -> Any:
+    if isinstance(when, datetime.datetime):
+        return int(when.timestamp())
+    return when
+
+
+def _unix_ms(when: Any) -> Any:
+    if isinstance(when, datetime.datetime):
+        return int(when.timestamp() * 1000)
+    return when
+
+
+def _expire_flags(nx: bool, xx: bool, gt: bool, lt: bool) -> tuple:
+    # Redis 7.0 EXPIRE options; the server rejects impossible combinations itself
+    # (e.g. NX with GT), with a clearer message than we could give.
+    flags: tuple = ()
+    if nx:
+        flags += ("NX",)
+    if xx:
+        flags += ("XX",)
+    if gt:
+        flags += ("GT",)
+    if lt:
+        flags += ("LT",)
+    return flags
+
+
+def _scan(reply: Any) -> tuple:
+    return int(reply[0]), reply[1]
+
+
+def _sort_groups(n: int) -> Any:
+    def cb(reply: Any) -> Any:
+        if not reply or not isinstance(reply, list):
+            return reply
+        return list(zip(*[reply[i::n] for i in range(n)], strict=False))
+
+    return cb
+
+
+class KeyCommands(CommandsBase):
+    __slots__ = ()
+
+    def delete(self, *names: Any) -> Any:
+        """DEL: the number of keys removed."""
+        return self._execute(("DEL", *names))
+
+    # aredis / redis-py both spell it ``delete``; ``del_`` for callers mapping names 1:1
+    del_ = delete
+
+    def unlink(self, *names: Any) -> Any:
+        return self._execute(("UNLINK", *names))
+
+    def exists(self, *names: Any) -> Any:
+        """The number of the given keys that exist (a key named twice counts twice)."""
+        return self._execute(("EXISTS", *names))
+
+    def expire(self, name: Any, time: Any, nx: bool = False, xx: bool = False,
+               gt: bool = False, lt: bool = False) -> Any:
+        return self._execute(("EXPIRE", name, _seconds(time), *_expire_flags(nx, xx, gt, lt)), bool)
+
+    def pexpire(self, name: Any, time: Any, nx: bool = False, xx: bool = False,
+                gt: bool = False, lt: bool = False) -> Any:
+        return self._execute(("PEXPIRE", name, _ms(time), *_expire_flags(nx, xx, gt, lt)), bool)
+
+    def expireat(self, name: Any, when: Any, nx: bool = False, xx: bool = False,
+                 gt: bool = False, lt: bool = False) -> Any:
+        return self._execute(("EXPIREAT", name, _unix_seconds(when), *_expire_flags(nx, xx, gt, lt)), bool)
+
+    def pexpireat(self, name: Any, when: Any, nx: bool = False, xx: bool = False,
+                  gt: bool = False, lt: bool = False) -> Any:
+        return self._execute(("PEXPIREAT", name, _unix_ms(when), *_expire_flags(nx, xx, gt, lt)), bool)
+
+    def expiretime(self, name: Any) -> Any:
+        return self._execute(("EXPIRETIME", name))
+
+    def pexpiretime(self, name: Any) -> Any:
+        return self._execute(("PEXPIRETIME", name))
+
+    def ttl(self, name: Any) -> Any:
+        return self._execute(("TTL", name))
+
+    def pttl(self, name: Any) -> Any:
+        return self._execute(("PTTL", name))
+
+    def persist(self, name: Any) -> Any:
+        return self._execute(("PERSIST", name), bool)
+
+    def type(self, name: Any) -> Any:
+        """The type as the server names it: b'string', b'list', ... b'none'."""
+        return self._execute(("TYPE", name))
+
+    def rename(self, src: Any, dst: Any) -> Any:
+        return self._execute(("RENAME", src, dst), ok)
+
+    def renamenx(self, src: Any, dst: Any) -> Any:
+        return self._execute(("RENAMENX", src, dst), bool)
+
+    def keys(self, pattern: Any = "*") -> Any:
+        return self._execute(("KEYS", pattern))
+
+    def randomkey(self) -> Any:
+        return self._execute(("RANDOMKEY",))
+
+    def dump(self, name: Any) -> Any:
+        """The serialized value (bytes). A binary payload: on a client with
+        ``decode_responses=True`` it cannot be decoded and raises DataError."""
+        return self._execute(("DUMP", name))
+
+    def restore(self, name: Any, ttl: Any, value: Any, replace: bool = False,
+                absttl: bool = False, idletime: Any = None, frequency: Any = None) -> Any:
+        args: tuple = ("RESTORE", name, _ms(ttl), value)
+        if replace:
+            args += ("REPLACE",)
+        if absttl:
+            args += ("ABSTTL",)
+        if idletime is not None:
+            args += ("IDLETIME", idletime)
+        if frequency is not None:
+            args += ("FREQ", frequency)
+        return self._execute(args, ok)
+
+    def touch(self, *names: Any) -> Any:
+        return self._execute(("TOUCH", *names))
+
+    def object(self, infotype: Any, key: Any) -> Any:
+        """OBJECT ENCODING|FREQ|IDLETIME|REFCOUNT key (the raw reply)."""
+        return self._execute(("OBJECT", infotype, key))
+
+    def object_encoding(self, key: Any) -> Any:
+        return self._execute(("OBJECT", "ENCODING", key))
+
+    def object_idletime(self, key: Any) -> Any:
+        return self._execute(("OBJECT", "IDLETIME", key))
+
+    def object_refcount(self, key: Any) -> Any:
+        return self._execute(("OBJECT", "REFCOUNT", key))
+
+    def copy(self, source: Any, destination: Any, destination_db: Any = None,
+             replace: bool = False) -> Any:
+        args: tuple = ("COPY", source, destination)
+        if destination_db is not None:
+            args += ("DB", destination_db)
+        if replace:
+            args += ("REPLACE",)
+        return self._execute(args, bool)
+
+    def move(self, name: Any, db: Any) -> Any:
+        return self._execute(("MOVE", name, db), bool)
+
+    def scan(self, cursor: Any = 0, match: Any = None, count: Any = None,
+             _type: Any = None) -> Any:
+        """-> (next cursor as int, list of keys); the scan is over when the cursor is 0."""
+        args: tuple = ("SCAN", cursor)
+        if match is not None:
+            args += ("MATCH", match)
+        if count is not None:
+            args += ("COUNT", count)
+        if _type is not None:
+            args += ("TYPE", _type)
+        return self._execute(args, _scan)
+
+    async def scan_iter(self, match: Any = None, count: Any = None,
+                        _type: Any = None) -> AsyncIterator:
+        """``async for key in r.scan_iter(...)``; keys may repeat (SCAN's guarantee)."""
+        cursor = None
+        while cursor != 0:
+            cursor, keys = await self.scan(cursor or 0, match, count, _type)
+            for key in keys:
+                yield key
+
+    def sort(self, name: Any, start: Any = None, num: Any = None, by: Any = None,
+             get: Any = None, desc: bool = False, alpha: bool = False, store: Any = None,
+             groups: bool = False) -> Any:
+        """SORT -> list (or, with ``store``, the stored length). ``groups=True`` with
+        two or more ``get`` patterns returns tuples, as redis-py does."""
+        if (start is None) != (num is None):
+            raise DataError("start and num must both be specified")
+        args: tuple = ("SORT", name)
+        if by is not None:
+            args += ("BY", by)
+        if start is not None:
+            args += ("LIMIT", start, num)
+        gets: list = []
+        if get is not None:
+            gets = [get] if isinstance(get, (bytes, str)) else list(get)
+            for g in gets:
+                args += ("GET", g)
+        if desc:
+            args += ("DESC",)
+        if alpha:
+            args += ("ALPHA",)
+        if store is not None:
+            args += ("STORE", store)
+        if groups:
+            if len(gets) < 2 or isinstance(get, (bytes, str)):
+                raise DataError('"groups" needs "get" with at least two patterns')
+            return self._execute(args, _sort_groups(len(gets)))
+        return self._execute(args, to_int if store is not None else None)

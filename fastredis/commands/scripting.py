@@ -1,0 +1,83 @@
+"""Lua scripting (EVAL, EVALSHA, SCRIPT ...) and ``Script``, the object returned by
+``Redis.register_script``."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from ..exceptions import NoScriptError
+from ._base import CommandsBase, list_or_args, ok, to_str
+
+
+def _bools(reply: Any) -> list:
+    return [bool(x) for x in reply]
+
+
+class ScriptingCommands(CommandsBase):
+    __slots__ = ()
+
+    def eval(self, script: Any, numkeys: int, *keys_and_args: Any) -> Any:
+        return self._execute(("EVAL", script, numkeys, *keys_and_args))
+
+    def evalsha(self, sha: Any, numkeys: int, *keys_and_args: Any) -> Any:
+        return self._execute(("EVALSHA", sha, numkeys, *keys_and_args))
+
+    def eval_ro(self, script: Any, numkeys: int, *keys_and_args: Any) -> Any:
+        return self._execute(("EVAL_RO", script, numkeys, *keys_and_args))
+
+    def evalsha_ro(self, sha: Any, numkeys: int, *keys_and_args: Any) -> Any:
+        return self._execute(("EVALSHA_RO", sha, numkeys, *keys_and_args))
+
+    def script_load(self, script: Any) -> Any:
+        """-> the SHA1 of the script, as str (redis-py's shape)."""
+        return self._execute(("SCRIPT", "LOAD", script), to_str)
+
+    def script_exists(self, *args: Any) -> Any:
+        """-> one bool per SHA1."""
+        return self._execute(("SCRIPT", "EXISTS", *args), _bools)
+
+    def script_flush(self, sync_type: Any = None) -> Any:
+        """``sync_type`` is None, 'ASYNC' or 'SYNC'; returns True."""
+        if sync_type is None:
+            return self._execute(("SCRIPT", "FLUSH"), ok)
+        return self._execute(("SCRIPT", "FLUSH", sync_type), ok)
+
+    def script_kill(self) -> Any:
+        return self._execute(("SCRIPT", "KILL"), ok)
+
+
+class Script:
+    """A Lua script run by SHA1: ``await script(keys=[...], args=[...])``.
+
+    The SHA1 is computed here (what SCRIPT LOAD would return), so the first call costs
+    one EVALSHA, not a SCRIPT LOAD round trip; on NOSCRIPT (a fresh server, SCRIPT FLUSH,
+    a failover) the script is loaded and the EVALSHA retried once."""
+
+    __slots__ = ("registered_client", "script", "sha")
+
+    def __init__(self, registered_client: Any, script: str | bytes) -> None:
+        self.registered_client = registered_client
+        self.script = script
+        if isinstance(script, str):
+            # hash the bytes the server will see: str arguments are encoded with the
+            # client's encoding (utf-8 unless configured otherwise)
+            encoding = getattr(registered_client, "_encoding", None) or "utf-8"
+            data = script.encode(encoding)
+        else:
+            data = bytes(script)
+        self.sha = hashlib.sha1(data).hexdigest()
+
+    async def __call__(self, keys: Any = None, args: Any = None, client: Any = None) -> Any:
+        client = self.registered_client if client is None else client
+        # list_or_args: a lone str is one key (not its characters), a dict is refused
+        keys = list_or_args(keys, ()) if keys is not None else []
+        argv = list_or_args(args, ()) if args is not None else []
+        try:
+            return await client.evalsha(self.sha, len(keys), *keys, *argv)
+        except NoScriptError:
+            await client.script_load(self.script)
+            return await client.evalsha(self.sha, len(keys), *keys, *argv)
+
+    def __repr__(self) -> str:
+        return f"<fastredis.Script sha={self.sha}>"

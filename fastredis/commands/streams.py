@@ -1,0 +1,294 @@
+"""Stream commands (XADD, XREAD, consumer groups, XPENDING, XCLAIM ...).
+
+Shapes follow redis-py over RESP2: an entry is ``(id, {field: value})``; XREAD and
+XREADGROUP return ``[[stream, [entry, ...]], ...]`` (``[]`` when nothing came), also
+when the connection speaks RESP3, so code does not change with the protocol.
+XREAD/XREADGROUP with ``block`` go through ``_execute_blocking`` (a connection of their
+own): a long BLOCK never stalls the shared connection."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from ..exceptions import DataError
+from ._base import CommandsBase, check_name, flatten_mapping, ok, pairs_to_dict, to_str
+
+
+def _entries(reply: Any) -> Any:
+    """[[id, [f1, v1, ...]], ...] -> [(id, {f1: v1, ...}), ...]. A deleted entry still
+    pending in a group comes back as [id, nil] -> (id, {}) as in redis-py."""
+    if reply is None:
+        return None
+    out: list = []
+    for e in reply:
+        if e is None:
+            out.append((None, None))
+        else:
+            out.append((e[0], pairs_to_dict(e[1])))
+    return out
+
+
+def _xread(reply: Any) -> list:
+    if not reply:
+        return []
+    if reply.__class__ is dict:  # RESP3: {stream: entries}
+        return [[k, _entries(v)] for k, v in reply.items()]
+    return [[s, _entries(e)] for s, e in reply]
+
+
+def _str_keys(reply: Any) -> dict:
+    if reply.__class__ is dict:
+        return {to_str(k): v for k, v in reply.items()}
+    it = iter(reply)
+    return {to_str(k): v for k, v in zip(it, it, strict=False)}
+
+
+def _list_of_dicts(reply: Any) -> list:
+    return [_str_keys(x) for x in reply]
+
+
+def _entry(e: Any) -> Any:
+    return None if e is None or e[0] is None else (e[0], pairs_to_dict(e[1]))
+
+
+def _xinfo_stream(reply: Any) -> dict:
+    data = _str_keys(reply)
+    for k in ("first-entry", "last-entry"):
+        if k in data:
+            data[k] = _entry(data[k])
+    return data
+
+
+def _xinfo_stream_full(reply: Any) -> dict:
+    data = _str_keys(reply)
+    data["entries"] = {e[0]: pairs_to_dict(e[1]) for e in data.get("entries") or ()}
+    groups = []
+    for g in data.get("groups") or ():
+        g = _str_keys(g)
+        if g.get("consumers"):
+            g["consumers"] = [_str_keys(c) for c in g["consumers"]]
+        groups.append(g)
+    data["groups"] = groups
+    return data
+
+
+def _xpending(reply: Any) -> dict:
+    consumers = [{"name": n, "pending": int(p)} for n, p in reply[3] or ()]
+    return {"pending": reply[0], "min": reply[1], "max": reply[2], "consumers": consumers}
+
+
+_PENDING_KEYS = ("message_id", "consumer", "time_since_delivered", "times_delivered")
+
+
+def _xpending_range(reply: Any) -> list:
+    return [dict(zip(_PENDING_KEYS, r, strict=False)) for r in reply]
+
+
+def _xautoclaim(reply: Any) -> list:
+    # [next start id, entries, deleted ids (Redis >= 7)]
+    return [reply[0], _entries(reply[1]), *reply[2:]]
+
+
+def _xautoclaim_justid(reply: Any) -> Any:
+    return reply[1]
+
+
+def _count(value: Any, what: str, minimum: int = 0) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise DataError(f"{what} must be an integer >= {minimum}")
+    return value
+
+
+def _trim(args: list, maxlen: Any, approximate: bool, minid: Any, limit: Any) -> None:
+    if maxlen is not None and minid is not None:
+        raise DataError("Only one of maxlen or minid may be specified")
+    if maxlen is not None:
+        args.append("MAXLEN")
+        if approximate:
+            args.append("~")
+        args.append(_count(maxlen, "maxlen"))
+    elif minid is not None:
+        args.append("MINID")
+        if approximate:
+            args.append("~")
+        args.append(minid)
+    if limit is not None:
+        args += ("LIMIT", _count(limit, "limit"))
+
+
+def _streams(streams: Any, args: list) -> None:
+    if not isinstance(streams, Mapping) or not streams:
+        raise DataError("streams must be a non-empty dict of stream name -> last id")
+    names = []
+    ids = []
+    for k, v in streams.items():
+        check_name(k, "stream name")
+        check_name(v, "stream id")
+        names.append(k)
+        ids.append(v)
+    args.append("STREAMS")
+    args += names
+    args += ids
+
+
+class StreamCommands(CommandsBase):
+    __slots__ = ()
+
+    def xadd(self, name: Any, fields: Any, id: Any = "*", maxlen: Any = None,
+             approximate: bool = True, nomkstream: bool = False, minid: Any = None,
+             limit: Any = None) -> Any:
+        """Append ``fields`` (a non-empty dict); returns the entry id."""
+        if not isinstance(fields, Mapping) or not fields:
+            raise DataError("XADD fields must be a non-empty dict")
+        args: list = ["XADD", name]
+        if nomkstream:
+            args.append("NOMKSTREAM")
+        _trim(args, maxlen, approximate, minid, limit)
+        args.append(id)
+        args += flatten_mapping(fields, "xadd fields")
+        return self._execute(tuple(args))
+
+    def xlen(self, name: Any) -> Any:
+        return self._execute(("XLEN", name))
+
+    def xrange(self, name: Any, min: Any = "-", max: Any = "+", count: Any = None) -> Any:
+        """-> [(id, {field: value}), ...] from ``min`` to ``max``."""
+        if count is None:
+            return self._execute(("XRANGE", name, min, max), _entries)
+        return self._execute(("XRANGE", name, min, max, "COUNT", _count(count, "count", 1)), _entries)
+
+    def xrevrange(self, name: Any, max: Any = "+", min: Any = "-", count: Any = None) -> Any:
+        if count is None:
+            return self._execute(("XREVRANGE", name, max, min), _entries)
+        return self._execute(("XREVRANGE", name, max, min, "COUNT", _count(count, "count", 1)), _entries)
+
+    def xread(self, streams: Any, count: Any = None, block: Any = None) -> Any:
+        """``streams`` is {name: last id seen}; ``block`` in ms (0: forever)."""
+        args: list = ["XREAD"]
+        if count is not None:
+            args += ("COUNT", _count(count, "count", 1))
+        if block is not None:
+            args += ("BLOCK", _count(block, "block"))
+        _streams(streams, args)
+        if block is None:
+            return self._execute(tuple(args), _xread)
+        return self._execute_blocking(tuple(args), _xread)
+
+    def xreadgroup(self, groupname: Any, consumername: Any, streams: Any, count: Any = None,
+                   block: Any = None, noack: bool = False) -> Any:
+        args: list = ["XREADGROUP", "GROUP", groupname, consumername]
+        if count is not None:
+            args += ("COUNT", _count(count, "count", 1))
+        if block is not None:
+            args += ("BLOCK", _count(block, "block"))
+        if noack:
+            args.append("NOACK")
+        _streams(streams, args)
+        if block is None:
+            return self._execute(tuple(args), _xread)
+        return self._execute_blocking(tuple(args), _xread)
+
+    # ------------------------------------------------------------------ groups
+    def xgroup_create(self, name: Any, groupname: Any, id: Any = "$", mkstream: bool = False,
+                      entries_read: Any = None) -> Any:
+        args: tuple = ("XGROUP", "CREATE", name, groupname, id)
+        if mkstream:
+            args += ("MKSTREAM",)
+        if entries_read is not None:
+            args += ("ENTRIESREAD", entries_read)
+        return self._execute(args, ok)
+
+    def xgroup_destroy(self, name: Any, groupname: Any) -> Any:
+        return self._execute(("XGROUP", "DESTROY", name, groupname), bool)
+
+    def xgroup_createconsumer(self, name: Any, groupname: Any, consumername: Any) -> Any:
+        """1 if the consumer was created, 0 if it existed."""
+        return self._execute(("XGROUP", "CREATECONSUMER", name, groupname, consumername))
+
+    def xgroup_delconsumer(self, name: Any, groupname: Any, consumername: Any) -> Any:
+        """The number of messages the consumer had pending."""
+        return self._execute(("XGROUP", "DELCONSUMER", name, groupname, consumername))
+
+    def xgroup_setid(self, name: Any, groupname: Any, id: Any, entries_read: Any = None) -> Any:
+        args: tuple = ("XGROUP", "SETID", name, groupname, id)
+        if entries_read is not None:
+            args += ("ENTRIESREAD", entries_read)
+        return self._execute(args, ok)
+
+    def xack(self, name: Any, groupname: Any, *ids: Any) -> Any:
+        return self._execute(("XACK", name, groupname, *ids))
+
+    def xdel(self, name: Any, *ids: Any) -> Any:
+        return self._execute(("XDEL", name, *ids))
+
+    def xtrim(self, name: Any, maxlen: Any = None, approximate: bool = True, minid: Any = None,
+              limit: Any = None) -> Any:
+        """-> the number of entries removed."""
+        if maxlen is None and minid is None:
+            raise DataError("One of maxlen or minid must be specified")
+        args: list = ["XTRIM", name]
+        _trim(args, maxlen, approximate, minid, limit)
+        return self._execute(tuple(args))
+
+    # ------------------------------------------------------------------ pending / claim
+    def xpending(self, name: Any, groupname: Any) -> Any:
+        """-> {'pending': n, 'min': id, 'max': id, 'consumers': [{'name', 'pending'}]}."""
+        return self._execute(("XPENDING", name, groupname), _xpending)
+
+    def xpending_range(self, name: Any, groupname: Any, min: Any, max: Any, count: Any,
+                       consumername: Any = None, idle: Any = None) -> Any:
+        """-> [{'message_id', 'consumer', 'time_since_delivered', 'times_delivered'}]."""
+        args: tuple = ("XPENDING", name, groupname)
+        if idle is not None:
+            args += ("IDLE", _count(idle, "idle"))
+        args += (min, max, _count(count, "count"))
+        if consumername is not None:
+            args += (consumername,)
+        return self._execute(args, _xpending_range)
+
+    def xclaim(self, name: Any, groupname: Any, consumername: Any, min_idle_time: Any,
+               message_ids: Any, idle: Any = None, time: Any = None, retrycount: Any = None,
+               force: bool = False, justid: bool = False) -> Any:
+        """-> the claimed entries ``[(id, fields)]``, or their ids with ``justid``."""
+        if isinstance(message_ids, (str, bytes)) or not isinstance(message_ids, (list, tuple)) \
+                or not message_ids:
+            raise DataError("XCLAIM message_ids must be a non-empty list or tuple of ids")
+        args: tuple = ("XCLAIM", name, groupname, consumername,
+                       _count(min_idle_time, "min_idle_time"), *message_ids)
+        if idle is not None:
+            args += ("IDLE", _count(idle, "idle"))
+        if time is not None:
+            args += ("TIME", _count(time, "time"))
+        if retrycount is not None:
+            args += ("RETRYCOUNT", _count(retrycount, "retrycount"))
+        if force:
+            args += ("FORCE",)
+        if justid:
+            return self._execute(args + ("JUSTID",))
+        return self._execute(args, _entries)
+
+    def xautoclaim(self, name: Any, groupname: Any, consumername: Any, min_idle_time: Any,
+                   start_id: Any = "0-0", count: Any = None, justid: bool = False) -> Any:
+        """-> [next start id, [(id, fields)], deleted ids]; with ``justid`` only the
+        claimed ids (redis-py's shapes)."""
+        args: tuple = ("XAUTOCLAIM", name, groupname, consumername,
+                       _count(min_idle_time, "min_idle_time"), start_id)
+        if count is not None:
+            args += ("COUNT", _count(count, "count", 1))
+        if justid:
+            return self._execute(args + ("JUSTID",), _xautoclaim_justid)
+        return self._execute(args, _xautoclaim)
+
+    # ------------------------------------------------------------------ info
+    def xinfo_stream(self, name: Any, full: bool = False) -> Any:
+        """-> dict with str keys; 'first-entry'/'last-entry' as (id, fields)."""
+        if full:
+            return self._execute(("XINFO", "STREAM", name, "FULL"), _xinfo_stream_full)
+        return self._execute(("XINFO", "STREAM", name), _xinfo_stream)
+
+    def xinfo_groups(self, name: Any) -> Any:
+        return self._execute(("XINFO", "GROUPS", name), _list_of_dicts)
+
+    def xinfo_consumers(self, name: Any, groupname: Any) -> Any:
+        return self._execute(("XINFO", "CONSUMERS", name, groupname), _list_of_dicts)

@@ -1,0 +1,325 @@
+"""Sorted-set commands (ZADD, ZRANGE, BZPOPMIN ...).
+
+Scores come back as floats and ``withscores`` results as lists of ``(member, score)``
+tuples, as in redis-py; ``score_cast_func`` replaces ``float`` where redis-py offers it."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, AsyncIterator, Callable
+
+from ..exceptions import DataError
+from ._base import CommandsBase, block_timeout, check_name, list_or_args, to_float
+
+
+def _safe_cast(cast: Callable) -> Callable:
+    # RESP2 scores are strings such as b'1.5' or b'1e+20': int(b'1.5') fails where
+    # int(float(b'1.5')) works (redis-py does the same fallback).
+    if cast is float:
+        return float
+
+    def run(x: Any) -> Any:
+        try:
+            return cast(x)
+        except (ValueError, TypeError):
+            return cast(float(x))
+
+    return run
+
+
+def _pairs(reply: Any, cast: Callable = float) -> Any:
+    """``[m1, s1, m2, s2]`` (RESP2) or ``[[m1, s1], ...]`` (RESP3) -> [(m1, s1), ...]."""
+    if not reply:
+        return reply if reply is not None else []
+    if reply[0].__class__ is list:
+        return [(m, cast(s)) for m, s in reply]
+    it = iter(reply)
+    return list(zip(it, map(cast, it), strict=False))
+
+
+def _pairs_with(cast: Callable) -> Callable:
+    if cast is float:
+        return _pairs
+    cast = _safe_cast(cast)
+    return lambda reply: _pairs(reply, cast)
+
+
+def _zpop(reply: Any) -> Any:
+    # RESP3 ZPOPMIN without COUNT is a flat [member, score]: normalise to one pair
+    if reply and reply[0].__class__ is not list and len(reply) == 2 and reply[1].__class__ is float:
+        return [(reply[0], reply[1])]
+    return _pairs(reply)
+
+
+def _bzpop(reply: Any) -> Any:
+    return (reply[0], reply[1], float(reply[2])) if reply else None
+
+
+def _rank_with_score(reply: Any) -> Any:
+    return [reply[0], float(reply[1])] if reply else reply
+
+
+def _zmscore(reply: Any) -> list:
+    return [None if s is None else float(s) for s in reply]
+
+
+def _zscan_with(cast: Callable) -> Callable:
+    pairs = _pairs_with(cast)
+    return lambda reply: (int(reply[0]), pairs(reply[1]))
+
+
+_zscan = _zscan_with(float)
+
+
+def _score(value: Any, what: str) -> Any:
+    # numbers, or the strings Redis accepts ('+inf', '(1.5' ...); never None/bool/containers
+    check_name(value, what)
+    return value
+
+
+class SortedSetCommands(CommandsBase):
+    __slots__ = ()
+
+    def zadd(self, name: Any, mapping: Any, nx: bool = False, xx: bool = False, ch: bool = False,
+             incr: bool = False, gt: bool = False, lt: bool = False) -> Any:
+        """``mapping`` is {member: score}. Returns the number of members added (changed,
+        with ``ch``); with ``incr`` the new score as a float, or None if NX/XX/GT/LT
+        prevented the update."""
+        if not isinstance(mapping, Mapping):
+            raise DataError(f"zadd mapping must be a dict of member -> score, got {type(mapping).__name__!r}")
+        if not mapping:
+            raise DataError("ZADD requires at least one element/score pair")
+        if nx and xx:
+            raise DataError("ZADD allows either 'nx' or 'xx', not both")
+        if gt and lt:
+            raise DataError("ZADD allows either 'gt' or 'lt', not both")
+        if nx and (gt or lt):
+            raise DataError("Only one of 'nx', 'lt', or 'gt' may be defined")
+        if incr and len(mapping) != 1:
+            raise DataError("ZADD option 'incr' only works when passing a single element/score pair")
+        args: list = ["ZADD", name]
+        if nx:
+            args.append("NX")
+        if xx:
+            args.append("XX")
+        if gt:
+            args.append("GT")
+        if lt:
+            args.append("LT")
+        if ch:
+            args.append("CH")
+        if incr:
+            args.append("INCR")
+        for member, score in mapping.items():
+            check_name(member, "zadd member")
+            args.append(_score(score, "zadd score"))
+            args.append(member)
+        return self._execute(tuple(args), to_float if incr else None)
+
+    def zrem(self, name: Any, *values: Any) -> Any:
+        return self._execute(("ZREM", name, *values))
+
+    def zscore(self, name: Any, value: Any) -> Any:
+        return self._execute(("ZSCORE", name, value), to_float)
+
+    def zmscore(self, key: Any, members: Any) -> Any:
+        """-> one float (or None for a missing member) per member."""
+        if not members:
+            raise DataError("ZMSCORE members must be a non-empty list")
+        return self._execute(("ZMSCORE", key, *list_or_args(members, ())), _zmscore)
+
+    def zincrby(self, name: Any, amount: Any, value: Any) -> Any:
+        return self._execute(("ZINCRBY", name, amount, value), to_float)
+
+    def zcard(self, name: Any) -> Any:
+        return self._execute(("ZCARD", name))
+
+    def zcount(self, name: Any, min: Any, max: Any) -> Any:
+        return self._execute(("ZCOUNT", name, min, max))
+
+    def zlexcount(self, name: Any, min: Any, max: Any) -> Any:
+        return self._execute(("ZLEXCOUNT", name, min, max))
+
+    def zrank(self, name: Any, value: Any, withscore: bool = False) -> Any:
+        """The rank (or None); with ``withscore`` (Redis 7.2) ``[rank, score]``."""
+        if withscore:
+            return self._execute(("ZRANK", name, value, "WITHSCORE"), _rank_with_score)
+        return self._execute(("ZRANK", name, value))
+
+    def zrevrank(self, name: Any, value: Any, withscore: bool = False) -> Any:
+        if withscore:
+            return self._execute(("ZREVRANK", name, value, "WITHSCORE"), _rank_with_score)
+        return self._execute(("ZREVRANK", name, value))
+
+    # ------------------------------------------------------------------ ranges
+    def zrange(self, name: Any, start: Any, end: Any, desc: bool = False, withscores: bool = False,
+               score_cast_func: Callable = float, byscore: bool = False, bylex: bool = False,
+               offset: Any = None, num: Any = None) -> Any:
+        if byscore and bylex:
+            raise DataError("byscore and bylex can not be specified together")
+        if (offset is None) != (num is None):
+            raise DataError("offset and num must both be specified")
+        if bylex and withscores:
+            raise DataError("withscores is not supported in combination with bylex")
+        if desc and not (byscore or bylex or offset is not None):
+            # ZREVRANGE works on every server (ZRANGE ... REV needs 6.2), as in redis-py
+            return self.zrevrange(name, start, end, withscores, score_cast_func)
+        args: tuple = ("ZRANGE", name, start, end)
+        if byscore:
+            args += ("BYSCORE",)
+        if bylex:
+            args += ("BYLEX",)
+        if desc:
+            args += ("REV",)
+        if offset is not None:
+            args += ("LIMIT", offset, num)
+        if withscores:
+            return self._execute(args + ("WITHSCORES",), _pairs_with(score_cast_func))
+        return self._execute(args)
+
+    def zrevrange(self, name: Any, start: Any, end: Any, withscores: bool = False,
+                  score_cast_func: Callable = float) -> Any:
+        if withscores:
+            return self._execute(("ZREVRANGE", name, start, end, "WITHSCORES"),
+                                 _pairs_with(score_cast_func))
+        return self._execute(("ZREVRANGE", name, start, end))
+
+    def zrangestore(self, dest: Any, name: Any, start: Any, end: Any, byscore: bool = False,
+                    bylex: bool = False, desc: bool = False, offset: Any = None,
+                    num: Any = None) -> Any:
+        if (offset is None) != (num is None):
+            raise DataError("offset and num must both be specified")
+        args: tuple = ("ZRANGESTORE", dest, name, start, end)
+        if byscore:
+            args += ("BYSCORE",)
+        if bylex:
+            args += ("BYLEX",)
+        if desc:
+            args += ("REV",)
+        if offset is not None:
+            args += ("LIMIT", offset, num)
+        return self._execute(args)
+
+    def _by(self, cmd: str, name: Any, lo: Any, hi: Any, start: Any, num: Any,
+            withscores: bool, score_cast_func: Callable) -> Any:
+        if (start is None) != (num is None):
+            raise DataError("start and num must both be specified")
+        args: tuple = (cmd, name, lo, hi)
+        if withscores:
+            args += ("WITHSCORES",)
+        if start is not None:
+            args += ("LIMIT", start, num)
+        return self._execute(args, _pairs_with(score_cast_func) if withscores else None)
+
+    def zrangebyscore(self, name: Any, min: Any, max: Any, start: Any = None, num: Any = None,
+                      withscores: bool = False, score_cast_func: Callable = float) -> Any:
+        return self._by("ZRANGEBYSCORE", name, min, max, start, num, withscores, score_cast_func)
+
+    def zrevrangebyscore(self, name: Any, max: Any, min: Any, start: Any = None, num: Any = None,
+                         withscores: bool = False, score_cast_func: Callable = float) -> Any:
+        return self._by("ZREVRANGEBYSCORE", name, max, min, start, num, withscores, score_cast_func)
+
+    def zrangebylex(self, name: Any, min: Any, max: Any, start: Any = None, num: Any = None) -> Any:
+        return self._by("ZRANGEBYLEX", name, min, max, start, num, False, float)
+
+    def zrevrangebylex(self, name: Any, max: Any, min: Any, start: Any = None, num: Any = None) -> Any:
+        return self._by("ZREVRANGEBYLEX", name, max, min, start, num, False, float)
+
+    def zremrangebyrank(self, name: Any, min: Any, max: Any) -> Any:
+        return self._execute(("ZREMRANGEBYRANK", name, min, max))
+
+    def zremrangebyscore(self, name: Any, min: Any, max: Any) -> Any:
+        return self._execute(("ZREMRANGEBYSCORE", name, min, max))
+
+    def zremrangebylex(self, name: Any, min: Any, max: Any) -> Any:
+        return self._execute(("ZREMRANGEBYLEX", name, min, max))
+
+    # ------------------------------------------------------------------ pops
+    def zpopmin(self, name: Any, count: Any = None) -> Any:
+        """-> [(member, score), ...] (empty when the key is missing)."""
+        if count is None:
+            return self._execute(("ZPOPMIN", name), _zpop)
+        return self._execute(("ZPOPMIN", name, count), _zpop)
+
+    def zpopmax(self, name: Any, count: Any = None) -> Any:
+        if count is None:
+            return self._execute(("ZPOPMAX", name), _zpop)
+        return self._execute(("ZPOPMAX", name, count), _zpop)
+
+    def bzpopmin(self, keys: Any, timeout: Any = 0) -> Any:
+        """-> (key, member, score), or None after ``timeout`` seconds (0: forever)."""
+        return self._execute_blocking(("BZPOPMIN", *list_or_args(keys, ()), block_timeout(timeout)), _bzpop)
+
+    def bzpopmax(self, keys: Any, timeout: Any = 0) -> Any:
+        return self._execute_blocking(("BZPOPMAX", *list_or_args(keys, ()), block_timeout(timeout)), _bzpop)
+
+    def zrandmember(self, key: Any, count: Any = None, withscores: bool = False) -> Any:
+        """One member, or ``count`` members; with ``withscores`` the flat
+        ``[member, score, ...]`` list redis-py returns over RESP2."""
+        args: tuple = ("ZRANDMEMBER", key)
+        if count is not None:
+            args += (count,)
+            if withscores:
+                args += ("WITHSCORES",)
+        elif withscores:
+            raise DataError("zrandmember: withscores needs count")
+        return self._execute(args)
+
+    # ------------------------------------------------------------------ aggregates
+    def _aggregate(self, cmd: str, dest: Any, keys: Any, aggregate: Any,
+                   withscores: bool = False) -> Any:
+        args: list = [cmd] if dest is None else [cmd, dest]
+        if isinstance(keys, Mapping):
+            names = list(keys)
+            weights = list(keys.values())
+            for w in weights:
+                check_name(w, f"{cmd.lower()} weight")
+        else:
+            names = list_or_args(keys, ())
+            weights = []
+        args.append(len(names))
+        args.extend(names)
+        if weights:
+            args.append("WEIGHTS")
+            args.extend(weights)
+        if aggregate:
+            if not isinstance(aggregate, (str, bytes)) or aggregate.upper() not in (
+                    "SUM", "MIN", "MAX", b"SUM", b"MIN", b"MAX"):
+                raise DataError("aggregate can be sum, min or max")
+            args += ("AGGREGATE", aggregate)
+        if withscores:
+            args.append("WITHSCORES")
+            return self._execute(tuple(args), _pairs)
+        return self._execute(tuple(args))
+
+    def zunionstore(self, dest: Any, keys: Any, aggregate: Any = None) -> Any:
+        """``keys`` is a list of names or a dict {name: weight}."""
+        return self._aggregate("ZUNIONSTORE", dest, keys, aggregate)
+
+    def zinterstore(self, dest: Any, keys: Any, aggregate: Any = None) -> Any:
+        return self._aggregate("ZINTERSTORE", dest, keys, aggregate)
+
+    def zunion(self, keys: Any, aggregate: Any = None, withscores: bool = False) -> Any:
+        return self._aggregate("ZUNION", None, keys, aggregate, withscores)
+
+    def zinter(self, keys: Any, aggregate: Any = None, withscores: bool = False) -> Any:
+        return self._aggregate("ZINTER", None, keys, aggregate, withscores)
+
+    # ------------------------------------------------------------------ scan
+    def zscan(self, name: Any, cursor: Any = 0, match: Any = None, count: Any = None,
+              score_cast_func: Callable = float) -> Any:
+        """-> (next cursor as int, [(member, score), ...])."""
+        args: tuple = ("ZSCAN", name, cursor)
+        if match is not None:
+            args += ("MATCH", match)
+        if count is not None:
+            args += ("COUNT", count)
+        return self._execute(args, _zscan if score_cast_func is float else _zscan_with(score_cast_func))
+
+    async def zscan_iter(self, name: Any, match: Any = None, count: Any = None,
+                         score_cast_func: Callable = float) -> AsyncIterator:
+        cursor = None
+        while cursor != 0:
+            cursor, pairs = await self.zscan(name, cursor or 0, match, count, score_cast_func)
+            for pair in pairs:
+                yield pair
