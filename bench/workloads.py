@@ -115,7 +115,7 @@ async def _tasks(set_: Callable, get: Callable, cfg: Config) -> float:
     return await run(cfg.duration)
 
 
-def _publish_backlog(cfg: Config) -> dict:
+def publish_backlog(cfg: Config) -> dict:
     """Run the publisher process to completion. Deliberately blocking: the subscriber's loop
     is frozen, so no client reads ahead before the timed drain starts."""
     cmd = [sys.executable, os.path.join(HERE, "publisher.py"), "--host", cfg.host,
@@ -132,7 +132,7 @@ def _publish_backlog(cfg: Config) -> dict:
     return info
 
 
-async def _first_message(get_message: Callable[..., Awaitable[Any]], kind: str = "subscribe") -> None:
+async def first_message(get_message: Callable[..., Awaitable[Any]], kind: str = "subscribe") -> None:
     """Consume the subscribe confirmation so the timed part sees only published messages."""
     deadline = perf() + 5.0
     while perf() < deadline:
@@ -142,22 +142,55 @@ async def _first_message(get_message: Callable[..., Awaitable[Any]], kind: str =
     raise RuntimeError(f"no {kind} confirmation within 5s")
 
 
-async def _drain_get_message(get_message: Callable[..., Awaitable[Any]], cfg: Config) -> float:
-    _publish_backlog(cfg)
-    n, total = 0, cfg.backlog
+async def drain_get_message(get_message: Callable[..., Awaitable[Any]], total: int) -> Any:
+    """``total`` calls of ``get_message(timeout=5.0)``; returns the last message."""
     m = None
-    t0 = perf()
-    while n < total:
+    for n in range(total):
         m = await get_message(timeout=5.0)
         if m is None:
             raise RuntimeError(f"backlog stalled after {n}/{total} messages")
-        n += 1
+    return m
+
+
+async def drain_async_for(messages: Any, total: int) -> Any:
+    """``async for`` over ``messages`` until ``total`` arrived; returns the last message.
+    An async generator is closed explicitly (no finalizer left to the loop)."""
+    n, last = 0, None
+    try:
+        async for msg in messages:
+            n += 1
+            if n == total:
+                last = msg
+                break
+    finally:
+        aclose = getattr(messages, "aclose", None)
+        if aclose is not None and hasattr(messages, "asend"):
+            await aclose()
+    return last
+
+
+async def drain_listen_batches(p: Any, total: int) -> Any:
+    """fastredis: ``await p.listen()`` returns every queued message in one await."""
+    n, batch = 0, [None]
+    while n < total:
+        batch = await p.listen()  # as users write it; _timed_drain bounds the whole drain
+        n += len(batch)
+    if n != total:
+        raise RuntimeError(f"listen() returned {n} messages, {total} were published")
+    return batch[-1]
+
+
+async def _timed_drain(drain: Awaitable[Any], cfg: Config) -> float:
+    """Publish the backlog (loop frozen), then time ``drain``: messages per second."""
+    publish_backlog(cfg)
+    t0 = perf()
+    last = await asyncio.wait_for(drain, 60)
     elapsed = perf() - t0
-    _check_message(m, cfg)
-    return total / elapsed
+    check_message(last, cfg)
+    return cfg.backlog / elapsed
 
 
-def _check_message(m: Any, cfg: Config) -> None:
+def check_message(m: Any, cfg: Config) -> None:
     if m is None or m["type"] not in ("message", b"message") or len(m["data"]) != cfg.size:
         raise RuntimeError(f"unexpected last message {m!r:.200}")
 
@@ -177,12 +210,12 @@ async def _roundtrip(publish: Callable, get_message: Callable, cfg: Config) -> f
         t1 = perf()
         if i >= 200:
             lat.append(t1 - t0)
-    _check_message(m, cfg)
+    check_message(m, cfg)
     return statistics.median(lat) * 1e6
 
 
 # ---------------------------------------------------------------------------- fastredis
-async def _close(p: Any) -> None:
+async def close_pubsub(p: Any) -> None:
     res = p.aclose() if hasattr(p, "aclose") else p.close()
     if asyncio.iscoroutine(res) or isinstance(res, asyncio.Future):
         await res
@@ -231,10 +264,10 @@ async def pubsub_get_message_fastredis(cfg: Config) -> float:
     p = r.pubsub()
     try:
         await p.subscribe(cfg.channel)
-        await _first_message(p.get_message)
-        return await _drain_get_message(p.get_message, cfg)
+        await first_message(p.get_message)
+        return await _timed_drain(drain_get_message(p.get_message, cfg.backlog), cfg)
     finally:
-        await _close(p)
+        await close_pubsub(p)
         await r.aclose()
 
 
@@ -244,20 +277,10 @@ async def pubsub_best_fastredis(cfg: Config) -> float:
     p = r.pubsub()
     try:
         await p.subscribe(cfg.channel)
-        await _first_message(p.get_message)
-        _publish_backlog(cfg)
-        n, total, batch = 0, cfg.backlog, None
-        t0 = perf()
-        while n < total:
-            batch = await asyncio.wait_for(p.listen(), 5.0)
-            n += len(batch)
-        elapsed = perf() - t0
-        if n != total:
-            raise RuntimeError(f"listen() returned {n} messages, {total} were published")
-        _check_message(batch[-1], cfg)
-        return total / elapsed
+        await first_message(p.get_message)
+        return await _timed_drain(drain_listen_batches(p, cfg.backlog), cfg)
     finally:
-        await _close(p)
+        await close_pubsub(p)
         await r.aclose()
 
 
@@ -268,7 +291,7 @@ async def pubsub_roundtrip_fastredis(cfg: Config) -> float:
         await p.subscribe(cfg.channel)
         return await _roundtrip(r.publish, p.get_message, cfg)
     finally:
-        await _close(p)
+        await close_pubsub(p)
         await r.aclose()
 
 
@@ -319,8 +342,8 @@ async def pubsub_get_message_redispy(cfg: Config) -> float:
     p = r.pubsub()
     try:
         await p.subscribe(cfg.channel)
-        await _first_message(p.get_message)
-        return await _drain_get_message(p.get_message, cfg)
+        await first_message(p.get_message)
+        return await _timed_drain(drain_get_message(p.get_message, cfg.backlog), cfg)
     finally:
         await p.aclose()
         await r.aclose()
@@ -332,23 +355,8 @@ async def pubsub_best_redispy(cfg: Config) -> float:
     p = r.pubsub()
     try:
         await p.subscribe(cfg.channel)
-        await _first_message(p.get_message)
-        _publish_backlog(cfg)
-        n, total, m = 0, cfg.backlog, None
-
-        async def drain() -> None:
-            nonlocal n, m
-            async for msg in p.listen():
-                n += 1
-                if n == total:
-                    m = msg
-                    return
-
-        t0 = perf()
-        await asyncio.wait_for(drain(), 120)
-        elapsed = perf() - t0
-        _check_message(m, cfg)
-        return total / elapsed
+        await first_message(p.get_message)
+        return await _timed_drain(drain_async_for(p.listen(), cfg.backlog), cfg)
     finally:
         await p.aclose()
         await r.aclose()
@@ -399,37 +407,16 @@ async def pipeline100_coredis(cfg: Config) -> float:
 async def pubsub_get_message_coredis(cfg: Config) -> float:
     async with _coredis(cfg) as r, r.pubsub() as p:
         await p.subscribe(cfg.channel)
-        await _first_message(p.get_message)
-        return await _drain_get_message(p.get_message, cfg)
+        await first_message(p.get_message)
+        return await _timed_drain(drain_get_message(p.get_message, cfg.backlog), cfg)
 
 
 async def pubsub_best_coredis(cfg: Config) -> float:
     """``async for message in pubsub``: coredis's iterator."""
     async with _coredis(cfg) as r, r.pubsub() as p:
         await p.subscribe(cfg.channel)
-        await _first_message(p.get_message)
-        _publish_backlog(cfg)
-        n, total, m = 0, cfg.backlog, None
-
-        async def drain() -> None:
-            nonlocal n, m
-            async for msg in p:
-                n += 1
-                if n == total:
-                    m = msg
-                    return
-
-        t0 = perf()
-        await asyncio.wait_for(drain(), 120)
-        elapsed = perf() - t0
-        _check_message(m, cfg)
-        return total / elapsed
-
-
-async def pubsub_roundtrip_coredis(cfg: Config) -> float:
-    async with _coredis(cfg) as r, r.pubsub(ignore_subscribe_messages=True) as p:
-        await p.subscribe(cfg.channel)
-        return await _roundtrip(r.publish, p.get_message, cfg)
+        await first_message(p.get_message)
+        return await _timed_drain(drain_async_for(p, cfg.backlog), cfg)
 
 
 # ---------------------------------------------------------------------------- import time
