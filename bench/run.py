@@ -1,6 +1,6 @@
 """``make bench``: fastredis against redis-py (redis.asyncio + hiredis) and coredis.
 
-    python bench/run.py            # full run (~5-8 minutes on 2 cores)
+    python bench/run.py            # full run (~5-6 minutes on 2 cores)
     python bench/run.py --quick    # fewer repetitions, shorter windows (~2 minutes)
     python bench/run.py --workloads seq_get,tasks50 --loops uvloop --reps 3
 
@@ -83,7 +83,7 @@ class Profile:
     timeout: float = 180.0
 
 
-FULL = Profile(reps=5, duration=1.0, warmup=0.25, backlog=100_000, roundtrips=3000, imports=7)
+FULL = Profile(reps=7, duration=1.0, warmup=0.25, backlog=100_000, roundtrips=3000, imports=7)
 QUICK = Profile(reps=2, duration=0.5, warmup=0.15, backlog=100_000, roundtrips=1000, imports=5)
 
 
@@ -449,7 +449,7 @@ def chart(rows: list[dict], loops: list[str], path: str) -> str | None:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description="fastredis vs redis-py vs coredis, fresh processes.")
     ap.add_argument("--quick", action="store_true", help="fewer repetitions, shorter windows")
-    ap.add_argument("--reps", type=int, help="repetitions per cell (default 5, quick 2)")
+    ap.add_argument("--reps", type=int, help="repetitions per cell (default 7, quick 2)")
     ap.add_argument("--workloads", default=",".join(W.WORKLOADS), help="comma-separated")
     ap.add_argument("--clients", default=",".join(W.CLIENTS), help="comma-separated")
     ap.add_argument("--loops", default="uvloop,asyncio", help="comma-separated")
@@ -468,6 +468,11 @@ def main(argv: list[str] | None = None) -> int:
         bad = [g for g in got if g not in known]
         if bad:
             ap.error(f"unknown {name}(s) {bad}; known: {list(known)}")
+
+    for w in workloads:  # a missing workload function is a bug here, not a client failure
+        for c in clients:
+            if w != "import":
+                W.function_for(w, c)
 
     os.makedirs(os.path.join(args.out, "raw"), exist_ok=True)
     server, host, port, placement = start_server(args)

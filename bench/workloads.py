@@ -419,6 +419,12 @@ async def pubsub_best_coredis(cfg: Config) -> float:
         return await _timed_drain(drain_async_for(p, cfg.backlog), cfg)
 
 
+async def pubsub_roundtrip_coredis(cfg: Config) -> float:
+    async with _coredis(cfg) as r, r.pubsub(ignore_subscribe_messages=True) as p:
+        await p.subscribe(cfg.channel)
+        return await _roundtrip(r.publish, p.get_message, cfg)
+
+
 # ---------------------------------------------------------------------------- import time
 IMPORT_MODULES = {"fastredis": "fastredis", "redis-py": "redis.asyncio", "coredis": "coredis"}
 
