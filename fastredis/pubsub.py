@@ -46,6 +46,21 @@ _SMESSAGE = frozenset((b"smessage", "smessage"))
 _PING = pack(("PING",))
 
 
+def _expire(fut: asyncio.Future, timeout: float) -> None:
+    if not fut.done():
+        fut.set_exception(TimeoutError(f"No answer from the server within {timeout}s"))
+
+
+async def _reply(conn: Connection, fut: asyncio.Future, timeout: float) -> Any:
+    """Await one reply with a deadline set on the future itself: nothing is left
+    unretrieved, and a late reply is dropped by the connection when it arrives."""
+    handle = conn._loop.call_later(timeout, _expire, fut, timeout)
+    try:
+        return await fut
+    finally:
+        handle.cancel()
+
+
 def _wake(fut: asyncio.Future) -> None:
     if not fut.done():
         fut.set_result(None)
@@ -195,10 +210,10 @@ class PubSub:
         data = b"".join([conn.pack(c) for c in cmds] + [_PING])
         (fut,) = conn.send_packed(data, 1)
         try:
-            await asyncio.wait_for(asyncio.shield(fut), self._confirm_timeout)
-        except asyncio.TimeoutError as exc:
+            await _reply(conn, fut, self._confirm_timeout)
+        except TimeoutError:
             conn.abort("closed: no confirmation from the server")
-            raise TimeoutError("The server did not confirm the subscription in time") from exc
+            raise
 
     def _lost(self, conn: Connection) -> None:
         if conn is not self.connection or self._closed:
@@ -257,8 +272,8 @@ class PubSub:
                 continue
             try:
                 (fut,) = conn.send_packed(_PING, 1)
-                await asyncio.wait_for(asyncio.shield(fut), interval)
-            except asyncio.TimeoutError:
+                await _reply(conn, fut, max(interval, 0.05))
+            except TimeoutError:
                 conn.abort("closed: health check PING got no answer")
             except (RedisError, OSError):
                 continue

@@ -1,0 +1,122 @@
+"""Pub/Sub beyond the guide: reconnect + resubscribe, a health check that requires its
+answer, and bounded memory for a slow consumer (issue 3)."""
+
+from __future__ import annotations
+
+import asyncio
+
+import fastredis
+from tests.publisher import publish_in_subprocess
+
+
+def rss_bytes() -> int:
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    raise RuntimeError("no VmRSS")
+
+
+async def next_message(p, timeout=5.0):
+    """The next published message (confirmations skipped); fails after ``timeout``."""
+    async def loop():
+        while True:
+            m = await p.get_message(timeout=timeout)
+            if m is not None and m["type"] in ("message", "pmessage", "smessage"):
+                return m
+
+    return await asyncio.wait_for(loop(), timeout)
+
+
+async def test_client_kill_resubscribes_and_signals(r):
+    events = []
+    done = asyncio.Event()
+
+    def on_reconnect(info):
+        events.append(info)
+        done.set()
+
+    p = r.pubsub(ignore_subscribe_messages=True, on_reconnect=on_reconnect)
+    await p.subscribe("c1")
+    await p.psubscribe("p*")
+    await p.ssubscribe("s1")
+    assert await r.client_kill_filter(_type="pubsub") == 1
+    await asyncio.wait_for(done.wait(), 5)
+    assert await r.pubsub_numsub("c1") == [(b"c1", 1)]
+    assert await r.pubsub_numpat() == 1
+    assert await r.pubsub_shardnumsub("s1") == [(b"s1", 1)]
+    assert await r.publish("c1", "after") == 1
+    m = await next_message(p)
+    assert (m["channel"], m["data"]) == (b"c1", b"after")
+    s = p.stats()
+    assert s["reconnects"] == 1 and events[0]["reconnects"] == 1
+    assert events[0]["downtime"] >= 0
+    await p.aclose()
+
+
+async def test_kill9_restart_resubscribes_within_a_second(make_server):
+    server = make_server(password="s3cret-pw")
+    r = fastredis.Redis(**server.client_kwargs())
+    done = asyncio.Event()
+    p = r.pubsub(ignore_subscribe_messages=True, on_reconnect=lambda info: done.set())
+    await p.subscribe("news")
+    for round_ in range(2):
+        done.clear()
+        server.kill9()
+        await asyncio.to_thread(server.start)
+        # the acceptance bound: resubscribed within 1 s of the server being reachable
+        await asyncio.wait_for(done.wait(), 1.0)
+        assert await r.publish("news", f"n{round_}") == 1
+        m = await next_message(p)
+        assert m["data"] == f"n{round_}".encode()
+    assert p.stats()["reconnects"] == 2
+    clients = await r.client_list("pubsub")
+    assert len(clients) == 1
+    await p.aclose()
+    await r.aclose()
+
+
+async def test_health_check_requires_the_answer(r):
+    done = asyncio.Event()
+    p = r.pubsub(health_check_interval=0.2, on_reconnect=lambda info: done.set())
+    await p.subscribe("hc")
+    # CLIENT PAUSE ALL holds every client's commands, the health check PING included:
+    # an unanswered PING must end in a reconnect (redis-py only sends it).
+    other = fastredis.Redis(host=r.connection_pool.params.host, port=r.connection_pool.params.port)
+    assert await other.execute_command("CLIENT", "PAUSE", 1200, "ALL") in (b"OK", "OK")
+    await asyncio.wait_for(done.wait(), 5)
+    assert p.stats()["reconnects"] >= 1
+    assert await r.publish("hc", "x") == 1
+    assert (await next_message(p))["data"] == b"x"
+    await other.aclose()
+    await p.aclose()
+
+
+async def test_slow_consumer_memory_bounded_and_all_arrive_in_order(r, redis_server):
+    count, size = 200_000, 1000
+    await r.config_set("client-output-buffer-limit", "pubsub 0 0 0")
+    try:
+        p = r.pubsub(ignore_subscribe_messages=True)
+        await p.subscribe("bulk")
+        before = rss_bytes()
+        proc = publish_in_subprocess(redis_server.port, "bulk", count, size)
+        # not reading: let the publisher finish while the subscriber only buffers
+        rc = await asyncio.to_thread(proc.wait, 120)
+        assert rc == 0
+        # give the loop a few turns to fill the queue up to its high-water mark
+        for _ in range(50):
+            await asyncio.sleep(0)
+        growth = rss_bytes() - before
+        assert growth < 120 * 1024 * 1024, f"client grew by {growth / 1e6:.1f} MB"
+        # paused at the high-water mark; frames of the read already in hand still queue
+        assert p.stats()["queued"] <= 2 * 4096 and p.stats()["paused"]
+        expected = 0
+        while expected < count:
+            batch = await asyncio.wait_for(p.listen(), 10)
+            for m in batch:
+                assert m["data"][:8] == b"%08d" % expected
+                expected += 1
+        assert expected == count
+        await p.aclose()
+    finally:
+        await r.config_set("client-output-buffer-limit", "pubsub 32mb 8mb 60")
