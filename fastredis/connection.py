@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import socket
 from typing import Any
-from urllib.parse import parse_qs, unquote, urlsplit
 
 from ._protocol import BufferedConnection, Connection
 from .exceptions import (
@@ -104,6 +103,8 @@ _BOOL_OPTS = ("decode_responses", "ssl_check_hostname")
 def parse_url(url: str) -> dict[str, Any]:
     """``redis://[[user]:password@]host[:port][/db][?opt=v]``, ``rediss://`` (TLS) and
     ``unix://[[user]:password@]/path/to.sock[?db=N]`` into keyword arguments."""
+    from urllib.parse import parse_qs, unquote, urlsplit  # only when a URL is used
+
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
     if scheme not in ("redis", "rediss", "unix"):

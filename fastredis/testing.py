@@ -93,6 +93,7 @@ class RedisServer:
             'logfile ""',
             "loglevel notice",
             "databases 16",
+            "enable-debug-command yes",  # tests use DEBUG SLEEP; loopback-only servers
         ]
         if self.tls:
             lines += [
