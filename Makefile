@@ -42,7 +42,7 @@ venv: $(VENV)/.test
 # The main job: a throw-away redis-server (unless REDIS_URL is set), the seed's Pub/Sub
 # walkthrough and a short benchmark.
 run: redis-server $(VENV)/.test
-	$(PY) -m fastredis.tour
+	$(PY) examples/tour.py
 
 # The whole suite, on the default asyncio loop and on uvloop (each test runs on both).
 test: redis-server $(VENV)/.test
