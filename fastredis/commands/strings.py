@@ -111,14 +111,14 @@ class StringCommands(CommandsBase):
         return self._execute(("MSETNX", *items), bool)
 
     def incr(self, name: Any, amount: int = 1) -> Any:
-        if amount == 1:
+        if amount.__class__ is int and amount == 1:  # True == 1 must not pass as 1
             return self._execute(("INCR", name))
         return self._execute(("INCRBY", name, amount))
 
     incrby = incr
 
     def decr(self, name: Any, amount: int = 1) -> Any:
-        if amount == 1:
+        if amount.__class__ is int and amount == 1:  # True == 1 must not pass as 1
             return self._execute(("DECR", name))
         return self._execute(("DECRBY", name, amount))
 
