@@ -101,7 +101,7 @@ class Connection(asyncio.Protocol):
         "_loop", "_reader", "_transport", "_waiters", "_queue", "_queue_waiter",
         "_pubsub", "_paused", "_high", "_low", "_encoding", "_errors", "closed",
         "close_exc", "closed_future", "_arg_encoding", "description",
-        "on_lost", "_max_reply",
+        "on_lost", "_max_reply", "_stalled",
     )
 
     def __init__(
@@ -136,6 +136,8 @@ class Connection(asyncio.Protocol):
         self._high = high_water
         self._low = low_water
         self._max_reply = max_reply_size
+        # (future, when) of the oldest timed-out command still unanswered; see timed_out()
+        self._stalled: tuple[asyncio.Future, float] | None = None
         self.closed = False
         self.close_exc: BaseException | None = None
         self.closed_future: asyncio.Future = loop.create_future()
@@ -308,6 +310,21 @@ class Connection(asyncio.Protocol):
             except TypeError:
                 pass
         return pack(args, enc, self._errors)
+
+    def timed_out(self, fut: asyncio.Future, timeout: float) -> None:
+        """``fut``'s caller stopped waiting. Its place in the FIFO stays (the reply is
+        dropped on arrival), so the connection is kept - unless an earlier timed-out
+        command is *still* unanswered a whole timeout later: nothing has come back for two
+        timeouts and the peer is presumed gone. TCP may not report such a half-open
+        connection for many minutes (retransmission timeout), so close it now and let the
+        next command reconnect."""
+        now = self._loop.time()
+        stalled = self._stalled
+        if stalled is not None and stalled[0] in self._waiters:
+            if now - stalled[1] >= timeout:
+                self.abort(f"closed: no reply within two {timeout}s timeouts, presumed dead")
+            return
+        self._stalled = (fut, now)
 
     def _closed_error(self) -> ConnectionError:
         err = ConnectionError(f"Connection to {self.description} is closed")

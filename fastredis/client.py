@@ -74,9 +74,11 @@ def _split_params(kw: dict[str, Any]) -> tuple[ConnectionParams, dict, dict]:
     return ConnectionParams(ssl_params=ssl_params, **p), pool, rest
 
 
-def _expire(fut: asyncio.Future, timeout: float) -> None:
+def _expire(fut: asyncio.Future, timeout: float, conn: Connection | None = None) -> None:
     if not fut.done():
         fut.set_exception(TimeoutError(f"Timeout reading reply after {timeout}s"))
+        if conn is not None:
+            conn.timed_out(fut, timeout)
 
 
 class Redis(CoreCommands):
@@ -127,7 +129,7 @@ class Redis(CoreCommands):
         if timeout is None:
             reply = await fut
         else:
-            handle = conn._loop.call_later(timeout, _expire, fut, timeout)
+            handle = conn._loop.call_later(timeout, _expire, fut, timeout, conn)
             try:
                 reply = await fut
             finally:

@@ -178,7 +178,7 @@ async def _storm(client, redis, n: int, batch: int, seed: int) -> None:
         assert conn.pending == 0
         gc.collect()
     assert total_ok + total_cancelled == n
-    assert total_ok > n // 2 and total_cancelled > n // 5
+    assert total_ok > n // 2 and total_cancelled > n // 10
     # both kinds of cancellation happened: after the request was sent (the server ran
     # it, its reply was dropped on arrival) and before (nothing was sent)
     in_flight = await _gets_run(redis) - gets_before - total_ok
