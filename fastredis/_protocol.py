@@ -21,6 +21,7 @@ from typing import Any, Callable
 
 import hiredis
 
+from ._pack import pack
 from .exceptions import ConnectionError, DataError, ProtocolError, error_from_reply
 
 __all__ = ["Connection", "BufferedConnection", "pack"]
@@ -34,57 +35,6 @@ _pack_command = hiredis.pack_command
 # In RESP2 subscribed mode PING answers ``[b"pong", b""]``; outside it, ``+PONG``.
 _PONG_KINDS = frozenset((b"pong", "pong"))
 _PONG_STRINGS = frozenset((b"PONG", "PONG"))
-
-
-def _describe(value: Any) -> str:
-    return type(value).__name__
-
-
-def pack(args: tuple, encoding: str | None = None, errors: str = "strict") -> bytes:
-    """Encode one command; any unsupported argument is a DataError before anything is sent.
-
-    The fast path is hiredis.pack_command alone (str as UTF-8, int, float, bytes,
-    memoryview). The slow path runs only when that refused something or the client
-    encodes str in another charset."""
-    if encoding is None:
-        try:
-            return _pack_command(args)
-        except TypeError:
-            pass
-    out = []
-    for a in args:
-        t = type(a)
-        if t is bytes or t is memoryview:
-            out.append(a)
-        elif t is str:
-            out.append(a.encode(encoding or "utf-8", errors))
-        elif t is int or t is float:
-            out.append(a)
-        elif t is bytearray:
-            out.append(bytes(a))
-        elif isinstance(a, (bool,)) or a is None:
-            raise DataError(
-                f"Invalid input of type: {_describe(a)!r}. Convert to a bytes, string, "
-                "int or float first."
-            )
-        elif isinstance(a, (bytes, str, int, float)):  # subclasses (IntEnum, str Enum ...)
-            if isinstance(a, str):
-                out.append(str(a).encode(encoding or "utf-8", errors))
-            elif isinstance(a, bytes):
-                out.append(bytes(a))
-            elif isinstance(a, int):
-                out.append(int(a))
-            else:
-                out.append(float(a))
-        else:
-            raise DataError(
-                f"Invalid input of type: {_describe(a)!r}. Convert to a bytes, string, "
-                "int or float first."
-            )
-    try:
-        return _pack_command(tuple(out))
-    except TypeError as exc:  # pragma: no cover - every type was normalised above
-        raise DataError(str(exc)) from exc
 
 
 def _fail(fut: asyncio.Future, exc: BaseException) -> None:

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-import asyncio
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
-from ._protocol import Connection
 from .commands import CoreCommands
 from .connection import ConnectionParams, parse_url
 from .exceptions import ConnectionError, DataError, TimeoutError
 from .pool import ConnectionPool
+
+if TYPE_CHECKING:  # asyncio is imported on first connect, not by `import fastredis`
+    import asyncio
+
+    from ._protocol import Connection
 
 __all__ = ["Redis", "StrictRedis", "from_url"]
 
@@ -142,6 +145,8 @@ class Redis(CoreCommands):
         """A server-side blocking command on a connection of its own. Cancelling it
         closes that connection: the server would otherwise hand the popped value to a
         caller who left (and the connection stays blocked)."""
+        import asyncio
+
         pool = self.connection_pool
         conn = await pool.acquire()
         ok = False
@@ -178,6 +183,8 @@ class Redis(CoreCommands):
     async def transaction(self, func: Callable, *watches: Any, value_from_callable: bool = False,
                           watch_delay: float | None = None, **kwargs: Any) -> Any:
         """redis-py's helper: run ``func(pipe)`` under WATCH, retrying on WatchError."""
+        import asyncio
+
         from .exceptions import WatchError
 
         while True:

@@ -5,11 +5,8 @@ every repr; errors name the server, never the credentials."""
 
 from __future__ import annotations
 
-import asyncio
-import socket
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ._protocol import BufferedConnection, Connection
 from .exceptions import (
     AuthenticationError,
     ConnectionError,
@@ -18,6 +15,11 @@ from .exceptions import (
     ResponseError,
     TimeoutError,
 )
+
+if TYPE_CHECKING:  # asyncio is imported on first connect, not by `import fastredis`
+    import asyncio
+
+    from ._protocol import Connection
 
 __all__ = ["ConnectionParams", "connect", "parse_url"]
 
@@ -177,6 +179,8 @@ def make_ssl_context(ssl_opt: Any, params: dict) -> Any:
 
 # ---------------------------------------------------------------------------- connect
 def _connection_class(loop: asyncio.AbstractEventLoop, buffered: bool | None) -> type[Connection]:
+    from ._protocol import BufferedConnection, Connection
+
     if buffered is None:
         # Measured (bench/, issue 2): on the default loop BufferedProtocol avoids one
         # bytes allocation per read; uvloop has its own fast path for both.
@@ -187,6 +191,9 @@ def _connection_class(loop: asyncio.AbstractEventLoop, buffered: bool | None) ->
 async def connect(params: ConnectionParams, *, pubsub: bool = False, **conn_kw: Any) -> Connection:
     """Open, secure and hand-shake one connection; raise ConnectionError (chained) or
     AuthenticationError. A failure after the socket opened closes it."""
+    import asyncio
+    import socket
+
     loop = asyncio.get_running_loop()
     cls = _connection_class(loop, params.buffered)
 
@@ -246,6 +253,8 @@ async def connect(params: ConnectionParams, *, pubsub: bool = False, **conn_kw: 
 
 
 async def _handshake(conn: Connection, params: ConnectionParams) -> None:
+    import asyncio
+
     cmds: list[tuple] = []
     if params.protocol == 3:
         hello: tuple = ("HELLO", 3)

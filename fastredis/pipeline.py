@@ -18,7 +18,8 @@ from typing import Any, Callable
 
 import hiredis
 
-from ._protocol import Connection, pack
+from ._pack import pack
+from ._protocol import Connection
 from .commands import CoreCommands
 from .exceptions import (
     ConnectionError,

@@ -11,12 +11,15 @@
 
 from __future__ import annotations
 
-import asyncio
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ._protocol import Connection
 from .connection import ConnectionParams, connect
 from .exceptions import ConnectionError
+
+if TYPE_CHECKING:  # asyncio is imported on first use, not by `import fastredis`
+    import asyncio
+
+    from ._protocol import Connection
 
 __all__ = ["ConnectionPool"]
 
@@ -58,6 +61,8 @@ class ConnectionPool:
     # ------------------------------------------------------------------ shared
     async def get_shared(self) -> Connection:
         """A live shared connection; opens one (once, for all waiting callers) if needed."""
+        import asyncio
+
         if self._closed:
             # a closed pool reopens on use, like redis-py's; close() is not final
             self._closed = False
@@ -95,6 +100,8 @@ class ConnectionPool:
     # ------------------------------------------------------------------ exclusive
     async def acquire(self, *, pubsub: bool = False) -> Connection:
         """An exclusive connection (blocking commands, transactions, Pub/Sub)."""
+        import asyncio
+
         if self._closed:
             self._closed = False
         if self.max_connections is not None:
@@ -144,6 +151,8 @@ class ConnectionPool:
             fut.cancel()
 
     async def aclose(self) -> None:
+        import asyncio
+
         conns = self._shared + self._idle + list(self._in_use)
         self.disconnect()
         for c in conns:

@@ -1,0 +1,63 @@
+"""Command encoding without asyncio: hiredis.pack_command, with a slow path that gives a
+clear DataError for anything Redis cannot take (checked before anything is sent)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import hiredis
+
+from .exceptions import DataError
+
+_pack_command = hiredis.pack_command
+
+
+def _describe(value: Any) -> str:
+    return type(value).__name__
+
+
+def pack(args: tuple, encoding: str | None = None, errors: str = "strict") -> bytes:
+    """Encode one command; any unsupported argument is a DataError before anything is sent.
+
+    The fast path is hiredis.pack_command alone (str as UTF-8, int, float, bytes,
+    memoryview). The slow path runs only when that refused something or the client
+    encodes str in another charset."""
+    if encoding is None:
+        try:
+            return _pack_command(args)
+        except TypeError:
+            pass
+    out = []
+    for a in args:
+        t = type(a)
+        if t is bytes or t is memoryview:
+            out.append(a)
+        elif t is str:
+            out.append(a.encode(encoding or "utf-8", errors))
+        elif t is int or t is float:
+            out.append(a)
+        elif t is bytearray:
+            out.append(bytes(a))
+        elif isinstance(a, (bool,)) or a is None:
+            raise DataError(
+                f"Invalid input of type: {_describe(a)!r}. Convert to a bytes, string, "
+                "int or float first."
+            )
+        elif isinstance(a, (bytes, str, int, float)):  # subclasses (IntEnum, str Enum ...)
+            if isinstance(a, str):
+                out.append(str(a).encode(encoding or "utf-8", errors))
+            elif isinstance(a, bytes):
+                out.append(bytes(a))
+            elif isinstance(a, int):
+                out.append(int(a))
+            else:
+                out.append(float(a))
+        else:
+            raise DataError(
+                f"Invalid input of type: {_describe(a)!r}. Convert to a bytes, string, "
+                "int or float first."
+            )
+    try:
+        return _pack_command(tuple(out))
+    except TypeError as exc:  # pragma: no cover - every type was normalised above
+        raise DataError(str(exc)) from exc
