@@ -55,7 +55,7 @@ async def test_hrandfield(r):
     assert await r.hrandfield("h") in (b"a", b"b")
     assert sorted(await r.hrandfield("h", 2)) == [b"a", b"b"]
     flat = await r.hrandfield("h", 2, withvalues=True)  # redis-py's flat RESP2 shape
-    assert dict(zip(flat[::2], flat[1::2])) == {b"a": b"1", b"b": b"2"}
+    assert dict(zip(flat[::2], flat[1::2], strict=True)) == {b"a": b"1", b"b": b"2"}
     assert await r.hrandfield("nokey") is None
 
 

@@ -2,32 +2,48 @@
 
 from __future__ import annotations
 
-import datetime
 from typing import Any, AsyncIterator
 
 from ..exceptions import DataError
 from ._base import CommandsBase, ok, to_int
 
 
+# datetime is imported only when a non-number is passed: ``import fastredis`` stays light
 def _seconds(value: Any) -> Any:
+    if value.__class__ is int:
+        return value
+    import datetime
+
     if isinstance(value, datetime.timedelta):
         return int(value.total_seconds())
     return value
 
 
 def _ms(value: Any) -> Any:
+    if value.__class__ is int:
+        return value
+    import datetime
+
     if isinstance(value, datetime.timedelta):
         return int(value.total_seconds() * 1000)
     return value
 
 
 def _unix_seconds(when: Any) -> Any:
+    if when.__class__ is int:
+        return when
+    import datetime
+
     if isinstance(when, datetime.datetime):
         return int(when.timestamp())
     return when
 
 
 def _unix_ms(when: Any) -> Any:
+    if when.__class__ is int:
+        return when
+    import datetime
+
     if isinstance(when, datetime.datetime):
         return int(when.timestamp() * 1000)
     return when

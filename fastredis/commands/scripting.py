@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any
 
 from ..exceptions import NoScriptError
@@ -66,6 +65,8 @@ class Script:
             data = script.encode(encoding)
         else:
             data = bytes(script)
+        import hashlib  # here, not at module level: ``import fastredis`` stays light
+
         self.sha = hashlib.sha1(data).hexdigest()
 
     async def __call__(self, keys: Any = None, args: Any = None, client: Any = None) -> Any:
