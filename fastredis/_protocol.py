@@ -33,13 +33,46 @@ _PushNotification = hiredis.PushNotification
 _pack_command = hiredis.pack_command
 
 # In RESP2 subscribed mode PING answers ``[b"pong", b""]``; outside it, ``+PONG``.
+# Write coalescing across tasks (measured: 50 tasks x SET/GET 2.5-3x faster on both loops,
+# sequential GET unchanged, since an idle connection still writes at once). A switch for A/B.
+_COALESCE = True
 _PONG_KINDS = frozenset((b"pong", "pong"))
 _PONG_STRINGS = frozenset((b"PONG", "PONG"))
+
+
+def _size(reply: Any) -> int:
+    """Payload bytes of a parsed reply (computed only when max_reply_size is set)."""
+    total = 0
+    stack = [reply]
+    while stack:
+        r = stack.pop()
+        if isinstance(r, (bytes, str)):
+            total += len(r)
+        elif isinstance(r, (list, tuple, set, frozenset)):
+            stack.extend(r)
+        elif isinstance(r, dict):
+            stack.extend(r.keys())
+            stack.extend(r.values())
+    return total
 
 
 def _fail(fut: asyncio.Future, exc: BaseException) -> None:
     if not fut.done():
         fut.set_exception(exc)
+
+
+class _Batch:
+    """The FIFO entry of a pipeline: collects ``remaining`` replies, then resolves."""
+
+    __slots__ = ("future", "replies", "remaining")
+
+    def __init__(self, future: asyncio.Future, count: int) -> None:
+        self.future = future
+        self.replies: list = []
+        self.remaining = count
+
+
+_Future = asyncio.Future
 
 
 class Connection(asyncio.Protocol):
@@ -51,7 +84,7 @@ class Connection(asyncio.Protocol):
         "_loop", "_reader", "_transport", "_waiters", "_queue", "_queue_waiter",
         "_pubsub", "_paused", "_high", "_low", "_encoding", "_errors", "closed",
         "close_exc", "closed_future", "_arg_encoding", "description",
-        "on_lost", "_max_reply", "_stalled",
+        "on_lost", "_max_reply", "_wbuf", "_stalled",
     )
 
     def __init__(
@@ -77,6 +110,7 @@ class Connection(asyncio.Protocol):
         else:
             self._reader = hiredis.Reader(notEnoughData=_NOT_ENOUGH)
         self._transport: Any = None
+        self._wbuf: list | None = None
         self._waiters: deque = deque()
         # Pub/Sub / push frames: a deque plus one waiter future (DESIGN.md).
         self._queue: deque = deque()
@@ -129,13 +163,8 @@ class Connection(asyncio.Protocol):
                 continue
             if reply is _NOT_ENOUGH:
                 if self._max_reply is not None and reader.len() > self._max_reply:
-                    from .exceptions import MaxReplySizeError
-                    self._abort(
-                        MaxReplySizeError(
-                            f"Reply larger than max_reply_size={self._max_reply} bytes"
-                        ),
-                        None,
-                    )
+                    # still arriving: stop buffering it, the stream cannot continue
+                    self._abort(self._too_large(), None)
                 return
             if self._pubsub:
                 self._route_pubsub(reply)
@@ -149,12 +178,29 @@ class Connection(asyncio.Protocol):
             except IndexError:
                 self._abort(ProtocolError(f"Unexpected reply from {self.description}"), None)
                 return
+            if fut.__class__ is _Batch:  # a pipeline: one entry for all its replies
+                fut.replies.append(reply)
+                fut.remaining -= 1
+                if fut.remaining:
+                    waiters.appendleft(fut)
+                elif not fut.future.done():
+                    fut.future.set_result(fut.replies)
+                continue
             if fut.done():  # cancelled or timed out: its reply is dropped here
                 continue
             if reply.__class__ is _ReplyError:
                 fut.set_exception(error_from_reply(reply.args[0]))
+            elif self._max_reply is not None and _size(reply) > self._max_reply:
+                # it arrived whole in one read, so the check above never saw it; the
+                # stream is still aligned: fail only this command
+                fut.set_exception(self._too_large())
             else:
                 fut.set_result(reply)
+
+    def _too_large(self) -> ProtocolError:
+        from .exceptions import MaxReplySizeError
+
+        return MaxReplySizeError(f"Reply larger than max_reply_size={self._max_reply} bytes")
 
     def _route_pubsub(self, reply: Any) -> None:
         # Subscribed mode: frames go to the queue; PING answers and errors go to the
@@ -214,7 +260,11 @@ class Connection(asyncio.Protocol):
         if self.closed and self.close_exc is not None:
             err = self.close_exc
         else:
-            err = ConnectionError(f"Connection to {self.description} lost")
+            # name what happened: EOF from the server or the OS/TLS error (chained too)
+            why = "closed by the server" if exc is None else (str(exc) or type(exc).__name__)
+            if self._reader.has_data():
+                why += ", in the middle of a reply"
+            err = ConnectionError(f"Connection to {self.description} lost: {why}")
             if exc is not None:
                 err.__cause__ = exc
         self._mark_closed(err)
@@ -237,10 +287,26 @@ class Connection(asyncio.Protocol):
                 data = pack(args)
         else:
             data = pack(args, enc, self._errors)
-        fut = self._loop.create_future()
-        self._transport.write(data)
-        self._waiters.append(fut)
+        fut = _Future(loop=self._loop)
+        waiters = self._waiters
+        wbuf = self._wbuf
+        if wbuf is not None:
+            wbuf.append(data)
+        elif waiters and _COALESCE:
+            # Others are in flight, so this loop iteration is busy: gather the writes of
+            # every task that runs in it into one transport.write (one syscall).
+            self._wbuf = [data]
+            self._loop.call_soon(self._flush)
+        else:
+            self._transport.write(data)
+        waiters.append(fut)
         return fut
+
+    def _flush(self) -> None:
+        wbuf = self._wbuf
+        self._wbuf = None
+        if wbuf and not self.closed:
+            self._transport.write(b"".join(wbuf) if len(wbuf) > 1 else wbuf[0])
 
     def send_packed(self, data: bytes, count: int) -> list[asyncio.Future]:
         """Write pre-packed bytes holding ``count`` commands; one future per reply."""
@@ -248,9 +314,27 @@ class Connection(asyncio.Protocol):
             raise self._closed_error()
         loop = self._loop
         futs = [loop.create_future() for _ in range(count)]
-        self._transport.write(data)
+        if self._wbuf is not None:
+            self._wbuf.append(data)  # keep the order of writes already gathered
+        else:
+            self._transport.write(data)
         self._waiters.extend(futs)
         return futs
+
+    def send_batch(self, data: bytes, count: int) -> asyncio.Future:
+        """Write pre-packed bytes holding ``count`` commands; one future resolved with the
+        list of their raw replies (server errors in place, as hiredis.ReplyError).
+
+        One FIFO entry stands for the whole batch: no future per command (pipelines)."""
+        if self.closed:
+            raise self._closed_error()
+        batch = _Batch(_Future(loop=self._loop), count)
+        if self._wbuf is not None:
+            self._wbuf.append(data)
+        else:
+            self._transport.write(data)
+        self._waiters.append(batch)
+        return batch.future
 
     def pack(self, args: tuple) -> bytes:
         enc = self._arg_encoding
@@ -330,6 +414,8 @@ class Connection(asyncio.Protocol):
         waiters = self._waiters
         while waiters:
             fut = waiters.popleft()
+            if fut.__class__ is _Batch:
+                fut = fut.future
             if not fut.done():
                 # a fresh instance per future: a shared one would chain tracebacks
                 e = type(err)(*err.args)

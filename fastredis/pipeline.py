@@ -22,11 +22,9 @@ from ._pack import pack
 from ._protocol import Connection
 from .commands import CoreCommands
 from .exceptions import (
-    ConnectionError,
     ExecAbortError,
     RedisError,
     ResponseError,
-    TimeoutError,
     WatchError,
     error_from_reply,
 )
@@ -62,14 +60,19 @@ class Pipeline(CoreCommands):
         self._watching = False
         self._explicit_multi = False
         self._blocking = False
+        params = self._pool.params
+        utf8 = params.encoding.lower().replace("_", "-") in ("utf-8", "utf8")
+        self._arg_encoding = None if utf8 and params.encoding_errors == "strict" else params.encoding
 
     # ------------------------------------------------------------------ queueing
     def _queue(self, args: tuple, callback: Callable | None) -> Pipeline:
-        try:
-            data = _pack_command(args)
-        except TypeError:
-            params = self._pool.params
-            data = pack(args, params.encoding, params.encoding_errors)
+        if self._arg_encoding is None:
+            try:
+                data = _pack_command(args)
+            except TypeError:
+                data = pack(args)
+        else:
+            data = pack(args, self._arg_encoding, self._pool.params.encoding_errors)
         self._packed.append(data)
         self._meta.append((args, callback))
         return self
@@ -198,101 +201,72 @@ class Pipeline(CoreCommands):
             conn = await pool.get_shared()
         return conn, False
 
-    async def _wait(self, conn: Connection, futs: list[asyncio.Future], exclusive: bool) -> None:
-        """Wait for the last reply (replies resolve in order, so then all are in)."""
-        last = futs[-1]
+    async def _send(self, conn: Connection, data: bytes, count: int, exclusive: bool) -> list:
+        """Write the batch; await the list of its raw replies (one FIFO entry for all)."""
+        fut = conn.send_batch(data, count)
         timeout = self._client._timeout if not self._blocking else None
-        handle = None
-        if timeout is not None:
+        if timeout is None:
+            handle = None
+        else:
             from .client import _expire
 
-            handle = conn._loop.call_later(timeout, _expire, last, timeout)
+            handle = conn._loop.call_later(timeout, _expire, fut, timeout)
         try:
-            await last
+            return await fut
         except asyncio.CancelledError:
-            for f in futs:
-                f.cancel()
             if exclusive:
                 self._drop_connection()
             raise
-        except Exception:  # noqa: S110 - each reply's outcome is read by the caller
-            pass
         finally:
             if handle is not None:
                 handle.cancel()
-        exc = last.exception()
-        if isinstance(exc, TimeoutError):
-            for f in futs:
-                f.cancel()
-            raise exc
 
     async def _run_pipeline(self, packed: list[bytes], meta: list, raise_on_error: bool) -> list:
         conn, exclusive = await self._connection()
-        futs = conn.send_packed(b"".join(packed), len(packed))
-        await self._wait(conn, futs, exclusive)
-        results: list = []
-        first_error = None
-        for i, fut in enumerate(futs):
-            exc = fut.exception()
-            if exc is not None:
-                if isinstance(exc, ConnectionError):
-                    for f in futs:
-                        if f.done() and not f.cancelled():
-                            f.exception()
-                    raise exc
-                exc = _annotate(exc, i, meta[i][0])
-                if first_error is None:
-                    first_error = exc
-                results.append(exc)
-                continue
-            reply = fut.result()
-            cb = meta[i][1]
-            results.append(reply if cb is None else cb(reply))
-        if first_error is not None and raise_on_error:
-            raise first_error
-        return results
+        replies = await self._send(conn, b"".join(packed), len(packed), exclusive)
+        return _results(replies, meta, raise_on_error)
 
     async def _run_transaction(self, packed: list[bytes], meta: list, raise_on_error: bool) -> list:
         conn, exclusive = await self._connection()
         n = len(packed)
-        futs = conn.send_packed(b"".join((_MULTI, *packed, _EXEC)), n + 2)
-        await self._wait(conn, futs, exclusive)
+        replies = await self._send(conn, b"".join((_MULTI, *packed, _EXEC)), n + 2, exclusive)
         self._watching = False  # EXEC (or its failure) ended any WATCH
-        for f in futs:  # retrieve every outcome first: none is left unobserved
-            if not f.cancelled():
-                f.exception()
-        exec_fut = futs[-1]
-        exc = exec_fut.exception()
-        if exc is not None:
+        head, queued, exec_reply = replies[0], replies[1:-1], replies[-1]
+        if head.__class__ is _ReplyError:
+            raise error_from_reply(head.args[0])
+        if exec_reply.__class__ is _ReplyError:
+            exc = error_from_reply(exec_reply.args[0])
             if isinstance(exc, ExecAbortError):
                 # a command was refused while queueing: report that one
-                for i, f in enumerate(futs[1:-1]):
-                    qexc = f.exception()
-                    if qexc is not None:
-                        raise _annotate(qexc, i, meta[i][0]) from exc
+                for i, q in enumerate(queued):
+                    if q.__class__ is _ReplyError:
+                        raise _annotate(error_from_reply(q.args[0]), i, meta[i][0]) from exc
             raise exc
-        head = futs[0].exception()
-        if head is not None:
-            raise head
-        replies = exec_fut.result()
-        if replies is None:
+        if exec_reply is None:
             raise WatchError("Watched variable changed.")
-        if len(replies) != n:
+        if len(exec_reply) != n:
             raise ResponseError("Wrong number of replies in the transaction's EXEC")
-        results: list = []
-        first_error = None
-        for i, reply in enumerate(replies):
-            if reply.__class__ is _ReplyError:
-                err = _annotate(error_from_reply(reply.args[0]), i, meta[i][0])
-                if first_error is None:
-                    first_error = err
-                results.append(err)
-                continue
-            cb = meta[i][1]
-            results.append(reply if cb is None else cb(reply))
-        if first_error is not None and raise_on_error:
-            raise first_error
-        return results
+        return _results(exec_reply, meta, raise_on_error)
 
     def __repr__(self) -> str:
         return f"<fastredis.Pipeline transaction={self.transaction} queued={len(self._meta)}>"
+
+
+def _results(replies: list, meta: list, raise_on_error: bool) -> list:
+    """Apply each command's callback; server errors become exceptions in place (or the
+    first one is raised with ``raise_on_error``)."""
+    results = []
+    append = results.append
+    first_error = None
+    for i, reply in enumerate(replies):
+        if reply.__class__ is _ReplyError:
+            err = _annotate(error_from_reply(reply.args[0]), i, meta[i][0])
+            if first_error is None:
+                first_error = err
+            append(err)
+            continue
+        cb = meta[i][1]
+        append(reply if cb is None else cb(reply))
+    if first_error is not None and raise_on_error:
+        raise first_error
+    return results

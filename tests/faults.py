@@ -352,6 +352,7 @@ class FakeServer:
         self._tasks.add(task)
         self._writers.add(writer)
         parser = hiredis.Reader()
+        eof_sent = False
         try:
             while True:
                 try:
@@ -361,6 +362,8 @@ class FakeServer:
                 if not data:
                     return
                 self.bytes_received += len(data)
+                if eof_sent:
+                    continue  # read on until the client closes: a clean EOF, not a reset
                 parser.feed(data)
                 while (cmd := parser.gets()) is not False:
                     self.commands.append(cmd)
@@ -371,8 +374,9 @@ class FakeServer:
                         out = Reply(out)
                     writer.write(out.data)
                     if out.close:
-                        await writer.drain()
-                        return
+                        writer.write_eof()
+                        eof_sent = True
+                        break
         finally:
             self._writers.discard(writer)
             self._tasks.discard(task)

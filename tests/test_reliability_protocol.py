@@ -1,0 +1,421 @@
+"""Issue 5, cases 7-9: malformed bytes, random splits and mutations, huge values.
+
+A stream that can no longer be parsed is never trusted again: every waiter on it fails
+and the connection is closed (DESIGN.md, "The data path")."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+
+import hiredis
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import fastredis
+from fastredis._protocol import BufferedConnection, Connection
+
+from faults import FakeServer, Reply
+
+DEADLINE = 10
+
+# ---------------------------------------------------------------------------- case 7
+MALFORMED = {
+    "type-byte": (b"x\r\n", "got \"x\" as reply type byte"),
+    "negative-bulk": (b"$-5\r\n", "Bulk string length out of range"),
+    "huge-array": (b"*4294967296\r\n", "Multi-bulk length out of range"),
+    "too-deep": (b"*1\r\n" * 1100 + b":1\r\n", "nesting depth"),
+}
+
+
+def _script(bad: bytes | Reply):
+    def script(cmd: list) -> bytes | Reply | None:
+        name = cmd[0].upper()
+        if name == b"PING":
+            return b"+PONG\r\n"
+        if name == b"GET" and cmd[1] == b"bad":
+            return bad
+        if name == b"GET":
+            return b"$2\r\nok\r\n"
+        return b"-ERR unknown command\r\n"
+
+    return script
+
+
+async def _fail_all_waiters(bad: bytes | Reply, exc_type: type, text: str) -> None:
+    async with FakeServer(_script(bad)) as fake:
+        client = fastredis.Redis(**fake.client_kwargs())
+        try:
+            assert await client.ping() is True
+            conn = client.connection_pool.current
+            # three commands in flight on one connection; the first reply is broken
+            results = await asyncio.wait_for(
+                asyncio.gather(client.get("bad"), client.get("a"), client.get("b"),
+                               return_exceptions=True),
+                DEADLINE,
+            )
+            for res in results:
+                assert isinstance(res, exc_type), results
+                assert text.lower() in str(res).lower(), (text, str(res))
+            assert conn.closed and conn.pending == 0
+            # never reused: the next command opens a new connection to the server
+            assert await client.get("a") == b"ok"
+            assert client.connection_pool.current is not conn
+            assert fake.connections == 2
+        finally:
+            await client.aclose()
+
+
+@pytest.mark.parametrize("name", sorted(MALFORMED))
+async def test_malformed_reply_fails_every_waiter(name):
+    data, text = MALFORMED[name]
+    await _fail_all_waiters(data, fastredis.ProtocolError, text)
+
+
+async def test_truncated_bulk_then_eof():
+    await _fail_all_waiters(
+        Reply(b"$10\r\nabc", close=True), fastredis.ConnectionError, "closed by the server, in the middle of a reply"
+    )
+
+
+async def test_invalid_utf8_fails_only_its_command():
+    def script(cmd: list) -> bytes:
+        if cmd[0].upper() == b"GET" and cmd[1] == b"bad":
+            return b"$2\r\n\xff\xfe\r\n"
+        if cmd[0].upper() == b"GET" and cmd[1] == b"badlist":
+            return b"*2\r\n$1\r\na\r\n$1\r\n\xff\r\n"
+        return b"$2\r\nok\r\n"
+
+    async with FakeServer(script) as fake:
+        client = fastredis.Redis(**fake.client_kwargs(decode_responses=True))
+        try:
+            assert await client.get("a") == "ok"
+            conn = client.connection_pool.current
+            results = await asyncio.wait_for(
+                asyncio.gather(client.get("bad"), client.get("a"), client.get("badlist"),
+                               client.get("b"), return_exceptions=True),
+                DEADLINE,
+            )
+            assert isinstance(results[0], fastredis.DataError), results
+            assert "decode" in str(results[0])
+            assert isinstance(results[0].__cause__, UnicodeDecodeError)
+            assert results[1] == "ok"
+            assert isinstance(results[2], fastredis.DataError), results
+            assert results[3] == "ok"
+            assert await client.get("c") == "ok"
+            assert client.connection_pool.current is conn and not conn.closed
+            assert fake.connections == 1
+        finally:
+            await client.aclose()
+
+
+# ---------------------------------------------------------------------------- case 8
+class FakeTransport:
+    """Enough of a transport for Connection: records writes, remembers an abort."""
+
+    def __init__(self) -> None:
+        self.written: list[bytes] = []
+        self.aborted = False
+        self.paused = False
+
+    def write(self, data: bytes) -> None:
+        self.written.append(bytes(data))
+
+    def abort(self) -> None:
+        self.aborted = True
+
+    def close(self) -> None:
+        self.aborted = True
+
+    def is_closing(self) -> bool:
+        return self.aborted
+
+    def pause_reading(self) -> None:
+        self.paused = True
+
+    def resume_reading(self) -> None:
+        self.paused = False
+
+
+_text = st.text(
+    alphabet=st.characters(blacklist_characters="\r\n", blacklist_categories=("Cs",)),
+    max_size=12,
+)
+
+
+def _simple(v: str) -> bytes:
+    return v.encode()
+
+
+_leaf = st.one_of(
+    _text.map(lambda s: (b"+" + _simple(s) + b"\r\n", ("value", s.encode()))),
+    _text.map(lambda s: (b"-ERR " + _simple(s) + b"\r\n", ("error", "ERR " + s))),
+    st.integers(-(2**63), 2**63 - 1).map(lambda i: (b":%d\r\n" % i, ("value", i))),
+    st.binary(max_size=40).map(lambda b: (b"$%d\r\n" % len(b) + b + b"\r\n", ("value", b))),
+    st.just((b"$-1\r\n", ("value", None))),
+    st.just((b"*-1\r\n", ("value", None))),
+)
+
+
+def _array(children: list) -> tuple:
+    data = b"*%d\r\n" % len(children) + b"".join(c[0] for c in children)
+    return data, ("array", [c[1] for c in children])
+
+
+_reply = st.recursive(_leaf, lambda inner: st.lists(inner, max_size=4).map(_array), max_leaves=12)
+
+
+def _decoded(expected: tuple, decode: bool):
+    """The value hiredis gives for an expected tree; raises UnicodeDecodeError like it."""
+    kind, v = expected
+    if kind == "array":
+        return [_decoded(c, decode) for c in v]
+    if kind == "error":
+        return ("error", v)
+    if decode and isinstance(v, bytes):
+        return v.decode("utf-8")
+    return v
+
+
+def _plain(value):
+    """hiredis value -> comparable tree (ReplyError inside arrays -> ("error", text))."""
+    if isinstance(value, hiredis.ReplyError):
+        return ("error", value.args[0])
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _feed(conn: Connection, data: bytes, cuts: list[int], between) -> None:
+    bounds = [0, *sorted(set(c for c in cuts if 0 < c < len(data))), len(data)]
+    for i, (a, b) in enumerate(zip(bounds, bounds[1:])):
+        chunk = data[a:b]
+        if isinstance(conn, BufferedConnection):
+            while chunk:
+                buf = conn.get_buffer(-1)
+                n = min(len(buf), len(chunk))
+                buf[:n] = chunk[:n]
+                conn.buffer_updated(n)
+                chunk = chunk[n:]
+        else:
+            conn.data_received(chunk)
+        between(i)
+
+
+def _reference(data: bytes, decode: bool) -> tuple[list, str]:
+    """Parse the whole stream at once; return (outcomes routed to callers, ending).
+    ending: "complete", "partial" or "error"."""
+    sentinel = object()
+    reader = (hiredis.Reader(notEnoughData=sentinel, encoding="utf-8") if decode
+              else hiredis.Reader(notEnoughData=sentinel))
+    reader.feed(data)
+    out: list = []
+    while True:
+        try:
+            reply = reader.gets()
+        except hiredis.ProtocolError:
+            return out, "error"
+        except UnicodeDecodeError:
+            out.append(("decode-error",))
+            continue
+        if reply is sentinel:
+            return out, ("partial" if reader.has_data() else "complete")
+        if isinstance(reply, hiredis.PushNotification):
+            continue  # routed to the message queue, never to a caller
+        if isinstance(reply, hiredis.ReplyError):
+            out.append(("raised", reply.args[0]))
+        else:
+            out.append(("value", _plain(reply)))
+
+
+def _outcome(fut: asyncio.Future):
+    exc = fut.exception()
+    if exc is None:
+        return ("value", _plain(fut.result()))
+    if isinstance(exc, fastredis.DataError):
+        return ("decode-error",)
+    if isinstance(exc, fastredis.ResponseError) or type(exc) in (
+        fastredis.AuthenticationError, fastredis.BusyLoadingError, fastredis.ConnectionError,
+    ) and not isinstance(exc, fastredis.ProtocolError) and str(exc) and "Connection" not in str(exc):
+        return ("raised", str(exc))
+    return ("failed", type(exc).__name__)
+
+
+def _run(cls, decode: bool, stream: bytes, n: int, cuts: list[int], cancel_at: list) -> tuple:
+    loop = asyncio.new_event_loop()
+    try:
+        conn = cls(loop, decode=decode)
+        transport = FakeTransport()
+        conn.connection_made(transport)
+        futs = [conn.execute(("GET", f"k{i}")) for i in range(n)]
+
+        def between(i: int) -> None:
+            for f, when in zip(futs, cancel_at):
+                if when == i:
+                    f.cancel()
+
+        between(-1)
+        _feed(conn, stream, cuts, between)  # must never raise
+        return conn, transport, futs
+    finally:
+        loop.close()
+
+
+def _check_against_reference(conn, transport, futs, stream: bytes, decode: bool) -> None:
+    ref, ending = _reference(stream, decode)
+    extra = len(ref) > len(futs)
+    for i, fut in enumerate(futs):
+        if fut.cancelled():
+            continue
+        if i < len(ref):
+            assert fut.done(), i
+            assert _outcome(fut) == ref[i], (i, _outcome(fut), ref[i])
+        elif ending == "error" or extra:
+            assert fut.done() and isinstance(fut.exception(), fastredis.ProtocolError)
+        else:
+            assert not fut.done()  # its reply has not arrived yet
+    if ending == "error" or extra:
+        assert conn.closed and transport.aborted and conn.pending == 0
+    else:
+        assert not conn.closed
+        assert conn.pending == max(0, len(futs) - len(ref))
+
+
+_settings = settings(max_examples=200, deadline=None,
+                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+
+
+@pytest.mark.parametrize("decode", [False, True], ids=["bytes", "decoded"])
+@pytest.mark.parametrize("cls", [Connection, BufferedConnection])
+@_settings
+@given(replies=st.lists(_reply, min_size=1, max_size=25), data=st.data())
+def test_random_replies_split_anywhere_reach_their_futures(cls, decode, replies, data):
+    stream = b"".join(r[0] for r in replies)
+    cuts = data.draw(st.lists(st.integers(0, len(stream)), max_size=30), label="cuts")
+    cancel_at = data.draw(
+        st.lists(st.one_of(st.none(), st.integers(-1, len(cuts))),
+                 min_size=len(replies), max_size=len(replies)),
+        label="cancel_at",
+    )
+    conn, transport, futs = _run(cls, decode, stream, len(replies), cuts, cancel_at)
+    for fut, (_, expected), when in zip(futs, replies, cancel_at):
+        if fut.cancelled():
+            assert when is not None
+            continue
+        assert fut.done()
+        kind = expected[0]
+        try:
+            value = _decoded(expected, decode)
+        except UnicodeDecodeError:
+            assert isinstance(fut.exception(), fastredis.DataError)
+            continue
+        if kind == "error":
+            exc = fut.exception()
+            assert isinstance(exc, fastredis.ResponseError) and str(exc) == value[1]
+        else:
+            assert _plain(fut.result()) == value
+    assert not conn.closed and not transport.aborted and conn.pending == 0
+    # the same stream parsed in one piece gives the same outcomes (split-independent)
+    _check_against_reference(conn, transport, futs, stream, decode)
+
+
+_mutation = st.tuples(st.sampled_from(["flip", "delete", "insert"]), st.integers(0, 10**6),
+                      st.integers(0, 255))
+
+
+def _mutate(stream: bytes, mutations: list) -> bytes:
+    b = bytearray(stream)
+    for kind, pos, value in mutations:
+        if not b:
+            break
+        i = pos % len(b)
+        if kind == "flip":
+            b[i] = value if b[i] != value else (value + 1) % 256
+        elif kind == "delete":
+            del b[i]
+        else:
+            b.insert(i, value)
+    return bytes(b)
+
+
+@pytest.mark.parametrize("decode", [False, True], ids=["bytes", "decoded"])
+@pytest.mark.parametrize("cls", [Connection, BufferedConnection])
+@_settings
+@given(replies=st.lists(_reply, min_size=1, max_size=15),
+       mutations=st.lists(_mutation, min_size=1, max_size=3), data=st.data())
+def test_mutated_stream_never_misroutes_or_raises(cls, decode, replies, mutations, data):
+    """A corrupted stream that still parses cannot be told apart by any client; what
+    must hold is that routing does not depend on how the bytes were split, that a parse
+    error fails every waiter and closes the connection, and nothing escapes
+    data_received. Futures up to the corruption get exactly their own replies."""
+    stream = _mutate(b"".join(r[0] for r in replies), mutations)
+    cuts = data.draw(st.lists(st.integers(0, len(stream)), max_size=30), label="cuts")
+    cancel_at = data.draw(
+        st.lists(st.one_of(st.none(), st.integers(-1, len(cuts))),
+                 min_size=len(replies), max_size=len(replies)),
+        label="cancel_at",
+    )
+    conn, transport, futs = _run(cls, decode, stream, len(replies), cuts, cancel_at)
+    _check_against_reference(conn, transport, futs, stream, decode)
+    # the intact prefix: replies wholly before the first changed byte are delivered as sent
+    original = b"".join(r[0] for r in replies)
+    first_change = next((i for i, (x, y) in enumerate(zip(original, stream)) if x != y),
+                        min(len(original), len(stream)))
+    offset = 0
+    for fut, (data_i, expected) in zip(futs, replies):
+        offset += len(data_i)
+        if offset > first_change:
+            break
+        if fut.cancelled() or not fut.done() or expected[0] != "value":
+            continue
+        try:
+            value = _decoded(expected, decode)
+        except UnicodeDecodeError:
+            continue
+        if fut.exception() is None:
+            assert _plain(fut.result()) == value
+
+
+def test_unexpected_reply_closes_the_connection():
+    loop = asyncio.new_event_loop()
+    try:
+        conn = Connection(loop)
+        transport = FakeTransport()
+        conn.connection_made(transport)
+        fut = conn.execute(("GET", "a"))
+        conn.data_received(b"$1\r\na\r\n:1\r\n")  # one reply too many
+        assert fut.result() == b"a"
+        assert conn.closed and transport.aborted
+        with pytest.raises(fastredis.ConnectionError):
+            conn.execute(("GET", "b"))
+    finally:
+        loop.close()
+
+
+# ---------------------------------------------------------------------------- case 9
+async def test_hundred_megabyte_value_round_trips(redis):
+    value = random.Random(9).randbytes(100 * 1024 * 1024)
+    assert await asyncio.wait_for(redis.set("big", value), 60) is True
+    got = await asyncio.wait_for(redis.get("big"), 60)
+    assert len(got) == len(value) and got == value
+    await redis.execute_command("DEL", "big")
+
+
+@pytest.mark.parametrize("size", [10_000, 5_000_000])
+async def test_max_reply_size(redis, redis_server, size):
+    await redis.set("small", b"s" * 100)
+    await redis.set("large", b"L" * size)
+    limit = size // 2
+    client = fastredis.Redis(**redis_server.client_kwargs(max_reply_size=limit))
+    try:
+        assert await client.get("small") == b"s" * 100
+        with pytest.raises(fastredis.MaxReplySizeError) as info:
+            await asyncio.wait_for(client.get("large"), DEADLINE)
+        assert str(limit) in str(info.value) and "max_reply_size" in str(info.value)
+        assert isinstance(info.value, fastredis.ProtocolError)
+        # the client stays usable
+        assert await client.get("small") == b"s" * 100
+    finally:
+        await client.aclose()
+    await redis.execute_command("DEL", "small", "large")
