@@ -137,6 +137,12 @@ async def test_decode_responses(r, redis_server):
         assert await c.rename("k", "k2") is True
         await c.rpush("l", 2, 1)
         assert await c.sort("l") == ["1", "2"]
+        # DUMP's payload is binary: it cannot be decoded (no per-command raw mode yet);
+        # the error is the command's own, the connection stays aligned
+        await c.set("n", "hello")
+        with pytest.raises(DataError):
+            await c.dump("n")
+        assert await c.get("n") == "hello"
     finally:
         await c.aclose()
 
