@@ -61,6 +61,11 @@ def _fail(fut: asyncio.Future, exc: BaseException) -> None:
         fut.set_exception(exc)
 
 
+def _retrieve(fut: asyncio.Future) -> None:
+    if not fut.cancelled():
+        fut.exception()
+
+
 class _Batch:
     """The FIFO entry of a pipeline: collects ``remaining`` replies, then resolves."""
 
@@ -83,7 +88,7 @@ class Connection(asyncio.Protocol):
     __slots__ = (
         "_loop", "_reader", "_transport", "_waiters", "_queue", "_queue_waiter",
         "_pubsub", "_paused", "_high", "_low", "_encoding", "_errors", "closed",
-        "close_exc", "closed_future", "_arg_encoding", "description",
+        "close_exc", "closed_future", "_arg_encoding", "description", "client_id",
         "on_lost", "_max_reply", "_wbuf", "_stalled",
     )
 
@@ -126,6 +131,7 @@ class Connection(asyncio.Protocol):
         self.close_exc: BaseException | None = None
         self.closed_future: asyncio.Future = loop.create_future()
         self.description = "redis"
+        self.client_id: int | None = None
         self.on_lost: Callable[[Connection], None] | None = None
 
     # ------------------------------------------------------------------ transport side
@@ -156,6 +162,13 @@ class Connection(asyncio.Protocol):
                     self._abort(ProtocolError("Reply without a pending command"), None)
                     return
                 fut = waiters.popleft()
+                if fut.__class__ is _Batch:
+                    # one reply of a pipeline: the pipeline fails, but its entry stays
+                    # first in the FIFO until the rest of its replies are consumed
+                    fut.remaining -= 1
+                    if fut.remaining:
+                        waiters.appendleft(fut)
+                    fut = fut.future
                 if not fut.done():
                     err = DataError(f"Cannot decode reply with {self._encoding!r}: {exc}")
                     err.__cause__ = exc
@@ -181,6 +194,8 @@ class Connection(asyncio.Protocol):
             if fut.__class__ is _Batch:  # a pipeline: one entry for all its replies
                 fut.replies.append(reply)
                 fut.remaining -= 1
+                if self._max_reply is not None and _size(reply) > self._max_reply:
+                    _fail(fut.future, self._too_large())
                 if fut.remaining:
                     waiters.appendleft(fut)
                 elif not fut.future.done():
@@ -320,6 +335,12 @@ class Connection(asyncio.Protocol):
             self._transport.write(data)
         self._waiters.extend(futs)
         return futs
+
+    def send_and_forget(self, args: tuple) -> None:
+        """Send a command whose reply nobody awaits (its outcome is still retrieved, so
+        nothing reaches the loop's exception handler)."""
+        if not self.closed:
+            self.execute(args).add_done_callback(_retrieve)
 
     def send_batch(self, data: bytes, count: int) -> asyncio.Future:
         """Write pre-packed bytes holding ``count`` commands; one future resolved with the

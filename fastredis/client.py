@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Callable
 
+from ._pack import pack
 from .commands import CoreCommands
 from .connection import ConnectionParams, parse_url
 from .exceptions import ConnectionError, DataError, TimeoutError
@@ -35,6 +36,14 @@ BLOCKING = frozenset((
     "BLPOP", "BRPOP", "BRPOPLPUSH", "BLMOVE", "BLMPOP", "BZPOPMIN", "BZPOPMAX", "BZMPOP",
     "WAIT", "WAITAOF",
 ))
+
+
+# Commands that would change the shared connection under every other task's feet.
+_CONNECTION_STATE = frozenset(
+    n for c in ("SELECT", "SUBSCRIBE", "PSUBSCRIBE", "SSUBSCRIBE", "MONITOR", "RESET", "HELLO",
+                "QUIT", "SYNC", "PSYNC")
+    for n in (c, c.lower(), c.encode(), c.lower().encode())
+)
 
 
 def _is_blocking(args: tuple) -> bool:
@@ -148,14 +157,23 @@ class Redis(CoreCommands):
         import asyncio
 
         pool = self.connection_pool
+        data = pack(args)  # a bad argument is a DataError before any connection is taken
         conn = await pool.acquire()
         ok = False
         try:
-            reply = await conn.execute(args)
+            (fut,) = conn.send_packed(data, 1)
+            reply = await fut
             ok = True
         except (ConnectionError, TimeoutError):
             raise
         except asyncio.CancelledError:
+            # Closing alone races: the server may serve an LPUSH sent after this cancel
+            # before it notices the close, handing the value to a caller who left. CLIENT
+            # UNBLOCK written on the shared connection now is ordered before every later
+            # command of this client.
+            shared = pool.current
+            if shared is not None and conn.client_id is not None:
+                shared.send_and_forget(("CLIENT", "UNBLOCK", conn.client_id))
             conn.abort("closed: a blocking command was cancelled")
             raise
         except BaseException:
@@ -170,6 +188,12 @@ class Redis(CoreCommands):
         applied). Blocking commands are routed to an exclusive connection."""
         if not args:
             raise DataError("execute_command needs a command name")
+        name = args[0]
+        if isinstance(name, (str, bytes)) and name.upper() in _CONNECTION_STATE:
+            raise DataError(
+                f"{name!r} changes the state of a connection that other tasks share: use "
+                "Redis(db=...), r.pubsub(), or a client of its own for this command"
+            )
         if _is_blocking(args):
             return await self._execute_blocking(args)
         return await self._execute(args)

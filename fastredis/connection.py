@@ -188,7 +188,8 @@ def _connection_class(loop: asyncio.AbstractEventLoop, buffered: bool | None) ->
     return BufferedConnection if buffered else Connection
 
 
-async def connect(params: ConnectionParams, *, pubsub: bool = False, **conn_kw: Any) -> Connection:
+async def connect(params: ConnectionParams, *, pubsub: bool = False, client_id: bool = False,
+                  **conn_kw: Any) -> Connection:
     """Open, secure and hand-shake one connection; raise ConnectionError (chained) or
     AuthenticationError. A failure after the socket opened closes it."""
     import asyncio
@@ -243,7 +244,7 @@ async def connect(params: ConnectionParams, *, pubsub: bool = False, **conn_kw: 
         except OSError:  # pragma: no cover - platform without these options
             pass
     try:
-        await _handshake(conn, params)
+        await _handshake(conn, params, client_id)
     except BaseException:
         conn.abort("closed after a failed handshake")
         raise
@@ -252,7 +253,7 @@ async def connect(params: ConnectionParams, *, pubsub: bool = False, **conn_kw: 
     return conn
 
 
-async def _handshake(conn: Connection, params: ConnectionParams) -> None:
+async def _handshake(conn: Connection, params: ConnectionParams, client_id: bool = False) -> None:
     import asyncio
 
     cmds: list[tuple] = []
@@ -270,6 +271,10 @@ async def _handshake(conn: Connection, params: ConnectionParams) -> None:
         cmds.append(("SELECT", params.db))
     if params.client_name:
         cmds.append(("CLIENT", "SETNAME", params.client_name))
+    if client_id:
+        # exclusive connections remember their id: a cancelled blocking command is then
+        # CLIENT UNBLOCKed from the shared connection (see Redis._execute_blocking)
+        cmds.append(("CLIENT", "ID"))
     if not cmds:
         return
     # One write, N futures; the first failure wins.
@@ -282,6 +287,8 @@ async def _handshake(conn: Connection, params: ConnectionParams) -> None:
             results = await asyncio.gather(*futs, return_exceptions=True)
     except asyncio.TimeoutError as exc:
         raise TimeoutError(f"Timeout during the handshake with {params.address}") from exc
+    if client_id and isinstance(results[-1], int):
+        conn.client_id = results[-1]
     for cmd, res in zip(cmds, results):
         if isinstance(res, BaseException):
             name = cmd[0]

@@ -116,7 +116,7 @@ class ConnectionPool:
                     conn = c
                     break
             if conn is None:
-                conn = await connect(self.params, pubsub=pubsub)
+                conn = await connect(self.params, pubsub=pubsub, client_id=not pubsub)
         except BaseException:
             if self._exclusive_sem is not None:
                 self._exclusive_sem.release()

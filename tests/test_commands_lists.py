@@ -105,10 +105,8 @@ async def test_blpop_does_not_delay_other_commands(r):
 # The deterministic version below holds the close in a proxy. A fix that orders by
 # construction: on cancel, write CLIENT UNBLOCK <id of the blocking connection> on the
 # shared connection (synchronously, before re-raising) and then close.
-CANCEL_BUG = "core: a cancelled blocking command's close may reach the server after a later command"
 
 
-@pytest.mark.xfail(strict=False, reason=CANCEL_BUG)
 async def test_cancelled_blpop_does_not_swallow_a_later_push(r):
     blpop = asyncio.ensure_future(r.blpop("q", timeout=0))
     await wait_blocked(r)
@@ -208,7 +206,6 @@ class LateCloseProxy:
         await asyncio.gather(*self.tasks)
 
 
-@pytest.mark.xfail(strict=True, reason=CANCEL_BUG)
 async def test_cancelled_blpop_with_late_close_does_not_swallow_a_push(r, redis_server):
     proxy = await LateCloseProxy(redis_server.port).start()
     c = fastredis.Redis(host="127.0.0.1", port=proxy.port)

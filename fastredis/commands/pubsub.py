@@ -10,7 +10,7 @@ from ._base import CommandsBase
 
 def _numsub(reply: list) -> list:
     it = iter(reply)
-    return list(zip(it, it))
+    return list(zip(it, it))  # noqa: B905 - pairs from one iterator
 
 
 class PubSubCommands(CommandsBase):
