@@ -110,6 +110,30 @@ async def test_invalid_utf8_fails_only_its_command():
             await client.aclose()
 
 
+async def test_invalid_utf8_in_a_pipeline_keeps_the_stream_aligned():
+    def script(cmd: list) -> bytes:
+        if cmd[0].upper() == b"GET" and cmd[1] == b"bad":
+            return b"$2\r\n\xff\xfe\r\n"
+        return b"$2\r\nok\r\n"
+
+    async with FakeServer(script) as fake:
+        client = fastredis.Redis(**fake.client_kwargs(decode_responses=True))
+        try:
+            assert await client.get("a") == "ok"
+            conn = client.connection_pool.current
+            pipe = client.pipeline(transaction=False)
+            pipe.get("a").get("bad").get("b")
+            after = asyncio.ensure_future(client.get("c"))  # queued behind the pipeline
+            with pytest.raises(fastredis.DataError):
+                await asyncio.wait_for(pipe.execute(), DEADLINE)
+            assert await asyncio.wait_for(after, DEADLINE) == "ok"
+            assert await client.get("d") == "ok"
+            assert client.connection_pool.current is conn and not conn.closed
+            assert conn.pending == 0 and fake.connections == 1
+        finally:
+            await client.aclose()
+
+
 # ---------------------------------------------------------------------------- case 8
 class FakeTransport:
     """Enough of a transport for Connection: records writes, remembers an abort."""
@@ -204,8 +228,8 @@ def _feed(conn: Connection, data: bytes, cuts: list[int], between) -> None:
 
 
 def _reference(data: bytes, decode: bool) -> tuple[list, str]:
-    """Parse the whole stream at once; return (outcomes routed to callers, ending).
-    ending: "complete", "partial" or "error"."""
+    """Parse the whole stream at once with a fresh reader; return (the outcomes routed
+    to callers, in order; ending), ending being "complete", "partial" or "error"."""
     sentinel = object()
     reader = (hiredis.Reader(notEnoughData=sentinel, encoding="utf-8") if decode
               else hiredis.Reader(notEnoughData=sentinel))
@@ -223,10 +247,26 @@ def _reference(data: bytes, decode: bool) -> tuple[list, str]:
             return out, ("partial" if reader.has_data() else "complete")
         if isinstance(reply, hiredis.PushNotification):
             continue  # routed to the message queue, never to a caller
-        if isinstance(reply, hiredis.ReplyError):
-            out.append(("raised", reply.args[0]))
+        out.append(("value", _plain(reply)))
+
+
+def _expected(entry_sizes: list[int], ref: list) -> list:
+    """Group the reference outcomes by FIFO entry (a command, or a pipeline of n);
+    None: the entry's replies have not all arrived."""
+    out = []
+    pos = 0
+    for size in entry_sizes:
+        got = ref[pos:pos + size]
+        pos += size
+        if ("decode-error",) in got:
+            out.append(("decode-error",))  # fails as soon as that reply arrives
+        elif len(got) < size:
+            out.append(None)
+        elif size == 1:
+            out.append(got[0])
         else:
-            out.append(("value", _plain(reply)))
+            out.append(("value", [g[1] for g in got]))
+    return out
 
 
 def _outcome(fut: asyncio.Future):
@@ -235,20 +275,21 @@ def _outcome(fut: asyncio.Future):
         return ("value", _plain(fut.result()))
     if isinstance(exc, fastredis.DataError):
         return ("decode-error",)
-    if isinstance(exc, fastredis.ResponseError) or type(exc) in (
-        fastredis.AuthenticationError, fastredis.BusyLoadingError, fastredis.ConnectionError,
-    ) and not isinstance(exc, fastredis.ProtocolError) and str(exc) and "Connection" not in str(exc):
-        return ("raised", str(exc))
-    return ("failed", type(exc).__name__)
+    # a server error reply: the reference keeps it as a value, ("error", text)
+    return ("value", ("error", str(exc)))
 
 
-def _run(cls, decode: bool, stream: bytes, n: int, cuts: list[int], cancel_at: list) -> tuple:
+def _run(cls, decode: bool, stream: bytes, sizes: list[int], cuts: list[int],
+         cancel_at: list) -> tuple:
+    """Queue one FIFO entry per size (1: a command, n > 1: a pipeline of n), feed the
+    stream split at ``cuts``, cancelling entry i's future after chunk cancel_at[i]."""
     loop = asyncio.new_event_loop()
     try:
         conn = cls(loop, decode=decode)
         transport = FakeTransport()
         conn.connection_made(transport)
-        futs = [conn.execute(("GET", f"k{i}")) for i in range(n)]
+        futs = [conn.execute(("GET", f"k{i}")) if n == 1 else conn.send_batch(b"", n)
+                for i, n in enumerate(sizes)]
 
         def between(i: int) -> None:
             for f, when in zip(futs, cancel_at):
@@ -262,28 +303,63 @@ def _run(cls, decode: bool, stream: bytes, n: int, cuts: list[int], cancel_at: l
         loop.close()
 
 
-def _check_against_reference(conn, transport, futs, stream: bytes, decode: bool) -> None:
+def _check_against_reference(conn, transport, futs, sizes, stream: bytes, decode: bool) -> None:
     ref, ending = _reference(stream, decode)
-    extra = len(ref) > len(futs)
-    for i, fut in enumerate(futs):
+    expected = _expected(sizes, ref)
+    broken = ending == "error" or len(ref) > sum(sizes)  # unparseable, or a reply too many
+    for i, (fut, exp) in enumerate(zip(futs, expected)):
         if fut.cancelled():
             continue
-        if i < len(ref):
+        if exp is not None:
             assert fut.done(), i
-            assert _outcome(fut) == ref[i], (i, _outcome(fut), ref[i])
-        elif ending == "error" or extra:
+            assert _outcome(fut) == exp, (i, _outcome(fut), exp)
+        elif broken:
             assert fut.done() and isinstance(fut.exception(), fastredis.ProtocolError)
         else:
             assert not fut.done()  # its reply has not arrived yet
-    if ending == "error" or extra:
+    if broken:
         assert conn.closed and transport.aborted and conn.pending == 0
     else:
         assert not conn.closed
-        assert conn.pending == max(0, len(futs) - len(ref))
+        assert conn.pending == sum(e is None for e in expected) + _owed(sizes, ref)
+
+
+def _owed(sizes: list[int], ref: list) -> int:
+    """FIFO entries still owed a reply although already failed (a pipeline that failed
+    on a decode error keeps its place until all its replies are in)."""
+    owed = 0
+    pos = 0
+    for n in sizes:
+        got = ref[pos:pos + n]
+        pos += n
+        if len(got) < n and any(g == ("decode-error",) for g in got):
+            owed += 1
+    return owed
 
 
 _settings = settings(max_examples=200, deadline=None,
                      suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+
+
+def _group(data, count: int) -> list[int]:
+    """Random FIFO entries covering ``count`` replies: commands and pipelines."""
+    sizes = []
+    left = count
+    while left:
+        n = data.draw(st.integers(1, min(left, 5)), label="entry")
+        sizes.append(n)
+        left -= n
+    return sizes
+
+
+def _draw_plan(data, stream: bytes, entries: int) -> tuple[list, list]:
+    cuts = data.draw(st.lists(st.integers(0, len(stream)), max_size=30), label="cuts")
+    cancel_at = data.draw(
+        st.lists(st.one_of(st.none(), st.integers(-1, len(cuts))),
+                 min_size=entries, max_size=entries),
+        label="cancel_at",
+    )
+    return cuts, cancel_at
 
 
 @pytest.mark.parametrize("decode", [False, True], ids=["bytes", "decoded"])
@@ -292,32 +368,24 @@ _settings = settings(max_examples=200, deadline=None,
 @given(replies=st.lists(_reply, min_size=1, max_size=25), data=st.data())
 def test_random_replies_split_anywhere_reach_their_futures(cls, decode, replies, data):
     stream = b"".join(r[0] for r in replies)
-    cuts = data.draw(st.lists(st.integers(0, len(stream)), max_size=30), label="cuts")
-    cancel_at = data.draw(
-        st.lists(st.one_of(st.none(), st.integers(-1, len(cuts))),
-                 min_size=len(replies), max_size=len(replies)),
-        label="cancel_at",
-    )
-    conn, transport, futs = _run(cls, decode, stream, len(replies), cuts, cancel_at)
-    for fut, (_, expected), when in zip(futs, replies, cancel_at):
+    # the reference parser agrees with the generator
+    ref, ending = _reference(stream, decode)
+    assert ending == "complete" and len(ref) == len(replies)
+    for (_, expected), got in zip(replies, ref):
+        try:
+            assert got == ("value", _decoded(expected, decode))
+        except UnicodeDecodeError:
+            assert got == ("decode-error",)
+    sizes = _group(data, len(replies))
+    cuts, cancel_at = _draw_plan(data, stream, len(sizes))
+    conn, transport, futs = _run(cls, decode, stream, sizes, cuts, cancel_at)
+    for fut, when in zip(futs, cancel_at):
+        assert fut.done()
         if fut.cancelled():
             assert when is not None
-            continue
-        assert fut.done()
-        kind = expected[0]
-        try:
-            value = _decoded(expected, decode)
-        except UnicodeDecodeError:
-            assert isinstance(fut.exception(), fastredis.DataError)
-            continue
-        if kind == "error":
-            exc = fut.exception()
-            assert isinstance(exc, fastredis.ResponseError) and str(exc) == value[1]
-        else:
-            assert _plain(fut.result()) == value
     assert not conn.closed and not transport.aborted and conn.pending == 0
-    # the same stream parsed in one piece gives the same outcomes (split-independent)
-    _check_against_reference(conn, transport, futs, stream, decode)
+    # every future got its own reply(ies), however the bytes were split
+    _check_against_reference(conn, transport, futs, sizes, stream, decode)
 
 
 _mutation = st.tuples(st.sampled_from(["flip", "delete", "insert"]), st.integers(0, 10**6),
@@ -348,33 +416,33 @@ def test_mutated_stream_never_misroutes_or_raises(cls, decode, replies, mutation
     """A corrupted stream that still parses cannot be told apart by any client; what
     must hold is that routing does not depend on how the bytes were split, that a parse
     error fails every waiter and closes the connection, and nothing escapes
-    data_received. Futures up to the corruption get exactly their own replies."""
-    stream = _mutate(b"".join(r[0] for r in replies), mutations)
-    cuts = data.draw(st.lists(st.integers(0, len(stream)), max_size=30), label="cuts")
-    cancel_at = data.draw(
-        st.lists(st.one_of(st.none(), st.integers(-1, len(cuts))),
-                 min_size=len(replies), max_size=len(replies)),
-        label="cancel_at",
-    )
-    conn, transport, futs = _run(cls, decode, stream, len(replies), cuts, cancel_at)
-    _check_against_reference(conn, transport, futs, stream, decode)
-    # the intact prefix: replies wholly before the first changed byte are delivered as sent
+    data_received. Entries wholly before the first changed byte get their own replies."""
     original = b"".join(r[0] for r in replies)
+    stream = _mutate(original, mutations)
+    sizes = _group(data, len(replies))
+    cuts, cancel_at = _draw_plan(data, stream, len(sizes))
+    conn, transport, futs = _run(cls, decode, stream, sizes, cuts, cancel_at)
+    _check_against_reference(conn, transport, futs, sizes, stream, decode)
+    # the intact prefix is delivered as sent
     first_change = next((i for i, (x, y) in enumerate(zip(original, stream)) if x != y),
                         min(len(original), len(stream)))
-    offset = 0
-    for fut, (data_i, expected) in zip(futs, replies):
-        offset += len(data_i)
+    orig_ref, _ = _reference(original, decode)
+    offset = pos = 0
+    for fut, n in zip(futs, sizes):
+        offset += sum(len(r[0]) for r in replies[pos:pos + n])
+        own = orig_ref[pos:pos + n]
+        pos += n
         if offset > first_change:
             break
-        if fut.cancelled() or not fut.done() or expected[0] != "value":
+        if fut.cancelled():
             continue
-        try:
-            value = _decoded(expected, decode)
-        except UnicodeDecodeError:
-            continue
-        if fut.exception() is None:
-            assert _plain(fut.result()) == value
+        assert fut.done()
+        if ("decode-error",) in own:
+            assert isinstance(fut.exception(), fastredis.DataError)
+        elif n == 1:
+            assert _outcome(fut) == own[0]
+        else:
+            assert _outcome(fut) == ("value", [g[1] for g in own])
 
 
 def test_unexpected_reply_closes_the_connection():
@@ -415,6 +483,11 @@ async def test_max_reply_size(redis, redis_server, size):
         assert str(limit) in str(info.value) and "max_reply_size" in str(info.value)
         assert isinstance(info.value, fastredis.ProtocolError)
         # the client stays usable
+        assert await client.get("small") == b"s" * 100
+        pipe = client.pipeline(transaction=False)
+        pipe.get("small").get("large")
+        with pytest.raises(fastredis.MaxReplySizeError):
+            await asyncio.wait_for(pipe.execute(), DEADLINE)
         assert await client.get("small") == b"s" * 100
     finally:
         await client.aclose()
