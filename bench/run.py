@@ -1,6 +1,6 @@
 """``make bench``: fastredis against redis-py (redis.asyncio + hiredis) and coredis.
 
-    python bench/run.py            # full run (~5-6 minutes on 2 cores)
+    python bench/run.py            # full run (~6 minutes on 2 cores)
     python bench/run.py --quick    # fewer repetitions, shorter windows (~2 minutes)
     python bench/run.py --workloads seq_get,tasks50 --loops uvloop --reps 3
 
