@@ -36,6 +36,8 @@ _pack_command = hiredis.pack_command
 # Write coalescing across tasks (measured: 50 tasks x SET/GET 2.5-3x faster on both loops,
 # sequential GET unchanged, since an idle connection still writes at once). A switch for A/B.
 _COALESCE = True
+_SLICE = 16384
+_BUFSIZE = 65536  # BufferedConnection's read buffer: fewer reads for large replies
 _PONG_KINDS = frozenset((b"pong", "pong"))
 _PONG_STRINGS = frozenset((b"PONG", "PONG"))
 
@@ -139,8 +141,18 @@ class Connection(asyncio.Protocol):
         self._transport = transport
 
     def data_received(self, data: bytes) -> None:
-        self._reader.feed(data)
-        self._process()
+        n = len(data)
+        if n <= _SLICE:
+            self._reader.feed(data)
+            self._process()
+            return
+        # hiredis compacts its buffer (a memmove of everything unread) each time it has
+        # consumed 1 KB: fed a 256 KB read at once (uvloop), parsing becomes quadratic.
+        # Feeding slices keeps the unread part small (Pub/Sub drain ~0.93M -> ~1.2M msg/s).
+        reader = self._reader
+        for off in range(0, n, _SLICE):
+            reader.feed(data, off, min(_SLICE, n - off))
+            self._process()
 
     def _process(self) -> None:
         reader = self._reader
@@ -486,12 +498,18 @@ class BufferedConnection(Connection, asyncio.BufferedProtocol):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._buf = bytearray(65536)
+        self._buf = bytearray(_BUFSIZE)
         self._view = memoryview(self._buf)
 
     def get_buffer(self, sizehint: int) -> memoryview:
         return self._view
 
     def buffer_updated(self, nbytes: int) -> None:
-        self._reader.feed(self._buf, 0, nbytes)
-        self._process()
+        if nbytes <= _SLICE:
+            self._reader.feed(self._buf, 0, nbytes)
+            self._process()
+            return
+        reader = self._reader
+        for off in range(0, nbytes, _SLICE):
+            reader.feed(self._buf, off, min(_SLICE, nbytes - off))
+            self._process()
