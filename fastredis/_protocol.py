@@ -166,8 +166,10 @@ class Connection(asyncio.Protocol):
             except UnicodeDecodeError as exc:
                 # A decode error fails only its own command; the stream stays aligned
                 # because hiredis consumed the whole reply before decoding failed.
-                if self._pubsub:
-                    self._queue.append(exc)
+                if self._pubsub:  # the reader of the queue gets it in the frame's place
+                    err = DataError(f"Cannot decode a Pub/Sub frame with {self._encoding!r}: {exc}")
+                    err.__cause__ = exc
+                    self._queue.append(err)
                     self._wake_queue()
                     continue
                 if not waiters:
@@ -186,6 +188,11 @@ class Connection(asyncio.Protocol):
                     err.__cause__ = exc
                     fut.set_exception(err)
                 continue
+            except (TypeError, ValueError, OverflowError, MemoryError) as exc:
+                # hiredis could not build the reply (e.g. a RESP3 map keyed by an array):
+                # the stream can no longer be trusted
+                self._abort(ProtocolError(f"Invalid reply from {self.description}: {exc}"), exc)
+                return
             if reply is _NOT_ENOUGH:
                 if self._max_reply is not None and reader.len() > self._max_reply:
                     # still arriving: stop buffering it, the stream cannot continue

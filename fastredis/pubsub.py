@@ -97,6 +97,8 @@ class PubSub:
         self.channels: dict = {}
         self.patterns: dict = {}
         self.shard_channels: dict = {}
+        # handlers of names being unsubscribed: used until the confirmation is read
+        self._retired: dict = {}
         self.connection: Connection | None = None
         self._connecting: asyncio.Future | None = None
         self._state_waiter: asyncio.Future | None = None
@@ -299,11 +301,13 @@ class PubSub:
 
     async def _unsubscribe(self, kind: str, table: dict, args: tuple) -> None:
         names = [self._norm(a) for a in args]
-        if names:
-            for n in names:
-                table.pop(n, None)
-        else:
-            table.clear()
+        # handlers stay in force for messages already queued, until the server's
+        # confirmation for that name is read (as in redis-py)
+        retired = self._retired
+        for n in names or list(table):
+            handler = table.pop(n, None)
+            if handler is not None:
+                retired[n] = handler
         conn = self.connection
         if conn is None or conn.closed:
             return
@@ -346,16 +350,24 @@ class PubSub:
         if kind in _MESSAGE:
             msg = {"type": "message", "pattern": None, "channel": frame[1], "data": frame[2]}
             handler = self.channels.get(frame[1])
+            if handler is None and self._retired:
+                handler = self._retired.get(frame[1])
         elif kind in _PMESSAGE:
             msg = {"type": "pmessage", "pattern": frame[1], "channel": frame[2], "data": frame[3]}
             handler = self.patterns.get(frame[1])
+            if handler is None and self._retired:
+                handler = self._retired.get(frame[1])
         elif kind in _SMESSAGE:
             msg = {"type": "smessage", "pattern": None, "channel": frame[1], "data": frame[2]}
             handler = self.shard_channels.get(frame[1])
+            if handler is None and self._retired:
+                handler = self._retired.get(frame[1])
         else:
             t = _KINDS.get(kind)
             if t is None:
                 raise PubSubError(f"Unexpected frame in subscribed mode: {kind!r}")
+            if self._retired and t in ("unsubscribe", "punsubscribe", "sunsubscribe"):
+                self._retired.pop(frame[1], None)
             if ignore or self.ignore_subscribe_messages:
                 return None
             return {"type": t, "pattern": None, "channel": frame[1], "data": frame[2]}
@@ -507,6 +519,7 @@ class PubSub:
         """Unsubscribe everything and release the connection. Works called plainly (as in
         the guide) or awaited (then it also waits for the socket to be gone); safe twice."""
         self._closed = True
+        self._retired.clear()
         self.channels.clear()
         self.patterns.clear()
         self.shard_channels.clear()

@@ -120,3 +120,20 @@ async def test_slow_consumer_memory_bounded_and_all_arrive_in_order(r, redis_ser
         await p.aclose()
     finally:
         await r.config_set("client-output-buffer-limit", "pubsub 32mb 8mb 60")
+
+
+async def test_handler_keeps_messages_queued_before_unsubscribe(r):
+    seen = []
+    p = r.pubsub(ignore_subscribe_messages=True)
+    await p.subscribe(h=lambda m: seen.append(m["data"]))
+    for i in range(3):
+        await r.publish("h", f"m{i}")
+    # all three are queued before the unsubscribe is sent
+    while len(p.connection._queue) < 4:
+        await p.connection.wait_frames()
+    assert await p.get_message() is None  # confirmation, ignored
+    assert await p.get_message() is None and seen == [b"m0"]
+    await p.unsubscribe("h")
+    assert await p.get_message() is None and await p.get_message() is None
+    assert seen == [b"m0", b"m1", b"m2"]  # not handed back as plain dicts, not dropped
+    await p.aclose()
