@@ -137,3 +137,24 @@ async def test_handler_keeps_messages_queued_before_unsubscribe(r):
     assert await p.get_message() is None and await p.get_message() is None
     assert seen == [b"m0", b"m1", b"m2"]  # not handed back as plain dicts, not dropped
     await p.aclose()
+
+
+async def test_resp3_pubsub_keeps_the_guide_shapes(redis_server):
+    """protocol=3 is opt-in: Pub/Sub frames arrive as push frames, the dicts stay the same."""
+    r = fastredis.Redis(**redis_server.client_kwargs(protocol=3))
+    p = r.pubsub()
+    await p.subscribe("a")
+    await p.psubscribe("a*")
+    assert await p.get_message() == {"type": "subscribe", "pattern": None, "channel": b"a", "data": 1}
+    assert await p.get_message() == {"type": "psubscribe", "pattern": None, "channel": b"a*", "data": 2}
+    assert await r.publish("a", "hi") == 2
+    assert await p.get_message(timeout=1) == {"type": "message", "pattern": None, "channel": b"a", "data": b"hi"}
+    assert await p.get_message(timeout=1) == {"type": "pmessage", "pattern": b"a*", "channel": b"a", "data": b"hi"}
+    assert await p.ping() is True
+    await p.unsubscribe()
+    await p.punsubscribe()
+    assert (await p.get_message())["type"] == "unsubscribe"
+    assert (await p.get_message())["data"] == 0
+    assert await r.hgetall("nothing") == {}
+    await p.aclose()
+    await r.aclose()
