@@ -224,6 +224,10 @@ async def close_pubsub(p: Any) -> None:
 def _fastredis(cfg: Config) -> Any:
     import fastredis
 
+    # bench/ab_protocol.py forces one reading style: BufferedProtocol ("1") or data_received ("0")
+    forced = os.environ.get("FASTREDIS_BENCH_BUFFERED")
+    if forced in ("0", "1"):
+        return fastredis.Redis(host=cfg.host, port=cfg.port, buffered=forced == "1")
     return fastredis.Redis(host=cfg.host, port=cfg.port)
 
 

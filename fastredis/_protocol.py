@@ -321,7 +321,7 @@ class Connection(asyncio.Protocol):
                 data = pack(args)
         else:
             data = pack(args, enc, self._errors)
-        fut = _Future(loop=self._loop)
+        fut: asyncio.Future = _Future(loop=self._loop)
         waiters = self._waiters
         wbuf = self._wbuf
         if wbuf is not None:
@@ -388,14 +388,16 @@ class Connection(asyncio.Protocol):
     def timed_out(self, fut: asyncio.Future, timeout: float) -> None:
         """``fut``'s caller stopped waiting. Its place in the FIFO stays (the reply is
         dropped on arrival), so the connection is kept - unless an earlier timed-out
-        command is *still* unanswered a whole timeout later: nothing has come back for two
-        timeouts and the peer is presumed gone. TCP may not report such a half-open
-        connection for many minutes (retransmission timeout), so close it now and let the
-        next command reconnect."""
+        command is *still* unanswered well after it timed out: nothing has come back for
+        more than one and a half timeouts and the peer is presumed gone. TCP may not report
+        such a half-open connection for many minutes (retransmission timeout), so close it
+        now and let the next command reconnect. (Half a timeout, not a whole one: timers
+        and loop.time() are rounded to milliseconds on uvloop; commands that time out
+        together, sent at the same moment, still count as one timeout.)"""
         now = self._loop.time()
         stalled = self._stalled
         if stalled is not None and stalled[0] in self._waiters:
-            if now - stalled[1] >= timeout:
+            if now - stalled[1] >= timeout / 2:
                 self.abort(f"closed: no reply within two {timeout}s timeouts, presumed dead")
             return
         self._stalled = (fut, now)
@@ -513,10 +515,10 @@ class BufferedConnection(Connection, asyncio.BufferedProtocol):
 
     def buffer_updated(self, nbytes: int) -> None:
         if nbytes <= _SLICE:
-            self._reader.feed(self._buf, 0, nbytes)
+            self._reader.feed(self._buf, 0, nbytes)  # type: ignore[arg-type]
             self._process()
             return
         reader = self._reader
         for off in range(0, nbytes, _SLICE):
-            reader.feed(self._buf, off, min(_SLICE, nbytes - off))
+            reader.feed(self._buf, off, min(_SLICE, nbytes - off))  # type: ignore[arg-type]
             self._process()

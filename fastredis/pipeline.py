@@ -255,7 +255,7 @@ class Pipeline(CoreCommands):
 def _results(replies: list, meta: list, raise_on_error: bool) -> list:
     """Apply each command's callback; server errors become exceptions in place (or the
     first one is raised with ``raise_on_error``)."""
-    results = []
+    results: list = []
     append = results.append
     first_error = None
     for i, reply in enumerate(replies):

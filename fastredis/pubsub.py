@@ -34,7 +34,7 @@ from .exceptions import ConnectionError, PubSubError, RedisError, TimeoutError
 __all__ = ["PubSub", "PubSubWorkerThread"]
 
 # frame kind (bytes or str, per decode_responses) -> the str the message dict carries
-_KINDS = {}
+_KINDS: dict[Any, str] = {}
 for _k in ("message", "pmessage", "smessage", "subscribe", "unsubscribe", "psubscribe",
            "punsubscribe", "ssubscribe", "sunsubscribe"):
     _KINDS[_k] = _k
@@ -106,7 +106,7 @@ class PubSub:
         self._health_task: asyncio.Task | None = None
         self._closed = False
         self._lost_at: float | None = None
-        self._stats = {"reconnects": 0, "disconnected_seconds": 0.0, "messages": 0,
+        self._stats: dict[str, Any] = {"reconnects": 0, "disconnected_seconds": 0.0, "messages": 0,
                        "dropped": 0, "last_error": None}
         self._loop: asyncio.AbstractEventLoop | None = None
 
@@ -426,6 +426,7 @@ class PubSub:
                     await asyncio.sleep(0)
                     continue
                 return None
+            w: asyncio.Future | None
             if conn is not None and not conn.closed:
                 w = conn.wait_frames()
             else:
@@ -457,7 +458,7 @@ class PubSub:
                 break
             await self._get_wait()
         queue = conn._queue
-        out = []
+        out: list = []
         append = out.append
         n = 0
         ignore = self.ignore_subscribe_messages

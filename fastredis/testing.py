@@ -279,7 +279,7 @@ if _pytest is not None:
 
         _async_fixture = pytest_asyncio.fixture  # works in strict and auto mode
     except ImportError:  # pragma: no cover
-        _async_fixture = _pytest.fixture
+        _async_fixture = _pytest.fixture  # type: ignore[assignment]
 
     @_async_fixture
     async def redis(redis_server):  # type: ignore[no-untyped-def]

@@ -18,7 +18,7 @@ async def test_10000_randomly_cancelled_commands_never_misalign(r):
     done = 0
     for _ in range(20):  # 20 rounds x 500 = 10,000 commands
         tasks = []
-        for i in range(500):
+        for _ in range(500):
             k = rnd.randrange(500)
             tasks.append((k, asyncio.ensure_future(r.get(f"key:{k}"))))
         # cancel a random third: some before sending, most while in flight

@@ -1,7 +1,5 @@
 import asyncio
 
-import fastredis
-
 
 async def test_get_set(r):
     assert await r.set("a", "1") is True
