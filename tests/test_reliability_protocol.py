@@ -26,6 +26,8 @@ MALFORMED = {
     "negative-bulk": (b"$-5\r\n", "Bulk string length out of range"),
     "huge-array": (b"*4294967296\r\n", "Multi-bulk length out of range"),
     "too-deep": (b"*1\r\n" * 1100 + b":1\r\n", "nesting depth"),
+    # legal RESP3 syntax, but no Python dict can have a list as a key
+    "map-keyed-by-array": (b"%1\r\n*0\r\n:1\r\n", "unhashable"),
 }
 
 
@@ -238,11 +240,12 @@ def _reference(data: bytes, decode: bool) -> tuple[list, str]:
     while True:
         try:
             reply = reader.gets()
-        except hiredis.ProtocolError:
-            return out, "error"
         except UnicodeDecodeError:
             out.append(("decode-error",))
             continue
+        except (hiredis.ProtocolError, TypeError, ValueError, OverflowError):
+            # unparseable, or a reply Python cannot build (a RESP3 map keyed by an array)
+            return out, "error"
         if reply is sentinel:
             return out, ("partial" if reader.has_data() else "complete")
         if isinstance(reply, hiredis.PushNotification):
@@ -443,6 +446,22 @@ def test_mutated_stream_never_misroutes_or_raises(cls, decode, replies, mutation
             assert _outcome(fut) == own[0]
         else:
             assert _outcome(fut) == ("value", [g[1] for g in own])
+
+
+@pytest.mark.parametrize("cls", [Connection, BufferedConnection])
+def test_reply_python_cannot_build_is_a_protocol_error(cls):
+    loop = asyncio.new_event_loop()
+    try:
+        conn = cls(loop)
+        transport = FakeTransport()
+        conn.connection_made(transport)
+        futs = [conn.execute(("GET", "a")), conn.execute(("GET", "b"))]
+        _feed(conn, b"$1\r\na\r\n%1\r\n*0\r\n:1\r\n$1\r\nb\r\n", [], lambda i: None)
+        assert futs[0].result() == b"a"
+        assert isinstance(futs[1].exception(), fastredis.ProtocolError)
+        assert conn.closed and transport.aborted
+    finally:
+        loop.close()
 
 
 def test_unexpected_reply_closes_the_connection():
