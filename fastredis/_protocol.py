@@ -91,7 +91,7 @@ class Connection(asyncio.Protocol):
         "_loop", "_reader", "_transport", "_waiters", "_queue", "_queue_waiter",
         "_pubsub", "_paused", "_high", "_low", "_encoding", "_errors", "closed",
         "close_exc", "closed_future", "_arg_encoding", "description", "client_id",
-        "on_lost", "_max_reply", "_wbuf", "_stalled",
+        "on_lost", "_max_reply", "_wbuf", "drop_oldest", "dropped", "_stalled",
     )
 
     def __init__(
@@ -125,6 +125,8 @@ class Connection(asyncio.Protocol):
         self._pubsub = False
         self._paused = False
         self._high = high_water
+        self.drop_oldest = False
+        self.dropped = 0
         self._low = low_water
         self._max_reply = max_reply_size
         # (future, when) of the oldest timed-out command still unanswered; see timed_out()
@@ -248,9 +250,13 @@ class Connection(asyncio.Protocol):
                 return
             queue = self._queue
             queue.append(reply)
-            if len(queue) >= self._high and not self._paused:
-                self._paused = True
-                self._transport.pause_reading()
+            if len(queue) >= self._high:
+                if self.drop_oldest:
+                    queue.popleft()  # the opt-in policy: keep the newest, count the loss
+                    self.dropped += 1
+                elif not self._paused:
+                    self._paused = True
+                    self._transport.pause_reading()
             w = self._queue_waiter
             if w is not None:
                 self._queue_waiter = None

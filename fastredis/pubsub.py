@@ -68,7 +68,12 @@ def _wake(fut: asyncio.Future) -> None:
 
 class PubSub:
     """``r.pubsub(ignore_subscribe_messages=False, health_check_interval=None,
-    on_reconnect=None, max_queued=4096)``."""
+    on_reconnect=None, max_queued=4096, overflow="pause")``.
+
+    ``overflow``: what happens when ``max_queued`` frames wait unread. ``"pause"`` (default)
+    stops reading the socket until the reader catches up (nothing is lost on the client);
+    ``"drop_oldest"`` keeps reading and drops the oldest queued frame, counted in
+    ``stats()["dropped"]`` (for consumers that prefer fresh data to complete data)."""
 
     def __init__(
         self,
@@ -77,6 +82,7 @@ class PubSub:
         health_check_interval: float | None = None,
         on_reconnect: Callable[[dict], Any] | None = None,
         max_queued: int = 4096,
+        overflow: str = "pause",
         reconnect: bool = True,
         reconnect_backoff: tuple[float, float] = (0.02, 0.5),
         confirm_timeout: float = 10.0,
@@ -90,6 +96,9 @@ class PubSub:
         self._decode = params.decode_responses
         self._encoding = params.encoding
         self._max_queued = max(4, int(max_queued))
+        if overflow not in ("pause", "drop_oldest"):
+            raise PubSubError("overflow must be 'pause' or 'drop_oldest'")
+        self._drop_oldest = overflow == "drop_oldest"
         self._auto_reconnect = reconnect
         self._backoff = reconnect_backoff
         self._confirm_timeout = confirm_timeout
@@ -128,10 +137,12 @@ class PubSub:
 
     def stats(self) -> dict:
         """Counters: reconnects, disconnected_seconds, messages (read so far), queued,
-        dropped, paused, last_error. A reconnect means messages may have been lost."""
+        dropped (only with ``overflow="drop_oldest"``), paused, connected, last_error.
+        A reconnect or a drop means messages were lost."""
         s = dict(self._stats)
         conn = self.connection
         s["queued"] = len(conn._queue) if conn is not None else 0
+        s["dropped"] += conn.dropped if conn is not None else 0
         s["paused"] = bool(conn is not None and conn._paused)
         s["connected"] = conn is not None and not conn.closed
         if self._lost_at is not None and self._loop is not None:
@@ -171,6 +182,7 @@ class PubSub:
         conn = await self.connection_pool.acquire(pubsub=True)
         conn._high = self._max_queued
         conn._low = max(1, self._max_queued // 4)
+        conn.drop_oldest = self._drop_oldest
         old = self.connection
         if old is not None and old._queue:
             # frames read before the loss but not yet consumed stay first, in order
@@ -189,6 +201,7 @@ class PubSub:
             raise PubSubError("This PubSub is closed")
         conn.on_lost = self._lost
         if old is not None:
+            self._stats["dropped"] += old.dropped
             self.connection_pool.release(old, reusable=False)
         self.connection = conn
         self._wake_state()

@@ -158,3 +158,21 @@ async def test_resp3_pubsub_keeps_the_guide_shapes(redis_server):
     assert await r.hgetall("nothing") == {}
     await p.aclose()
     await r.aclose()
+
+
+async def test_drop_oldest_keeps_the_newest_and_counts(r):
+    p = r.pubsub(ignore_subscribe_messages=True, max_queued=100, overflow="drop_oldest")
+    await p.subscribe("d")
+    pipe = r.pipeline(transaction=False)
+    for i in range(1000):
+        pipe.publish("d", i)
+    await pipe.execute()
+    await p.ping()  # the PING's answer follows every message published before it
+    s = p.stats()
+    assert not s["paused"] and s["queued"] <= 100
+    got = [m["data"] for m in await p.listen()]
+    # 1001 frames (the confirmation, then 1000 messages): the oldest were dropped, the
+    # newest kept, in order
+    assert len(got) + s["dropped"] == 1001
+    assert got == [str(i).encode() for i in range(1000 - len(got), 1000)]
+    await p.aclose()
