@@ -6,10 +6,9 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from faults import FaultProxy
 
 import fastredis
-
-from faults import FaultProxy
 
 DEADLINE = 10
 

@@ -13,11 +13,10 @@ import time
 import warnings
 
 import pytest
+from faults import FaultProxy, fd_count
 
 import fastredis
 from fastredis._protocol import pack
-
-from faults import FaultProxy, fd_count
 
 DEADLINE = 10
 

@@ -9,11 +9,10 @@ import asyncio
 import os
 
 import pytest
+from faults import FaultProxy
 
 import fastredis
 from fastredis._protocol import pack
-
-from faults import FaultProxy
 
 DEADLINE = 10
 

@@ -10,13 +10,12 @@ import random
 
 import hiredis
 import pytest
+from faults import FakeServer, Reply
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import fastredis
 from fastredis._protocol import BufferedConnection, Connection
-
-from faults import FakeServer, Reply
 
 DEADLINE = 10
 

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import asyncio
 
-import fastredis
-
 from faults import fd_count
+
+import fastredis
 
 DEADLINE = 10
 

@@ -11,10 +11,9 @@ import ssl
 import traceback
 
 import pytest
+from faults import fd_count
 
 import fastredis
-
-from faults import fd_count
 
 DEADLINE = 10
 SECRET = "s3cr3t-Pa55-wrd"
@@ -140,9 +139,9 @@ def pki(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def tls_server(pki):
-    from fastredis.testing import RedisServer
-
     from conftest import server_or_fail
+
+    from fastredis.testing import RedisServer
 
     server_or_fail()
     server = RedisServer(
@@ -250,8 +249,13 @@ async def test_tls_client_certificate_required(make_server, pki):
     try:
         assert await good.ping() is True
         before = await _auth_attempts(good)
+
+        # TLS 1.2: the server refuses inside the handshake, so connecting fails with the
+        # SSLError before the client has written a single command
+        tls12 = ssl.create_default_context(cafile=pki["ca"])
+        tls12.maximum_version = ssl.TLSVersion.TLSv1_2
         for kw in ({}, {"password": None}):
-            bad = _tls(server, pki, **kw)
+            bad = _tls(server, pki, ssl=tls12, **kw)
             try:
                 with pytest.raises(fastredis.ConnectionError) as info:
                     await asyncio.wait_for(bad.ping(), DEADLINE)
@@ -260,6 +264,21 @@ async def test_tls_client_certificate_required(make_server, pki):
                 _assert_exception_secret_free(info.value)
             finally:
                 await bad.aclose()
+
+        # TLS 1.3 (the default): the client's half of the handshake completes first and
+        # the server's refusal comes as an alert right after; the server then closes with
+        # our unread first command in its buffer, and that reset can overtake the alert.
+        # Either way: a ConnectionError naming the cause, and no command was processed.
+        bad = _tls(server, pki)
+        try:
+            with pytest.raises(fastredis.ConnectionError) as info:
+                await asyncio.wait_for(bad.ping(), DEADLINE)
+            assert not isinstance(info.value, fastredis.AuthenticationError)
+            assert any(isinstance(e, (ssl.SSLError, ConnectionResetError))
+                       for e in _chain(info.value)), info.value
+            _assert_exception_secret_free(info.value)
+        finally:
+            await bad.aclose()
         # the server refused the handshake before reading any command
         assert await _auth_attempts(good) == before
     finally:
