@@ -26,7 +26,7 @@ def run(port: int, channel: str, count: int, size: int, host: str = "127.0.0.1")
         got = 0
         while got < n:
             reader.feed(sock.recv(65536))
-            while (reply := reader.gets()) is not False:
+            while reader.gets() is not False:
                 got += 1
         sent += n
     sock.close()
