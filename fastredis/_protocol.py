@@ -204,7 +204,13 @@ class Connection(asyncio.Protocol):
                 self._route_pubsub(reply)
                 continue
             if reply.__class__ is _PushNotification:
-                self._queue.append(reply)
+                # RESP3 out-of-band data (e.g. CLIENT TRACKING invalidations) on a command
+                # connection: kept for a reader, bounded so nobody reading costs no memory
+                queue = self._queue
+                queue.append(reply)
+                if len(queue) > self._high:
+                    queue.popleft()
+                    self.dropped += 1
                 self._wake_queue()
                 continue
             try:

@@ -176,3 +176,16 @@ async def test_drop_oldest_keeps_the_newest_and_counts(r):
     assert len(got) + s["dropped"] == 1001
     assert got == [str(i).encode() for i in range(1000 - len(got), 1000)]
     await p.aclose()
+
+
+async def test_resp3_push_frames_on_a_command_connection_stay_bounded(redis_server):
+    r = fastredis.Redis(**redis_server.client_kwargs(protocol=3))
+    await r.execute_command("CLIENT", "TRACKING", "ON")
+    conn = r.connection_pool.current
+    conn._high = 10
+    for i in range(30):
+        await r.get(f"tracked{i}")  # tracked ...
+        await r.set(f"tracked{i}", i)  # ... and invalidated: one push frame each
+    assert await r.ping() is True  # replies stay aligned around the pushes
+    assert len(conn._queue) <= 10 and conn.dropped >= 20
+    await r.aclose()
