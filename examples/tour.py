@@ -174,12 +174,27 @@ async def bench(url_kwargs: dict) -> None:
         print(f"  ratio      sequential {fs / rs:.2f}x            50 tasks {ff / rf:.2f}x")
 
 
-async def main(kwargs: dict) -> None:
+def pin_with(server: RedisServer | None) -> str:
+    """Request/response speed on 2 shared vCPUs measures the scheduler unless client and
+    server share a CPU (a cross-CPU wake-up costs tens of µs here): pin both, as bench/ does."""
+    if server is None or server.proc is None or not hasattr(os, "sched_setaffinity"):
+        return "unpinned (REDIS_URL or no sched_setaffinity): expect scheduler noise"
+    cpu = max(os.sched_getaffinity(0))
+    try:
+        os.sched_setaffinity(server.proc.pid, {cpu})
+        os.sched_setaffinity(0, {cpu})
+    except OSError as exc:
+        return f"unpinned ({exc})"
+    return f"client and redis-server pinned to CPU {cpu}"
+
+
+async def main(kwargs: dict, server: RedisServer | None = None) -> None:
     r = fastredis.Redis(**kwargs)
     await r.flushdb()
     await commands(r)
     await guide(r)
     await r.aclose()
+    print(f"\n(placement: {pin_with(server)})")
     await bench(kwargs)
 
 
@@ -197,9 +212,9 @@ def run() -> int:
     print(f"Python {sys.version.split()[0]}, fastredis {fastredis.__version__}, loop {loop_name}")
     try:
         if uvloop is not None:
-            uvloop.run(main(kwargs))
+            uvloop.run(main(kwargs, server))
         else:
-            asyncio.run(main(kwargs))
+            asyncio.run(main(kwargs, server))
     finally:
         if server is not None:
             server.stop()
