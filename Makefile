@@ -44,9 +44,12 @@ venv: $(VENV)/.test
 run: redis-server $(VENV)/.test
 	$(PY) examples/tour.py
 
-# The whole suite, on the default asyncio loop and on uvloop (each test runs on both).
+# The whole suite, on the default asyncio loop and on uvloop (each test runs on both),
+# then once more in asyncio debug mode (as asyncpg does: catches never-awaited coroutines,
+# callbacks from the wrong thread and unclosed resources the plain run lets pass).
 test: redis-server $(VENV)/.test
 	$(PY) -m pytest -q tests
+	PYTHONASYNCIODEBUG=1 $(PY) -m pytest -q tests
 
 bench: redis-server $(VENV)/.bench
 	$(PY) bench/run.py
