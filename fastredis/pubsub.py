@@ -405,31 +405,29 @@ class PubSub:
         once closed, and ConnectionError when the connection is lost and reconnecting
         is off."""
         conn = self.connection
-        if conn is not None and conn._queue:
-            msg = self._take(conn, ignore_subscribe_messages)
-            if msg.__class__ is _Handled:
-                await msg.run()
+        if conn is None or not conn._queue:
+            conn = await self._wait_for_frame(timeout)
+            if conn is None:
                 return None
-            return msg
-        return await self._get_slow(ignore_subscribe_messages, timeout)
+        msg = self._take(conn, ignore_subscribe_messages)
+        if msg.__class__ is _Handled:
+            await msg.run()
+            return None
+        return msg
 
-    async def _get_slow(self, ignore: bool, timeout: float | None) -> dict | None:
+    async def _wait_for_frame(self, timeout: float | None) -> Connection | None:
+        """The connection once a frame is queued on it; None when ``timeout`` ran out.
+        Waits on futures (the queue's, or the reconnect's), never spins."""
         loop = asyncio.get_running_loop()
         deadline = None if timeout is None else loop.time() + max(0.0, timeout)
         yielded = False
         while True:
             conn = self.connection
             if conn is not None and conn._queue:
-                msg = self._take(conn, ignore)
-                if msg.__class__ is _Handled:
-                    await msg.run()
-                    return None
-                return msg
+                return conn
             if self._closed:
                 raise PubSubError("This PubSub is closed")
-            if conn is not None and conn.closed and not (
-                self._reconnect_task is not None and not self._reconnect_task.done()
-            ) and not self._auto_reconnect:
+            if conn is not None and conn.closed and not self._auto_reconnect:
                 raise ConnectionError("PubSub connection lost") from conn.close_exc
             if timeout == 0:
                 # "if there's data available to be read, read it": bytes that reached the
@@ -465,11 +463,10 @@ class PubSub:
         return _Listener(self)
 
     async def _drain(self) -> list:
-        while True:
-            conn = self.connection
-            if conn is not None and conn._queue:
-                break
-            await self._get_wait()
+        conn = self.connection
+        if conn is None or not conn._queue:
+            conn = await self._wait_for_frame(None)
+        assert conn is not None
         queue = conn._queue
         out: list = []
         append = out.append
@@ -493,22 +490,6 @@ class PubSub:
             if conn._paused:
                 conn.after_consume()
         return out
-
-    async def _get_wait(self) -> None:
-        """Wait until a frame is queued (or raise when closed)."""
-        loop = asyncio.get_running_loop()
-        conn = self.connection
-        if self._closed:
-            raise PubSubError("This PubSub is closed")
-        if conn is not None and not conn.closed:
-            await conn.wait_frames()
-            return
-        if conn is not None and conn.closed and not self._auto_reconnect:
-            raise ConnectionError("PubSub connection lost") from conn.close_exc
-        w = self._state_waiter
-        if w is None or w.done():
-            w = self._state_waiter = loop.create_future()
-        await w
 
     # ------------------------------------------------------------------ thread
     def run_in_thread(self, sleep_time: float = 0.001, daemon: bool = False,

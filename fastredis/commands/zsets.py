@@ -77,6 +77,20 @@ def _score(value: Any, what: str) -> Any:
     return value
 
 
+
+def _range_flags(byscore: bool, bylex: bool, desc: bool, offset: Any, num: Any) -> tuple:
+    """The options ZRANGE and ZRANGESTORE share (Redis 6.2 syntax)."""
+    args: tuple = ()
+    if byscore:
+        args += ("BYSCORE",)
+    if bylex:
+        args += ("BYLEX",)
+    if desc:
+        args += ("REV",)
+    if offset is not None:
+        args += ("LIMIT", offset, num)
+    return args
+
 class SortedSetCommands(CommandsBase):
     __slots__ = ()
 
@@ -164,15 +178,7 @@ class SortedSetCommands(CommandsBase):
         if desc and not (byscore or bylex or offset is not None):
             # ZREVRANGE works on every server (ZRANGE ... REV needs 6.2), as in redis-py
             return self.zrevrange(name, start, end, withscores, score_cast_func)
-        args: tuple = ("ZRANGE", name, start, end)
-        if byscore:
-            args += ("BYSCORE",)
-        if bylex:
-            args += ("BYLEX",)
-        if desc:
-            args += ("REV",)
-        if offset is not None:
-            args += ("LIMIT", offset, num)
+        args = ("ZRANGE", name, start, end) + _range_flags(byscore, bylex, desc, offset, num)
         if withscores:
             return self._execute(args + ("WITHSCORES",), _pairs_with(score_cast_func))
         return self._execute(args)
@@ -189,16 +195,8 @@ class SortedSetCommands(CommandsBase):
                     num: Any = None) -> Any:
         if (offset is None) != (num is None):
             raise DataError("offset and num must both be specified")
-        args: tuple = ("ZRANGESTORE", dest, name, start, end)
-        if byscore:
-            args += ("BYSCORE",)
-        if bylex:
-            args += ("BYLEX",)
-        if desc:
-            args += ("REV",)
-        if offset is not None:
-            args += ("LIMIT", offset, num)
-        return self._execute(args)
+        args = ("ZRANGESTORE", dest, name, start, end)
+        return self._execute(args + _range_flags(byscore, bylex, desc, offset, num))
 
     def _by(self, cmd: str, name: Any, lo: Any, hi: Any, start: Any, num: Any,
             withscores: bool, score_cast_func: Callable) -> Any:
