@@ -169,3 +169,12 @@ def test_import_is_light():
     added = eval(out.stdout)
     for heavy in ("uvloop", "ssl", "typing_extensions", "redis", "urllib.parse"):
         assert heavy not in added, added
+
+
+async def test_max_shared_spreads_commands_over_a_few_connections(redis_server):
+    r = fastredis.Redis(**redis_server.client_kwargs(max_shared=3))
+    await r.mset({f"s{i}": i for i in range(300)})
+    res = await asyncio.gather(*(r.get(f"s{i}") for i in range(300)))
+    assert res == [str(i).encode() for i in range(300)]
+    assert 1 <= r.connection_pool.connection_count() <= 3
+    await r.aclose()
