@@ -58,6 +58,26 @@ def _is_blocking(args: tuple) -> bool:
     return False
 
 
+def _block_seconds(args: tuple) -> float | None:
+    """How long a blocking command may block server-side, in seconds (0: forever;
+    None: unknown). Only read when the client has a socket_timeout."""
+    try:
+        name = args[0].decode() if isinstance(args[0], bytes) else str(args[0])
+        name = name.upper()
+        if name in ("BLMPOP", "BZMPOP"):
+            return float(args[1])
+        if name in ("WAIT", "WAITAOF"):
+            return float(args[-1]) / 1000
+        if name in ("XREAD", "XREADGROUP"):
+            for i, a in enumerate(args):
+                if isinstance(a, (str, bytes)) and a.upper() in ("BLOCK", b"BLOCK"):
+                    return float(args[i + 1]) / 1000
+            return None
+        return float(args[-1])  # BLPOP, BRPOP, BRPOPLPUSH, BLMOVE, BZPOPMIN, BZPOPMAX
+    except (ValueError, TypeError, IndexError):
+        return None
+
+
 def _split_params(kw: dict[str, Any]) -> tuple[ConnectionParams, dict, dict]:
     """Sort keyword arguments into connection params, pool options and client options."""
     p: dict[str, Any] = {}
@@ -160,11 +180,22 @@ class Redis(CoreCommands):
         data = pack(args)  # a bad argument is a DataError before any connection is taken
         conn = await pool.acquire()
         ok = False
+        handle = None
         try:
             (fut,) = conn.send_packed(data, 1)
+            if self._timeout is not None:
+                # the server answers by the command's own timeout; socket_timeout more
+                # than that means the connection is gone (0 = wait forever, by request)
+                block = _block_seconds(args)
+                if block:
+                    limit = block + self._timeout
+                    handle = conn._loop.call_later(limit, _expire, fut, limit)
             reply = await fut
             ok = True
-        except (ConnectionError, TimeoutError):
+        except TimeoutError:
+            conn.abort("closed: no answer to a blocking command past its timeout")
+            raise
+        except ConnectionError:
             raise
         except asyncio.CancelledError:
             # Closing alone races: the server may serve an LPUSH sent after this cancel
@@ -180,6 +211,8 @@ class Redis(CoreCommands):
             ok = True  # a server error reply: the connection is fine
             raise
         finally:
+            if handle is not None:
+                handle.cancel()
             pool.release(conn, reusable=ok)
         return reply if callback is None else callback(reply)
 

@@ -178,3 +178,20 @@ async def test_max_shared_spreads_commands_over_a_few_connections(redis_server):
     assert res == [str(i).encode() for i in range(300)]
     assert 1 <= r.connection_pool.connection_count() <= 3
     await r.aclose()
+
+
+async def test_blocking_command_deadline_is_its_timeout_plus_socket_timeout(redis_server):
+    r = fastredis.Redis(**redis_server.client_kwargs(socket_timeout=0.2))
+    await r.delete("empty")
+    # the server answers BLPOP's own 0.5 s timeout; socket_timeout does not cut it short
+    assert await r.blpop(["empty"], timeout=0.5) is None
+    # a server that stops answering (CLIENT PAUSE) is given up on after 0.3 + 0.2 s
+    other = fastredis.Redis(**redis_server.client_kwargs())
+    await r.ping()
+    await other.execute_command("CLIENT", "PAUSE", 1500, "ALL")
+    with pytest.raises(fastredis.TimeoutError):
+        await r.blpop(["empty"], timeout=0.3)
+    await other.execute_command("CLIENT", "UNPAUSE")
+    assert await r.lpush("empty", 1) == 1  # the client is still usable
+    await other.aclose()
+    await r.aclose()
