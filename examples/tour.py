@@ -120,7 +120,10 @@ async def guide(r: fastredis.Redis) -> None:
     reconnected = asyncio.Event()
     p2 = r.pubsub(ignore_subscribe_messages=True, on_reconnect=lambda info: reconnected.set())
     await p2.subscribe("news")
-    await r.client_kill_filter(_type="pubsub")
+    # only our own subscriber: REDIS_URL may point at a server others use
+    for c in await r.client_list("pubsub"):
+        if c.get("name") == TOUR_NAME:
+            await r.client_kill_filter(_id=c["id"])
     await asyncio.wait_for(reconnected.wait(), 5)
     show("await r.publish('news', 'after the kill')", await r.publish("news", "after the kill"))
     message = None
@@ -158,7 +161,8 @@ async def bench(url_kwargs: dict) -> None:
     try:
         import redis.asyncio as redis_asyncio
 
-        clients["redis-py"] = lambda: redis_asyncio.Redis(**url_kwargs)
+        peer_kwargs = {("unix_socket_path" if k == "path" else k): v for k, v in url_kwargs.items()}
+        clients["redis-py"] = lambda: redis_asyncio.Redis(**peer_kwargs)
     except ImportError:
         print("  (redis-py not installed: fastredis alone)")
     for name, make in clients.items():
@@ -188,14 +192,22 @@ def pin_with(server: RedisServer | None) -> str:
     return f"client and redis-server pinned to CPU {cpu}"
 
 
+TOUR_NAME = "fastredis-tour"
+TOUR_KEYS = ("greeting", "visits", "user:1", "board", "a", "bad", "bench", "b50")
+
+
 async def main(kwargs: dict, server: RedisServer | None = None) -> None:
+    kwargs = {**kwargs, "client_name": TOUR_NAME}
     r = fastredis.Redis(**kwargs)
-    await r.flushdb()
-    await commands(r)
-    await guide(r)
-    await r.aclose()
-    print(f"\n(placement: {pin_with(server)})")
-    await bench(kwargs)
+    await r.delete(*TOUR_KEYS)  # never FLUSHDB: REDIS_URL may be a database in use
+    try:
+        await commands(r)
+        await guide(r)
+        print(f"\n(placement: {pin_with(server)})")
+        await bench(kwargs)
+    finally:
+        await r.delete(*TOUR_KEYS)
+        await r.aclose()
 
 
 def run() -> int:
