@@ -231,50 +231,6 @@ def _fastredis(cfg: Config) -> Any:
     return fastredis.Redis(host=cfg.host, port=cfg.port)
 
 
-async def seq_get_fastredis(cfg: Config) -> float:
-    r = _fastredis(cfg)
-    try:
-        await r.set(KEY, VALUE)
-        return await _seq_get(r.get, cfg)
-    finally:
-        await r.aclose()
-
-
-async def tasks50_fastredis(cfg: Config) -> float:
-    r = _fastredis(cfg)
-    try:
-        return await _tasks(r.set, r.get, cfg)
-    finally:
-        await r.aclose()
-
-
-async def pipeline100_fastredis(cfg: Config) -> float:
-    r = _fastredis(cfg)
-
-    async def one() -> None:
-        pipe = r.pipeline(transaction=False)
-        for k in PIPE_KEYS:
-            pipe.set(k, VALUE)
-        await pipe.execute()
-
-    try:
-        return await _rate(one, len(PIPE_KEYS), cfg)
-    finally:
-        await r.aclose()
-
-
-async def pubsub_get_message_fastredis(cfg: Config) -> float:
-    r = _fastredis(cfg)
-    p = r.pubsub()
-    try:
-        await p.subscribe(cfg.channel)
-        await first_message(p.get_message)
-        return await _timed_drain(drain_get_message(p.get_message, cfg.backlog), cfg)
-    finally:
-        await close_pubsub(p)
-        await r.aclose()
-
-
 async def pubsub_best_fastredis(cfg: Config) -> float:
     """``await p.listen()`` returns every queued message in one await (batch drain)."""
     r = _fastredis(cfg)
@@ -309,50 +265,6 @@ def _redispy(cfg: Config) -> Any:
     return redis.asyncio.Redis(host=cfg.host, port=cfg.port)
 
 
-async def seq_get_redispy(cfg: Config) -> float:
-    r = _redispy(cfg)
-    try:
-        await r.set(KEY, VALUE)
-        return await _seq_get(r.get, cfg)
-    finally:
-        await r.aclose()
-
-
-async def tasks50_redispy(cfg: Config) -> float:
-    r = _redispy(cfg)
-    try:
-        return await _tasks(r.set, r.get, cfg)
-    finally:
-        await r.aclose()
-
-
-async def pipeline100_redispy(cfg: Config) -> float:
-    r = _redispy(cfg)
-
-    async def one() -> None:
-        pipe = r.pipeline(transaction=False)
-        for k in PIPE_KEYS:
-            pipe.set(k, VALUE)
-        await pipe.execute()
-
-    try:
-        return await _rate(one, len(PIPE_KEYS), cfg)
-    finally:
-        await r.aclose()
-
-
-async def pubsub_get_message_redispy(cfg: Config) -> float:
-    r = _redispy(cfg)
-    p = r.pubsub()
-    try:
-        await p.subscribe(cfg.channel)
-        await first_message(p.get_message)
-        return await _timed_drain(drain_get_message(p.get_message, cfg.backlog), cfg)
-    finally:
-        await p.aclose()
-        await r.aclose()
-
-
 async def pubsub_best_redispy(cfg: Config) -> float:
     """``async for message in p.listen()``: redis-py's documented reader loop."""
     r = _redispy(cfg)
@@ -375,6 +287,84 @@ async def pubsub_roundtrip_redispy(cfg: Config) -> float:
     finally:
         await p.aclose()
         await r.aclose()
+
+
+# ------------------------------------------------- shared by fastredis and redis-py
+# The two clients have the same API for these workloads, so they run the very same code.
+async def _seq_get_with(make: Any, cfg: Config) -> float:
+    r = make(cfg)
+    try:
+        await r.set(KEY, VALUE)
+        return await _seq_get(r.get, cfg)
+    finally:
+        await r.aclose()
+
+
+async def _tasks50_with(make: Any, cfg: Config) -> float:
+    r = make(cfg)
+    try:
+        return await _tasks(r.set, r.get, cfg)
+    finally:
+        await r.aclose()
+
+
+async def _pipeline100_with(make: Any, cfg: Config) -> float:
+    r = make(cfg)
+
+    async def one() -> None:
+        pipe = r.pipeline(transaction=False)
+        for k in PIPE_KEYS:
+            pipe.set(k, VALUE)
+        await pipe.execute()
+
+    try:
+        return await _rate(one, len(PIPE_KEYS), cfg)
+    finally:
+        await r.aclose()
+
+
+async def _get_message_with(make: Any, cfg: Config) -> float:
+    r = make(cfg)
+    p = r.pubsub()
+    try:
+        await p.subscribe(cfg.channel)
+        await first_message(p.get_message)
+        return await _timed_drain(drain_get_message(p.get_message, cfg.backlog), cfg)
+    finally:
+        await close_pubsub(p)
+        await r.aclose()
+
+
+async def seq_get_fastredis(cfg: Config) -> float:
+    return await _seq_get_with(_fastredis, cfg)
+
+
+async def tasks50_fastredis(cfg: Config) -> float:
+    return await _tasks50_with(_fastredis, cfg)
+
+
+async def pipeline100_fastredis(cfg: Config) -> float:
+    return await _pipeline100_with(_fastredis, cfg)
+
+
+async def pubsub_get_message_fastredis(cfg: Config) -> float:
+    return await _get_message_with(_fastredis, cfg)
+
+
+async def seq_get_redispy(cfg: Config) -> float:
+    return await _seq_get_with(_redispy, cfg)
+
+
+async def tasks50_redispy(cfg: Config) -> float:
+    return await _tasks50_with(_redispy, cfg)
+
+
+async def pipeline100_redispy(cfg: Config) -> float:
+    return await _pipeline100_with(_redispy, cfg)
+
+
+async def pubsub_get_message_redispy(cfg: Config) -> float:
+    return await _get_message_with(_redispy, cfg)
 
 
 # ---------------------------------------------------------------------------- coredis
