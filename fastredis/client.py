@@ -119,8 +119,6 @@ class Redis(CoreCommands):
     ``Redis(host, port, db, password, ...)`` as in redis-py / aredis; one client multiplexes
     every concurrent command over a small number of connections."""
 
-    RESPONSE_CALLBACKS: dict = {}
-
     def __init__(
         self,
         host: str = "localhost",
@@ -300,6 +298,3 @@ StrictRedis = Redis
 def from_url(url: str, **kwargs: Any) -> Redis:
     return Redis.from_url(url, **kwargs)
 
-
-def connection_of(client: Redis) -> Connection | None:  # pragma: no cover - debugging aid
-    return client.connection_pool.current
