@@ -22,7 +22,7 @@ from typing import Any, Callable
 import hiredis
 
 from ._pack import pack
-from .exceptions import ConnectionError, DataError, ProtocolError, error_from_reply
+from .exceptions import ConnectionError, DataError, ProtocolError, WrongLoop, error_from_reply
 
 __all__ = ["Connection", "BufferedConnection", "pack"]
 
@@ -80,6 +80,9 @@ class _Batch:
 
 
 _Future = asyncio.Future
+_get_running_loop = asyncio.events._get_running_loop  # the C version: a pointer compare
+
+
 
 
 class Connection(asyncio.Protocol):
@@ -325,6 +328,9 @@ class Connection(asyncio.Protocol):
         Write and queue happen in the same synchronous step: no await in between."""
         if self.closed:
             raise self._closed_error()
+        running = _get_running_loop()
+        if running is not self._loop and running is not None:
+            raise WrongLoop(f"{self!r} belongs to another event loop")
         enc = self._arg_encoding
         if enc is None:
             try:
@@ -491,6 +497,25 @@ class Connection(asyncio.Protocol):
         t = self._transport
         if t is not None and not t.is_closing():
             t.close()
+
+    def orphan(self) -> None:
+        """Let go of a connection whose event loop is not the running one. Never calls
+        into a loop from outside it: a live loop is asked to abort it (thread-safe); on a
+        closed loop nothing can wait on it any more, so it is just marked closed."""
+        old = self._loop
+        if not old.is_closed():
+            try:
+                old.call_soon_threadsafe(self.abort, "left behind by its event loop")
+            except RuntimeError:  # closed meanwhile
+                pass
+            return
+        self.closed = True
+        self._waiters.clear()
+        # asyncio's transport still owns an open socket (uvloop closed its own in
+        # loop.close()); close it through its owner so nothing closes the fd twice
+        sock = getattr(self._transport, "_sock", None)
+        if sock is not None:
+            sock.close()
 
     def abort(self, reason: str = "aborted") -> None:
         """Close without flushing (used when the stream state is unknown)."""

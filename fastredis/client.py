@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any, Callable
 from ._pack import pack
 from .commands import CoreCommands
 from .connection import ConnectionParams, parse_url
-from .exceptions import ConnectionError, DataError, TimeoutError
+from .exceptions import ConnectionError, DataError, TimeoutError, WrongLoop
 from .pool import ConnectionPool
 
 if TYPE_CHECKING:  # asyncio is imported on first connect, not by `import fastredis`
@@ -154,7 +154,11 @@ class Redis(CoreCommands):
         conn = self.connection_pool.current
         if conn is None or conn.closed:
             conn = await self.connection_pool.get_shared()
-        fut = conn.execute(args)
+        try:
+            fut = conn.execute(args)
+        except WrongLoop:  # raised before anything was sent: safe to use another connection
+            conn = await self.connection_pool.get_shared()
+            fut = conn.execute(args)
         timeout = self._timeout
         if timeout is None:
             reply = await fut

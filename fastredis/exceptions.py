@@ -108,6 +108,12 @@ class TryAgainError(ResponseError):
     pass
 
 
+class WrongLoop(Exception):
+    """Internal: a connection of another event loop (a client reused across
+    ``asyncio.run`` calls or benchmark rounds). Raised before anything is written, so the
+    client takes a connection of the running loop instead; never reaches the user."""
+
+
 # The one table: first word of the server's error -> class. Longer, more specific
 # messages (redis-py matches these on full text) are listed in _BY_MESSAGE.
 _BY_PREFIX: dict[str, type[RedisError]] = {

@@ -197,7 +197,7 @@ class Pipeline(CoreCommands):
             return self._conn, True
         pool = self._pool
         conn = pool.current
-        if conn is None or conn.closed:
+        if conn is None or conn.closed or conn._loop is not asyncio.get_running_loop():
             conn = await pool.get_shared()
         return conn, False
 

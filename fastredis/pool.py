@@ -24,6 +24,13 @@ if TYPE_CHECKING:  # asyncio is imported on first use, not by `import fastredis`
 __all__ = ["ConnectionPool"]
 
 
+def _running_loop() -> asyncio.AbstractEventLoop | None:
+    import sys
+
+    asyncio_mod = sys.modules.get("asyncio")  # not imported yet: no loop can be running
+    return asyncio_mod.events._get_running_loop() if asyncio_mod is not None else None
+
+
 class ConnectionPool:
     def __init__(
         self,
@@ -66,7 +73,10 @@ class ConnectionPool:
         if self._closed:
             # a closed pool reopens on use, like redis-py's; close() is not final
             self._closed = False
-        shared = [c for c in self._shared if not c.closed]
+        loop = asyncio.get_running_loop()
+        shared = [c for c in self._shared if not c.closed and c._loop is loop]
+        if len(shared) != len(self._shared):
+            self._drop_foreign(loop)
         self._shared = shared
         if shared:
             best = min(shared, key=lambda c: c.pending)
@@ -78,6 +88,20 @@ class ConnectionPool:
             fut = self._connecting = asyncio.ensure_future(self._open_shared())
             fut.add_done_callback(self._connect_done)
         return await asyncio.shield(fut)
+
+    def _drop_foreign(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Forget connections made on another event loop (a client reused across
+        ``asyncio.run`` calls or benchmark rounds); each gets a new one on this loop."""
+        for c in self._shared + self._idle:
+            if c._loop is not loop:
+                c.orphan()
+        self._shared = [c for c in self._shared if c._loop is loop]
+        self._idle = [c for c in self._idle if c._loop is loop]
+        if self.current is not None and self.current._loop is not loop:
+            self.current = None
+        fut = self._connecting
+        if fut is not None and fut.get_loop() is not loop:
+            self._connecting = None
 
     def _connect_done(self, fut: asyncio.Future) -> None:
         self._connecting = None
@@ -110,9 +134,12 @@ class ConnectionPool:
             await self._exclusive_sem.acquire()
         try:
             conn = None
+            loop = asyncio.get_running_loop()
             while self._idle and not pubsub:
                 c = self._idle.pop()
-                if not c.closed:
+                if c._loop is not loop:
+                    c.orphan()
+                elif not c.closed:
                     conn = c
                     break
             if conn is None:
@@ -141,19 +168,24 @@ class ConnectionPool:
         """Close every connection now (in-flight commands fail with ConnectionError)."""
         self._closed = True
         self.current = None
+        running = _running_loop()
         for c in self._shared + self._idle + list(self._in_use):
-            c.close()
+            if c._loop is running or (running is None and not c._loop.is_closed()):
+                c.close()
+            else:
+                c.orphan()  # made on another event loop: never call into it from here
         self._shared = []
         self._idle = []
         self._in_use.clear()
         fut = self._connecting
-        if fut is not None and not fut.done():
+        if fut is not None and not fut.done() and fut.get_loop() is running:
             fut.cancel()
 
     async def aclose(self) -> None:
         import asyncio
 
-        conns = self._shared + self._idle + list(self._in_use)
+        loop = asyncio.get_running_loop()
+        conns = [c for c in self._shared + self._idle + list(self._in_use) if c._loop is loop]
         self.disconnect()
         for c in conns:
             try:

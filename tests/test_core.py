@@ -195,3 +195,35 @@ async def test_blocking_command_deadline_is_its_timeout_plus_socket_timeout(redi
     assert await r.lpush("empty", 1) == 1  # the client is still usable
     await other.aclose()
     await r.aclose()
+
+
+def test_client_reused_across_event_loops(redis_server):
+    """One client used by several asyncio.run() calls / benchmark rounds, on both loops:
+    each loop gets connections of its own; nothing is sent on another loop's connection."""
+    import gc
+    import warnings
+
+    import uvloop
+
+    r = fastredis.Redis(**redis_server.client_kwargs())
+
+    async def round_trip(i):
+        await r.set("loops", i)
+        pipe = r.pipeline()
+        pipe.incr("loops").get("loops")
+        res = await pipe.execute()
+        assert await r.blpop(["loops-empty"], timeout=0.05) is None
+        return res
+
+    with warnings.catch_warnings():
+        # the earlier loops' sockets were never closed by the caller, which is warned about
+        warnings.simplefilter("ignore", ResourceWarning)
+        assert asyncio.run(round_trip(1)) == [2, b"2"]
+        assert uvloop.run(round_trip(10)) == [11, b"11"]
+        assert asyncio.run(round_trip(20)) == [21, b"21"]
+
+        async def close():
+            await r.aclose()
+
+        asyncio.run(close())
+        gc.collect()
