@@ -89,3 +89,15 @@ def make_server():
 async def r(redis):
     """Shorthand used across the suite."""
     return redis
+
+
+async def eventually(fetch, expected, timeout: float = 2.0):
+    """Poll server-side state (never to synchronise with the client) every 10 ms for up
+    to ``timeout`` s; returns the last value, which equals ``expected`` unless time ran out."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        value = await fetch()
+        if value == expected or loop.time() >= deadline:
+            return value
+        await asyncio.sleep(0.01)

@@ -156,7 +156,32 @@ class _Link:
             await asyncio.sleep(0)
 
 
-class FaultProxy:
+class _LoopbackService:
+    """What the proxy and the fake server share: ``async with``, and client kwargs that
+    point a fastredis client at them."""
+
+    host: str
+    port: int
+
+    async def start(self) -> Any:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    async def aclose(self) -> None:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    async def __aenter__(self) -> Any:
+        return await self.start()
+
+    async def __aexit__(self, *exc: Any) -> None:
+        await self.aclose()
+
+    def client_kwargs(self, **extra: Any) -> dict[str, Any]:
+        kw: dict[str, Any] = {"host": self.host, "port": self.port}
+        kw.update(extra)
+        return kw
+
+
+class FaultProxy(_LoopbackService):
     def __init__(self, target_port: int, target_host: str = "127.0.0.1") -> None:
         self.target_host = target_host
         self.target_port = target_port
@@ -194,17 +219,6 @@ class FaultProxy:
         # never cancel a stream handler task: asyncio reports that to the loop's
         # exception handler. Aborted sockets end their pumps by themselves.
         await asyncio.gather(*list(self._tasks), return_exceptions=True)
-
-    async def __aenter__(self) -> FaultProxy:
-        return await self.start()
-
-    async def __aexit__(self, *exc: Any) -> None:
-        await self.aclose()
-
-    def client_kwargs(self, **extra: Any) -> dict[str, Any]:
-        kw: dict[str, Any] = {"host": self.host, "port": self.port}
-        kw.update(extra)
-        return kw
 
     async def _accept(self, cr: asyncio.StreamReader, cw: asyncio.StreamWriter) -> None:
         self.accepted += 1
@@ -305,7 +319,7 @@ class Reply:
         self.close = close
 
 
-class FakeServer:
+class FakeServer(_LoopbackService):
     """A scripted server: ``script(command: list[bytes]) -> bytes | Reply | None``.
 
     Records every command and counts connections and bytes received."""
@@ -333,17 +347,6 @@ class FakeServer:
         for w in list(self._writers):
             w.transport.abort()
         await asyncio.gather(*list(self._tasks), return_exceptions=True)
-
-    async def __aenter__(self) -> FakeServer:
-        return await self.start()
-
-    async def __aexit__(self, *exc: Any) -> None:
-        await self.aclose()
-
-    def client_kwargs(self, **extra: Any) -> dict[str, Any]:
-        kw: dict[str, Any] = {"host": self.host, "port": self.port}
-        kw.update(extra)
-        return kw
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self.connections += 1

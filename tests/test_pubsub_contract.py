@@ -15,6 +15,7 @@ import time
 import warnings
 
 import pytest
+from conftest import eventually
 
 import fastredis
 from fastredis import ConnectionError as RedisConnectionError
@@ -25,17 +26,6 @@ CLOSED_ERRORS = (PubSubError, RedisConnectionError)
 
 def msg(type_, channel, data, pattern=None):
     return {'type': type_, 'channel': channel, 'pattern': pattern, 'data': data}
-
-
-async def eventually(fetch, expected, timeout: float = 2.0):
-    """Poll server-side state every 10 ms for up to ``timeout`` s; returns the last value."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while True:
-        value = await fetch()
-        if value == expected or loop.time() >= deadline:
-            return value
-        await asyncio.sleep(0.01)
 
 
 async def numsub_becomes(r, channel, count):

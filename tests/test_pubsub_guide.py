@@ -22,19 +22,9 @@ from __future__ import annotations
 import asyncio
 import threading
 
+from conftest import eventually
+
 import fastredis
-
-
-async def eventually(fetch, expected, timeout: float = 2.0):
-    """Poll server-side state (not for synchronising with the client): returns the last
-    value fetched, which equals ``expected`` unless ``timeout`` ran out."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while True:
-        value = await fetch()
-        if value == expected or loop.time() >= deadline:
-            return value
-        await asyncio.sleep(0.01)
 
 
 # --------------------------------------------------------------------------- creating
