@@ -326,11 +326,8 @@ class Connection(asyncio.Protocol):
         """Send one command; return the future of its reply.
 
         Write and queue happen in the same synchronous step: no await in between."""
-        if self.closed:
-            raise self._closed_error()
-        running = _get_running_loop()
-        if running is not self._loop and running is not None:
-            raise WrongLoop(f"{self!r} belongs to another event loop")
+        if self.closed or _get_running_loop() not in (self._loop, None):
+            self._refuse()
         enc = self._arg_encoding
         if enc is None:
             try:
@@ -362,8 +359,8 @@ class Connection(asyncio.Protocol):
 
     def send_packed(self, data: bytes, count: int) -> list[asyncio.Future]:
         """Write pre-packed bytes holding ``count`` commands; one future per reply."""
-        if self.closed:
-            raise self._closed_error()
+        if self.closed or _get_running_loop() not in (self._loop, None):
+            self._refuse()
         loop = self._loop
         futs = [loop.create_future() for _ in range(count)]
         if self._wbuf is not None:
@@ -384,8 +381,8 @@ class Connection(asyncio.Protocol):
         list of their raw replies (server errors in place, as hiredis.ReplyError).
 
         One FIFO entry stands for the whole batch: no future per command (pipelines)."""
-        if self.closed:
-            raise self._closed_error()
+        if self.closed or _get_running_loop() not in (self._loop, None):
+            self._refuse()
         batch = _Batch(_Future(loop=self._loop), count)
         if self._wbuf is not None:
             self._wbuf.append(data)
@@ -419,6 +416,13 @@ class Connection(asyncio.Protocol):
                 self.abort(f"closed: no reply within two {timeout}s timeouts, presumed dead")
             return
         self._stalled = (fut, now)
+
+    def _refuse(self) -> None:
+        """Nothing is written on a closed connection, nor on one of another event loop
+        (WrongLoop: the client then takes a connection of the running loop)."""
+        if self.closed:
+            raise self._closed_error()
+        raise WrongLoop(f"{self!r} belongs to another event loop")
 
     def _closed_error(self) -> ConnectionError:
         err = ConnectionError(f"Connection to {self.description} is closed")
