@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any, AnyStr, Callable
 
 from ._pack import pack
 from .commands import CoreCommands
@@ -113,7 +113,7 @@ def _expire(fut: asyncio.Future, timeout: float, conn: Connection | None = None)
             conn.timed_out(fut, timeout)
 
 
-class Redis(CoreCommands):
+class Redis(CoreCommands[AnyStr]):
     """An asyncio Redis client. Cheap to create; connects on first use.
 
     ``Redis(host, port, db, password, ...)`` as in redis-py / aredis; one client multiplexes

@@ -14,7 +14,7 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any, Callable
+from typing import Any, AnyStr, Callable
 
 import hiredis
 
@@ -46,7 +46,7 @@ def _annotate(exc: BaseException, index: int, args: tuple) -> BaseException:
     return new
 
 
-class Pipeline(CoreCommands):
+class Pipeline(CoreCommands[AnyStr]):
     """``r.pipeline(transaction=True)``; commands chain (``p.set(..).get(..)``) and also
     accept aredis' ``await p.set(..)``; ``await p.execute()`` returns the replies."""
 

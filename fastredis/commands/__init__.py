@@ -1,5 +1,7 @@
 """One module per command group; ``CoreCommands`` is the union the client is built from."""
 
+from typing import AnyStr
+
 from .hashes import HashCommands
 from .hll import HyperLogLogCommands
 from .keys import KeyCommands
@@ -14,8 +16,9 @@ from .zsets import SortedSetCommands
 
 
 class CoreCommands(
-    StringCommands, ServerCommands, PubSubCommands, KeyCommands, HashCommands, ListCommands,
-    SetCommands, SortedSetCommands, StreamCommands, HyperLogLogCommands, ScriptingCommands,
+    StringCommands[AnyStr], ServerCommands[AnyStr], PubSubCommands[AnyStr], KeyCommands[AnyStr],
+    HashCommands[AnyStr], ListCommands[AnyStr], SetCommands[AnyStr], SortedSetCommands[AnyStr],
+    StreamCommands[AnyStr], HyperLogLogCommands[AnyStr], ScriptingCommands[AnyStr],
 ):
     __slots__ = ()
 

@@ -8,19 +8,23 @@ must accept both bytes and str (``decode_responses=True``)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, Callable
+from collections.abc import Awaitable, Mapping
+from typing import Any, AnyStr, Callable, Generic
 
 from ..exceptions import DataError
 
 
-class CommandsBase:
+class CommandsBase(Generic[AnyStr]):
+    """Generic over the response type: ``AnyStr`` is ``bytes`` for a default client and
+    ``str`` for ``decode_responses=True``. Command methods are typed
+    ``def get(self, name: KeyT) -> Awaitable[AnyStr | None]`` (see ``fastredis.typing``)."""
+
     __slots__ = ()
 
-    def _execute(self, args: tuple, callback: Callable | None = None) -> Any:  # pragma: no cover
+    def _execute(self, args: tuple, callback: Callable | None = None) -> Awaitable[Any]:  # pragma: no cover
         raise NotImplementedError
 
-    def _execute_blocking(self, args: tuple, callback: Callable | None = None) -> Any:  # pragma: no cover
+    def _execute_blocking(self, args: tuple, callback: Callable | None = None) -> Awaitable[Any]:  # pragma: no cover
         raise NotImplementedError
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import warnings
-from typing import Any, AsyncIterator
+from typing import Any, AnyStr, AsyncIterator
 
 from ..exceptions import DataError
 from ._base import (
@@ -21,7 +21,7 @@ def _hscan(reply: Any) -> tuple:
     return int(reply[0]), pairs_to_dict(reply[1])
 
 
-class HashCommands(CommandsBase):
+class HashCommands(CommandsBase[AnyStr]):
     __slots__ = ()
 
     def hset(self, name: Any, key: Any = None, value: Any = None, mapping: Any = None,

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, AnyStr
 
 from ._base import CommandsBase, ok
 
 
-class HyperLogLogCommands(CommandsBase):
+class HyperLogLogCommands(CommandsBase[AnyStr]):
     __slots__ = ()
 
     def pfadd(self, name: Any, *values: Any) -> Any:

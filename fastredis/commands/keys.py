@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, AsyncIterator
+from typing import Any, AnyStr, AsyncIterator
 
 from ..exceptions import DataError
 from ._base import CommandsBase, ok, to_int
@@ -77,7 +77,7 @@ def _sort_groups(n: int) -> Any:
     return cb
 
 
-class KeyCommands(CommandsBase):
+class KeyCommands(CommandsBase[AnyStr]):
     __slots__ = ()
 
     def delete(self, *names: Any) -> Any:

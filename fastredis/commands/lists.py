@@ -7,7 +7,7 @@ server would otherwise hand the popped value to a caller who left)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, AnyStr
 
 from ..exceptions import DataError
 from ._base import CommandsBase, block_timeout, list_or_args, ok
@@ -24,7 +24,7 @@ def _direction(value: Any, what: str) -> Any:
     return value
 
 
-class ListCommands(CommandsBase):
+class ListCommands(CommandsBase[AnyStr]):
     __slots__ = ()
 
     def lpush(self, name: Any, *values: Any) -> Any:

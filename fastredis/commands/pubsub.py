@@ -3,7 +3,7 @@ fastredis/pubsub.py, on a connection of its own."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, AnyStr
 
 from ._base import CommandsBase
 
@@ -13,7 +13,7 @@ def _numsub(reply: list) -> list:
     return list(zip(it, it))  # noqa: B905 - pairs from one iterator
 
 
-class PubSubCommands(CommandsBase):
+class PubSubCommands(CommandsBase[AnyStr]):
     __slots__ = ()
 
     def publish(self, channel: Any, message: Any) -> Any:

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, AnyStr
 
 from ..exceptions import NoScriptError
 from ._base import CommandsBase, list_or_args, ok, to_str
@@ -13,7 +13,7 @@ def _bools(reply: Any) -> list:
     return [bool(x) for x in reply]
 
 
-class ScriptingCommands(CommandsBase):
+class ScriptingCommands(CommandsBase[AnyStr]):
     __slots__ = ()
 
     def eval(self, script: Any, numkeys: int, *keys_and_args: Any) -> Any:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, AnyStr
 
 from ..exceptions import DataError
 from ._base import CommandsBase, ok, pairs_to_dict, to_str
@@ -125,7 +125,7 @@ def parse_slowlog_get(reply: Any) -> list[dict]:
     return out
 
 
-class ServerCommands(CommandsBase):
+class ServerCommands(CommandsBase[AnyStr]):
     __slots__ = ()
 
     def ping(self, message: Any = None) -> Any:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, AsyncIterator
+from typing import Any, AnyStr, AsyncIterator
 
 from ._base import CommandsBase, list_or_args
 
@@ -20,7 +20,7 @@ def _sscan(reply: Any) -> tuple:
     return int(reply[0]), reply[1]
 
 
-class SetCommands(CommandsBase):
+class SetCommands(CommandsBase[AnyStr]):
     __slots__ = ()
 
     def sadd(self, name: Any, *values: Any) -> Any:

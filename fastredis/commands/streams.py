@@ -9,7 +9,7 @@ own): a long BLOCK never stalls the shared connection."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, AnyStr
 
 from ..exceptions import DataError
 from ._base import CommandsBase, check_name, flatten_mapping, ok, pairs_to_dict, to_str
@@ -132,7 +132,7 @@ def _streams(streams: Any, args: list) -> None:
     args += ids
 
 
-class StreamCommands(CommandsBase):
+class StreamCommands(CommandsBase[AnyStr]):
     __slots__ = ()
 
     def xadd(self, name: Any, fields: Any, id: Any = "*", maxlen: Any = None,

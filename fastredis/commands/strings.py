@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, AnyStr
 
 from ..exceptions import DataError
 from ._base import CommandsBase, list_or_args, ok, ok_or_none, to_float
@@ -28,7 +28,7 @@ def _timedelta_ms(value: Any) -> int:
     return value
 
 
-class StringCommands(CommandsBase):
+class StringCommands(CommandsBase[AnyStr]):
     __slots__ = ()
 
     def get(self, name: Any) -> Any:

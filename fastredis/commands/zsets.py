@@ -6,7 +6,7 @@ tuples, as in redis-py; ``score_cast_func`` replaces ``float`` where redis-py of
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, AsyncIterator, Callable
+from typing import Any, AnyStr, AsyncIterator, Callable
 
 from ..exceptions import DataError
 from ._base import CommandsBase, block_timeout, check_name, list_or_args, to_float
@@ -91,7 +91,7 @@ def _range_flags(byscore: bool, bylex: bool, desc: bool, offset: Any, num: Any) 
         args += ("LIMIT", offset, num)
     return args
 
-class SortedSetCommands(CommandsBase):
+class SortedSetCommands(CommandsBase[AnyStr]):
     __slots__ = ()
 
     def zadd(self, name: Any, mapping: Any, nx: bool = False, xx: bool = False, ch: bool = False,
