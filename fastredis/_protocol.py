@@ -40,6 +40,20 @@ _SLICE = 16384
 _BUFSIZE = 65536  # BufferedConnection's read buffer: fewer reads for large replies
 _PONG_KINDS = frozenset((b"pong", "pong"))
 _PONG_STRINGS = frozenset((b"PONG", "PONG"))
+# subscribe confirmations, dropped on arrival when the PubSub ignores them anyway
+_SUB_CONFIRMS = frozenset(
+    k for n in ("subscribe", "psubscribe", "ssubscribe") for k in (n, n.encode())
+)
+_SIZED = frozenset((bytes, str))
+
+
+def _fsize(frame: Any) -> int:
+    """Payload bytes a queued Pub/Sub frame holds (its data; 0 for confirmations/errors)."""
+    if isinstance(frame, list) and frame:
+        d = frame[-1]
+        if d.__class__ in _SIZED:
+            return len(d)
+    return 0
 
 
 def _size(reply: Any) -> int:
@@ -68,6 +82,11 @@ def _retrieve(fut: asyncio.Future) -> None:
         fut.exception()
 
 
+class PongFuture(asyncio.Future):
+    """The future of a user's ``PubSub.ping()``: its answer is also queued as a ``pong``
+    frame, in wire order, as redis-py delivers it."""
+
+
 class _Batch:
     """The FIFO entry of a pipeline: collects ``remaining`` replies, then resolves."""
 
@@ -91,8 +110,9 @@ class Connection(asyncio.Protocol):
     Many commands may be in flight at once (pipelining by construction)."""
 
     __slots__ = (
-        "_loop", "_reader", "_transport", "_waiters", "_queue", "_queue_waiter",
-        "_pubsub", "_paused", "_high", "_low", "_encoding", "_errors", "closed",
+        "_loop", "_reader", "_transport", "_waiters", "_queue", "_queue_waiters",
+        "_pubsub", "_paused", "_rpaused", "_track", "_qbytes", "_high_bytes", "_low_bytes",
+        "drop_confirms", "confirms_dropped", "_high", "_low", "_encoding", "_errors", "closed",
         "close_exc", "closed_future", "_arg_encoding", "description", "client_id",
         "on_lost", "_max_reply", "_wbuf", "drop_oldest", "dropped", "_stalled",
     )
@@ -122,11 +142,25 @@ class Connection(asyncio.Protocol):
         self._transport: Any = None
         self._wbuf: list | None = None
         self._waiters: deque = deque()
-        # Pub/Sub / push frames: a deque plus one waiter future (DESIGN.md).
+        # Pub/Sub / push frames: a deque plus one future per waiting reader (each reader
+        # can be cancelled or time out alone: a shared future would be cancelled for all).
         self._queue: deque = deque()
-        self._queue_waiter: asyncio.Future | None = None
+        self._queue_waiters: list[asyncio.Future] = []
         self._pubsub = False
+        # Flow control (DESIGN.md): _paused = the queue is past its high-water mark (in
+        # frames or bytes); _rpaused = the transport is really paused, which is the case
+        # only while none of our own commands waits for an answer (see _route_pubsub).
         self._paused = False
+        self._rpaused = False
+        # readers report what they take (so _qbytes stays exact) only when it matters:
+        # while paused, or with drop_oldest; otherwise _qbytes only grows and is recounted
+        # when it passes the mark (amortised: nothing per frame on the reading side)
+        self._track = False
+        self._qbytes = 0
+        self._high_bytes = 4 * 1024 * 1024
+        self._low_bytes = 1024 * 1024
+        self.drop_confirms = False
+        self.confirms_dropped = 0
         self._high = high_water
         self.drop_oldest = False
         self.dropped = 0
@@ -251,26 +285,28 @@ class Connection(asyncio.Protocol):
         # Subscribed mode: frames go to the queue; PING answers and errors go to the
         # waiter of the PING that follows every (un)subscribe command (see pubsub.py).
         if isinstance(reply, list):
-            if reply and reply[0] in _PONG_KINDS:
-                if self._waiters:
-                    fut = self._waiters.popleft()
-                    if not fut.done():
-                        fut.set_result(reply)
+            kind = reply[0]
+            if kind in _PONG_KINDS:
+                self._answer(reply)
+                return
+            if self.drop_confirms and kind in _SUB_CONFIRMS:
+                # ignore_subscribe_messages: nobody will ever read it (50,000 of them
+                # after a resubscribe would only fill the queue)
+                self.confirms_dropped += 1
                 return
             queue = self._queue
             queue.append(reply)
-            if len(queue) >= self._high:
-                if self.drop_oldest:
-                    queue.popleft()  # the opt-in policy: keep the newest, count the loss
-                    self.dropped += 1
-                elif not self._paused:
-                    self._paused = True
-                    self._transport.pause_reading()
-            w = self._queue_waiter
-            if w is not None:
-                self._queue_waiter = None
-                if not w.done():
-                    w.set_result(None)
+            d = reply[-1]
+            if d.__class__ in _SIZED:
+                self._qbytes += len(d)
+            if len(queue) >= self._high or self._qbytes >= self._high_bytes:
+                self._overflow()
+            ws = self._queue_waiters
+            if ws:
+                self._queue_waiters = []
+                for w in ws:
+                    if not w.done():
+                        w.set_result(None)
             return
         if reply.__class__ is _ReplyError:
             # An error answers the command group before the next PING: fail that PING's
@@ -281,20 +317,57 @@ class Connection(asyncio.Protocol):
                 self._queue.append(error_from_reply(reply.args[0]))
                 self._wake_queue()
             return
-        if reply in _PONG_STRINGS:
-            if self._waiters:
-                fut = self._waiters.popleft()
-                if not fut.done():
-                    fut.set_result(reply)
+        if self._waiters:  # RESP3: PING answers +PONG (or its argument) as a plain reply
+            self._answer([b"pong", b""] if reply in _PONG_STRINGS else [b"pong", reply])
             return
         self._abort(ProtocolError(f"Unexpected reply in subscribed mode: {type(reply).__name__}"), None)
 
+    def _answer(self, reply: list) -> None:
+        """A PING's answer reached its waiter; once none waits, a paused queue pauses the
+        transport again."""
+        if not self._waiters:
+            return
+        fut = self._waiters.popleft()
+        if fut.__class__ is PongFuture:
+            self._queue.append(reply)
+            self._wake_queue()
+        if not fut.done():
+            fut.set_result(reply)
+        if self._paused and not self._waiters and not self._rpaused and not self.closed:
+            self._rpaused = True
+            self._transport.pause_reading()
+
+    def _overflow(self) -> None:
+        """The queue passed its high-water mark (frames or bytes)."""
+        queue = self._queue
+        if not self._track:
+            # the byte count only grew so far (readers do not report): make it exact
+            self._qbytes = sum(map(_fsize, queue))
+            if len(queue) < self._high and self._qbytes < self._high_bytes:
+                return
+        if self.drop_oldest:
+            # the opt-in policy: keep the newest, count the loss
+            self._track = True
+            while len(queue) > 1 and (len(queue) >= self._high or self._qbytes >= self._high_bytes):
+                self._qbytes -= _fsize(queue.popleft())
+                self.dropped += 1
+            return
+        if not self._paused:
+            self._paused = self._track = True
+            # TCP is in order: the answer to a command of ours (a PING after an
+            # (un)subscribe, a health check, a resubscribe) may sit behind the messages.
+            # While one waits, keep reading: it is at most one server output buffer away.
+            if not self._waiters and not self._rpaused:
+                self._rpaused = True
+                self._transport.pause_reading()
+
     def _wake_queue(self) -> None:
-        w = self._queue_waiter
-        if w is not None:
-            self._queue_waiter = None
-            if not w.done():
-                w.set_result(None)
+        ws = self._queue_waiters
+        if ws:
+            self._queue_waiters = []
+            for w in ws:
+                if not w.done():
+                    w.set_result(None)
 
     def pause_writing(self) -> None:  # pragma: no cover - asyncio handles buffering
         pass
@@ -446,20 +519,65 @@ class Connection(asyncio.Protocol):
     def get_frames(self) -> deque:
         return self._queue
 
+    def set_bounds(self, frames: int, nbytes: int, drop_oldest: bool = False,
+                   drop_confirms: bool = False) -> None:
+        """High-water marks of the frame queue; the low marks are a quarter of them."""
+        self._high = frames
+        self._low = max(1, frames // 4)
+        self._high_bytes = nbytes
+        self._low_bytes = max(1, nbytes // 4)
+        self.drop_oldest = drop_oldest
+        self._track = drop_oldest
+        self.drop_confirms = drop_confirms
+
+    def consumed(self, frame: Any) -> None:
+        """The queue's reader took ``frame`` (called only while ``_track``)."""
+        self._qbytes -= _fsize(frame)
+        if self._paused and len(self._queue) <= self._low and self._qbytes <= self._low_bytes:
+            self._unpause()
+
     def after_consume(self) -> None:
-        """Called by the queue's reader after taking frames: resume a paused socket."""
-        if self._paused and len(self._queue) <= self._low and not self.closed:
-            self._paused = False
+        """The reader took a batch of frames: recount and resume a paused socket."""
+        self._qbytes = sum(map(_fsize, self._queue))
+        if self._paused and len(self._queue) <= self._low and self._qbytes <= self._low_bytes:
+            self._unpause()
+
+    def _unpause(self) -> None:
+        self._paused = False
+        self._track = self.drop_oldest
+        if self._rpaused and not self.closed:
+            self._rpaused = False
             self._transport.resume_reading()
 
+    def send_control(self, data: bytes, pong: bool = False) -> asyncio.Future:
+        """Write a Pub/Sub command group ending in one PING; the future of the PING's
+        answer. A paused transport resumes until that answer is read (it may sit behind
+        unread messages: TCP is in order), then pauses again if still past the mark."""
+        if self.closed or _get_running_loop() not in (self._loop, None):
+            self._refuse()
+        fut: asyncio.Future = (PongFuture if pong else _Future)(loop=self._loop)
+        self._transport.write(data)
+        self._waiters.append(fut)
+        if self._rpaused:
+            self._rpaused = False
+            self._transport.resume_reading()
+        return fut
+
     def wait_frames(self) -> asyncio.Future:
-        """A future resolved when a frame is queued or the connection is lost."""
-        w = self._queue_waiter
-        if w is None or w.done():
-            w = self._queue_waiter = self._loop.create_future()
+        """A future of the caller's own, resolved when a frame is queued or the
+        connection is lost. Give it back with ``forget_waiter`` if you stop waiting."""
+        w = self._loop.create_future()
         if self.closed:
             w.set_result(None)
+        else:
+            self._queue_waiters.append(w)
         return w
+
+    def forget_waiter(self, w: asyncio.Future) -> None:
+        try:
+            self._queue_waiters.remove(w)
+        except ValueError:
+            pass
 
     # ------------------------------------------------------------------ closing
     def _abort(self, err: BaseException, cause: BaseException | None) -> None:
