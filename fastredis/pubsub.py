@@ -252,6 +252,11 @@ class PubSub:
         only give its pool slot back."""
         conn.on_lost = None
         conn.orphan()
+        t = conn._transport
+        if conn._loop.is_closed() and getattr(t, "_sock", None) is not None:
+            # asyncio's transport: orphan() closed its socket through it; it must not
+            # warn "unclosed transport" when collected (uvloop closed its own)
+            t._sock = None
         pool = self.connection_pool
         if conn in pool._in_use:
             pool._in_use.discard(conn)
