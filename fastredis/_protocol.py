@@ -45,6 +45,9 @@ _SUB_CONFIRMS = frozenset(
     k for n in ("subscribe", "psubscribe", "ssubscribe") for k in (n, n.encode())
 )
 _SIZED = frozenset((bytes, str))
+_DATA_KINDS = frozenset(
+    k for n in ("message", "pmessage", "smessage") for k in (n, n.encode())
+)
 
 
 def _fsize(frame: Any) -> int:
@@ -111,8 +114,8 @@ class Connection(asyncio.Protocol):
 
     __slots__ = (
         "_loop", "_reader", "_transport", "_waiters", "_queue", "_queue_waiters",
-        "_pubsub", "_paused", "_rpaused", "_track", "_qbytes", "_high_bytes", "_low_bytes",
-        "drop_confirms", "confirms_dropped", "_high", "_low", "_encoding", "_errors", "closed",
+        "_pubsub", "_paused", "_rpaused", "_exact", "_qbytes", "_high_bytes", "_low_bytes",
+        "drop_confirms", "confirms_dropped", "frames_in", "_high", "_low", "_encoding", "_errors", "closed",
         "close_exc", "closed_future", "_arg_encoding", "description", "client_id",
         "on_lost", "_max_reply", "_wbuf", "drop_oldest", "dropped", "_stalled",
     )
@@ -152,15 +155,17 @@ class Connection(asyncio.Protocol):
         # only while none of our own commands waits for an answer (see _route_pubsub).
         self._paused = False
         self._rpaused = False
-        # readers report what they take (so _qbytes stays exact) only when it matters:
-        # while paused, or with drop_oldest; otherwise _qbytes only grows and is recounted
-        # when it passes the mark (amortised: nothing per frame on the reading side)
-        self._track = False
+        # payload bytes queued, as an upper bound: added here per frame; readers do not
+        # subtract (nothing per message on their side), a reader that finds the queue
+        # empty resets it, and it is recounted exactly (sum of _fsize) when it passes the
+        # mark. While paused, from the low frame mark on, it is kept exact (_exact).
+        self._exact = False
         self._qbytes = 0
         self._high_bytes = 4 * 1024 * 1024
         self._low_bytes = 1024 * 1024
         self.drop_confirms = False
         self.confirms_dropped = 0
+        self.frames_in = 0  # frames ever queued (counted per read, not per frame)
         self._high = high_water
         self.drop_oldest = False
         self.dropped = 0
@@ -194,6 +199,9 @@ class Connection(asyncio.Protocol):
             self._process()
 
     def _process(self) -> None:
+        if self._pubsub:
+            self._process_pubsub()
+            return
         reader = self._reader
         waiters = self._waiters
         while True:
@@ -281,6 +289,57 @@ class Connection(asyncio.Protocol):
 
         return MaxReplySizeError(f"Reply larger than max_reply_size={self._max_reply} bytes")
 
+    def _process_pubsub(self) -> None:
+        """Subscribed mode's own loop (the Pub/Sub drain is the hot path): a message is
+        queued and its bytes counted in a few steps, everything else goes to
+        _route_pubsub; the marks are checked and the readers woken once per slice read,
+        not per frame (the overshoot is bounded by one 16 KB slice)."""
+        gets = self._reader.gets
+        queue = self._queue
+        append = queue.append
+        n = len(queue)
+        nbytes = 0
+        not_enough, kinds, list_, int_ = _NOT_ENOUGH, _DATA_KINDS, list, int
+        # no PING of ours pending and confirmations kept: every array frame is queued
+        # as it is (a PING's answer, the only array that is not, cannot come now)
+        fast = not self._waiters and not self.drop_confirms
+        try:
+            while True:
+                try:
+                    reply = gets()
+                except hiredis.ProtocolError as exc:
+                    self._abort(ProtocolError(f"Protocol error from {self.description}: {exc}"), exc)
+                    return
+                except UnicodeDecodeError as exc:
+                    # hiredis consumed the whole frame: the reader gets the error in its place
+                    err = DataError(f"Cannot decode a Pub/Sub frame with {self._encoding!r}: {exc}")
+                    err.__cause__ = exc
+                    append(err)
+                    continue
+                except (TypeError, ValueError, OverflowError, MemoryError) as exc:
+                    self._abort(ProtocolError(f"Invalid reply from {self.description}: {exc}"), exc)
+                    return
+                if reply is not_enough:
+                    if self._max_reply is not None and self._reader.len() > self._max_reply:
+                        self._abort(self._too_large(), None)
+                        return
+                    break
+                if reply.__class__ is list_ and (fast or reply[0] in kinds):
+                    append(reply)
+                    d = reply[-1]  # the payload (a confirmation ends with its count)
+                    if d.__class__ is not int_:
+                        nbytes += len(d)
+                else:
+                    self._route_pubsub(reply)
+        finally:
+            self._qbytes += nbytes
+            self.frames_in += len(queue) - n
+        if len(queue) != n:
+            if len(queue) >= self._high or self._qbytes >= self._high_bytes:
+                self._overflow()
+            if self._queue_waiters:
+                self._wake_queue()
+
     def _route_pubsub(self, reply: Any) -> None:
         # Subscribed mode: frames go to the queue; PING answers and errors go to the
         # waiter of the PING that follows every (un)subscribe command (see pubsub.py).
@@ -294,19 +353,10 @@ class Connection(asyncio.Protocol):
                 # after a resubscribe would only fill the queue)
                 self.confirms_dropped += 1
                 return
-            queue = self._queue
-            queue.append(reply)
+            self._queue.append(reply)  # a confirmation or a RESP3 push frame
             d = reply[-1]
             if d.__class__ in _SIZED:
                 self._qbytes += len(d)
-            if len(queue) >= self._high or self._qbytes >= self._high_bytes:
-                self._overflow()
-            ws = self._queue_waiters
-            if ws:
-                self._queue_waiters = []
-                for w in ws:
-                    if not w.done():
-                        w.set_result(None)
             return
         if reply.__class__ is _ReplyError:
             # An error answers the command group before the next PING: fail that PING's
@@ -315,7 +365,6 @@ class Connection(asyncio.Protocol):
                 _fail(self._waiters[0], error_from_reply(reply.args[0]))
             else:
                 self._queue.append(error_from_reply(reply.args[0]))
-                self._wake_queue()
             return
         if self._waiters:  # RESP3: PING answers +PONG (or its argument) as a plain reply
             self._answer([b"pong", b""] if reply in _PONG_STRINGS else [b"pong", reply])
@@ -330,7 +379,7 @@ class Connection(asyncio.Protocol):
         fut = self._waiters.popleft()
         if fut.__class__ is PongFuture:
             self._queue.append(reply)
-            self._wake_queue()
+            self._qbytes += _fsize(reply)
         if not fut.done():
             fut.set_result(reply)
         if self._paused and not self._waiters and not self._rpaused and not self.closed:
@@ -338,28 +387,29 @@ class Connection(asyncio.Protocol):
             self._transport.pause_reading()
 
     def _overflow(self) -> None:
-        """The queue passed its high-water mark (frames or bytes)."""
+        """The queue passed its high-water mark (frames, or bytes by the upper bound)."""
+        if self._paused:
+            return  # the rest of the read in hand is queued as it is
         queue = self._queue
-        if not self._track:
-            # the byte count only grew so far (readers do not report): make it exact
-            self._qbytes = sum(map(_fsize, queue))
-            if len(queue) < self._high and self._qbytes < self._high_bytes:
+        if len(queue) < self._high:
+            self._qbytes = sum(map(_fsize, queue))  # only bytes: make the bound exact
+            if self._qbytes < self._high_bytes:
                 return
         if self.drop_oldest:
             # the opt-in policy: keep the newest, count the loss
-            self._track = True
+            self._qbytes = sum(map(_fsize, queue))
             while len(queue) > 1 and (len(queue) >= self._high or self._qbytes >= self._high_bytes):
                 self._qbytes -= _fsize(queue.popleft())
                 self.dropped += 1
             return
-        if not self._paused:
-            self._paused = self._track = True
-            # TCP is in order: the answer to a command of ours (a PING after an
-            # (un)subscribe, a health check, a resubscribe) may sit behind the messages.
-            # While one waits, keep reading: it is at most one server output buffer away.
-            if not self._waiters and not self._rpaused:
-                self._rpaused = True
-                self._transport.pause_reading()
+        self._paused = True
+        self._exact = False
+        # TCP is in order: the answer to a command of ours (a PING after an (un)subscribe,
+        # a health check, a resubscribe) may sit behind the messages. While one waits,
+        # keep reading: it is at most one server output buffer away.
+        if not self._waiters and not self._rpaused:
+            self._rpaused = True
+            self._transport.pause_reading()
 
     def _wake_queue(self) -> None:
         ws = self._queue_waiters
@@ -527,24 +577,29 @@ class Connection(asyncio.Protocol):
         self._high_bytes = nbytes
         self._low_bytes = max(1, nbytes // 4)
         self.drop_oldest = drop_oldest
-        self._track = drop_oldest
         self.drop_confirms = drop_confirms
 
-    def consumed(self, frame: Any) -> None:
-        """The queue's reader took ``frame`` (called only while ``_track``)."""
-        self._qbytes -= _fsize(frame)
-        if self._paused and len(self._queue) <= self._low and self._qbytes <= self._low_bytes:
+    def took(self, frame: Any) -> None:
+        """A reader took ``frame`` from a paused queue that is at or below its low frame
+        mark: keep the byte count exact from here on, resume once it is low too."""
+        if self._exact:
+            self._qbytes -= _fsize(frame)
+        else:
+            self._qbytes = sum(map(_fsize, self._queue))
+            self._exact = True
+        if self._qbytes <= self._low_bytes:
             self._unpause()
 
     def after_consume(self) -> None:
-        """The reader took a batch of frames: recount and resume a paused socket."""
+        """A reader took a batch of frames: recount, maybe resume."""
         self._qbytes = sum(map(_fsize, self._queue))
-        if self._paused and len(self._queue) <= self._low and self._qbytes <= self._low_bytes:
-            self._unpause()
+        if self._paused and len(self._queue) <= self._low:
+            self._exact = True
+            if self._qbytes <= self._low_bytes:
+                self._unpause()
 
     def _unpause(self) -> None:
-        self._paused = False
-        self._track = self.drop_oldest
+        self._paused = self._exact = False
         if self._rpaused and not self.closed:
             self._rpaused = False
             self._transport.resume_reading()

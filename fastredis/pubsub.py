@@ -150,6 +150,8 @@ class PubSub:
         self.shard_channels: dict = {}
         # handlers of names being unsubscribed: used until the confirmation is read
         self._retired: dict = {}
+        # a handler was ever given: messages then need a look-up (else the hot path skips it)
+        self._handlers = False
         # unsubscribe confirmations sent for but not read yet: ``subscribed`` stays True
         # until the last one is read (redis-py/aredis: ``while p.subscribed: get_message()``)
         self._unconfirmed = 0
@@ -162,7 +164,7 @@ class PubSub:
         self._health_task: asyncio.Task | None = None
         self._closed = False
         self._lost_at: float | None = None
-        self._nread = 0  # frames taken by readers (a plain int: the hot path)
+        self._taken_before = 0  # frames taken from connections before the current one
         self._stats: dict[str, Any] = {"reconnects": 0, "disconnected_seconds": 0.0,
                                        "dropped": 0, "last_error": None}
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -203,15 +205,22 @@ class PubSub:
         means the connection is delivering."""
         conn = self.connection
         if conn is None:
-            return self._nread
-        return self._nread + len(conn._queue) + conn.dropped + conn.confirms_dropped
+            return 0
+        return conn.frames_in + conn.confirms_dropped
+
+    def _taken(self) -> int:
+        """Frames taken by readers so far (counted by the connection, per read)."""
+        conn = self.connection
+        if conn is None:
+            return self._taken_before
+        return self._taken_before + conn.frames_in - conn.dropped - len(conn._queue)
 
     def stats(self) -> dict:
         """Counters: reconnects, disconnected_seconds, messages (read so far), queued,
         dropped (only with ``overflow="drop_oldest"``), paused, connected, last_error.
         A reconnect or a drop means messages were lost."""
         s = dict(self._stats)
-        s["messages"] = self._nread
+        s["messages"] = self._taken()
         conn = self.connection
         s["queued"] = len(conn._queue) if conn is not None else 0
         s["dropped"] += conn.dropped if conn is not None else 0
@@ -297,10 +306,6 @@ class PubSub:
         conn = await self.connection_pool.acquire(pubsub=True)
         conn.set_bounds(self._max_queued, self._max_queued_bytes, self._drop_oldest, self._ignore)
         old = self.connection
-        if old is not None and old._queue:
-            # frames read before the loss but not yet consumed stay first, in order
-            conn._queue.extend(old._queue)
-            old._queue.clear()
         try:
             version = self._version
             cmds = self._resubscribe_commands()
@@ -315,6 +320,14 @@ class PubSub:
             raise PubSubError("This PubSub is closed")
         conn.on_lost = self._lost
         if old is not None:
+            self._taken_before += old.frames_in - old.dropped - len(old._queue)
+            # frames read before the loss but not yet consumed stay first, in order
+            # (before the resubscribe confirmations that the new connection queued)
+            conn._queue.extendleft(reversed(old._queue))
+            conn.frames_in += len(old._queue)
+            conn._qbytes += old._qbytes
+            old._queue.clear()
+            old._qbytes = 0
             self._stats["dropped"] += old.dropped
             self.connection_pool.release(old, reusable=False)
         self.connection = conn
@@ -442,6 +455,8 @@ class PubSub:
         new: dict = {self._norm(a): None for a in args}
         for k, v in handlers.items():
             new[self._norm(k)] = v
+            if v is not None:
+                self._handlers = True
         if not new:
             raise PubSubError(f"{kind} needs at least one name")
         if self._closed:
@@ -601,11 +616,13 @@ class PubSub:
             conn = await self._wait_for_frame(timeout)
             if conn is None:
                 return None
-        # the hot path: no coroutine set-up, no timer when a frame is already queued
+        # the hot path: no await, no timer when a frame is already queued, and a plain
+        # message without a handler is built right here
         frame = conn._queue.popleft()
-        self._nread += 1
-        if conn._track:
-            conn.consumed(frame)
+        if conn._paused and len(conn._queue) <= conn._low:
+            conn.took(frame)
+        if frame.__class__ is list and frame[0] in _MESSAGE and not self._handlers:
+            return {"type": "message", "pattern": None, "channel": frame[1], "data": frame[2]}
         msg = self._to_message(frame, ignore_subscribe_messages)
         if msg.__class__ is _Handled:
             await msg.run()  # type: ignore[union-attr]
@@ -642,6 +659,7 @@ class PubSub:
                     continue
                 return None
             if conn is not None and not conn.closed:
+                conn._qbytes = 0  # the queue is empty: its byte bound starts over
                 w = conn.wait_frames()
                 waiters = conn._queue_waiters
             else:
@@ -677,13 +695,11 @@ class PubSub:
         queue = conn._queue
         out: list = []
         append = out.append
-        n = 0
         ignore = self._ignore
         to_message = self._to_message
         try:
             while queue:
                 frame = queue.popleft()
-                n += 1
                 msg = to_message(frame, ignore)
                 if msg is None:
                     continue
@@ -692,9 +708,7 @@ class PubSub:
                     continue
                 append(msg)
         finally:
-            self._nread += n
-            if conn._track:
-                conn.after_consume()
+            conn.after_consume()
         return out
 
     # ------------------------------------------------------------------ thread
