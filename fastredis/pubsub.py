@@ -3,7 +3,7 @@
 How it works (DESIGN.md "Pub/Sub contract"):
 
 * A PubSub has a connection of its own in subscribed mode. ``data_received`` appends every
-  frame to the connection's queue (a deque plus one waiter future); dicts are built and
+  frame to the connection's queue (a deque plus one future per waiting reader); dicts are built and
   handlers run only here, by whoever reads: ``get_message``, ``listen`` or the worker thread.
 * Every (un)subscribe command is written together with a ``PING``; the PING's answer comes
   after all of the command's confirmations (the server answers in order), so awaiting it
@@ -29,7 +29,7 @@ import logging
 import random
 import threading
 from collections import deque
-from typing import Any, Awaitable, Callable
+from typing import Any, Callable
 
 from ._protocol import Connection, pack
 from .exceptions import ConnectionError, PubSubError, RedisError, TimeoutError
