@@ -44,7 +44,6 @@ _PONG_STRINGS = frozenset((b"PONG", "PONG"))
 _SUB_CONFIRMS = frozenset(
     k for n in ("subscribe", "psubscribe", "ssubscribe") for k in (n, n.encode())
 )
-_SIZED = frozenset((bytes, str))
 _DATA_KINDS = frozenset(
     k for n in ("message", "pmessage", "smessage") for k in (n, n.encode())
 )
@@ -54,7 +53,7 @@ def _fsize(frame: Any) -> int:
     """Payload bytes a queued Pub/Sub frame holds (its data; 0 for confirmations/errors)."""
     if isinstance(frame, list) and frame:
         d = frame[-1]
-        if d.__class__ in _SIZED:
+        if isinstance(d, (bytes, str)):
             return len(d)
     return 0
 
@@ -85,7 +84,7 @@ def _retrieve(fut: asyncio.Future) -> None:
         fut.exception()
 
 
-class PongFuture(asyncio.Future):
+class PongFuture(asyncio.Future[Any]):
     """The future of a user's ``PubSub.ping()``: its answer is also queued as a ``pong``
     frame, in wire order, as redis-py delivers it."""
 
@@ -148,7 +147,7 @@ class Connection(asyncio.Protocol):
         # Pub/Sub / push frames: a deque plus one future per waiting reader (each reader
         # can be cancelled or time out alone: a shared future would be cancelled for all).
         self._queue: deque = deque()
-        self._queue_waiters: list[asyncio.Future] = []
+        self._queue_waiters: list[asyncio.Future[Any]] = []
         self._pubsub = False
         # Flow control (DESIGN.md): _paused = the queue is past its high-water mark (in
         # frames or bytes); _rpaused = the transport is really paused, which is the case
@@ -213,12 +212,7 @@ class Connection(asyncio.Protocol):
             except UnicodeDecodeError as exc:
                 # A decode error fails only its own command; the stream stays aligned
                 # because hiredis consumed the whole reply before decoding failed.
-                if self._pubsub:  # the reader of the queue gets it in the frame's place
-                    err = DataError(f"Cannot decode a Pub/Sub frame with {self._encoding!r}: {exc}")
-                    err.__cause__ = exc
-                    self._queue.append(err)
-                    self._wake_queue()
-                    continue
+                # (Subscribed mode has its own loop: _process_pubsub.)
                 if not waiters:
                     self._abort(ProtocolError("Reply without a pending command"), None)
                     return
@@ -245,9 +239,6 @@ class Connection(asyncio.Protocol):
                     # still arriving: stop buffering it, the stream cannot continue
                     self._abort(self._too_large(), None)
                 return
-            if self._pubsub:
-                self._route_pubsub(reply)
-                continue
             if reply.__class__ is _PushNotification:
                 # RESP3 out-of-band data (e.g. CLIENT TRACKING invalidations) on a command
                 # connection: kept for a reader, bounded so nobody reading costs no memory
@@ -355,7 +346,7 @@ class Connection(asyncio.Protocol):
                 return
             self._queue.append(reply)  # a confirmation or a RESP3 push frame
             d = reply[-1]
-            if d.__class__ in _SIZED:
+            if isinstance(d, (bytes, str)):
                 self._qbytes += len(d)
             return
         if reply.__class__ is _ReplyError:
@@ -371,7 +362,7 @@ class Connection(asyncio.Protocol):
             return
         self._abort(ProtocolError(f"Unexpected reply in subscribed mode: {type(reply).__name__}"), None)
 
-    def _answer(self, reply: list) -> None:
+    def _answer(self, reply: list[Any]) -> None:
         """A PING's answer reached its waiter; once none waits, a paused queue pauses the
         transport again."""
         if not self._waiters:
@@ -604,13 +595,13 @@ class Connection(asyncio.Protocol):
             self._rpaused = False
             self._transport.resume_reading()
 
-    def send_control(self, data: bytes, pong: bool = False) -> asyncio.Future:
+    def send_control(self, data: bytes, pong: bool = False) -> asyncio.Future[Any]:
         """Write a Pub/Sub command group ending in one PING; the future of the PING's
         answer. A paused transport resumes until that answer is read (it may sit behind
         unread messages: TCP is in order), then pauses again if still past the mark."""
         if self.closed or _get_running_loop() not in (self._loop, None):
             self._refuse()
-        fut: asyncio.Future = (PongFuture if pong else _Future)(loop=self._loop)
+        fut: asyncio.Future[Any] = (PongFuture if pong else _Future)(loop=self._loop)
         self._transport.write(data)
         self._waiters.append(fut)
         if self._rpaused:
@@ -618,7 +609,7 @@ class Connection(asyncio.Protocol):
             self._transport.resume_reading()
         return fut
 
-    def wait_frames(self) -> asyncio.Future:
+    def wait_frames(self) -> asyncio.Future[Any]:
         """A future of the caller's own, resolved when a frame is queued or the
         connection is lost. Give it back with ``forget_waiter`` if you stop waiting."""
         w = self._loop.create_future()
@@ -628,7 +619,7 @@ class Connection(asyncio.Protocol):
             self._queue_waiters.append(w)
         return w
 
-    def forget_waiter(self, w: asyncio.Future) -> None:
+    def forget_waiter(self, w: asyncio.Future[Any]) -> None:
         try:
             self._queue_waiters.remove(w)
         except ValueError:

@@ -69,7 +69,7 @@ class _Deadline:
 
     __slots__ = ("loop", "fut", "timeout", "progress", "mark", "handle")
 
-    def __init__(self, loop: asyncio.AbstractEventLoop, fut: asyncio.Future, timeout: float,
+    def __init__(self, loop: asyncio.AbstractEventLoop, fut: asyncio.Future[Any], timeout: float,
                  progress: Callable[[], int]) -> None:
         self.loop = loop
         self.fut = fut
@@ -97,7 +97,7 @@ def _wake(fut: asyncio.Future) -> None:
         fut.set_result(None)
 
 
-def _forget(waiters: list, w: asyncio.Future) -> None:
+def _forget(waiters: list[asyncio.Future[Any]], w: asyncio.Future[Any]) -> None:
     try:
         waiters.remove(w)
     except ValueError:
@@ -158,10 +158,10 @@ class PubSub:
         # bumped by every subscribe; _conn_version = what the live connection subscribed to
         self._version = 0
         self._conn_version = 0
-        self._connecting: asyncio.Future | None = None
-        self._state_waiters: list[asyncio.Future] = []
-        self._reconnect_task: asyncio.Task | None = None
-        self._health_task: asyncio.Task | None = None
+        self._connecting: asyncio.Future[Any] | None = None
+        self._state_waiters: list[asyncio.Future[Any]] = []
+        self._reconnect_task: asyncio.Task[Any] | None = None
+        self._health_task: asyncio.Task[Any] | None = None
         self._closed = False
         self._lost_at: float | None = None
         self._taken_before = 0  # frames taken from connections before the current one
@@ -359,7 +359,7 @@ class PubSub:
             conn.abort("closed: no confirmation from the server")
             raise
 
-    async def _answer(self, conn: Connection, fut: asyncio.Future, timeout: float) -> Any:
+    async def _answer(self, conn: Connection, fut: asyncio.Future[Any], timeout: float) -> Any:
         """Await the answer to a command of ours; TimeoutError only after ``timeout``
         seconds during which nothing at all was read."""
         deadline = _Deadline(conn._loop, fut, timeout, self._progress)
