@@ -303,6 +303,8 @@ class Redis(CoreCommands[AnyStr]):
 
     # ------------------------------------------------------------------ lock9: plumbing
     # (appended by lock9: lock(), monitor(), from_pool, response_callbacks)
+    auto_close_connection_pool: bool  # redis-py's flag, set by from_pool
+
     def lock(
         self,
         name: KeyT,
@@ -369,7 +371,7 @@ class Redis(CoreCommands[AnyStr]):
         cbs: _Callbacks | None = self.__dict__.get("_response_callbacks")
         if not cbs:
             return None
-        cb = cbs.get(name.decode() if isinstance(name, bytes) else str(name))
+        cb: Callable[..., Any] | None = cbs.get(name.decode() if isinstance(name, bytes) else str(name))
         if cb is None or not options:
             return cb
         import functools

@@ -114,7 +114,7 @@ class _Local:
 
     @token.setter
     def token(self, value: str | bytes | None) -> None:
-        self._lock.token = value  # type: ignore[assignment]
+        self._lock.token = value
 
 
 class Lock:

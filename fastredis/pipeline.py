@@ -14,7 +14,7 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any, AnyStr, Callable
+from typing import Any, AnyStr, Callable, Union
 
 import hiredis
 
@@ -35,6 +35,9 @@ __all__ = ["Pipeline"]
 _ReplyError = hiredis.ReplyError
 _pack_command = hiredis.pack_command
 _MULTI = _pack_command(("MULTI",))
+_Args = tuple[Any, ...]
+_Callback = Union[Callable[[Any], Any], None]
+_Meta = tuple[_Args, _Callback]  # a queued command: its arguments and its reply callback
 _EXEC = _pack_command(("EXEC",))
 
 
@@ -48,7 +51,7 @@ def _safe_str(value: Any) -> str:
     return str(value)
 
 
-def _describe(args: tuple) -> str:
+def _describe(args: _Args) -> str:
     """The command as redis-py shows it in pipeline errors (``LPUSH c 3``), with
     passwords replaced by ``***`` and shortened to 100 characters."""
     words = [_safe_str(a) for a in args]
@@ -79,7 +82,7 @@ def _describe(args: tuple) -> str:
     return text
 
 
-def _annotate(exc: BaseException, index: int, args: tuple) -> BaseException:
+def _annotate(exc: BaseException, index: int, args: _Args) -> BaseException:
     """``Command # 2 (LPUSH c 3) of pipeline caused error: <server message>`` (redis-py's
     wording; the number counts every queued command from 1)."""
     msg = f"Command # {index + 1} ({_describe(args)}) of pipeline caused error: {exc}"
@@ -98,7 +101,7 @@ class Pipeline(CoreCommands[AnyStr]):
         self._pool = client.connection_pool
         self.transaction = transaction
         self._packed: list[bytes] = []
-        self._meta: list[tuple[tuple, Callable | None]] = []
+        self._meta: list[_Meta] = []
         self._conn: Connection | None = None  # exclusive, while watching
         self._watching = False
         self._explicit_multi = False
@@ -112,7 +115,7 @@ class Pipeline(CoreCommands[AnyStr]):
         self._arg_encoding = None if utf8 and params.encoding_errors == "strict" else params.encoding
 
     # ------------------------------------------------------------------ queueing
-    def _queue(self, args: tuple, callback: Callable | None) -> Pipeline:
+    def _queue(self, args: _Args, callback: _Callback) -> Pipeline:  # type: ignore[type-arg]
         if len(args) == 1 and args[0] == "MGET":
             # mget([]): redis-py answers [] without asking the server (which would refuse
             # an MGET without keys and fail the whole transaction)
@@ -211,7 +214,7 @@ class Pipeline(CoreCommands[AnyStr]):
             self._conn = await self._pool.acquire()
         return self._conn
 
-    async def _immediate(self, args: tuple, callback: Callable | None) -> Any:
+    async def _immediate(self, args: _Args, callback: _Callback) -> Any:
         conn = await self._exclusive()
         try:
             reply = await conn.execute(args)
@@ -248,7 +251,7 @@ class Pipeline(CoreCommands[AnyStr]):
         self._pool.release(conn)
 
     # ------------------------------------------------------------------ execute
-    async def execute(self, raise_on_error: bool = True) -> list:
+    async def execute(self, raise_on_error: bool = True) -> list[Any]:
         """Send the queued commands in one write; their replies, in order. A server error
         is raised (the first one, naming its command) or, with ``raise_on_error=False``,
         left in its place. A transaction whose watched keys changed raises WatchError,
@@ -288,7 +291,7 @@ class Pipeline(CoreCommands[AnyStr]):
             conn = await pool.get_shared()
         return conn, False
 
-    async def _send(self, conn: Connection, data: bytes, count: int, exclusive: bool) -> list:
+    async def _send(self, conn: Connection, data: bytes, count: int, exclusive: bool) -> list[Any]:
         """Write the batch; await the list of its raw replies (one FIFO entry for all)."""
         fut = conn.send_batch(data, count)
         timeout = self._client._timeout if not self._blocking else None
@@ -299,7 +302,8 @@ class Pipeline(CoreCommands[AnyStr]):
 
             handle = conn._loop.call_later(timeout, _expire, fut, timeout)
         try:
-            return await fut
+            replies: list[Any] = await fut
+            return replies
         except asyncio.CancelledError:
             if exclusive:
                 self._drop_connection()
@@ -308,8 +312,8 @@ class Pipeline(CoreCommands[AnyStr]):
             if handle is not None:
                 handle.cancel()
 
-    async def _run_pipeline(self, packed: list[bytes], meta: list, raise_on_error: bool) -> list:
-        loads = self._script_loads()
+    async def _run_pipeline(self, packed: list[bytes], meta: list[_Meta], raise_on_error: bool) -> list[Any]:
+        loads: list[bytes] = self._script_loads()
         n = len(loads) + len(packed)
         if not n:  # only commands answered locally
             return _results([], meta, raise_on_error, self._local)
@@ -318,9 +322,9 @@ class Pipeline(CoreCommands[AnyStr]):
         _check_loads(replies[:len(loads)])
         return _results(replies[len(loads):], meta, raise_on_error, self._local)
 
-    async def _run_transaction(self, packed: list[bytes], meta: list, raise_on_error: bool) -> list:
+    async def _run_transaction(self, packed: list[bytes], meta: list[_Meta], raise_on_error: bool) -> list[Any]:
         conn, exclusive = await self._connection()
-        loads = self._script_loads()
+        loads: list[bytes] = self._script_loads()
         k = len(loads)
         n = len(packed)
         replies = await self._send(
@@ -356,13 +360,15 @@ def _sent_positions(count: int, local: dict[int, Any]) -> list[int]:
     return [i for i in range(count) if i not in local]
 
 
-def _check_loads(replies: list) -> None:
+def _check_loads(replies: list[Any]) -> None:
     for reply in replies:
         if reply.__class__ is _ReplyError:
             raise error_from_reply(f"{reply.args[0]} (SCRIPT LOAD of a script used in the pipeline)")
 
 
-def _results(replies: list, meta: list, raise_on_error: bool, local: dict[int, Any] | None = None) -> list:
+def _results(
+    replies: list[Any], meta: list[_Meta], raise_on_error: bool, local: dict[int, Any] | None = None
+) -> list[Any]:
     """Apply each command's callback; server errors become exceptions in place (or the
     first one is raised with ``raise_on_error``)."""
     if local:
@@ -370,7 +376,7 @@ def _results(replies: list, meta: list, raise_on_error: bool, local: dict[int, A
         it = iter(replies)
         replies = [[] if i in local else next(it) for i in range(len(meta))]
         meta = [(m[0], None) if i in local else m for i, m in enumerate(meta)]
-    results: list = []
+    results: list[Any] = []
     append = results.append
     first_error = None
     for i, reply in enumerate(replies):
