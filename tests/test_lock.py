@@ -346,3 +346,28 @@ async def test_invalid_arguments(r):
         await r.lock("l:x").acquire(token=123)  # type: ignore[arg-type]
     assert issubclass(LockNotOwnedError, LockError)
     assert issubclass(LockError, ValueError)
+
+
+async def test_decode_responses_client(redis_server):
+    client = fastredis.Redis(**redis_server.client_kwargs(decode_responses=True))
+    try:
+        lock = client.lock("l:str", timeout=10)
+        assert await lock.acquire(token="tök")
+        assert await lock.owned()
+        assert await lock.extend(1)
+        await lock.release()
+        assert await client.exists("l:str") == 0
+    finally:
+        await client.aclose()
+
+
+async def test_release_survives_cancellation(r):
+    lock = r.lock("l:relcancel")
+    await lock.acquire()
+    await r.connection_pool.aclose()  # the release must reconnect first: cancel it there
+    task = asyncio.ensure_future(lock.release())
+    await asyncio.sleep(0)  # the release has started, nothing is written yet
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert await eventually(lambda: r.exists("l:relcancel"), 0) == 0
