@@ -157,3 +157,33 @@ async def test_a_slow_reader_pauses_the_socket(r):
                 commands.append(cmd["command"])
         assert commands == [f"SET mon:slow {i}" for i in range(40)]
         assert not proto.paused
+
+
+@pytest.mark.parametrize("transport", ["tls", "unix"])
+async def test_monitor_over_tls_and_unix_sockets(make_server, tmp_path, transport):
+    # the connection's protocol is switched after the handshake: TLS and unix transports too
+    if transport == "tls":
+        trustme = pytest.importorskip("trustme")
+        ca = trustme.CA()
+        cert = ca.issue_cert("localhost")
+        paths = {n: str(tmp_path / n) for n in ("ca.pem", "cert.pem", "key.pem")}
+        ca.cert_pem.write_to_path(paths["ca.pem"])
+        cert.cert_chain_pems[0].write_to_path(paths["cert.pem"])
+        cert.private_key_pem.write_to_path(paths["key.pem"])
+        server = make_server(tls={"cert": paths["cert.pem"], "key": paths["key.pem"],
+                                  "ca": paths["ca.pem"], "auth_clients": "no"})
+        client = fastredis.Redis(host="localhost", port=server.tls_port, ssl=True,
+                                 ssl_ca_certs=paths["ca.pem"])
+        kind = "tcp"
+    else:
+        server = make_server(unix_socket=True)
+        client = fastredis.Redis(unix_socket_path=server.unix_path)
+        kind = "unix"
+    try:
+        async with client.monitor() as m:
+            await client.set("mon:t", "1")
+            cmd = await asyncio.wait_for(_next_matching(m, "mon:t"), 5)
+            assert cmd["command"] == "SET mon:t 1" and cmd["client_type"] == kind
+        assert await client.get("mon:t") == b"1"
+    finally:
+        await client.aclose()
