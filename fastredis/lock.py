@@ -405,9 +405,11 @@ class Lock:
 
     # ------------------------------------------------------------------ watchdog
     async def _watchdog(self, token: bytes) -> None:
-        """Renew every third of the TTL. A connection problem is retried until the TTL of
-        the last renewal has run out (the lock may be gone by then); a token mismatch
-        (expired, deleted, taken over) fails at once."""
+        """Renew every third of the TTL. A renewal that fails to reach the server (an
+        error, or no answer: each attempt is bounded by the time left) is retried every
+        tenth of the TTL until only a tenth is left - too late to be sure the lock is still
+        ours - and then reported. A token mismatch (expired, deleted, taken over) is
+        reported at once."""
         assert self.timeout is not None
         loop = asyncio.get_running_loop()
         ttl = self.timeout
@@ -416,20 +418,22 @@ class Lock:
         last_ok = loop.time()
         while True:
             await asyncio.sleep(interval)
+            left = last_ok + ttl - loop.time()
             try:
-                ok = await self._run(_RENEW, token, ms)
-            except (ConnectionError, RedisTimeoutError, OSError) as exc:
+                ok = await asyncio.wait_for(self._run(_RENEW, token, ms), max(left, ttl / 10))
+            except (ConnectionError, RedisTimeoutError, OSError, asyncio.TimeoutError) as exc:
                 left = last_ok + ttl - loop.time()
-                if left <= interval / 2:
+                if left <= ttl / 10:
+                    why = str(exc) or type(exc).__name__
                     err = LockNotOwnedError(
-                        f"Lock {self.name!r} could not be renewed before its TTL ran out: {exc}",
+                        f"Lock {self.name!r} could not be renewed before its TTL ran out: {why}",
                         lock_name=self.name,
                     )
                     err.__cause__ = exc
                     self._renewal_failed(token, err)
                     return
                 logger.warning("lock %r: renewal failed, retrying: %s", self.name, exc)
-                interval = min(ttl / 3, left / 3)
+                interval = ttl / 10
                 continue
             except Exception as exc:
                 self._renewal_failed(token, exc)

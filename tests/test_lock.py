@@ -371,3 +371,20 @@ async def test_release_survives_cancellation(r):
     with pytest.raises(asyncio.CancelledError):
         await task
     assert await eventually(lambda: r.exists("l:relcancel"), 0) == 0
+
+
+async def test_watchdog_reports_a_silent_server(redis_server, r):
+    # a partition: the renewal gets no answer at all (no socket_timeout set); the owner
+    # must still hear of it before the TTL is over
+    async with FaultProxy(redis_server.port) as proxy:
+        client = fastredis.Redis(**proxy.client_kwargs())
+        try:
+            lock = client.lock("l:silent", timeout=0.6, auto_renew=True)
+            await lock.acquire()
+            proxy.blackhole()
+            await asyncio.wait_for(lock.renewal_failed.wait(), 5)
+            assert isinstance(lock.renewal_error, LockNotOwnedError)
+            assert await eventually(lambda: r.exists("l:silent"), 0) == 0  # expires on the server
+        finally:
+            proxy.end_blackhole(heal=False)
+            await client.aclose()
