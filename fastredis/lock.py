@@ -380,6 +380,9 @@ class Lock:
         token = self._require_token("extend")
         if isinstance(additional_time, bool) or not isinstance(additional_time, (int, float)):
             raise DataError(f"additional_time must be a number of seconds, not {type(additional_time).__name__!r}")
+        if replace_ttl and additional_time <= 0:
+            # PEXPIRE with a TTL <= 0 deletes the key: that is release(), not extend()
+            raise DataError(f"extend(replace_ttl=True) needs a positive time, got {additional_time!r}")
         if self.timeout is None:
             raise LockError("Cannot extend a lock with no timeout", lock_name=self.name)
         return self._do_extend(token, additional_time, replace_ttl)

@@ -183,6 +183,8 @@ async def test_extend_and_reacquire(r):
         await no_ttl.reacquire()
     with pytest.raises(fastredis.DataError):
         await lock.extend("1")  # type: ignore[arg-type]
+    with pytest.raises(fastredis.DataError):
+        await lock.extend(0, replace_ttl=True)
     await no_ttl.release()
 
 
