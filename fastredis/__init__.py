@@ -10,6 +10,8 @@ from .exceptions import (
     DataError,
     ExecAbortError,
     InvalidResponse,
+    LockError,
+    LockNotOwnedError,
     MaxReplySizeError,
     NoPermissionError,
     NoScriptError,
@@ -31,6 +33,7 @@ __all__ = [
     "AuthorizationError", "BusyLoadingError", "InvalidResponse", "ProtocolError",
     "MaxReplySizeError", "ResponseError", "DataError", "PubSubError", "WatchError",
     "NoScriptError", "ExecAbortError", "ReadOnlyError", "NoPermissionError",
+    "LockError", "LockNotOwnedError",
 ]
 
 
@@ -39,6 +42,10 @@ def __getattr__(name: str):  # PubSub / Pipeline on demand: keeps `import fastre
         from .pubsub import PubSub
 
         return PubSub
+    if name == "Lock":
+        from .lock import Lock
+
+        return Lock
     if name == "Pipeline":
         from .pipeline import Pipeline
 

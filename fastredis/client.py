@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, AnyStr, Callable
+from typing import TYPE_CHECKING, Any, AnyStr, Callable, TypeVar
 
 from ._pack import pack
 from .commands import CoreCommands
@@ -14,6 +14,11 @@ if TYPE_CHECKING:  # asyncio is imported on first connect, not by `import fastre
     import asyncio
 
     from ._protocol import Connection
+    from .lock import Lock
+    from .monitor import Monitor
+    from .typing import KeyT, Number
+
+_R = TypeVar("_R", bound="Redis[Any]")
 
 __all__ = ["Redis", "StrictRedis", "from_url"]
 
@@ -229,9 +234,10 @@ class Redis(CoreCommands[AnyStr]):
                 f"{name!r} changes the state of a connection that other tasks share: use "
                 "Redis(db=...), r.pubsub(), or a client of its own for this command"
             )
+        cb = self._user_callback(name, options)  # set_response_callback (lock9)
         if _is_blocking(args):
-            return await self._execute_blocking(args)
-        return await self._execute(args)
+            return await self._execute_blocking(args, cb)
+        return await self._execute(args, cb)
 
     # ------------------------------------------------------------------ objects
     def pipeline(self, transaction: bool = True, shard_hint: Any = None) -> Any:
@@ -294,6 +300,104 @@ class Redis(CoreCommands[AnyStr]):
 
     def __repr__(self) -> str:
         return f"<fastredis.Redis {self.connection_pool.params!r}>"
+
+    # ------------------------------------------------------------------ lock9: plumbing
+    # (appended by lock9: lock(), monitor(), from_pool, response_callbacks)
+    auto_close_connection_pool: bool  # redis-py's flag, set by from_pool
+
+    def lock(
+        self,
+        name: KeyT,
+        timeout: Number | None = None,
+        sleep: Number = 0.1,
+        blocking: bool = True,
+        blocking_timeout: Number | None = None,
+        lock_class: type[Lock] | None = None,
+        thread_local: bool = True,
+        raise_on_release_error: bool = True,
+        *,
+        auto_renew: bool = False,
+        on_renewal_failed: Callable[[Lock, BaseException], Any] | None = None,
+    ) -> Lock:
+        """A :class:`~fastredis.lock.Lock` on key ``name`` (redis-py's signature).
+
+        The token is kept per asyncio task (``thread_local=True``); ``auto_renew=True``
+        (needs ``timeout``) keeps the TTL renewed while held and reports a failed renewal
+        through ``on_renewal_failed(lock, exc)`` and ``lock.renewal_failed``. See docs/lock.md."""
+        from .lock import Lock
+
+        cls = Lock if lock_class is None else lock_class
+        return cls(
+            self, name, timeout=timeout, sleep=sleep, blocking=blocking,
+            blocking_timeout=blocking_timeout, thread_local=thread_local,
+            raise_on_release_error=raise_on_release_error, auto_renew=auto_renew,
+            on_renewal_failed=on_renewal_failed,
+        )
+
+    def monitor(self) -> Monitor:
+        """MONITOR on a connection of its own: ``async with r.monitor() as m:`` then
+        ``async for cmd in m.listen()`` or ``await m.next_command()``; each command is a dict
+        (time, db, client_address, client_port, client_type, command) as in redis-py."""
+        from .monitor import Monitor
+
+        return Monitor(self.connection_pool)
+
+    @classmethod
+    def from_pool(cls: type[_R], connection_pool: ConnectionPool) -> _R:
+        """A client over an existing pool that it then owns: ``aclose()`` closes the pool
+        (redis-py's ``Redis.from_pool``)."""
+        client = cls(connection_pool=connection_pool)
+        client.auto_close_connection_pool = True
+        return client
+
+    @property
+    def response_callbacks(self) -> dict[str, Callable[..., Any]]:
+        """User callbacks by command name (case-insensitive), applied to the reply of
+        ``execute_command(name, ...)`` on the client and in its pipelines, called as
+        ``callback(reply, **options)``. Named methods (``r.get`` ...) keep their own
+        callbacks and are not affected: the mapping starts empty, unlike redis-py's, which
+        holds the built-in callbacks."""
+        cbs: _Callbacks | None = self.__dict__.get("_response_callbacks")
+        if cbs is None:
+            cbs = self.__dict__["_response_callbacks"] = _Callbacks()
+        return cbs
+
+    def set_response_callback(self, command: str, callback: Callable[..., Any]) -> None:
+        """Apply ``callback(reply, **options)`` to every ``execute_command(command, ...)``
+        reply (see :attr:`response_callbacks` for the rule)."""
+        self.response_callbacks[command] = callback
+
+    def _user_callback(self, name: Any, options: dict[str, Any]) -> Callable[[Any], Any] | None:
+        cbs: _Callbacks | None = self.__dict__.get("_response_callbacks")
+        if not cbs:
+            return None
+        cb: Callable[..., Any] | None = cbs.get(name.decode() if isinstance(name, bytes) else str(name))
+        if cb is None or not options:
+            return cb
+        import functools
+
+        return functools.partial(cb, **options)
+
+
+class _Callbacks(dict):  # type: ignore[type-arg]
+    """A dict of command name -> callback whose keys are upper-cased (redis-py's
+    CaseInsensitiveDict for response callbacks)."""
+
+    def __setitem__(self, key: str, value: Callable[..., Any]) -> None:
+        super().__setitem__(key.upper(), value)
+
+    def __getitem__(self, key: str) -> Callable[..., Any]:
+        return super().__getitem__(key.upper())  # type: ignore[no-any-return]
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return super().get(key.upper(), default)
+
+    def __contains__(self, key: object) -> bool:
+        return super().__contains__(key.upper() if isinstance(key, str) else key)
+
+    def update(self, *args: Any, **kwargs: Any) -> None:
+        for k, v in dict(*args, **kwargs).items():
+            self[k] = v
 
 
 StrictRedis = Redis

@@ -74,6 +74,9 @@ class Script:
         # list_or_args: a lone str is one key (not its characters), a dict is refused
         keys = list_or_args(keys, ()) if keys is not None else []
         argv = list_or_args(args, ()) if args is not None else []
+        scripts = getattr(client, "scripts", None)
+        if scripts is not None:  # a pipeline: it loads its scripts before the batch
+            scripts.add(self)
         try:
             return await client.evalsha(self.sha, len(keys), *keys, *argv)
         except NoScriptError:
