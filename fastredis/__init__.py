@@ -39,6 +39,10 @@ def __getattr__(name: str):  # PubSub / Pipeline on demand: keeps `import fastre
         from .pubsub import PubSub
 
         return PubSub
+    if name in ("CacheConfig", "ClientCache"):
+        from . import cache
+
+        return getattr(cache, name)
     if name == "Pipeline":
         from .pipeline import Pipeline
 
