@@ -39,7 +39,7 @@ def __getattr__(name: str):  # PubSub / Pipeline on demand: keeps `import fastre
         from .pubsub import PubSub
 
         return PubSub
-    if name in ("CacheConfig", "ClientCache"):
+    if name in ("CacheConfig", "ClientCache", "TrackingError"):
         from . import cache
 
         return getattr(cache, name)

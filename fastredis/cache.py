@@ -46,7 +46,7 @@ if TYPE_CHECKING:
     from ._protocol import Connection
     from .client import Redis
 
-__all__ = ["CacheConfig", "ClientCache", "DEFAULT_CACHEABLE"]
+__all__ = ["CacheConfig", "ClientCache", "DEFAULT_CACHEABLE", "TrackingError"]
 
 log = logging.getLogger("fastredis.cache")
 
