@@ -4,7 +4,7 @@ How the tests wait for an invalidation: the server writes it on the tracked conn
 before it answers anything sent later on that connection, so ``await r.ping()`` after
 another client's write returns only once the invalidation has been applied (RESP3). In
 RESP2 mode the invalidation comes on the cache's redirect connection: a PING there
-orders it the same way (``_redirect_barrier``)."""
+orders it the same way (``_barrier``)."""
 
 from __future__ import annotations
 
@@ -12,12 +12,11 @@ import asyncio
 import logging
 
 import pytest
+from conftest import eventually
+from faults import FaultProxy
 
 import fastredis
 from fastredis.cache import CacheConfig
-
-from conftest import eventually
-from faults import FaultProxy
 
 
 @pytest.fixture(params=[3, 2], ids=["resp3", "resp2"])
