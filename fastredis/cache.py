@@ -37,7 +37,7 @@ from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any, Callable
 
-from ._protocol import _size
+from ._protocol import _get_running_loop, _size
 from .exceptions import RedisError
 
 if TYPE_CHECKING:
@@ -217,7 +217,8 @@ class ClientCache:
         if entry is None:
             self.misses += 1
             return None
-        if entry.conn.closed or (
+        conn = entry.conn
+        if conn.closed or conn._loop is not _get_running_loop() or (
             self.config.max_staleness is not None
             and time.monotonic() - entry.born > self.config.max_staleness
         ):
@@ -454,11 +455,7 @@ class TrackingError(RedisError):
 
 def install(client: Redis, config: CacheConfig) -> ClientCache:
     """Route the client's cacheable reads through a ``ClientCache``."""
-    import asyncio
-
     from .client import _expire
-
-    _get_running_loop = asyncio.get_running_loop
     pool = client.connection_pool
     if pool.max_shared != 1:
         # invalidations for a read on one shared connection could then trail our own write's

@@ -307,3 +307,31 @@ async def test_server_refusing_tracking_is_an_error(make_server):
         assert r.cache.stats()["entries"] == 0
     finally:
         await r.aclose()
+
+
+def test_entries_of_another_event_loop_are_never_served(redis_server):
+    """A client reused by a second asyncio.run(): the first loop's connection can no longer
+    receive invalidations, so what it cached must not be served."""
+    r = fastredis.Redis(**redis_server.client_kwargs(protocol=3, cache=CacheConfig()))
+
+    async def first():
+        await r.set("k", "v1")
+        assert await r.get("k") == b"v1"
+        assert await r.get("k") == b"v1"
+
+    async def second():
+        try:
+            assert await r.get("k") == b"v2"
+        finally:
+            await r.aclose()
+
+    import gc
+    import warnings
+
+    with warnings.catch_warnings():
+        # the first loop's socket is left to the pool to let go (see test_core)
+        warnings.simplefilter("ignore", ResourceWarning)
+        asyncio.run(first())
+        redis_server.cli("SET", "k", "v2")
+        asyncio.run(second())
+        gc.collect()
