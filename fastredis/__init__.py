@@ -37,17 +37,21 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str):  # PubSub / Pipeline on demand: keeps `import fastredis` light
-    if name == "PubSub":
-        from .pubsub import PubSub
+# Imported on first use, so `import fastredis` stays light (one line per lazy name).
+_LAZY = {
+    "PubSub": "pubsub",
+    "Pipeline": "pipeline",
+    "Lock": "lock",
+    "CacheConfig": "cache",
+    "ClientCache": "cache",
+    "TrackingError": "cache",
+}
 
-        return PubSub
-    if name == "Lock":
-        from .lock import Lock
 
-        return Lock
-    if name == "Pipeline":
-        from .pipeline import Pipeline
+def __getattr__(name: str) -> object:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'fastredis' has no attribute {name!r}")
+    import importlib
 
-        return Pipeline
-    raise AttributeError(f"module 'fastredis' has no attribute {name!r}")
+    return getattr(importlib.import_module(f".{module}", __name__), name)

@@ -94,7 +94,7 @@ class Connection(asyncio.Protocol):
         "_loop", "_reader", "_transport", "_waiters", "_queue", "_queue_waiter",
         "_pubsub", "_paused", "_high", "_low", "_encoding", "_errors", "closed",
         "close_exc", "closed_future", "_arg_encoding", "description", "client_id",
-        "on_lost", "_max_reply", "_wbuf", "drop_oldest", "dropped", "_stalled",
+        "on_lost", "_max_reply", "_wbuf", "drop_oldest", "dropped", "_stalled", "on_push",
     )
 
     def __init__(
@@ -140,6 +140,10 @@ class Connection(asyncio.Protocol):
         self.description = "redis"
         self.client_id: int | None = None
         self.on_lost: Callable[[Connection], None] | None = None
+        # Out-of-band frames a layer above consumes in wire order, inside the reply path
+        # (the client-side cache's invalidations): returns True when it took the frame.
+        # Never user code: a synchronous bookkeeping step, like resolving a future.
+        self.on_push: Callable[[Any], bool] | None = None
 
     # ------------------------------------------------------------------ transport side
     def connection_made(self, transport: Any) -> None:
@@ -204,9 +208,12 @@ class Connection(asyncio.Protocol):
                     self._abort(self._too_large(), None)
                 return
             if self._pubsub:
-                self._route_pubsub(reply)
+                if self.on_push is None or not self.on_push(reply):
+                    self._route_pubsub(reply)
                 continue
             if reply.__class__ is _PushNotification:
+                if self.on_push is not None and self.on_push(reply):
+                    continue
                 # RESP3 out-of-band data (e.g. CLIENT TRACKING invalidations) on a command
                 # connection: kept for a reader, bounded so nobody reading costs no memory
                 queue = self._queue

@@ -132,6 +132,7 @@ class Redis(CoreCommands[AnyStr]):
         password: str | None = None,
         *,
         connection_pool: ConnectionPool | None = None,
+        cache: Any = None,
         **kwargs: Any,
     ) -> None:
         if connection_pool is None:
@@ -147,6 +148,14 @@ class Redis(CoreCommands[AnyStr]):
         self._decode = params.decode_responses
         self._encoding = params.encoding
         self._pubsub_opts = {k: v for k, v in kwargs.items() if k == "health_check_interval"}
+        #: the client-side cache (``cache=CacheConfig(...)``), or None
+        self.cache: Any = None
+        if cache is not None:
+            from .cache import CacheConfig, install
+
+            if not isinstance(cache, CacheConfig):
+                raise DataError(f"cache must be a fastredis.CacheConfig, got {type(cache).__name__!r}")
+            self.cache = install(self, cache)
 
     @classmethod
     def from_url(cls, url: str, **kwargs: Any) -> Redis:
@@ -281,6 +290,8 @@ class Redis(CoreCommands[AnyStr]):
 
     # ------------------------------------------------------------------ lifecycle
     async def aclose(self, close_connection_pool: bool | None = None) -> None:
+        if self.cache is not None:
+            await self.cache.aclose()
         await self.connection_pool.aclose()
 
     close = aclose
