@@ -14,7 +14,7 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any, AnyStr, Callable
+from typing import TYPE_CHECKING, Any, AnyStr, Callable, Generic
 
 import hiredis
 
@@ -29,6 +29,13 @@ from .exceptions import (
     error_from_reply,
 )
 
+if TYPE_CHECKING:
+    from collections.abc import Generator
+
+    from typing_extensions import Self
+
+    from .client import Redis
+
 __all__ = ["Pipeline"]
 
 _ReplyError = hiredis.ReplyError
@@ -37,7 +44,7 @@ _MULTI = _pack_command(("MULTI",))
 _EXEC = _pack_command(("EXEC",))
 
 
-def _annotate(exc: BaseException, index: int, args: tuple) -> BaseException:
+def _annotate(exc: BaseException, index: int, args: tuple[Any, ...]) -> BaseException:
     name = " ".join(str(a) for a in args[:1])
     msg = f"Command # {index + 1} ({name}) of pipeline caused error: {exc}"
     new = type(exc)(msg) if isinstance(exc, RedisError) else exc
@@ -46,16 +53,33 @@ def _annotate(exc: BaseException, index: int, args: tuple) -> BaseException:
     return new
 
 
-class Pipeline(CoreCommands[AnyStr]):
+# What a type checker sees of a pipeline's commands. At runtime Pipeline inherits every
+# command method of CoreCommands, and each returns the pipeline (queued) instead of a
+# coroutine. The mixins declare ``-> Awaitable[reply]`` (right for a client), and Python's
+# type system cannot re-type every inherited method's return at once (that would need
+# higher-kinded types). So for type checkers only, Pipeline's base is a class whose every
+# unknown attribute is a command returning the pipeline: ``pipe.set("a", 1).incr("a")``
+# type-checks, ``await pipe.execute()`` is ``list[Any]``, and ``await pipe.get(..)`` (aredis
+# style) is the pipeline. The price: command names and arguments are not checked on a
+# pipeline (they are on the client). Pipeline's own methods (execute, watch, multi ...)
+# keep their precise types.
+if TYPE_CHECKING:
+    class _PipelineCommands(Generic[AnyStr]):
+        def __getattr__(self, name: str) -> Callable[..., Pipeline[AnyStr]]: ...
+else:
+    _PipelineCommands = CoreCommands
+
+
+class Pipeline(_PipelineCommands[AnyStr]):
     """``r.pipeline(transaction=True)``; commands chain (``p.set(..).get(..)``) and also
     accept aredis' ``await p.set(..)``; ``await p.execute()`` returns the replies."""
 
-    def __init__(self, client: Any, transaction: bool = True) -> None:
-        self._client = client
+    def __init__(self, client: Redis[AnyStr], transaction: bool = True) -> None:
+        self._client: Redis[AnyStr] = client
         self._pool = client.connection_pool
         self.transaction = transaction
         self._packed: list[bytes] = []
-        self._meta: list[tuple[tuple, Callable | None]] = []
+        self._meta: list[tuple[tuple[Any, ...], Callable[[Any], Any] | None]] = []
         self._conn: Connection | None = None  # exclusive, while watching
         self._watching = False
         self._explicit_multi = False
@@ -65,7 +89,7 @@ class Pipeline(CoreCommands[AnyStr]):
         self._arg_encoding = None if utf8 and params.encoding_errors == "strict" else params.encoding
 
     # ------------------------------------------------------------------ queueing
-    def _queue(self, args: tuple, callback: Callable | None) -> Pipeline:
+    def _queue(self, args: tuple[Any, ...], callback: Callable[[Any], Any] | None) -> Self:
         if self._arg_encoding is None:
             try:
                 data = _pack_command(args)
@@ -77,12 +101,13 @@ class Pipeline(CoreCommands[AnyStr]):
         self._meta.append((args, callback))
         return self
 
-    def _execute(self, args: tuple, callback: Callable | None = None) -> Any:
+    def _execute(self, args: tuple[Any, ...], callback: Callable[[Any], Any] | None = None) -> Any:
         if self._watching and not self._explicit_multi:
             return self._immediate(args, callback)
         return self._queue(args, callback)
 
-    def _execute_blocking(self, args: tuple, callback: Callable | None = None) -> Any:
+    def _execute_blocking(self, args: tuple[Any, ...],
+                          callback: Callable[[Any], Any] | None = None) -> Any:
         if self._watching and not self._explicit_multi:
             return self._immediate(args, callback)
         if not self.transaction:
@@ -98,13 +123,13 @@ class Pipeline(CoreCommands[AnyStr]):
     def __bool__(self) -> bool:
         return True
 
-    def __await__(self) -> Any:
+    def __await__(self) -> Generator[Any, None, Self]:
         # aredis: `pipe = await r.pipeline()` and `await pipe.set(...)` return the pipeline
         if False:  # pragma: no cover
             yield
         return self
 
-    async def __aenter__(self) -> Pipeline:
+    async def __aenter__(self) -> Self:
         return self
 
     async def __aexit__(self, *exc: Any) -> None:
@@ -138,7 +163,7 @@ class Pipeline(CoreCommands[AnyStr]):
             self._conn = await self._pool.acquire()
         return self._conn
 
-    async def _immediate(self, args: tuple, callback: Callable | None) -> Any:
+    async def _immediate(self, args: tuple[Any, ...], callback: Callable[[Any], Any] | None) -> Any:
         conn = await self._exclusive()
         try:
             reply = await conn.execute(args)
@@ -173,7 +198,7 @@ class Pipeline(CoreCommands[AnyStr]):
         self._pool.release(conn)
 
     # ------------------------------------------------------------------ execute
-    async def execute(self, raise_on_error: bool = True) -> list:
+    async def execute(self, raise_on_error: bool = True) -> list[Any]:
         meta = self._meta
         if not meta:
             if self._conn is not None:
@@ -201,7 +226,7 @@ class Pipeline(CoreCommands[AnyStr]):
             conn = await pool.get_shared()
         return conn, False
 
-    async def _send(self, conn: Connection, data: bytes, count: int, exclusive: bool) -> list:
+    async def _send(self, conn: Connection, data: bytes, count: int, exclusive: bool) -> list[Any]:
         """Write the batch; await the list of its raw replies (one FIFO entry for all)."""
         fut = conn.send_batch(data, count)
         timeout = self._client._timeout if not self._blocking else None
@@ -221,12 +246,14 @@ class Pipeline(CoreCommands[AnyStr]):
             if handle is not None:
                 handle.cancel()
 
-    async def _run_pipeline(self, packed: list[bytes], meta: list, raise_on_error: bool) -> list:
+    async def _run_pipeline(self, packed: list[bytes], meta: list[Any],
+                            raise_on_error: bool) -> list[Any]:
         conn, exclusive = await self._connection()
         replies = await self._send(conn, b"".join(packed), len(packed), exclusive)
         return _results(replies, meta, raise_on_error)
 
-    async def _run_transaction(self, packed: list[bytes], meta: list, raise_on_error: bool) -> list:
+    async def _run_transaction(self, packed: list[bytes], meta: list[Any],
+                               raise_on_error: bool) -> list[Any]:
         conn, exclusive = await self._connection()
         n = len(packed)
         replies = await self._send(conn, b"".join((_MULTI, *packed, _EXEC)), n + 2, exclusive)
@@ -252,10 +279,10 @@ class Pipeline(CoreCommands[AnyStr]):
         return f"<fastredis.Pipeline transaction={self.transaction} queued={len(self._meta)}>"
 
 
-def _results(replies: list, meta: list, raise_on_error: bool) -> list:
+def _results(replies: list[Any], meta: list[Any], raise_on_error: bool) -> list[Any]:
     """Apply each command's callback; server errors become exceptions in place (or the
     first one is raised with ``raise_on_error``)."""
-    results: list = []
+    results: list[Any] = []
     append = results.append
     first_error = None
     for i, reply in enumerate(replies):
