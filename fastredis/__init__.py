@@ -1,5 +1,7 @@
 """fastredis: a fast, dependable asyncio Redis client with the redis-py / aredis API."""
 
+from typing import TYPE_CHECKING, Any
+
 from .client import Redis, StrictRedis, from_url
 from .connection import ConnectionParams
 from .exceptions import (
@@ -23,6 +25,10 @@ from .exceptions import (
 )
 from .pool import ConnectionPool
 
+if TYPE_CHECKING:  # imported on first use at runtime (__getattr__ below)
+    from .pipeline import Pipeline as Pipeline
+    from .pubsub import PubSub as PubSub
+
 __version__ = "0.1.0"
 
 __all__ = [
@@ -34,7 +40,7 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str):  # PubSub / Pipeline on demand: keeps `import fastredis` light
+def __getattr__(name: str) -> Any:  # PubSub / Pipeline on demand: keeps `import fastredis` light
     if name == "PubSub":
         from .pubsub import PubSub
 

@@ -39,7 +39,7 @@ if TYPE_CHECKING:
 __all__ = ["Pipeline"]
 
 _ReplyError = hiredis.ReplyError
-_pack_command = hiredis.pack_command
+_pack_command: Callable[[tuple[Any, ...]], bytes] = hiredis.pack_command
 _MULTI = _pack_command(("MULTI",))
 _EXEC = _pack_command(("EXEC",))
 
