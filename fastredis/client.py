@@ -206,7 +206,8 @@ class Redis(CoreCommands[AnyStr]):
 
     @overload
     @classmethod
-    def from_url(cls, url: str, *, decode_responses: Literal[True], **kwargs: Any) -> Redis[str]: ...
+    def from_url(cls, url: str, *, decode_responses: Literal[True],
+                 **kwargs: Any) -> Redis[str]: ...
     @overload
     @classmethod
     def from_url(cls, url: str, *, decode_responses: Literal[False] = ...,
@@ -316,7 +317,8 @@ class Redis(CoreCommands[AnyStr]):
 
         return Pipeline(self, transaction)
 
-    async def transaction(self, func: Callable[[Pipeline[AnyStr]], Any], *watches: Any, value_from_callable: bool = False,
+    async def transaction(self, func: Callable[[Pipeline[AnyStr]], Any], *watches: Any,
+                          value_from_callable: bool = False,
                           watch_delay: float | None = None, **kwargs: Any) -> Any:
         """redis-py's helper: run ``func(pipe)`` under WATCH, retrying on WatchError."""
         import asyncio
@@ -379,7 +381,8 @@ StrictRedis = Redis
 @overload
 def from_url(url: str, *, decode_responses: Literal[True], **kwargs: Any) -> Redis[str]: ...
 @overload
-def from_url(url: str, *, decode_responses: Literal[False] = ..., **kwargs: Any) -> Redis[bytes]: ...
+def from_url(url: str, *, decode_responses: Literal[False] = ...,
+             **kwargs: Any) -> Redis[bytes]: ...
 @overload
 def from_url(url: str, *, decode_responses: bool, **kwargs: Any) -> Redis[Any]: ...
 def from_url(url: str, **kwargs: Any) -> Redis[Any]:

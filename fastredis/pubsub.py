@@ -303,7 +303,8 @@ class PubSub:
                 continue
 
     # ------------------------------------------------------------------ (un)subscribe
-    async def _subscribe(self, kind: str, table: dict[Any, Any], args: tuple[Any, ...], handlers: dict[Any, Any]) -> None:
+    async def _subscribe(self, kind: str, table: dict[Any, Any], args: tuple[Any, ...],
+                         handlers: dict[Any, Any]) -> None:
         new: dict[Any, Any] = {self._norm(a): None for a in args}
         for k, v in handlers.items():
             new[self._norm(k)] = v
@@ -370,7 +371,8 @@ class PubSub:
         """One frame -> the guide's dict, or None (handled by a handler / ignored)."""
         kind = frame[0]
         if kind in _MESSAGE:
-            msg: PubSubMessage = {"type": "message", "pattern": None, "channel": frame[1], "data": frame[2]}
+            msg: PubSubMessage = {"type": "message", "pattern": None, "channel": frame[1],
+                                  "data": frame[2]}
             handler = self.channels.get(frame[1])
             if handler is None and self._retired:
                 handler = self._retired.get(frame[1])

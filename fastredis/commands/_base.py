@@ -25,10 +25,12 @@ class CommandsBase(Generic[AnyStr]):
 
     __slots__ = ()
 
-    def _execute(self, args: tuple[Any, ...], callback: ReplyCallback | None = None) -> Awaitable[Any]:  # pragma: no cover
+    def _execute(self, args: tuple[Any, ...],
+                 callback: ReplyCallback | None = None) -> Awaitable[Any]:  # pragma: no cover
         raise NotImplementedError
 
-    def _execute_blocking(self, args: tuple[Any, ...], callback: ReplyCallback | None = None) -> Awaitable[Any]:  # pragma: no cover
+    def _execute_blocking(self, args: tuple[Any, ...], callback: ReplyCallback | None = None
+                          ) -> Awaitable[Any]:  # pragma: no cover
         raise NotImplementedError
 
 

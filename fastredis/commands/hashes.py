@@ -117,7 +117,8 @@ class HashCommands(CommandsBase[AnyStr]):
                    withvalues: bool = ...) -> Awaitable[list[AnyStr]]: ...
     def hrandfield(self, key: KeyT, count: int | None = None,
                    withvalues: bool = False) -> Awaitable[Any]:
-        """HRANDFIELD: one random field (None when the hash is missing), or ``count`` fields; with ``withvalues`` the flat
+        """HRANDFIELD: one random field (None when the hash is missing), or ``count``
+        fields; with ``withvalues`` the flat
         ``[field, value, ...]`` list redis-py returns over RESP2."""
         args: tuple[Any, ...] = ("HRANDFIELD", key)
         if count is not None:

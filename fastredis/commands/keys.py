@@ -163,7 +163,8 @@ class KeyCommands(CommandsBase[AnyStr]):
         return self._execute(("RANDOMKEY",))
 
     def dump(self, name: KeyT) -> Awaitable[bytes | None]:
-        """DUMP: the serialized value (bytes), None when the key is missing. A binary payload: on a client with
+        """DUMP: the serialized value (bytes), None when the key is missing. A binary
+        payload: on a client with
         ``decode_responses=True`` it cannot be decoded and raises DataError."""
         return self._execute(("DUMP", name))
 
@@ -230,7 +231,8 @@ class KeyCommands(CommandsBase[AnyStr]):
 
     async def scan_iter(self, match: PatternT | None = None, count: int | None = None,
                         _type: str | None = None) -> AsyncIterator[AnyStr]:
-        """SCAN to the end: ``async for key in r.scan_iter(...)``; keys may repeat (SCAN's guarantee)."""
+        """SCAN to the end: ``async for key in r.scan_iter(...)``; keys may repeat
+        (SCAN's guarantee)."""
         cursor = None
         while cursor != 0:
             cursor, keys = await self.scan(cursor or 0, match, count, _type)

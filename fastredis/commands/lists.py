@@ -161,7 +161,8 @@ class ListCommands(CommandsBase[AnyStr]):
     def blmpop(self, timeout: TimeoutSecT, numkeys: int, *args: KeyT, direction: str,
                count: int = 1) -> Awaitable[list[Any] | None]:
         """BLMPOP: LMPOP that waits up to ``timeout`` seconds: [key, [values]] or None."""
-        cmd: tuple[Any, ...] = ("BLMPOP", block_timeout(timeout), numkeys, *args, _direction(direction, "direction"))
+        cmd: tuple[Any, ...] = ("BLMPOP", block_timeout(timeout), numkeys, *args,
+                                _direction(direction, "direction"))
         if count != 1:
             cmd += ("COUNT", count)
         return self._execute_blocking(cmd)

@@ -113,7 +113,8 @@ def parse_slowlog_get(reply: Any) -> list[dict[str, Any]]:
     'client_name'}]; 'command' is the argv joined by spaces, bytes or str like the reply."""
     out = []
     for item in reply:
-        entry: dict[str, Any] = {"id": item[0], "start_time": int(item[1]), "duration": int(item[2])}
+        entry: dict[str, Any] = {"id": item[0], "start_time": int(item[1]),
+                                 "duration": int(item[2])}
         argv = item[3]
         if not isinstance(argv, list):  # Redis Enterprise puts a complexity field first
             entry["complexity"] = argv
@@ -165,7 +166,8 @@ class ServerCommands(CommandsBase[AnyStr]):
         """FLUSHALL: delete every key of every database; returns True."""
         return self._execute(("FLUSHALL", "ASYNC") if asynchronous else ("FLUSHALL",), ok)
 
-    def config_get(self, pattern: PatternT = "*", *patterns: PatternT) -> Awaitable[dict[AnyStr, AnyStr]]:
+    def config_get(self, pattern: PatternT = "*",
+                   *patterns: PatternT) -> Awaitable[dict[AnyStr, AnyStr]]:
         """CONFIG GET: the matching parameters as a dict {name: value}."""
         return self._execute(("CONFIG", "GET", pattern, *patterns), pairs_to_dict)
 
@@ -225,7 +227,8 @@ class ServerCommands(CommandsBase[AnyStr]):
         return self._execute(("CLIENT", "INFO"), parse_client_info)
 
     def client_pause(self, timeout: int, all: bool = True) -> Awaitable[bool]:
-        """CLIENT PAUSE: pause clients for ``timeout`` ms; ``all=False`` pauses only writes (6.2)."""
+        """CLIENT PAUSE: pause clients for ``timeout`` ms; ``all=False`` pauses only
+        writes (6.2); returns True."""
         if isinstance(timeout, bool) or not isinstance(timeout, int):
             raise DataError("CLIENT PAUSE timeout must be an integer (milliseconds)")
         if all:
@@ -241,13 +244,15 @@ class ServerCommands(CommandsBase[AnyStr]):
         return self._execute(("CONFIG", "RESETSTAT"), ok)
 
     def memory_usage(self, key: KeyT, samples: int | None = None) -> Awaitable[int | None]:
-        """MEMORY USAGE: bytes used by ``key`` and its value, or None when the key does not exist."""
+        """MEMORY USAGE: bytes used by ``key`` and its value, or None when the key does
+        not exist."""
         if samples is None:
             return self._execute(("MEMORY", "USAGE", key))
         return self._execute(("MEMORY", "USAGE", key, "SAMPLES", samples))
 
     def debug_object(self, key: KeyT) -> Awaitable[dict[str, Any]]:
-        """DEBUG OBJECT: the value's internals as a dict. Needs ``enable-debug-command yes`` (or ``local``) on Redis >= 7."""
+        """DEBUG OBJECT: the value's internals as a dict. Needs
+        ``enable-debug-command yes`` (or ``local``) on Redis >= 7."""
         return self._execute(("DEBUG", "OBJECT", key), parse_debug_object)
 
     def slowlog_get(self, num: int | None = None) -> Awaitable[list[dict[str, Any]]]:

@@ -256,13 +256,15 @@ class StreamCommands(CommandsBase[AnyStr]):
 
     # ------------------------------------------------------------------ pending / claim
     def xpending(self, name: KeyT, groupname: str | bytes) -> Awaitable[dict[str, Any]]:
-        """XPENDING summary: {'pending': n, 'min': id, 'max': id, 'consumers': [{'name', 'pending'}]}."""
+        """XPENDING summary: {'pending': n, 'min': id, 'max': id,
+        'consumers': [{'name', 'pending'}]}."""
         return self._execute(("XPENDING", name, groupname), _xpending)
 
     def xpending_range(self, name: KeyT, groupname: str | bytes, min: StreamIdT,
                        max: StreamIdT, count: int, consumername: str | bytes | None = None,
                        idle: int | None = None) -> Awaitable[list[dict[str, Any]]]:
-        """XPENDING with a range: [{'message_id', 'consumer', 'time_since_delivered', 'times_delivered'}]."""
+        """XPENDING with a range: [{'message_id', 'consumer', 'time_since_delivered',
+        'times_delivered'}]."""
         args: tuple[Any, ...] = ("XPENDING", name, groupname)
         if idle is not None:
             args += ("IDLE", _count(idle, "idle"))
@@ -335,6 +337,7 @@ class StreamCommands(CommandsBase[AnyStr]):
         """XINFO GROUPS: one dict (str keys) per consumer group."""
         return self._execute(("XINFO", "GROUPS", name), _list_of_dicts)
 
-    def xinfo_consumers(self, name: KeyT, groupname: str | bytes) -> Awaitable[list[dict[str, Any]]]:
+    def xinfo_consumers(self, name: KeyT,
+                        groupname: str | bytes) -> Awaitable[list[dict[str, Any]]]:
         """XINFO CONSUMERS: one dict (str keys) per consumer of the group."""
         return self._execute(("XINFO", "CONSUMERS", name, groupname), _list_of_dicts)

@@ -164,7 +164,8 @@ class SortedSetCommands(CommandsBase[AnyStr]):
         """ZSCORE: the score of a member, or None."""
         return self._execute(("ZSCORE", name, value), to_float)
 
-    def zmscore(self, key: KeyT, members: EncodableT | Iterable[EncodableT]) -> Awaitable[list[float | None]]:
+    def zmscore(self, key: KeyT,
+                members: EncodableT | Iterable[EncodableT]) -> Awaitable[list[float | None]]:
         """ZMSCORE: one float (or None for a missing member) per member."""
         if not members:
             raise DataError("ZMSCORE members must be a non-empty list")
@@ -294,7 +295,8 @@ class SortedSetCommands(CommandsBase[AnyStr]):
     @overload
     def zrangebyscore(self, name: KeyT, min: ScoreT, max: ScoreT, start: int | None = ...,
                       num: int | None = ..., *, withscores: Literal[True],
-                      score_cast_func: ScoreCast = ...) -> Awaitable[list[tuple[AnyStr, float]]]: ...
+                      score_cast_func: ScoreCast = ...
+                      ) -> Awaitable[list[tuple[AnyStr, float]]]: ...
     @overload
     def zrangebyscore(self, name: KeyT, min: ScoreT, max: ScoreT, start: int | None = ...,
                       num: int | None = ..., withscores: bool = ...,
@@ -314,7 +316,8 @@ class SortedSetCommands(CommandsBase[AnyStr]):
     @overload
     def zrevrangebyscore(self, name: KeyT, max: ScoreT, min: ScoreT, start: int | None = ...,
                          num: int | None = ..., *, withscores: Literal[True],
-                         score_cast_func: ScoreCast = ...) -> Awaitable[list[tuple[AnyStr, float]]]: ...
+                         score_cast_func: ScoreCast = ...
+                         ) -> Awaitable[list[tuple[AnyStr, float]]]: ...
     @overload
     def zrevrangebyscore(self, name: KeyT, max: ScoreT, min: ScoreT, start: int | None = ...,
                          num: int | None = ..., withscores: bool = ...,
@@ -349,13 +352,16 @@ class SortedSetCommands(CommandsBase[AnyStr]):
         return self._execute(("ZREMRANGEBYLEX", name, min, max))
 
     # ------------------------------------------------------------------ pops
-    def zpopmin(self, name: KeyT, count: int | None = None) -> Awaitable[list[tuple[AnyStr, float]]]:
-        """ZPOPMIN: remove the lowest-scored members: [(member, score), ...] (empty when the key is missing)."""
+    def zpopmin(self, name: KeyT,
+                count: int | None = None) -> Awaitable[list[tuple[AnyStr, float]]]:
+        """ZPOPMIN: remove the lowest-scored members: [(member, score), ...] (empty when
+        the key is missing)."""
         if count is None:
             return self._execute(("ZPOPMIN", name), _zpop)
         return self._execute(("ZPOPMIN", name, count), _zpop)
 
-    def zpopmax(self, name: KeyT, count: int | None = None) -> Awaitable[list[tuple[AnyStr, float]]]:
+    def zpopmax(self, name: KeyT,
+                count: int | None = None) -> Awaitable[list[tuple[AnyStr, float]]]:
         """ZPOPMAX: remove the highest-scored members: [(member, score), ...]."""
         if count is None:
             return self._execute(("ZPOPMAX", name), _zpop)
@@ -419,7 +425,8 @@ class SortedSetCommands(CommandsBase[AnyStr]):
 
     def zunionstore(self, dest: KeyT, keys: ZKeys,
                     aggregate: str | None = None) -> Awaitable[int]:
-        """ZUNIONSTORE: store the union in ``dest``, returns its size; ``keys`` is a list of names or a dict {name: weight}."""
+        """ZUNIONSTORE: store the union in ``dest``, returns its size; ``keys`` is a list
+        of names or a dict {name: weight}."""
         return self._aggregate("ZUNIONSTORE", dest, keys, aggregate)
 
     def zinterstore(self, dest: KeyT, keys: ZKeys,
