@@ -41,6 +41,7 @@ async def mistakes(r: Redis[bytes], s: Redis[str]) -> None:
     await r.set("k", None)  # E
     await r.set("k", [1, 2])  # E
     await r.hset("h", mapping={"a": None})  # E
+    await r.hset("h", "field")  # E
     await r.expire("k", "soon")  # E
     n: int = await r.get("k")  # E
     text: str | None = await r.get("k")  # E

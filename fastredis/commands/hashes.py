@@ -29,6 +29,19 @@ def _hscan(reply: Any) -> tuple[int, dict[Any, Any]]:
 class HashCommands(CommandsBase[AnyStr]):
     __slots__ = ()
 
+    # a field needs its value; without a field, a mapping or items must be given
+    @overload
+    def hset(self, name: KeyT, key: FieldT, value: EncodableT,
+             mapping: Mapping[AnyKeyT, EncodableT] | None = ...,
+             items: Sequence[EncodableT] | None = ...) -> Awaitable[int]: ...
+    @overload
+    def hset(self, name: KeyT, key: None = ..., value: None = ..., *,
+             mapping: Mapping[AnyKeyT, EncodableT],
+             items: Sequence[EncodableT] | None = ...) -> Awaitable[int]: ...
+    @overload
+    def hset(self, name: KeyT, key: None = ..., value: None = ...,
+             mapping: Mapping[AnyKeyT, EncodableT] | None = ..., *,
+             items: Sequence[EncodableT]) -> Awaitable[int]: ...
     def hset(self, name: KeyT, key: FieldT | None = None, value: EncodableT | None = None,
              mapping: Mapping[AnyKeyT, EncodableT] | None = None,
              items: Sequence[EncodableT] | None = None) -> Awaitable[int]:

@@ -249,6 +249,11 @@ class KeyCommands(CommandsBase[AnyStr]):
              by: PatternT | None = ..., get: PatternT | Iterable[PatternT] | None = ...,
              desc: bool = ..., alpha: bool = ..., *, store: KeyT,
              groups: Literal[False] = ...) -> Awaitable[int]: ...
+    @overload
+    def sort(self, name: KeyT, start: int | None = ..., num: int | None = ...,
+             by: PatternT | None = ..., get: PatternT | Iterable[PatternT] | None = ...,
+             desc: bool = ..., alpha: bool = ..., store: KeyT | None = ...,
+             groups: bool = ...) -> Awaitable[list[Any] | int]: ...
     def sort(self, name: KeyT, start: int | None = None, num: int | None = None,
              by: PatternT | None = None, get: PatternT | Iterable[PatternT] | None = None,
              desc: bool = False, alpha: bool = False, store: KeyT | None = None,

@@ -105,6 +105,9 @@ class ListCommands(CommandsBase[AnyStr]):
     @overload
     def lpos(self, name: KeyT, value: EncodableT, rank: int | None = ..., *, count: int,
              maxlen: int | None = ...) -> Awaitable[list[int]]: ...
+    @overload
+    def lpos(self, name: KeyT, value: EncodableT, rank: int | None, count: int,
+             maxlen: int | None = ...) -> Awaitable[list[int]]: ...
     def lpos(self, name: KeyT, value: EncodableT, rank: int | None = None,
              count: int | None = None, maxlen: int | None = None) -> Awaitable[Any]:
         """LPOS: the index of ``value`` (or None); with ``count`` a list of indexes."""

@@ -283,6 +283,11 @@ class StreamCommands(CommandsBase[AnyStr]):
                min_idle_time: int, message_ids: Sequence[StreamIdT], idle: int | None = ...,
                time: int | None = ..., retrycount: int | None = ..., force: bool = ..., *,
                justid: Literal[True]) -> Awaitable[list[AnyStr]]: ...
+    @overload
+    def xclaim(self, name: KeyT, groupname: str | bytes, consumername: str | bytes,
+               min_idle_time: int, message_ids: Sequence[StreamIdT], idle: int | None = ...,
+               time: int | None = ..., retrycount: int | None = ..., force: bool = ...,
+               justid: bool = ...) -> Awaitable[list[StreamEntry[AnyStr]] | list[AnyStr]]: ...
     def xclaim(self, name: KeyT, groupname: str | bytes, consumername: str | bytes,
                min_idle_time: int, message_ids: Sequence[StreamIdT], idle: int | None = None,
                time: int | None = None, retrycount: int | None = None, force: bool = False,
@@ -313,6 +318,10 @@ class StreamCommands(CommandsBase[AnyStr]):
     def xautoclaim(self, name: KeyT, groupname: str | bytes, consumername: str | bytes,
                    min_idle_time: int, start_id: StreamIdT = ..., count: int | None = ..., *,
                    justid: Literal[True]) -> Awaitable[list[AnyStr]]: ...
+    @overload
+    def xautoclaim(self, name: KeyT, groupname: str | bytes, consumername: str | bytes,
+                   min_idle_time: int, start_id: StreamIdT = ..., count: int | None = ...,
+                   justid: bool = ...) -> Awaitable[list[Any]]: ...
     def xautoclaim(self, name: KeyT, groupname: str | bytes, consumername: str | bytes,
                    min_idle_time: int, start_id: StreamIdT = "0-0", count: int | None = None,
                    justid: bool = False) -> Awaitable[Any]:
