@@ -32,6 +32,7 @@ async def bytes_client() -> None:
     assert_type(r, Redis[bytes])
     assert_type(Redis(), Redis[bytes])
     assert_type(StrictRedis(), Redis[bytes])
+    assert_type(Redis.from_url(URL), Redis[bytes])
     async with r:
         assert_type(await r.set(K + "s", 1), bool | None)
         assert_type(await r.set(K + "s", 2, get=True), bytes | None)
@@ -43,6 +44,10 @@ async def bytes_client() -> None:
         assert_type(await r.delete(K + "missing"), int)
         assert_type(await r.expire(K + "n", 60), bool)
         assert_type(await r.publish("typed_usage", "hi"), int)
+        # a command is a coroutine: tasks and gather keep its type
+        task = asyncio.create_task(r.get(K + "s"))
+        assert_type(await task, bytes | None)
+        assert_type(await asyncio.gather(r.get(K + "s"), r.incr(K + "n")), tuple[bytes | None, int])
 
         assert_type(await r.hset(K + "h", mapping={"a": 1, "b": "x"}), int)
         assert_type(await r.hget(K + "h", "a"), bytes | None)

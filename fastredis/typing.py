@@ -2,9 +2,9 @@
 
 The client is generic over its response type: ``Redis[bytes]`` by default, ``Redis[str]``
 with ``decode_responses=True``. A command method is typed once, in its mixin, with
-``AnyStr`` standing for that response type, and returns ``Awaitable[...]``: on a client it
-is a coroutine, on a pipeline the (awaitable) pipeline itself, which the pipeline's own
-type declares separately so that chaining type-checks.
+``AnyStr`` standing for that response type, and returns ``Reply[...]``: a coroutine on a
+client. (On a pipeline the same method returns the pipeline itself; the pipeline's own
+type declares that separately, so that chaining type-checks.)
 
 The command modules import this module only under ``TYPE_CHECKING`` (their annotations are
 strings, ``from __future__ import annotations``): ``import fastredis`` never pays for it.
@@ -13,13 +13,21 @@ strings, ``from __future__ import annotations``): ``import fastredis`` never pay
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable
-from typing import AnyStr, TypedDict, TypeVar, Union
+from collections.abc import Coroutine, Iterable
+from typing import Any, AnyStr, TypedDict, TypeVar, Union
 
 __all__ = [
     "KeyT", "KeysT", "EncodableT", "FieldT", "ChannelT", "PatternT", "ExpiryT", "AbsExpiryT",
     "Number", "StreamIdT", "ScoreT", "TimeoutSecT", "AnyKeyT", "StreamEntry", "PubSubMessage",
+    "Reply",
 ]
+
+_T = TypeVar("_T")
+
+#: What a command method of a client returns: a coroutine resolving to the reply, so that
+#: ``await r.get(k)`` is ``bytes | None`` and ``asyncio.create_task(r.get(k))`` type-checks
+#: (``create_task`` takes a coroutine, not any awaitable).
+Reply = Coroutine[Any, Any, _T]
 
 #: a key or a name: what hiredis packs as a bulk string
 KeyT = Union[bytes, str, memoryview]

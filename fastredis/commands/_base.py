@@ -8,12 +8,14 @@ must accept both bytes and str (``decode_responses=True``)."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Mapping
-from typing import Any, AnyStr, Callable, Generic, TypeVar
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, AnyStr, Callable, Generic
 
 from ..exceptions import DataError
 
-_T = TypeVar("_T")
+if TYPE_CHECKING:
+    from ..typing import Reply
+
 #: a reply callback: the raw hiredis reply in, the redis-py shape out
 ReplyCallback = Callable[[Any], Any]
 
@@ -21,16 +23,16 @@ ReplyCallback = Callable[[Any], Any]
 class CommandsBase(Generic[AnyStr]):
     """Generic over the response type: ``AnyStr`` is ``bytes`` for a default client and
     ``str`` for ``decode_responses=True``. Command methods are typed
-    ``def get(self, name: KeyT) -> Awaitable[AnyStr | None]`` (see ``fastredis.typing``)."""
+    ``def get(self, name: KeyT) -> Reply[AnyStr | None]`` (see ``fastredis.typing``)."""
 
     __slots__ = ()
 
     def _execute(self, args: tuple[Any, ...],
-                 callback: ReplyCallback | None = None) -> Awaitable[Any]:  # pragma: no cover
+                 callback: ReplyCallback | None = None) -> Reply[Any]:  # pragma: no cover
         raise NotImplementedError
 
     def _execute_blocking(self, args: tuple[Any, ...], callback: ReplyCallback | None = None
-                          ) -> Awaitable[Any]:  # pragma: no cover
+                          ) -> Reply[Any]:  # pragma: no cover
         raise NotImplementedError
 
 

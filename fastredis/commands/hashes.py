@@ -17,9 +17,9 @@ from ._base import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable, Iterable, Mapping, Sequence
+    from collections.abc import Iterable, Mapping, Sequence
 
-    from ..typing import AnyKeyT, EncodableT, FieldT, KeyT, PatternT
+    from ..typing import AnyKeyT, EncodableT, FieldT, KeyT, PatternT, Reply
 
 
 def _hscan(reply: Any) -> tuple[int, dict[Any, Any]]:
@@ -33,18 +33,18 @@ class HashCommands(CommandsBase[AnyStr]):
     @overload
     def hset(self, name: KeyT, key: FieldT, value: EncodableT,
              mapping: Mapping[AnyKeyT, EncodableT] | None = ...,
-             items: Sequence[EncodableT] | None = ...) -> Awaitable[int]: ...
+             items: Sequence[EncodableT] | None = ...) -> Reply[int]: ...
     @overload
     def hset(self, name: KeyT, key: None = ..., value: None = ..., *,
              mapping: Mapping[AnyKeyT, EncodableT],
-             items: Sequence[EncodableT] | None = ...) -> Awaitable[int]: ...
+             items: Sequence[EncodableT] | None = ...) -> Reply[int]: ...
     @overload
     def hset(self, name: KeyT, key: None = ..., value: None = ...,
              mapping: Mapping[AnyKeyT, EncodableT] | None = ..., *,
-             items: Sequence[EncodableT]) -> Awaitable[int]: ...
+             items: Sequence[EncodableT]) -> Reply[int]: ...
     def hset(self, name: KeyT, key: FieldT | None = None, value: EncodableT | None = None,
              mapping: Mapping[AnyKeyT, EncodableT] | None = None,
-             items: Sequence[EncodableT] | None = None) -> Awaitable[int]:
+             items: Sequence[EncodableT] | None = None) -> Reply[int]:
         """HSET: ``key``/``value``, and/or ``mapping`` (dict), and/or ``items`` (a flat
         list ``[f1, v1, f2, v2]``); returns the number of fields added."""
         if key is None and not mapping and not items:
@@ -65,7 +65,7 @@ class HashCommands(CommandsBase[AnyStr]):
             pieces += flatten_mapping(mapping, "hset mapping")
         return self._execute(("HSET", name, *pieces))
 
-    def hmset(self, name: KeyT, mapping: Mapping[AnyKeyT, EncodableT]) -> Awaitable[bool]:
+    def hmset(self, name: KeyT, mapping: Mapping[AnyKeyT, EncodableT]) -> Reply[bool]:
         """HMSET, deprecated by Redis 4.0 (use ``hset(name, mapping=...)``); returns True."""
         warnings.warn("hmset() is deprecated, use hset(name, mapping=...)", DeprecationWarning,
                       stacklevel=2)
@@ -73,63 +73,63 @@ class HashCommands(CommandsBase[AnyStr]):
             raise DataError("'hmset' with 'mapping' of length 0")
         return self._execute(("HMSET", name, *flatten_mapping(mapping, "hmset mapping")), ok)
 
-    def hsetnx(self, name: KeyT, key: FieldT, value: EncodableT) -> Awaitable[bool]:
+    def hsetnx(self, name: KeyT, key: FieldT, value: EncodableT) -> Reply[bool]:
         """HSETNX: set the field only if it does not exist; True if it was set."""
         return self._execute(("HSETNX", name, key, value), bool)
 
-    def hget(self, name: KeyT, key: FieldT) -> Awaitable[AnyStr | None]:
+    def hget(self, name: KeyT, key: FieldT) -> Reply[AnyStr | None]:
         """HGET: the value of field ``key`` of hash ``name``, or None."""
         return self._execute(("HGET", name, key))
 
     def hmget(self, name: KeyT, keys: FieldT | Iterable[FieldT],
-              *args: FieldT) -> Awaitable[list[AnyStr | None]]:
+              *args: FieldT) -> Reply[list[AnyStr | None]]:
         """HMGET: one value per field (None for a missing field)."""
         return self._execute(("HMGET", name, *list_or_args(keys, args)))
 
-    def hgetall(self, name: KeyT) -> Awaitable[dict[AnyStr, AnyStr]]:
+    def hgetall(self, name: KeyT) -> Reply[dict[AnyStr, AnyStr]]:
         """HGETALL: every field and value of the hash as a dict ({} when missing)."""
         return self._execute(("HGETALL", name), pairs_to_dict)
 
-    def hdel(self, name: KeyT, *keys: FieldT) -> Awaitable[int]:
+    def hdel(self, name: KeyT, *keys: FieldT) -> Reply[int]:
         """HDEL: delete fields; returns the number removed."""
         return self._execute(("HDEL", name, *keys))
 
-    def hexists(self, name: KeyT, key: FieldT) -> Awaitable[bool]:
+    def hexists(self, name: KeyT, key: FieldT) -> Reply[bool]:
         """HEXISTS: True if the hash has the field."""
         return self._execute(("HEXISTS", name, key), bool)
 
-    def hincrby(self, name: KeyT, key: FieldT, amount: int = 1) -> Awaitable[int]:
+    def hincrby(self, name: KeyT, key: FieldT, amount: int = 1) -> Reply[int]:
         """HINCRBY: add ``amount`` to an integer field; returns the new value."""
         return self._execute(("HINCRBY", name, key, amount))
 
-    def hincrbyfloat(self, name: KeyT, key: FieldT, amount: float = 1.0) -> Awaitable[float]:
+    def hincrbyfloat(self, name: KeyT, key: FieldT, amount: float = 1.0) -> Reply[float]:
         """HINCRBYFLOAT: add a float to a field; returns the new value."""
         return self._execute(("HINCRBYFLOAT", name, key, amount), to_float)
 
-    def hkeys(self, name: KeyT) -> Awaitable[list[AnyStr]]:
+    def hkeys(self, name: KeyT) -> Reply[list[AnyStr]]:
         """HKEYS: the field names of the hash."""
         return self._execute(("HKEYS", name))
 
-    def hvals(self, name: KeyT) -> Awaitable[list[AnyStr]]:
+    def hvals(self, name: KeyT) -> Reply[list[AnyStr]]:
         """HVALS: the values of the hash."""
         return self._execute(("HVALS", name))
 
-    def hlen(self, name: KeyT) -> Awaitable[int]:
+    def hlen(self, name: KeyT) -> Reply[int]:
         """HLEN: the number of fields in the hash."""
         return self._execute(("HLEN", name))
 
-    def hstrlen(self, name: KeyT, key: FieldT) -> Awaitable[int]:
+    def hstrlen(self, name: KeyT, key: FieldT) -> Reply[int]:
         """HSTRLEN: the length of a field's value (0 when missing)."""
         return self._execute(("HSTRLEN", name, key))
 
     @overload
     def hrandfield(self, key: KeyT, count: None = ...,
-                   withvalues: Literal[False] = ...) -> Awaitable[AnyStr | None]: ...
+                   withvalues: Literal[False] = ...) -> Reply[AnyStr | None]: ...
     @overload
     def hrandfield(self, key: KeyT, count: int,
-                   withvalues: bool = ...) -> Awaitable[list[AnyStr]]: ...
+                   withvalues: bool = ...) -> Reply[list[AnyStr]]: ...
     def hrandfield(self, key: KeyT, count: int | None = None,
-                   withvalues: bool = False) -> Awaitable[Any]:
+                   withvalues: bool = False) -> Reply[Any]:
         """HRANDFIELD: one random field (None when the hash is missing), or ``count``
         fields; with ``withvalues`` the flat
         ``[field, value, ...]`` list redis-py returns over RESP2."""
@@ -143,7 +143,7 @@ class HashCommands(CommandsBase[AnyStr]):
         return self._execute(args)
 
     def hscan(self, name: KeyT, cursor: int = 0, match: PatternT | None = None,
-              count: int | None = None) -> Awaitable[tuple[int, dict[AnyStr, AnyStr]]]:
+              count: int | None = None) -> Reply[tuple[int, dict[AnyStr, AnyStr]]]:
         """HSCAN: (next cursor as int, dict of the fields of this batch); 0 ends the scan."""
         args: tuple[Any, ...] = ("HSCAN", name, cursor)
         if match is not None:

@@ -8,9 +8,9 @@ from ..exceptions import DataError
 from ._base import CommandsBase, ReplyCallback, ok, to_int
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable, Iterable
+    from collections.abc import Iterable
 
-    from ..typing import AbsExpiryT, EncodableT, ExpiryT, KeyT, PatternT
+    from ..typing import AbsExpiryT, EncodableT, ExpiryT, KeyT, PatternT, Reply
 
 
 # datetime is imported only when a non-number is passed: ``import fastredis`` stays light
@@ -85,84 +85,84 @@ def _sort_groups(n: int) -> ReplyCallback:
 class KeyCommands(CommandsBase[AnyStr]):
     __slots__ = ()
 
-    def delete(self, *names: KeyT) -> Awaitable[int]:
+    def delete(self, *names: KeyT) -> Reply[int]:
         """DEL: the number of keys removed."""
         return self._execute(("DEL", *names))
 
     # aredis / redis-py both spell it ``delete``; ``del_`` for callers mapping names 1:1
     del_ = delete
 
-    def unlink(self, *names: KeyT) -> Awaitable[int]:
+    def unlink(self, *names: KeyT) -> Reply[int]:
         """UNLINK: delete keys, reclaiming their memory in the background; returns the count."""
         return self._execute(("UNLINK", *names))
 
-    def exists(self, *names: KeyT) -> Awaitable[int]:
+    def exists(self, *names: KeyT) -> Reply[int]:
         """EXISTS: the number of the given keys that exist (a key named twice counts twice)."""
         return self._execute(("EXISTS", *names))
 
     def expire(self, name: KeyT, time: ExpiryT, nx: bool = False, xx: bool = False,
-               gt: bool = False, lt: bool = False) -> Awaitable[bool]:
+               gt: bool = False, lt: bool = False) -> Reply[bool]:
         """EXPIRE: set a timeout in seconds (or a timedelta); True if it was set
         (``nx``/``xx``/``gt``/``lt``: Redis 7 conditions)."""
         return self._execute(("EXPIRE", name, _seconds(time), *_expire_flags(nx, xx, gt, lt)), bool)
 
     def pexpire(self, name: KeyT, time: ExpiryT, nx: bool = False, xx: bool = False,
-                gt: bool = False, lt: bool = False) -> Awaitable[bool]:
+                gt: bool = False, lt: bool = False) -> Reply[bool]:
         """PEXPIRE: set a timeout in milliseconds (or a timedelta); True if it was set."""
         return self._execute(("PEXPIRE", name, _ms(time), *_expire_flags(nx, xx, gt, lt)), bool)
 
     def expireat(self, name: KeyT, when: AbsExpiryT, nx: bool = False, xx: bool = False,
-                 gt: bool = False, lt: bool = False) -> Awaitable[bool]:
+                 gt: bool = False, lt: bool = False) -> Reply[bool]:
         """EXPIREAT: expire at a unix time in seconds (or a datetime); True if it was set."""
         return self._execute(("EXPIREAT", name, _unix_seconds(when), *_expire_flags(nx, xx, gt, lt)), bool)
 
     def pexpireat(self, name: KeyT, when: AbsExpiryT, nx: bool = False, xx: bool = False,
-                  gt: bool = False, lt: bool = False) -> Awaitable[bool]:
+                  gt: bool = False, lt: bool = False) -> Reply[bool]:
         """PEXPIREAT: expire at a unix time in milliseconds (or a datetime); True if set."""
         return self._execute(("PEXPIREAT", name, _unix_ms(when), *_expire_flags(nx, xx, gt, lt)), bool)
 
-    def expiretime(self, name: KeyT) -> Awaitable[int]:
+    def expiretime(self, name: KeyT) -> Reply[int]:
         """EXPIRETIME: the absolute expiry as a unix time in seconds; -1 without one,
         -2 when the key is missing (Redis 7)."""
         return self._execute(("EXPIRETIME", name))
 
-    def pexpiretime(self, name: KeyT) -> Awaitable[int]:
+    def pexpiretime(self, name: KeyT) -> Reply[int]:
         """PEXPIRETIME: the absolute expiry in unix milliseconds; -1 / -2 as EXPIRETIME."""
         return self._execute(("PEXPIRETIME", name))
 
-    def ttl(self, name: KeyT) -> Awaitable[int]:
+    def ttl(self, name: KeyT) -> Reply[int]:
         """TTL: seconds left to live; -1 without an expiry, -2 when the key is missing."""
         return self._execute(("TTL", name))
 
-    def pttl(self, name: KeyT) -> Awaitable[int]:
+    def pttl(self, name: KeyT) -> Reply[int]:
         """PTTL: milliseconds left to live; -1 / -2 as TTL."""
         return self._execute(("PTTL", name))
 
-    def persist(self, name: KeyT) -> Awaitable[bool]:
+    def persist(self, name: KeyT) -> Reply[bool]:
         """PERSIST: remove the expiry; True if there was one."""
         return self._execute(("PERSIST", name), bool)
 
-    def type(self, name: KeyT) -> Awaitable[AnyStr]:
+    def type(self, name: KeyT) -> Reply[AnyStr]:
         """TYPE: the type as the server names it: b'string', b'list', ... b'none'."""
         return self._execute(("TYPE", name))
 
-    def rename(self, src: KeyT, dst: KeyT) -> Awaitable[bool]:
+    def rename(self, src: KeyT, dst: KeyT) -> Reply[bool]:
         """RENAME: rename ``src`` to ``dst`` (overwriting it); returns True."""
         return self._execute(("RENAME", src, dst), ok)
 
-    def renamenx(self, src: KeyT, dst: KeyT) -> Awaitable[bool]:
+    def renamenx(self, src: KeyT, dst: KeyT) -> Reply[bool]:
         """RENAMENX: rename only if ``dst`` does not exist; True if renamed."""
         return self._execute(("RENAMENX", src, dst), bool)
 
-    def keys(self, pattern: PatternT = "*") -> Awaitable[list[AnyStr]]:
+    def keys(self, pattern: PatternT = "*") -> Reply[list[AnyStr]]:
         """KEYS: every key matching ``pattern`` (blocks the server: prefer scan_iter)."""
         return self._execute(("KEYS", pattern))
 
-    def randomkey(self) -> Awaitable[AnyStr | None]:
+    def randomkey(self) -> Reply[AnyStr | None]:
         """RANDOMKEY: a random key, or None when the database is empty."""
         return self._execute(("RANDOMKEY",))
 
-    def dump(self, name: KeyT) -> Awaitable[bytes | None]:
+    def dump(self, name: KeyT) -> Reply[bytes | None]:
         """DUMP: the serialized value (bytes), None when the key is missing. A binary
         payload: on a client with
         ``decode_responses=True`` it cannot be decoded and raises DataError."""
@@ -170,7 +170,7 @@ class KeyCommands(CommandsBase[AnyStr]):
 
     def restore(self, name: KeyT, ttl: ExpiryT, value: EncodableT, replace: bool = False,
                 absttl: bool = False, idletime: int | None = None,
-                frequency: int | None = None) -> Awaitable[bool]:
+                frequency: int | None = None) -> Reply[bool]:
         """RESTORE: create ``name`` from a DUMP payload, with ``ttl`` ms (0: none); True."""
         args: tuple[Any, ...] = ("RESTORE", name, _ms(ttl), value)
         if replace:
@@ -183,28 +183,28 @@ class KeyCommands(CommandsBase[AnyStr]):
             args += ("FREQ", frequency)
         return self._execute(args, ok)
 
-    def touch(self, *names: KeyT) -> Awaitable[int]:
+    def touch(self, *names: KeyT) -> Reply[int]:
         """TOUCH: update the last access time; returns the number of keys that exist."""
         return self._execute(("TOUCH", *names))
 
-    def object(self, infotype: str, key: KeyT) -> Awaitable[Any]:
+    def object(self, infotype: str, key: KeyT) -> Reply[Any]:
         """OBJECT ENCODING|FREQ|IDLETIME|REFCOUNT key (the raw reply)."""
         return self._execute(("OBJECT", infotype, key))
 
-    def object_encoding(self, key: KeyT) -> Awaitable[AnyStr | None]:
+    def object_encoding(self, key: KeyT) -> Reply[AnyStr | None]:
         """OBJECT ENCODING: the internal encoding ('listpack', 'hashtable', ...) or None."""
         return self._execute(("OBJECT", "ENCODING", key))
 
-    def object_idletime(self, key: KeyT) -> Awaitable[int | None]:
+    def object_idletime(self, key: KeyT) -> Reply[int | None]:
         """OBJECT IDLETIME: seconds since the key was last accessed, or None."""
         return self._execute(("OBJECT", "IDLETIME", key))
 
-    def object_refcount(self, key: KeyT) -> Awaitable[int | None]:
+    def object_refcount(self, key: KeyT) -> Reply[int | None]:
         """OBJECT REFCOUNT: the reference count of the value, or None."""
         return self._execute(("OBJECT", "REFCOUNT", key))
 
     def copy(self, source: KeyT, destination: KeyT, destination_db: int | None = None,
-             replace: bool = False) -> Awaitable[bool]:
+             replace: bool = False) -> Reply[bool]:
         """COPY: copy ``source`` to ``destination`` (in ``destination_db``); True if copied."""
         args: tuple[Any, ...] = ("COPY", source, destination)
         if destination_db is not None:
@@ -213,12 +213,12 @@ class KeyCommands(CommandsBase[AnyStr]):
             args += ("REPLACE",)
         return self._execute(args, bool)
 
-    def move(self, name: KeyT, db: int) -> Awaitable[bool]:
+    def move(self, name: KeyT, db: int) -> Reply[bool]:
         """MOVE: move the key to database ``db``; True if moved."""
         return self._execute(("MOVE", name, db), bool)
 
     def scan(self, cursor: int = 0, match: PatternT | None = None, count: int | None = None,
-             _type: str | None = None) -> Awaitable[tuple[int, list[AnyStr]]]:
+             _type: str | None = None) -> Reply[tuple[int, list[AnyStr]]]:
         """SCAN: (next cursor as int, list of keys); the scan is over when the cursor is 0."""
         args: tuple[Any, ...] = ("SCAN", cursor)
         if match is not None:
@@ -243,21 +243,21 @@ class KeyCommands(CommandsBase[AnyStr]):
     def sort(self, name: KeyT, start: int | None = ..., num: int | None = ...,
              by: PatternT | None = ..., get: PatternT | Iterable[PatternT] | None = ...,
              desc: bool = ..., alpha: bool = ..., store: None = ...,
-             groups: bool = ...) -> Awaitable[list[Any]]: ...
+             groups: bool = ...) -> Reply[list[Any]]: ...
     @overload
     def sort(self, name: KeyT, start: int | None = ..., num: int | None = ...,
              by: PatternT | None = ..., get: PatternT | Iterable[PatternT] | None = ...,
              desc: bool = ..., alpha: bool = ..., *, store: KeyT,
-             groups: Literal[False] = ...) -> Awaitable[int]: ...
+             groups: Literal[False] = ...) -> Reply[int]: ...
     @overload
     def sort(self, name: KeyT, start: int | None = ..., num: int | None = ...,
              by: PatternT | None = ..., get: PatternT | Iterable[PatternT] | None = ...,
              desc: bool = ..., alpha: bool = ..., store: KeyT | None = ...,
-             groups: bool = ...) -> Awaitable[list[Any] | int]: ...
+             groups: bool = ...) -> Reply[list[Any] | int]: ...
     def sort(self, name: KeyT, start: int | None = None, num: int | None = None,
              by: PatternT | None = None, get: PatternT | Iterable[PatternT] | None = None,
              desc: bool = False, alpha: bool = False, store: KeyT | None = None,
-             groups: bool = False) -> Awaitable[Any]:
+             groups: bool = False) -> Reply[Any]:
         """SORT -> list (or, with ``store``, the stored length). ``groups=True`` with
         two or more ``get`` patterns returns tuples, as redis-py does."""
         if (start is None) != (num is None):

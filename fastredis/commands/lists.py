@@ -13,9 +13,9 @@ from ..exceptions import DataError
 from ._base import CommandsBase, block_timeout, list_or_args, ok
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable, Iterable
+    from collections.abc import Iterable
 
-    from ..typing import EncodableT, KeyT, TimeoutSecT
+    from ..typing import EncodableT, KeyT, Reply, TimeoutSecT
 
 
 def _pop_pair(reply: Any) -> Any:
@@ -32,84 +32,84 @@ def _direction(value: Any, what: str) -> Any:
 class ListCommands(CommandsBase[AnyStr]):
     __slots__ = ()
 
-    def lpush(self, name: KeyT, *values: EncodableT) -> Awaitable[int]:
+    def lpush(self, name: KeyT, *values: EncodableT) -> Reply[int]:
         """LPUSH: prepend values (the last one ends up first); returns the new length."""
         return self._execute(("LPUSH", name, *values))
 
-    def rpush(self, name: KeyT, *values: EncodableT) -> Awaitable[int]:
+    def rpush(self, name: KeyT, *values: EncodableT) -> Reply[int]:
         """RPUSH: append values; returns the new length."""
         return self._execute(("RPUSH", name, *values))
 
-    def lpushx(self, name: KeyT, *values: EncodableT) -> Awaitable[int]:
+    def lpushx(self, name: KeyT, *values: EncodableT) -> Reply[int]:
         """LPUSHX: prepend only if the list exists; returns its length (0 if missing)."""
         return self._execute(("LPUSHX", name, *values))
 
-    def rpushx(self, name: KeyT, *values: EncodableT) -> Awaitable[int]:
+    def rpushx(self, name: KeyT, *values: EncodableT) -> Reply[int]:
         """RPUSHX: append only if the list exists; returns its length (0 if missing)."""
         return self._execute(("RPUSHX", name, *values))
 
     @overload
-    def lpop(self, name: KeyT, count: None = ...) -> Awaitable[AnyStr | None]: ...
+    def lpop(self, name: KeyT, count: None = ...) -> Reply[AnyStr | None]: ...
     @overload
-    def lpop(self, name: KeyT, count: int) -> Awaitable[list[AnyStr] | None]: ...
-    def lpop(self, name: KeyT, count: int | None = None) -> Awaitable[Any]:
+    def lpop(self, name: KeyT, count: int) -> Reply[list[AnyStr] | None]: ...
+    def lpop(self, name: KeyT, count: int | None = None) -> Reply[Any]:
         """LPOP: one value (or None); with ``count`` a list (or None when the key is missing)."""
         if count is None:
             return self._execute(("LPOP", name))
         return self._execute(("LPOP", name, count))
 
     @overload
-    def rpop(self, name: KeyT, count: None = ...) -> Awaitable[AnyStr | None]: ...
+    def rpop(self, name: KeyT, count: None = ...) -> Reply[AnyStr | None]: ...
     @overload
-    def rpop(self, name: KeyT, count: int) -> Awaitable[list[AnyStr] | None]: ...
-    def rpop(self, name: KeyT, count: int | None = None) -> Awaitable[Any]:
+    def rpop(self, name: KeyT, count: int) -> Reply[list[AnyStr] | None]: ...
+    def rpop(self, name: KeyT, count: int | None = None) -> Reply[Any]:
         """RPOP: one value from the tail (or None); with ``count`` a list (or None)."""
         if count is None:
             return self._execute(("RPOP", name))
         return self._execute(("RPOP", name, count))
 
-    def llen(self, name: KeyT) -> Awaitable[int]:
+    def llen(self, name: KeyT) -> Reply[int]:
         """LLEN: the length of the list (0 when missing)."""
         return self._execute(("LLEN", name))
 
-    def lrange(self, name: KeyT, start: int, end: int) -> Awaitable[list[AnyStr]]:
+    def lrange(self, name: KeyT, start: int, end: int) -> Reply[list[AnyStr]]:
         """LRANGE: the elements from ``start`` to ``end`` inclusive (negative from the end)."""
         return self._execute(("LRANGE", name, start, end))
 
-    def lindex(self, name: KeyT, index: int) -> Awaitable[AnyStr | None]:
+    def lindex(self, name: KeyT, index: int) -> Reply[AnyStr | None]:
         """LINDEX: the element at ``index``, or None when out of range."""
         return self._execute(("LINDEX", name, index))
 
-    def lset(self, name: KeyT, index: int, value: EncodableT) -> Awaitable[bool]:
+    def lset(self, name: KeyT, index: int, value: EncodableT) -> Reply[bool]:
         """LSET: set the element at ``index``; returns True."""
         return self._execute(("LSET", name, index, value), ok)
 
-    def lrem(self, name: KeyT, count: int, value: EncodableT) -> Awaitable[int]:
+    def lrem(self, name: KeyT, count: int, value: EncodableT) -> Reply[int]:
         """LREM: remove up to ``count`` occurrences of ``value`` (0: all, negative: from
         the tail); returns the number removed."""
         return self._execute(("LREM", name, count, value))
 
-    def ltrim(self, name: KeyT, start: int, end: int) -> Awaitable[bool]:
+    def ltrim(self, name: KeyT, start: int, end: int) -> Reply[bool]:
         """LTRIM: keep only the elements from ``start`` to ``end``; returns True."""
         return self._execute(("LTRIM", name, start, end), ok)
 
     def linsert(self, name: KeyT, where: str, refvalue: EncodableT,
-                value: EncodableT) -> Awaitable[int]:
+                value: EncodableT) -> Reply[int]:
         """LINSERT: ``where`` is 'BEFORE' or 'AFTER'; returns the new length, -1 if ``refvalue``
         is absent."""
         return self._execute(("LINSERT", name, where, refvalue, value))
 
     @overload
     def lpos(self, name: KeyT, value: EncodableT, rank: int | None = ..., count: None = ...,
-             maxlen: int | None = ...) -> Awaitable[int | None]: ...
+             maxlen: int | None = ...) -> Reply[int | None]: ...
     @overload
     def lpos(self, name: KeyT, value: EncodableT, rank: int | None = ..., *, count: int,
-             maxlen: int | None = ...) -> Awaitable[list[int]]: ...
+             maxlen: int | None = ...) -> Reply[list[int]]: ...
     @overload
     def lpos(self, name: KeyT, value: EncodableT, rank: int | None, count: int,
-             maxlen: int | None = ...) -> Awaitable[list[int]]: ...
+             maxlen: int | None = ...) -> Reply[list[int]]: ...
     def lpos(self, name: KeyT, value: EncodableT, rank: int | None = None,
-             count: int | None = None, maxlen: int | None = None) -> Awaitable[Any]:
+             count: int | None = None, maxlen: int | None = None) -> Reply[Any]:
         """LPOS: the index of ``value`` (or None); with ``count`` a list of indexes."""
         args: tuple[Any, ...] = ("LPOS", name, value)
         if rank is not None:
@@ -121,18 +121,18 @@ class ListCommands(CommandsBase[AnyStr]):
         return self._execute(args)
 
     def lmove(self, first_list: KeyT, second_list: KeyT, src: str = "LEFT",
-              dest: str = "RIGHT") -> Awaitable[AnyStr | None]:
+              dest: str = "RIGHT") -> Reply[AnyStr | None]:
         """LMOVE: pop from ``src`` side of one list, push to ``dest`` side of the other;
         returns the element moved (None when the source is empty)."""
         return self._execute(("LMOVE", first_list, second_list, _direction(src, "src"),
                               _direction(dest, "dest")))
 
-    def rpoplpush(self, src: KeyT, dst: KeyT) -> Awaitable[AnyStr | None]:
+    def rpoplpush(self, src: KeyT, dst: KeyT) -> Reply[AnyStr | None]:
         """RPOPLPUSH: move the tail of ``src`` to the head of ``dst``; the element or None."""
         return self._execute(("RPOPLPUSH", src, dst))
 
     def lmpop(self, num_keys: int, *args: KeyT, direction: str,
-              count: int = 1) -> Awaitable[list[Any] | None]:
+              count: int = 1) -> Reply[list[Any] | None]:
         """LMPOP: pop from the first non-empty list: [key, [values]] or None (Redis 7)."""
         cmd: tuple[Any, ...] = ("LMPOP", num_keys, *args, _direction(direction, "direction"))
         if count != 1:
@@ -141,28 +141,28 @@ class ListCommands(CommandsBase[AnyStr]):
 
     # ------------------------------------------------------------------ blocking
     def blpop(self, keys: KeyT | Iterable[KeyT],
-              timeout: TimeoutSecT = 0) -> Awaitable[tuple[AnyStr, AnyStr] | None]:
+              timeout: TimeoutSecT = 0) -> Reply[tuple[AnyStr, AnyStr] | None]:
         """BLPOP: (key, value), or None after ``timeout`` seconds (0 / None: wait forever)."""
         return self._execute_blocking(("BLPOP", *list_or_args(keys, ()), block_timeout(timeout)), _pop_pair)
 
     def brpop(self, keys: KeyT | Iterable[KeyT],
-              timeout: TimeoutSecT = 0) -> Awaitable[tuple[AnyStr, AnyStr] | None]:
+              timeout: TimeoutSecT = 0) -> Reply[tuple[AnyStr, AnyStr] | None]:
         """BRPOP: (key, value) from the tail, or None after ``timeout`` seconds."""
         return self._execute_blocking(("BRPOP", *list_or_args(keys, ()), block_timeout(timeout)), _pop_pair)
 
     def brpoplpush(self, src: KeyT, dst: KeyT,
-                   timeout: TimeoutSecT = 0) -> Awaitable[AnyStr | None]:
+                   timeout: TimeoutSecT = 0) -> Reply[AnyStr | None]:
         """BRPOPLPUSH: the value moved, or None on timeout."""
         return self._execute_blocking(("BRPOPLPUSH", src, dst, block_timeout(timeout)))
 
     def blmove(self, first_list: KeyT, second_list: KeyT, timeout: TimeoutSecT,
-               src: str = "LEFT", dest: str = "RIGHT") -> Awaitable[AnyStr | None]:
+               src: str = "LEFT", dest: str = "RIGHT") -> Reply[AnyStr | None]:
         """BLMOVE: LMOVE that waits up to ``timeout`` seconds; the element or None."""
         return self._execute_blocking(("BLMOVE", first_list, second_list, _direction(src, "src"),
                                        _direction(dest, "dest"), block_timeout(timeout)))
 
     def blmpop(self, timeout: TimeoutSecT, numkeys: int, *args: KeyT, direction: str,
-               count: int = 1) -> Awaitable[list[Any] | None]:
+               count: int = 1) -> Reply[list[Any] | None]:
         """BLMPOP: LMPOP that waits up to ``timeout`` seconds: [key, [values]] or None."""
         cmd: tuple[Any, ...] = ("BLMPOP", block_timeout(timeout), numkeys, *args,
                                 _direction(direction, "direction"))

@@ -9,9 +9,9 @@ from ..exceptions import NoScriptError
 from ._base import CommandsBase, list_or_args, ok, to_str
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable, Iterable
+    from collections.abc import Iterable
 
-    from ..typing import EncodableT, KeyT
+    from ..typing import EncodableT, KeyT, Reply
 
 
 def _bools(reply: Any) -> list[bool]:
@@ -22,41 +22,41 @@ class ScriptingCommands(CommandsBase[AnyStr]):
     __slots__ = ()
 
     def eval(self, script: str | bytes, numkeys: int,
-             *keys_and_args: EncodableT) -> Awaitable[Any]:
+             *keys_and_args: EncodableT) -> Reply[Any]:
         """EVAL: run a Lua script on the first ``numkeys`` arguments as keys, the rest as
         ARGV; returns what the script returns."""
         return self._execute(("EVAL", script, numkeys, *keys_and_args))
 
     def evalsha(self, sha: str | bytes, numkeys: int,
-                *keys_and_args: EncodableT) -> Awaitable[Any]:
+                *keys_and_args: EncodableT) -> Reply[Any]:
         """EVALSHA: run a loaded script by its SHA1 (NoScriptError when not loaded)."""
         return self._execute(("EVALSHA", sha, numkeys, *keys_and_args))
 
     def eval_ro(self, script: str | bytes, numkeys: int,
-                *keys_and_args: EncodableT) -> Awaitable[Any]:
+                *keys_and_args: EncodableT) -> Reply[Any]:
         """EVAL_RO: EVAL of a read-only script (Redis 7); runs on replicas too."""
         return self._execute(("EVAL_RO", script, numkeys, *keys_and_args))
 
     def evalsha_ro(self, sha: str | bytes, numkeys: int,
-                   *keys_and_args: EncodableT) -> Awaitable[Any]:
+                   *keys_and_args: EncodableT) -> Reply[Any]:
         """EVALSHA_RO: EVALSHA of a read-only script (Redis 7)."""
         return self._execute(("EVALSHA_RO", sha, numkeys, *keys_and_args))
 
-    def script_load(self, script: str | bytes) -> Awaitable[str]:
+    def script_load(self, script: str | bytes) -> Reply[str]:
         """SCRIPT LOAD: the SHA1 of the script, as str (redis-py's shape)."""
         return self._execute(("SCRIPT", "LOAD", script), to_str)
 
-    def script_exists(self, *args: str | bytes) -> Awaitable[list[bool]]:
+    def script_exists(self, *args: str | bytes) -> Reply[list[bool]]:
         """SCRIPT EXISTS: one bool per SHA1."""
         return self._execute(("SCRIPT", "EXISTS", *args), _bools)
 
-    def script_flush(self, sync_type: str | None = None) -> Awaitable[bool]:
+    def script_flush(self, sync_type: str | None = None) -> Reply[bool]:
         """SCRIPT FLUSH: ``sync_type`` is None, 'ASYNC' or 'SYNC'; returns True."""
         if sync_type is None:
             return self._execute(("SCRIPT", "FLUSH"), ok)
         return self._execute(("SCRIPT", "FLUSH", sync_type), ok)
 
-    def script_kill(self) -> Awaitable[bool]:
+    def script_kill(self) -> Reply[bool]:
         """SCRIPT KILL: stop the running read-only script; returns True."""
         return self._execute(("SCRIPT", "KILL"), ok)
 

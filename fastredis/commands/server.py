@@ -8,9 +8,7 @@ from ..exceptions import DataError
 from ._base import CommandsBase, ok, pairs_to_dict, to_str
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable
-
-    from ..typing import EncodableT, KeyT, PatternT
+    from ..typing import EncodableT, KeyT, PatternT, Reply
 
 
 def _ping(reply: Any) -> bool:
@@ -135,75 +133,75 @@ class ServerCommands(CommandsBase[AnyStr]):
     __slots__ = ()
 
     @overload
-    def ping(self, message: None = ...) -> Awaitable[bool]: ...
+    def ping(self, message: None = ...) -> Reply[bool]: ...
     @overload
-    def ping(self, message: EncodableT) -> Awaitable[AnyStr]: ...
-    def ping(self, message: EncodableT | None = None) -> Awaitable[Any]:
+    def ping(self, message: EncodableT) -> Reply[AnyStr]: ...
+    def ping(self, message: EncodableT | None = None) -> Reply[Any]:
         """PING: True on PONG; with ``message`` the message echoed back."""
         if message is None:
             return self._execute(("PING",), _ping)
         return self._execute(("PING", message))
 
-    def echo(self, value: EncodableT) -> Awaitable[AnyStr]:
+    def echo(self, value: EncodableT) -> Reply[AnyStr]:
         """ECHO: ``value`` as the server sends it back."""
         return self._execute(("ECHO", value))
 
-    def info(self, section: str | None = None, *sections: str) -> Awaitable[dict[str, Any]]:
+    def info(self, section: str | None = None, *sections: str) -> Reply[dict[str, Any]]:
         """INFO: the server's sections as a dict, numbers parsed (redis-py's shape)."""
         if section is None:
             return self._execute(("INFO",), parse_info)
         return self._execute(("INFO", section, *sections), parse_info)
 
-    def dbsize(self) -> Awaitable[int]:
+    def dbsize(self) -> Reply[int]:
         """DBSIZE: the number of keys in the database."""
         return self._execute(("DBSIZE",))
 
-    def flushdb(self, asynchronous: bool = False) -> Awaitable[bool]:
+    def flushdb(self, asynchronous: bool = False) -> Reply[bool]:
         """FLUSHDB: delete every key of this database (ASYNC with ``asynchronous``); True."""
         return self._execute(("FLUSHDB", "ASYNC") if asynchronous else ("FLUSHDB",), ok)
 
-    def flushall(self, asynchronous: bool = False) -> Awaitable[bool]:
+    def flushall(self, asynchronous: bool = False) -> Reply[bool]:
         """FLUSHALL: delete every key of every database; returns True."""
         return self._execute(("FLUSHALL", "ASYNC") if asynchronous else ("FLUSHALL",), ok)
 
     def config_get(self, pattern: PatternT = "*",
-                   *patterns: PatternT) -> Awaitable[dict[AnyStr, AnyStr]]:
+                   *patterns: PatternT) -> Reply[dict[AnyStr, AnyStr]]:
         """CONFIG GET: the matching parameters as a dict {name: value}."""
         return self._execute(("CONFIG", "GET", pattern, *patterns), pairs_to_dict)
 
-    def config_set(self, name: KeyT, value: EncodableT, *args: EncodableT) -> Awaitable[bool]:
+    def config_set(self, name: KeyT, value: EncodableT, *args: EncodableT) -> Reply[bool]:
         """CONFIG SET: set parameters (more name, value pairs in ``args``); True."""
         return self._execute(("CONFIG", "SET", name, value, *args), ok)
 
-    def time(self) -> Awaitable[tuple[int, int]]:
+    def time(self) -> Reply[tuple[int, int]]:
         """TIME: the server time as (unix seconds, microseconds)."""
         return self._execute(("TIME",), lambda r: (int(r[0]), int(r[1])))
 
-    def client_list(self, _type: str | None = None) -> Awaitable[list[dict[str, str]]]:
+    def client_list(self, _type: str | None = None) -> Reply[list[dict[str, str]]]:
         """CLIENT LIST: one dict of str per connection (of ``_type`` if given)."""
         if _type is None:
             return self._execute(("CLIENT", "LIST"), parse_client_list)
         return self._execute(("CLIENT", "LIST", "TYPE", _type), parse_client_list)
 
-    def client_id(self) -> Awaitable[int]:
+    def client_id(self) -> Reply[int]:
         """CLIENT ID: the id of the connection the command ran on."""
         return self._execute(("CLIENT", "ID"))
 
-    def client_setname(self, name: str | bytes) -> Awaitable[bool]:
+    def client_setname(self, name: str | bytes) -> Reply[bool]:
         """CLIENT SETNAME: name the connection the command ran on; returns True."""
         return self._execute(("CLIENT", "SETNAME", name), ok)
 
-    def client_getname(self) -> Awaitable[AnyStr | None]:
+    def client_getname(self) -> Reply[AnyStr | None]:
         """CLIENT GETNAME: the name of the connection, or None."""
         return self._execute(("CLIENT", "GETNAME"))
 
-    def client_kill(self, address: str) -> Awaitable[bool]:
+    def client_kill(self, address: str) -> Reply[bool]:
         """CLIENT KILL ip:port: close that connection; returns True."""
         return self._execute(("CLIENT", "KILL", address), ok)
 
     def client_kill_filter(self, _id: int | None = None, _type: str | None = None,
                            addr: str | None = None, skipme: bool | None = None,
-                           laddr: str | None = None, user: str | None = None) -> Awaitable[int]:
+                           laddr: str | None = None, user: str | None = None) -> Reply[int]:
         """CLIENT KILL with filters (ID, TYPE, ADDR, LADDR, USER, SKIPME); returns the
         number of connections closed."""
         args: tuple[Any, ...] = ("CLIENT", "KILL")
@@ -221,12 +219,12 @@ class ServerCommands(CommandsBase[AnyStr]):
             args += ("SKIPME", "yes" if skipme else "no")
         return self._execute(args)
 
-    def client_info(self) -> Awaitable[dict[str, Any]]:
+    def client_info(self) -> Reply[dict[str, Any]]:
         """CLIENT INFO: this connection's CLIENT INFO as a dict (ints where the server means ints).
         On a shared client that is the shared connection the command happened to use."""
         return self._execute(("CLIENT", "INFO"), parse_client_info)
 
-    def client_pause(self, timeout: int, all: bool = True) -> Awaitable[bool]:
+    def client_pause(self, timeout: int, all: bool = True) -> Reply[bool]:
         """CLIENT PAUSE: pause clients for ``timeout`` ms; ``all=False`` pauses only
         writes (6.2); returns True."""
         if isinstance(timeout, bool) or not isinstance(timeout, int):
@@ -235,46 +233,46 @@ class ServerCommands(CommandsBase[AnyStr]):
             return self._execute(("CLIENT", "PAUSE", timeout), ok)
         return self._execute(("CLIENT", "PAUSE", timeout, "WRITE"), ok)
 
-    def client_unpause(self) -> Awaitable[bool]:
+    def client_unpause(self) -> Reply[bool]:
         """CLIENT UNPAUSE: end a CLIENT PAUSE; returns True."""
         return self._execute(("CLIENT", "UNPAUSE"), ok)
 
-    def config_resetstat(self) -> Awaitable[bool]:
+    def config_resetstat(self) -> Reply[bool]:
         """CONFIG RESETSTAT: reset the statistics INFO reports; returns True."""
         return self._execute(("CONFIG", "RESETSTAT"), ok)
 
-    def memory_usage(self, key: KeyT, samples: int | None = None) -> Awaitable[int | None]:
+    def memory_usage(self, key: KeyT, samples: int | None = None) -> Reply[int | None]:
         """MEMORY USAGE: bytes used by ``key`` and its value, or None when the key does
         not exist."""
         if samples is None:
             return self._execute(("MEMORY", "USAGE", key))
         return self._execute(("MEMORY", "USAGE", key, "SAMPLES", samples))
 
-    def debug_object(self, key: KeyT) -> Awaitable[dict[str, Any]]:
+    def debug_object(self, key: KeyT) -> Reply[dict[str, Any]]:
         """DEBUG OBJECT: the value's internals as a dict. Needs
         ``enable-debug-command yes`` (or ``local``) on Redis >= 7."""
         return self._execute(("DEBUG", "OBJECT", key), parse_debug_object)
 
-    def slowlog_get(self, num: int | None = None) -> Awaitable[list[dict[str, Any]]]:
+    def slowlog_get(self, num: int | None = None) -> Reply[list[dict[str, Any]]]:
         """SLOWLOG GET: the last ``num`` slow commands, as dicts ('id', 'start_time',
         'duration', 'command', ...)."""
         if num is None:
             return self._execute(("SLOWLOG", "GET"), parse_slowlog_get)
         return self._execute(("SLOWLOG", "GET", num), parse_slowlog_get)
 
-    def slowlog_len(self) -> Awaitable[int]:
+    def slowlog_len(self) -> Reply[int]:
         """SLOWLOG LEN: the number of entries in the slow log."""
         return self._execute(("SLOWLOG", "LEN"))
 
-    def slowlog_reset(self) -> Awaitable[bool]:
+    def slowlog_reset(self) -> Reply[bool]:
         """SLOWLOG RESET: empty the slow log; returns True."""
         return self._execute(("SLOWLOG", "RESET"), ok)
 
-    def command_count(self) -> Awaitable[int]:
+    def command_count(self) -> Reply[int]:
         """COMMAND COUNT: the number of commands the server knows."""
         return self._execute(("COMMAND", "COUNT"))
 
-    def swapdb(self, first: int, second: int) -> Awaitable[bool]:
+    def swapdb(self, first: int, second: int) -> Reply[bool]:
         """SWAPDB: swap two databases; returns True."""
         return self._execute(("SWAPDB", first, second), ok)
 

@@ -15,9 +15,9 @@ from ..exceptions import DataError
 from ._base import CommandsBase, check_name, flatten_mapping, ok, pairs_to_dict, to_str
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable, Sequence
+    from collections.abc import Sequence
 
-    from ..typing import AnyKeyT, EncodableT, KeyT, StreamEntry, StreamIdT
+    from ..typing import AnyKeyT, EncodableT, KeyT, Reply, StreamEntry, StreamIdT
 
 
 def _entries(reply: Any) -> Any:
@@ -142,7 +142,7 @@ class StreamCommands(CommandsBase[AnyStr]):
 
     def xadd(self, name: KeyT, fields: Mapping[AnyKeyT, EncodableT], id: StreamIdT = "*",
              maxlen: int | None = None, approximate: bool = True, nomkstream: bool = False,
-             minid: StreamIdT | None = None, limit: int | None = None) -> Awaitable[AnyStr]:
+             minid: StreamIdT | None = None, limit: int | None = None) -> Reply[AnyStr]:
         """XADD: append ``fields`` (a non-empty dict); returns the entry id."""
         if not isinstance(fields, Mapping) or not fields:
             raise DataError("XADD fields must be a non-empty dict")
@@ -154,26 +154,26 @@ class StreamCommands(CommandsBase[AnyStr]):
         args += flatten_mapping(fields, "xadd fields")
         return self._execute(tuple(args))
 
-    def xlen(self, name: KeyT) -> Awaitable[int]:
+    def xlen(self, name: KeyT) -> Reply[int]:
         """XLEN: the number of entries in the stream."""
         return self._execute(("XLEN", name))
 
     def xrange(self, name: KeyT, min: StreamIdT = "-", max: StreamIdT = "+",
-               count: int | None = None) -> Awaitable[list[StreamEntry[AnyStr]]]:
+               count: int | None = None) -> Reply[list[StreamEntry[AnyStr]]]:
         """XRANGE: [(id, {field: value}), ...] from ``min`` to ``max``."""
         if count is None:
             return self._execute(("XRANGE", name, min, max), _entries)
         return self._execute(("XRANGE", name, min, max, "COUNT", _count(count, "count", 1)), _entries)
 
     def xrevrange(self, name: KeyT, max: StreamIdT = "+", min: StreamIdT = "-",
-                  count: int | None = None) -> Awaitable[list[StreamEntry[AnyStr]]]:
+                  count: int | None = None) -> Reply[list[StreamEntry[AnyStr]]]:
         """XREVRANGE: [(id, {field: value}), ...] from ``max`` down to ``min``."""
         if count is None:
             return self._execute(("XREVRANGE", name, max, min), _entries)
         return self._execute(("XREVRANGE", name, max, min, "COUNT", _count(count, "count", 1)), _entries)
 
     def xread(self, streams: Mapping[AnyKeyT, StreamIdT], count: int | None = None,
-              block: int | None = None) -> Awaitable[list[list[Any]]]:
+              block: int | None = None) -> Reply[list[list[Any]]]:
         """XREAD: ``[[stream, [(id, fields), ...]], ...]`` (``[]`` when nothing came);
         ``streams`` is {name: last id seen}, ``block`` in ms (0: forever)."""
         args: list[Any] = ["XREAD"]
@@ -188,7 +188,7 @@ class StreamCommands(CommandsBase[AnyStr]):
 
     def xreadgroup(self, groupname: str | bytes, consumername: str | bytes,
                    streams: Mapping[AnyKeyT, StreamIdT], count: int | None = None,
-                   block: int | None = None, noack: bool = False) -> Awaitable[list[list[Any]]]:
+                   block: int | None = None, noack: bool = False) -> Reply[list[list[Any]]]:
         """XREADGROUP: XREAD as consumer ``consumername`` of group ``groupname`` ('>' as
         the id reads new entries); same shape as xread."""
         args: list[Any] = ["XREADGROUP", "GROUP", groupname, consumername]
@@ -205,7 +205,7 @@ class StreamCommands(CommandsBase[AnyStr]):
 
     # ------------------------------------------------------------------ groups
     def xgroup_create(self, name: KeyT, groupname: str | bytes, id: StreamIdT = "$",
-                      mkstream: bool = False, entries_read: int | None = None) -> Awaitable[bool]:
+                      mkstream: bool = False, entries_read: int | None = None) -> Reply[bool]:
         """XGROUP CREATE: create a consumer group starting at ``id``; returns True."""
         args: tuple[Any, ...] = ("XGROUP", "CREATE", name, groupname, id)
         if mkstream:
@@ -214,38 +214,38 @@ class StreamCommands(CommandsBase[AnyStr]):
             args += ("ENTRIESREAD", entries_read)
         return self._execute(args, ok)
 
-    def xgroup_destroy(self, name: KeyT, groupname: str | bytes) -> Awaitable[bool]:
+    def xgroup_destroy(self, name: KeyT, groupname: str | bytes) -> Reply[bool]:
         """XGROUP DESTROY: delete a consumer group; True if it existed."""
         return self._execute(("XGROUP", "DESTROY", name, groupname), bool)
 
     def xgroup_createconsumer(self, name: KeyT, groupname: str | bytes,
-                              consumername: str | bytes) -> Awaitable[int]:
+                              consumername: str | bytes) -> Reply[int]:
         """XGROUP CREATECONSUMER: 1 if the consumer was created, 0 if it existed."""
         return self._execute(("XGROUP", "CREATECONSUMER", name, groupname, consumername))
 
     def xgroup_delconsumer(self, name: KeyT, groupname: str | bytes,
-                           consumername: str | bytes) -> Awaitable[int]:
+                           consumername: str | bytes) -> Reply[int]:
         """XGROUP DELCONSUMER: the number of messages the consumer had pending."""
         return self._execute(("XGROUP", "DELCONSUMER", name, groupname, consumername))
 
     def xgroup_setid(self, name: KeyT, groupname: str | bytes, id: StreamIdT,
-                     entries_read: int | None = None) -> Awaitable[bool]:
+                     entries_read: int | None = None) -> Reply[bool]:
         """XGROUP SETID: move the group's last-delivered id; returns True."""
         args: tuple[Any, ...] = ("XGROUP", "SETID", name, groupname, id)
         if entries_read is not None:
             args += ("ENTRIESREAD", entries_read)
         return self._execute(args, ok)
 
-    def xack(self, name: KeyT, groupname: str | bytes, *ids: StreamIdT) -> Awaitable[int]:
+    def xack(self, name: KeyT, groupname: str | bytes, *ids: StreamIdT) -> Reply[int]:
         """XACK: acknowledge entries of a group; returns the number acknowledged."""
         return self._execute(("XACK", name, groupname, *ids))
 
-    def xdel(self, name: KeyT, *ids: StreamIdT) -> Awaitable[int]:
+    def xdel(self, name: KeyT, *ids: StreamIdT) -> Reply[int]:
         """XDEL: delete entries; returns the number deleted."""
         return self._execute(("XDEL", name, *ids))
 
     def xtrim(self, name: KeyT, maxlen: int | None = None, approximate: bool = True,
-              minid: StreamIdT | None = None, limit: int | None = None) -> Awaitable[int]:
+              minid: StreamIdT | None = None, limit: int | None = None) -> Reply[int]:
         """XTRIM: trim to ``maxlen`` entries or drop ids below ``minid``; returns the
         number of entries removed."""
         if maxlen is None and minid is None:
@@ -255,14 +255,14 @@ class StreamCommands(CommandsBase[AnyStr]):
         return self._execute(tuple(args))
 
     # ------------------------------------------------------------------ pending / claim
-    def xpending(self, name: KeyT, groupname: str | bytes) -> Awaitable[dict[str, Any]]:
+    def xpending(self, name: KeyT, groupname: str | bytes) -> Reply[dict[str, Any]]:
         """XPENDING summary: {'pending': n, 'min': id, 'max': id,
         'consumers': [{'name', 'pending'}]}."""
         return self._execute(("XPENDING", name, groupname), _xpending)
 
     def xpending_range(self, name: KeyT, groupname: str | bytes, min: StreamIdT,
                        max: StreamIdT, count: int, consumername: str | bytes | None = None,
-                       idle: int | None = None) -> Awaitable[list[dict[str, Any]]]:
+                       idle: int | None = None) -> Reply[list[dict[str, Any]]]:
         """XPENDING with a range: [{'message_id', 'consumer', 'time_since_delivered',
         'times_delivered'}]."""
         args: tuple[Any, ...] = ("XPENDING", name, groupname)
@@ -277,21 +277,21 @@ class StreamCommands(CommandsBase[AnyStr]):
     def xclaim(self, name: KeyT, groupname: str | bytes, consumername: str | bytes,
                min_idle_time: int, message_ids: Sequence[StreamIdT], idle: int | None = ...,
                time: int | None = ..., retrycount: int | None = ..., force: bool = ...,
-               justid: Literal[False] = ...) -> Awaitable[list[StreamEntry[AnyStr]]]: ...
+               justid: Literal[False] = ...) -> Reply[list[StreamEntry[AnyStr]]]: ...
     @overload
     def xclaim(self, name: KeyT, groupname: str | bytes, consumername: str | bytes,
                min_idle_time: int, message_ids: Sequence[StreamIdT], idle: int | None = ...,
                time: int | None = ..., retrycount: int | None = ..., force: bool = ..., *,
-               justid: Literal[True]) -> Awaitable[list[AnyStr]]: ...
+               justid: Literal[True]) -> Reply[list[AnyStr]]: ...
     @overload
     def xclaim(self, name: KeyT, groupname: str | bytes, consumername: str | bytes,
                min_idle_time: int, message_ids: Sequence[StreamIdT], idle: int | None = ...,
                time: int | None = ..., retrycount: int | None = ..., force: bool = ...,
-               justid: bool = ...) -> Awaitable[list[StreamEntry[AnyStr]] | list[AnyStr]]: ...
+               justid: bool = ...) -> Reply[list[StreamEntry[AnyStr]] | list[AnyStr]]: ...
     def xclaim(self, name: KeyT, groupname: str | bytes, consumername: str | bytes,
                min_idle_time: int, message_ids: Sequence[StreamIdT], idle: int | None = None,
                time: int | None = None, retrycount: int | None = None, force: bool = False,
-               justid: bool = False) -> Awaitable[Any]:
+               justid: bool = False) -> Reply[Any]:
         """XCLAIM: the claimed entries ``[(id, fields)]``, or their ids with ``justid``."""
         if isinstance(message_ids, (str, bytes)) or not isinstance(message_ids, (list, tuple)) \
                 or not message_ids:
@@ -313,18 +313,18 @@ class StreamCommands(CommandsBase[AnyStr]):
     @overload
     def xautoclaim(self, name: KeyT, groupname: str | bytes, consumername: str | bytes,
                    min_idle_time: int, start_id: StreamIdT = ..., count: int | None = ...,
-                   justid: Literal[False] = ...) -> Awaitable[list[Any]]: ...
+                   justid: Literal[False] = ...) -> Reply[list[Any]]: ...
     @overload
     def xautoclaim(self, name: KeyT, groupname: str | bytes, consumername: str | bytes,
                    min_idle_time: int, start_id: StreamIdT = ..., count: int | None = ..., *,
-                   justid: Literal[True]) -> Awaitable[list[AnyStr]]: ...
+                   justid: Literal[True]) -> Reply[list[AnyStr]]: ...
     @overload
     def xautoclaim(self, name: KeyT, groupname: str | bytes, consumername: str | bytes,
                    min_idle_time: int, start_id: StreamIdT = ..., count: int | None = ...,
-                   justid: bool = ...) -> Awaitable[list[Any]]: ...
+                   justid: bool = ...) -> Reply[list[Any]]: ...
     def xautoclaim(self, name: KeyT, groupname: str | bytes, consumername: str | bytes,
                    min_idle_time: int, start_id: StreamIdT = "0-0", count: int | None = None,
-                   justid: bool = False) -> Awaitable[Any]:
+                   justid: bool = False) -> Reply[Any]:
         """XAUTOCLAIM: [next start id, [(id, fields)], deleted ids]; with ``justid`` only the
         claimed ids (redis-py's shapes)."""
         args: tuple[Any, ...] = ("XAUTOCLAIM", name, groupname, consumername,
@@ -336,17 +336,17 @@ class StreamCommands(CommandsBase[AnyStr]):
         return self._execute(args, _xautoclaim)
 
     # ------------------------------------------------------------------ info
-    def xinfo_stream(self, name: KeyT, full: bool = False) -> Awaitable[dict[str, Any]]:
+    def xinfo_stream(self, name: KeyT, full: bool = False) -> Reply[dict[str, Any]]:
         """XINFO STREAM: a dict with str keys; 'first-entry'/'last-entry' as (id, fields)."""
         if full:
             return self._execute(("XINFO", "STREAM", name, "FULL"), _xinfo_stream_full)
         return self._execute(("XINFO", "STREAM", name), _xinfo_stream)
 
-    def xinfo_groups(self, name: KeyT) -> Awaitable[list[dict[str, Any]]]:
+    def xinfo_groups(self, name: KeyT) -> Reply[list[dict[str, Any]]]:
         """XINFO GROUPS: one dict (str keys) per consumer group."""
         return self._execute(("XINFO", "GROUPS", name), _list_of_dicts)
 
     def xinfo_consumers(self, name: KeyT,
-                        groupname: str | bytes) -> Awaitable[list[dict[str, Any]]]:
+                        groupname: str | bytes) -> Reply[list[dict[str, Any]]]:
         """XINFO CONSUMERS: one dict (str keys) per consumer of the group."""
         return self._execute(("XINFO", "CONSUMERS", name, groupname), _list_of_dicts)

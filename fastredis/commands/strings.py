@@ -8,9 +8,9 @@ from ..exceptions import DataError
 from ._base import CommandsBase, list_or_args, ok, ok_or_none, to_float
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable, Iterable, Mapping
+    from collections.abc import Iterable, Mapping
 
-    from ..typing import AnyKeyT, EncodableT, ExpiryT, KeyT
+    from ..typing import AnyKeyT, EncodableT, ExpiryT, KeyT, Reply
 
 
 def _set_reply(reply: Any) -> Any:
@@ -36,7 +36,7 @@ def _timedelta_ms(value: Any) -> Any:
 class StringCommands(CommandsBase[AnyStr]):
     __slots__ = ()
 
-    def get(self, name: KeyT) -> Awaitable[AnyStr | None]:
+    def get(self, name: KeyT) -> Reply[AnyStr | None]:
         """GET: the value of ``name``, or None when the key does not exist."""
         return self._execute(("GET", name))
 
@@ -44,21 +44,21 @@ class StringCommands(CommandsBase[AnyStr]):
     def set(self, name: KeyT, value: EncodableT, ex: ExpiryT | None = ...,
             px: ExpiryT | None = ..., nx: bool = ..., xx: bool = ..., keepttl: bool = ...,
             get: Literal[False] = ..., exat: int | None = ...,
-            pxat: int | None = ...) -> Awaitable[bool | None]: ...
+            pxat: int | None = ...) -> Reply[bool | None]: ...
     @overload
     def set(self, name: KeyT, value: EncodableT, ex: ExpiryT | None = ...,
             px: ExpiryT | None = ..., nx: bool = ..., xx: bool = ..., keepttl: bool = ...,
             *, get: Literal[True], exat: int | None = ...,
-            pxat: int | None = ...) -> Awaitable[AnyStr | None]: ...
+            pxat: int | None = ...) -> Reply[AnyStr | None]: ...
     @overload
     def set(self, name: KeyT, value: EncodableT, ex: ExpiryT | None = ...,
             px: ExpiryT | None = ..., nx: bool = ..., xx: bool = ..., keepttl: bool = ...,
             get: bool = ..., exat: int | None = ...,
-            pxat: int | None = ...) -> Awaitable[AnyStr | bool | None]: ...
+            pxat: int | None = ...) -> Reply[AnyStr | bool | None]: ...
     def set(self, name: KeyT, value: EncodableT, ex: ExpiryT | None = None,
             px: ExpiryT | None = None, nx: bool = False, xx: bool = False,
             keepttl: bool = False, get: bool = False, exat: int | None = None,
-            pxat: int | None = None) -> Awaitable[Any]:
+            pxat: int | None = None) -> Reply[Any]:
         """SET: True when the value was set, None when NX/XX prevented it; with ``get``
         the old value (or None). ``ex``/``px`` accept a timedelta; ``exat``/``pxat`` are
         unix times."""
@@ -86,29 +86,29 @@ class StringCommands(CommandsBase[AnyStr]):
             return self._execute(args)
         return self._execute(args, _set_reply)
 
-    def setnx(self, name: KeyT, value: EncodableT) -> Awaitable[bool]:
+    def setnx(self, name: KeyT, value: EncodableT) -> Reply[bool]:
         """SETNX: set only if ``name`` does not exist; True if it was set."""
         return self._execute(("SETNX", name, value), bool)
 
-    def setex(self, name: KeyT, time: ExpiryT, value: EncodableT) -> Awaitable[bool]:
+    def setex(self, name: KeyT, time: ExpiryT, value: EncodableT) -> Reply[bool]:
         """SETEX: set with an expiry in seconds (or a timedelta); returns True."""
         return self._execute(("SETEX", name, _timedelta_seconds(time), value), ok)
 
-    def psetex(self, name: KeyT, time_ms: ExpiryT, value: EncodableT) -> Awaitable[bool]:
+    def psetex(self, name: KeyT, time_ms: ExpiryT, value: EncodableT) -> Reply[bool]:
         """PSETEX: set with an expiry in milliseconds (or a timedelta); returns True."""
         return self._execute(("PSETEX", name, _timedelta_ms(time_ms), value), ok)
 
-    def getset(self, name: KeyT, value: EncodableT) -> Awaitable[AnyStr | None]:
+    def getset(self, name: KeyT, value: EncodableT) -> Reply[AnyStr | None]:
         """GETSET: set a new value; returns the old one (None if there was none)."""
         return self._execute(("GETSET", name, value))
 
-    def getdel(self, name: KeyT) -> Awaitable[AnyStr | None]:
+    def getdel(self, name: KeyT) -> Reply[AnyStr | None]:
         """GETDEL: the value, deleting the key; None when it did not exist."""
         return self._execute(("GETDEL", name))
 
     def getex(self, name: KeyT, ex: ExpiryT | None = None, px: ExpiryT | None = None,
               exat: int | None = None, pxat: int | None = None,
-              persist: bool = False) -> Awaitable[AnyStr | None]:
+              persist: bool = False) -> Reply[AnyStr | None]:
         """GETEX: the value (or None), setting or removing (``persist``) its expiry."""
         args: tuple[Any, ...] = ("GETEX", name)
         if ex is not None:
@@ -123,11 +123,11 @@ class StringCommands(CommandsBase[AnyStr]):
             args += ("PERSIST",)
         return self._execute(args)
 
-    def mget(self, keys: KeyT | Iterable[KeyT], *args: KeyT) -> Awaitable[list[AnyStr | None]]:
+    def mget(self, keys: KeyT | Iterable[KeyT], *args: KeyT) -> Reply[list[AnyStr | None]]:
         """MGET: one value per key, None for a missing key; ``keys`` is a key or a list."""
         return self._execute(("MGET", *list_or_args(keys, args)))
 
-    def mset(self, mapping: Mapping[AnyKeyT, EncodableT]) -> Awaitable[bool]:
+    def mset(self, mapping: Mapping[AnyKeyT, EncodableT]) -> Reply[bool]:
         """MSET: set every key of ``mapping`` (a dict) to its value; returns True."""
         if not isinstance(mapping, dict):
             raise DataError("MSET takes a dict of key -> value")
@@ -136,7 +136,7 @@ class StringCommands(CommandsBase[AnyStr]):
             items.extend(kv)
         return self._execute(("MSET", *items), ok)
 
-    def msetnx(self, mapping: Mapping[AnyKeyT, EncodableT]) -> Awaitable[bool]:
+    def msetnx(self, mapping: Mapping[AnyKeyT, EncodableT]) -> Reply[bool]:
         """MSETNX: set every key of ``mapping`` only if none exists; True if they were set."""
         if not isinstance(mapping, dict):
             raise DataError("MSETNX takes a dict of key -> value")
@@ -145,7 +145,7 @@ class StringCommands(CommandsBase[AnyStr]):
             items.extend(kv)
         return self._execute(("MSETNX", *items), bool)
 
-    def incr(self, name: KeyT, amount: int = 1) -> Awaitable[int]:
+    def incr(self, name: KeyT, amount: int = 1) -> Reply[int]:
         """INCR / INCRBY: add ``amount`` to the integer at ``name``; returns the new value."""
         if amount.__class__ is int and amount == 1:  # True == 1 must not pass as 1
             return self._execute(("INCR", name))
@@ -153,7 +153,7 @@ class StringCommands(CommandsBase[AnyStr]):
 
     incrby = incr
 
-    def decr(self, name: KeyT, amount: int = 1) -> Awaitable[int]:
+    def decr(self, name: KeyT, amount: int = 1) -> Reply[int]:
         """DECR / DECRBY: subtract ``amount``; returns the new value."""
         if amount.__class__ is int and amount == 1:  # True == 1 must not pass as 1
             return self._execute(("DECR", name))
@@ -161,38 +161,38 @@ class StringCommands(CommandsBase[AnyStr]):
 
     decrby = decr
 
-    def incrbyfloat(self, name: KeyT, amount: float = 1.0) -> Awaitable[float]:
+    def incrbyfloat(self, name: KeyT, amount: float = 1.0) -> Reply[float]:
         """INCRBYFLOAT: add a float to the value at ``name``; returns the new value."""
         return self._execute(("INCRBYFLOAT", name, amount), to_float)
 
-    def append(self, key: KeyT, value: EncodableT) -> Awaitable[int]:
+    def append(self, key: KeyT, value: EncodableT) -> Reply[int]:
         """APPEND: append to the string at ``key``; returns its new length."""
         return self._execute(("APPEND", key, value))
 
-    def strlen(self, name: KeyT) -> Awaitable[int]:
+    def strlen(self, name: KeyT) -> Reply[int]:
         """STRLEN: the length of the string at ``name`` (0 when missing)."""
         return self._execute(("STRLEN", name))
 
-    def getrange(self, key: KeyT, start: int, end: int) -> Awaitable[AnyStr]:
+    def getrange(self, key: KeyT, start: int, end: int) -> Reply[AnyStr]:
         """GETRANGE: the substring from ``start`` to ``end`` (inclusive, negative from the end)."""
         return self._execute(("GETRANGE", key, start, end))
 
     substr = getrange
 
-    def setrange(self, name: KeyT, offset: int, value: EncodableT) -> Awaitable[int]:
+    def setrange(self, name: KeyT, offset: int, value: EncodableT) -> Reply[int]:
         """SETRANGE: overwrite from ``offset``; returns the new length of the string."""
         return self._execute(("SETRANGE", name, offset, value))
 
-    def setbit(self, name: KeyT, offset: int, value: int) -> Awaitable[int]:
+    def setbit(self, name: KeyT, offset: int, value: int) -> Reply[int]:
         """SETBIT: set the bit at ``offset`` to ``value`` (truthy: 1); returns the old bit."""
         return self._execute(("SETBIT", name, offset, 1 if value else 0))
 
-    def getbit(self, name: KeyT, offset: int) -> Awaitable[int]:
+    def getbit(self, name: KeyT, offset: int) -> Reply[int]:
         """GETBIT: the bit at ``offset`` (0 or 1)."""
         return self._execute(("GETBIT", name, offset))
 
     def bitcount(self, key: KeyT, start: int | None = None, end: int | None = None,
-                 mode: str | None = None) -> Awaitable[int]:
+                 mode: str | None = None) -> Reply[int]:
         """BITCOUNT: the number of set bits, optionally in ``start``..``end`` (``mode``
         'BYTE' or 'BIT', Redis 7)."""
         args: tuple[Any, ...] = ("BITCOUNT", key)
@@ -204,12 +204,12 @@ class StringCommands(CommandsBase[AnyStr]):
             raise DataError("Both start and end must be specified")
         return self._execute(args)
 
-    def bitop(self, operation: str, dest: KeyT, *keys: KeyT) -> Awaitable[int]:
+    def bitop(self, operation: str, dest: KeyT, *keys: KeyT) -> Reply[int]:
         """BITOP: AND/OR/XOR/NOT of ``keys`` into ``dest``; returns the length stored."""
         return self._execute(("BITOP", operation, dest, *keys))
 
     def bitpos(self, key: KeyT, bit: int, start: int | None = None,
-               end: int | None = None) -> Awaitable[int]:
+               end: int | None = None) -> Reply[int]:
         """BITPOS: the position of the first ``bit`` (0 or 1), -1 if there is none."""
         args: tuple[Any, ...] = ("BITPOS", key, bit)
         if start is not None:
@@ -220,6 +220,6 @@ class StringCommands(CommandsBase[AnyStr]):
             raise DataError("start must be given with end")
         return self._execute(args)
 
-    def lcs(self, key1: KeyT, key2: KeyT) -> Awaitable[AnyStr]:
+    def lcs(self, key1: KeyT, key2: KeyT) -> Reply[AnyStr]:
         """LCS: the longest common subsequence of the two strings (Redis 7)."""
         return self._execute(("LCS", key1, key2))

@@ -12,9 +12,9 @@ from ..exceptions import DataError
 from ._base import CommandsBase, ReplyCallback, block_timeout, check_name, list_or_args, to_float
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable, Iterable
+    from collections.abc import Iterable
 
-    from ..typing import AnyKeyT, EncodableT, KeyT, Number, PatternT, ScoreT, TimeoutSecT
+    from ..typing import AnyKeyT, EncodableT, KeyT, Number, PatternT, Reply, ScoreT, TimeoutSecT
 
     #: the keys of ZUNION/ZINTER(STORE): names, or {name: weight}
     ZKeys = KeyT | Iterable[KeyT] | Mapping[str, Number] | Mapping[bytes, Number]
@@ -110,18 +110,18 @@ class SortedSetCommands(CommandsBase[AnyStr]):
     @overload
     def zadd(self, name: KeyT, mapping: Mapping[AnyKeyT, ScoreT], nx: bool = ...,
              xx: bool = ..., ch: bool = ..., incr: Literal[False] = ..., gt: bool = ...,
-             lt: bool = ...) -> Awaitable[int]: ...
+             lt: bool = ...) -> Reply[int]: ...
     @overload
     def zadd(self, name: KeyT, mapping: Mapping[AnyKeyT, ScoreT], nx: bool = ...,
              xx: bool = ..., ch: bool = ..., *, incr: Literal[True], gt: bool = ...,
-             lt: bool = ...) -> Awaitable[float | None]: ...
+             lt: bool = ...) -> Reply[float | None]: ...
     @overload
     def zadd(self, name: KeyT, mapping: Mapping[AnyKeyT, ScoreT], nx: bool = ...,
              xx: bool = ..., ch: bool = ..., incr: bool = ..., gt: bool = ...,
-             lt: bool = ...) -> Awaitable[int | float | None]: ...
+             lt: bool = ...) -> Reply[int | float | None]: ...
     def zadd(self, name: KeyT, mapping: Mapping[AnyKeyT, ScoreT], nx: bool = False,
              xx: bool = False, ch: bool = False, incr: bool = False, gt: bool = False,
-             lt: bool = False) -> Awaitable[Any]:
+             lt: bool = False) -> Reply[Any]:
         """ZADD: ``mapping`` is {member: score}. Returns the number of members added (changed,
         with ``ch``); with ``incr`` the new score as a float, or None if NX/XX/GT/LT
         prevented the update."""
@@ -156,44 +156,44 @@ class SortedSetCommands(CommandsBase[AnyStr]):
             args.append(member)
         return self._execute(tuple(args), to_float if incr else None)
 
-    def zrem(self, name: KeyT, *values: EncodableT) -> Awaitable[int]:
+    def zrem(self, name: KeyT, *values: EncodableT) -> Reply[int]:
         """ZREM: remove members; returns the number removed."""
         return self._execute(("ZREM", name, *values))
 
-    def zscore(self, name: KeyT, value: EncodableT) -> Awaitable[float | None]:
+    def zscore(self, name: KeyT, value: EncodableT) -> Reply[float | None]:
         """ZSCORE: the score of a member, or None."""
         return self._execute(("ZSCORE", name, value), to_float)
 
     def zmscore(self, key: KeyT,
-                members: EncodableT | Iterable[EncodableT]) -> Awaitable[list[float | None]]:
+                members: EncodableT | Iterable[EncodableT]) -> Reply[list[float | None]]:
         """ZMSCORE: one float (or None for a missing member) per member."""
         if not members:
             raise DataError("ZMSCORE members must be a non-empty list")
         return self._execute(("ZMSCORE", key, *list_or_args(members, ())), _zmscore)
 
-    def zincrby(self, name: KeyT, amount: float, value: EncodableT) -> Awaitable[float]:
+    def zincrby(self, name: KeyT, amount: float, value: EncodableT) -> Reply[float]:
         """ZINCRBY: add ``amount`` to a member's score; returns the new score."""
         return self._execute(("ZINCRBY", name, amount, value), to_float)
 
-    def zcard(self, name: KeyT) -> Awaitable[int]:
+    def zcard(self, name: KeyT) -> Reply[int]:
         """ZCARD: the number of members (0 when missing)."""
         return self._execute(("ZCARD", name))
 
-    def zcount(self, name: KeyT, min: ScoreT, max: ScoreT) -> Awaitable[int]:
+    def zcount(self, name: KeyT, min: ScoreT, max: ScoreT) -> Reply[int]:
         """ZCOUNT: the number of members with a score between ``min`` and ``max``."""
         return self._execute(("ZCOUNT", name, min, max))
 
-    def zlexcount(self, name: KeyT, min: EncodableT, max: EncodableT) -> Awaitable[int]:
+    def zlexcount(self, name: KeyT, min: EncodableT, max: EncodableT) -> Reply[int]:
         """ZLEXCOUNT: the number of members between two lexical bounds ('[a', '(b', '-', '+')."""
         return self._execute(("ZLEXCOUNT", name, min, max))
 
     @overload
     def zrank(self, name: KeyT, value: EncodableT,
-              withscore: Literal[False] = ...) -> Awaitable[int | None]: ...
+              withscore: Literal[False] = ...) -> Reply[int | None]: ...
     @overload
     def zrank(self, name: KeyT, value: EncodableT,
-              withscore: Literal[True]) -> Awaitable[list[Any] | None]: ...
-    def zrank(self, name: KeyT, value: EncodableT, withscore: bool = False) -> Awaitable[Any]:
+              withscore: Literal[True]) -> Reply[list[Any] | None]: ...
+    def zrank(self, name: KeyT, value: EncodableT, withscore: bool = False) -> Reply[Any]:
         """ZRANK: the rank (or None); with ``withscore`` (Redis 7.2) ``[rank, score]``."""
         if withscore:
             return self._execute(("ZRANK", name, value, "WITHSCORE"), _rank_with_score)
@@ -201,11 +201,11 @@ class SortedSetCommands(CommandsBase[AnyStr]):
 
     @overload
     def zrevrank(self, name: KeyT, value: EncodableT,
-                 withscore: Literal[False] = ...) -> Awaitable[int | None]: ...
+                 withscore: Literal[False] = ...) -> Reply[int | None]: ...
     @overload
     def zrevrank(self, name: KeyT, value: EncodableT,
-                 withscore: Literal[True]) -> Awaitable[list[Any] | None]: ...
-    def zrevrank(self, name: KeyT, value: EncodableT, withscore: bool = False) -> Awaitable[Any]:
+                 withscore: Literal[True]) -> Reply[list[Any] | None]: ...
+    def zrevrank(self, name: KeyT, value: EncodableT, withscore: bool = False) -> Reply[Any]:
         """ZREVRANK: the rank counted from the highest score (or None); with
         ``withscore`` ``[rank, score]``."""
         if withscore:
@@ -217,21 +217,21 @@ class SortedSetCommands(CommandsBase[AnyStr]):
     def zrange(self, name: KeyT, start: ScoreT, end: ScoreT, desc: bool = ...,
                withscores: Literal[False] = ..., score_cast_func: ScoreCast = ...,
                byscore: bool = ..., bylex: bool = ..., offset: int | None = ...,
-               num: int | None = ...) -> Awaitable[list[AnyStr]]: ...
+               num: int | None = ...) -> Reply[list[AnyStr]]: ...
     @overload
     def zrange(self, name: KeyT, start: ScoreT, end: ScoreT, desc: bool = ..., *,
                withscores: Literal[True], score_cast_func: ScoreCast = ...,
                byscore: bool = ..., bylex: bool = ..., offset: int | None = ...,
-               num: int | None = ...) -> Awaitable[list[tuple[AnyStr, float]]]: ...
+               num: int | None = ...) -> Reply[list[tuple[AnyStr, float]]]: ...
     @overload
     def zrange(self, name: KeyT, start: ScoreT, end: ScoreT, desc: bool = ...,
                withscores: bool = ..., score_cast_func: ScoreCast = ...,
                byscore: bool = ..., bylex: bool = ..., offset: int | None = ...,
-               num: int | None = ...) -> Awaitable[list[AnyStr] | list[tuple[AnyStr, float]]]: ...
+               num: int | None = ...) -> Reply[list[AnyStr] | list[tuple[AnyStr, float]]]: ...
     def zrange(self, name: KeyT, start: ScoreT, end: ScoreT, desc: bool = False,
                withscores: bool = False, score_cast_func: ScoreCast = float,
                byscore: bool = False, bylex: bool = False, offset: int | None = None,
-               num: int | None = None) -> Awaitable[Any]:
+               num: int | None = None) -> Reply[Any]:
         """ZRANGE: members from ``start`` to ``end`` (ranks; scores with ``byscore``, lex
         bounds with ``bylex``), reversed with ``desc``; with ``withscores`` a list of
         (member, score) tuples."""
@@ -251,16 +251,16 @@ class SortedSetCommands(CommandsBase[AnyStr]):
 
     @overload
     def zrevrange(self, name: KeyT, start: ScoreT, end: ScoreT, withscores: Literal[False] = ...,
-                  score_cast_func: ScoreCast = ...) -> Awaitable[list[AnyStr]]: ...
+                  score_cast_func: ScoreCast = ...) -> Reply[list[AnyStr]]: ...
     @overload
     def zrevrange(self, name: KeyT, start: ScoreT, end: ScoreT, withscores: Literal[True],
-                  score_cast_func: ScoreCast = ...) -> Awaitable[list[tuple[AnyStr, float]]]: ...
+                  score_cast_func: ScoreCast = ...) -> Reply[list[tuple[AnyStr, float]]]: ...
     @overload
     def zrevrange(self, name: KeyT, start: ScoreT, end: ScoreT, withscores: bool = ...,
                   score_cast_func: ScoreCast = ...
-                  ) -> Awaitable[list[AnyStr] | list[tuple[AnyStr, float]]]: ...
+                  ) -> Reply[list[AnyStr] | list[tuple[AnyStr, float]]]: ...
     def zrevrange(self, name: KeyT, start: ScoreT, end: ScoreT, withscores: bool = False,
-                  score_cast_func: ScoreCast = float) -> Awaitable[Any]:
+                  score_cast_func: ScoreCast = float) -> Reply[Any]:
         """ZREVRANGE: members by rank from the highest score; with ``withscores``
         (member, score) tuples."""
         if withscores:
@@ -270,7 +270,7 @@ class SortedSetCommands(CommandsBase[AnyStr]):
 
     def zrangestore(self, dest: KeyT, name: KeyT, start: ScoreT, end: ScoreT,
                     byscore: bool = False, bylex: bool = False, desc: bool = False,
-                    offset: int | None = None, num: int | None = None) -> Awaitable[int]:
+                    offset: int | None = None, num: int | None = None) -> Reply[int]:
         """ZRANGESTORE: store a ZRANGE result in ``dest``; returns its size."""
         if (offset is None) != (num is None):
             raise DataError("offset and num must both be specified")
@@ -278,7 +278,7 @@ class SortedSetCommands(CommandsBase[AnyStr]):
         return self._execute(args + _range_flags(byscore, bylex, desc, offset, num))
 
     def _by(self, cmd: str, name: Any, lo: Any, hi: Any, start: Any, num: Any,
-            withscores: bool, score_cast_func: ScoreCast) -> Awaitable[Any]:
+            withscores: bool, score_cast_func: ScoreCast) -> Reply[Any]:
         if (start is None) != (num is None):
             raise DataError("start and num must both be specified")
         args: tuple[Any, ...] = (cmd, name, lo, hi)
@@ -291,20 +291,20 @@ class SortedSetCommands(CommandsBase[AnyStr]):
     @overload
     def zrangebyscore(self, name: KeyT, min: ScoreT, max: ScoreT, start: int | None = ...,
                       num: int | None = ..., withscores: Literal[False] = ...,
-                      score_cast_func: ScoreCast = ...) -> Awaitable[list[AnyStr]]: ...
+                      score_cast_func: ScoreCast = ...) -> Reply[list[AnyStr]]: ...
     @overload
     def zrangebyscore(self, name: KeyT, min: ScoreT, max: ScoreT, start: int | None = ...,
                       num: int | None = ..., *, withscores: Literal[True],
                       score_cast_func: ScoreCast = ...
-                      ) -> Awaitable[list[tuple[AnyStr, float]]]: ...
+                      ) -> Reply[list[tuple[AnyStr, float]]]: ...
     @overload
     def zrangebyscore(self, name: KeyT, min: ScoreT, max: ScoreT, start: int | None = ...,
                       num: int | None = ..., withscores: bool = ...,
                       score_cast_func: ScoreCast = ...
-                      ) -> Awaitable[list[AnyStr] | list[tuple[AnyStr, float]]]: ...
+                      ) -> Reply[list[AnyStr] | list[tuple[AnyStr, float]]]: ...
     def zrangebyscore(self, name: KeyT, min: ScoreT, max: ScoreT, start: int | None = None,
                       num: int | None = None, withscores: bool = False,
-                      score_cast_func: ScoreCast = float) -> Awaitable[Any]:
+                      score_cast_func: ScoreCast = float) -> Reply[Any]:
         """ZRANGEBYSCORE: members with a score in [``min``, ``max``] ('(' excludes,
         '-inf'/'+inf'), ``start``/``num`` as LIMIT; with ``withscores`` tuples."""
         return self._by("ZRANGEBYSCORE", name, min, max, start, num, withscores, score_cast_func)
@@ -312,48 +312,48 @@ class SortedSetCommands(CommandsBase[AnyStr]):
     @overload
     def zrevrangebyscore(self, name: KeyT, max: ScoreT, min: ScoreT, start: int | None = ...,
                          num: int | None = ..., withscores: Literal[False] = ...,
-                         score_cast_func: ScoreCast = ...) -> Awaitable[list[AnyStr]]: ...
+                         score_cast_func: ScoreCast = ...) -> Reply[list[AnyStr]]: ...
     @overload
     def zrevrangebyscore(self, name: KeyT, max: ScoreT, min: ScoreT, start: int | None = ...,
                          num: int | None = ..., *, withscores: Literal[True],
                          score_cast_func: ScoreCast = ...
-                         ) -> Awaitable[list[tuple[AnyStr, float]]]: ...
+                         ) -> Reply[list[tuple[AnyStr, float]]]: ...
     @overload
     def zrevrangebyscore(self, name: KeyT, max: ScoreT, min: ScoreT, start: int | None = ...,
                          num: int | None = ..., withscores: bool = ...,
                          score_cast_func: ScoreCast = ...
-                         ) -> Awaitable[list[AnyStr] | list[tuple[AnyStr, float]]]: ...
+                         ) -> Reply[list[AnyStr] | list[tuple[AnyStr, float]]]: ...
     def zrevrangebyscore(self, name: KeyT, max: ScoreT, min: ScoreT, start: int | None = None,
                          num: int | None = None, withscores: bool = False,
-                         score_cast_func: ScoreCast = float) -> Awaitable[Any]:
+                         score_cast_func: ScoreCast = float) -> Reply[Any]:
         """ZREVRANGEBYSCORE: ZRANGEBYSCORE from the highest score (note: ``max`` first)."""
         return self._by("ZREVRANGEBYSCORE", name, max, min, start, num, withscores, score_cast_func)
 
     def zrangebylex(self, name: KeyT, min: EncodableT, max: EncodableT, start: int | None = None,
-                    num: int | None = None) -> Awaitable[list[AnyStr]]:
+                    num: int | None = None) -> Reply[list[AnyStr]]:
         """ZRANGEBYLEX: members between two lexical bounds ('[a', '(b', '-', '+')."""
         return self._by("ZRANGEBYLEX", name, min, max, start, num, False, float)
 
     def zrevrangebylex(self, name: KeyT, max: EncodableT, min: EncodableT,
-                       start: int | None = None, num: int | None = None) -> Awaitable[list[AnyStr]]:
+                       start: int | None = None, num: int | None = None) -> Reply[list[AnyStr]]:
         """ZREVRANGEBYLEX: ZRANGEBYLEX in reverse order (note: ``max`` first)."""
         return self._by("ZREVRANGEBYLEX", name, max, min, start, num, False, float)
 
-    def zremrangebyrank(self, name: KeyT, min: int, max: int) -> Awaitable[int]:
+    def zremrangebyrank(self, name: KeyT, min: int, max: int) -> Reply[int]:
         """ZREMRANGEBYRANK: remove members by rank range; returns the number removed."""
         return self._execute(("ZREMRANGEBYRANK", name, min, max))
 
-    def zremrangebyscore(self, name: KeyT, min: ScoreT, max: ScoreT) -> Awaitable[int]:
+    def zremrangebyscore(self, name: KeyT, min: ScoreT, max: ScoreT) -> Reply[int]:
         """ZREMRANGEBYSCORE: remove members by score range; returns the number removed."""
         return self._execute(("ZREMRANGEBYSCORE", name, min, max))
 
-    def zremrangebylex(self, name: KeyT, min: EncodableT, max: EncodableT) -> Awaitable[int]:
+    def zremrangebylex(self, name: KeyT, min: EncodableT, max: EncodableT) -> Reply[int]:
         """ZREMRANGEBYLEX: remove members by lexical range; returns the number removed."""
         return self._execute(("ZREMRANGEBYLEX", name, min, max))
 
     # ------------------------------------------------------------------ pops
     def zpopmin(self, name: KeyT,
-                count: int | None = None) -> Awaitable[list[tuple[AnyStr, float]]]:
+                count: int | None = None) -> Reply[list[tuple[AnyStr, float]]]:
         """ZPOPMIN: remove the lowest-scored members: [(member, score), ...] (empty when
         the key is missing)."""
         if count is None:
@@ -361,30 +361,30 @@ class SortedSetCommands(CommandsBase[AnyStr]):
         return self._execute(("ZPOPMIN", name, count), _zpop)
 
     def zpopmax(self, name: KeyT,
-                count: int | None = None) -> Awaitable[list[tuple[AnyStr, float]]]:
+                count: int | None = None) -> Reply[list[tuple[AnyStr, float]]]:
         """ZPOPMAX: remove the highest-scored members: [(member, score), ...]."""
         if count is None:
             return self._execute(("ZPOPMAX", name), _zpop)
         return self._execute(("ZPOPMAX", name, count), _zpop)
 
     def bzpopmin(self, keys: KeyT | Iterable[KeyT],
-                 timeout: TimeoutSecT = 0) -> Awaitable[tuple[AnyStr, AnyStr, float] | None]:
+                 timeout: TimeoutSecT = 0) -> Reply[tuple[AnyStr, AnyStr, float] | None]:
         """BZPOPMIN: (key, member, score), or None after ``timeout`` seconds (0: forever)."""
         return self._execute_blocking(("BZPOPMIN", *list_or_args(keys, ()), block_timeout(timeout)), _bzpop)
 
     def bzpopmax(self, keys: KeyT | Iterable[KeyT],
-                 timeout: TimeoutSecT = 0) -> Awaitable[tuple[AnyStr, AnyStr, float] | None]:
+                 timeout: TimeoutSecT = 0) -> Reply[tuple[AnyStr, AnyStr, float] | None]:
         """BZPOPMAX: (key, member, score) of the highest score, or None after ``timeout``."""
         return self._execute_blocking(("BZPOPMAX", *list_or_args(keys, ()), block_timeout(timeout)), _bzpop)
 
     @overload
     def zrandmember(self, key: KeyT, count: None = ...,
-                    withscores: Literal[False] = ...) -> Awaitable[AnyStr | None]: ...
+                    withscores: Literal[False] = ...) -> Reply[AnyStr | None]: ...
     @overload
     def zrandmember(self, key: KeyT, count: int,
-                    withscores: bool = ...) -> Awaitable[list[AnyStr]]: ...
+                    withscores: bool = ...) -> Reply[list[AnyStr]]: ...
     def zrandmember(self, key: KeyT, count: int | None = None,
-                    withscores: bool = False) -> Awaitable[Any]:
+                    withscores: bool = False) -> Reply[Any]:
         """ZRANDMEMBER: one member, or ``count`` members; with ``withscores`` the flat
         ``[member, score, ...]`` list redis-py returns over RESP2."""
         args: tuple[Any, ...] = ("ZRANDMEMBER", key)
@@ -398,7 +398,7 @@ class SortedSetCommands(CommandsBase[AnyStr]):
 
     # ------------------------------------------------------------------ aggregates
     def _aggregate(self, cmd: str, dest: Any, keys: Any, aggregate: Any,
-                   withscores: bool = False) -> Awaitable[Any]:
+                   withscores: bool = False) -> Reply[Any]:
         args: list[Any] = [cmd] if dest is None else [cmd, dest]
         if isinstance(keys, Mapping):
             names = list(keys)
@@ -424,42 +424,42 @@ class SortedSetCommands(CommandsBase[AnyStr]):
         return self._execute(tuple(args))
 
     def zunionstore(self, dest: KeyT, keys: ZKeys,
-                    aggregate: str | None = None) -> Awaitable[int]:
+                    aggregate: str | None = None) -> Reply[int]:
         """ZUNIONSTORE: store the union in ``dest``, returns its size; ``keys`` is a list
         of names or a dict {name: weight}."""
         return self._aggregate("ZUNIONSTORE", dest, keys, aggregate)
 
     def zinterstore(self, dest: KeyT, keys: ZKeys,
-                    aggregate: str | None = None) -> Awaitable[int]:
+                    aggregate: str | None = None) -> Reply[int]:
         """ZINTERSTORE: store the intersection in ``dest``, returns its size; ``keys`` as
         in zunionstore, ``aggregate`` 'SUM', 'MIN' or 'MAX'."""
         return self._aggregate("ZINTERSTORE", dest, keys, aggregate)
 
     @overload
     def zunion(self, keys: ZKeys, aggregate: str | None = ...,
-               withscores: Literal[False] = ...) -> Awaitable[list[AnyStr]]: ...
+               withscores: Literal[False] = ...) -> Reply[list[AnyStr]]: ...
     @overload
     def zunion(self, keys: ZKeys, aggregate: str | None = ..., *,
-               withscores: Literal[True]) -> Awaitable[list[tuple[AnyStr, float]]]: ...
+               withscores: Literal[True]) -> Reply[list[tuple[AnyStr, float]]]: ...
     @overload
     def zunion(self, keys: ZKeys, aggregate: str | None,
-               withscores: Literal[True]) -> Awaitable[list[tuple[AnyStr, float]]]: ...
+               withscores: Literal[True]) -> Reply[list[tuple[AnyStr, float]]]: ...
     def zunion(self, keys: ZKeys, aggregate: str | None = None,
-               withscores: bool = False) -> Awaitable[Any]:
+               withscores: bool = False) -> Reply[Any]:
         """ZUNION: the union of the sorted sets (Redis 6.2); with ``withscores`` tuples."""
         return self._aggregate("ZUNION", None, keys, aggregate, withscores)
 
     @overload
     def zinter(self, keys: ZKeys, aggregate: str | None = ...,
-               withscores: Literal[False] = ...) -> Awaitable[list[AnyStr]]: ...
+               withscores: Literal[False] = ...) -> Reply[list[AnyStr]]: ...
     @overload
     def zinter(self, keys: ZKeys, aggregate: str | None = ..., *,
-               withscores: Literal[True]) -> Awaitable[list[tuple[AnyStr, float]]]: ...
+               withscores: Literal[True]) -> Reply[list[tuple[AnyStr, float]]]: ...
     @overload
     def zinter(self, keys: ZKeys, aggregate: str | None,
-               withscores: Literal[True]) -> Awaitable[list[tuple[AnyStr, float]]]: ...
+               withscores: Literal[True]) -> Reply[list[tuple[AnyStr, float]]]: ...
     def zinter(self, keys: ZKeys, aggregate: str | None = None,
-               withscores: bool = False) -> Awaitable[Any]:
+               withscores: bool = False) -> Reply[Any]:
         """ZINTER: the intersection of the sorted sets (Redis 6.2); with ``withscores``
         tuples."""
         return self._aggregate("ZINTER", None, keys, aggregate, withscores)
@@ -467,7 +467,7 @@ class SortedSetCommands(CommandsBase[AnyStr]):
     # ------------------------------------------------------------------ scan
     def zscan(self, name: KeyT, cursor: int = 0, match: PatternT | None = None,
               count: int | None = None, score_cast_func: ScoreCast = float
-              ) -> Awaitable[tuple[int, list[tuple[AnyStr, float]]]]:
+              ) -> Reply[tuple[int, list[tuple[AnyStr, float]]]]:
         """ZSCAN: (next cursor as int, [(member, score), ...]); 0 ends the scan."""
         args: tuple[Any, ...] = ("ZSCAN", name, cursor)
         if match is not None:
