@@ -1,5 +1,7 @@
 """fastredis: a fast, dependable asyncio Redis client with the redis-py / aredis API."""
 
+from typing import TYPE_CHECKING
+
 from .client import Redis, StrictRedis, from_url
 from .connection import ConnectionParams
 from .exceptions import (
@@ -24,6 +26,14 @@ from .exceptions import (
     WatchError,
 )
 from .pool import ConnectionPool
+
+if TYPE_CHECKING:  # imported on first use at runtime (_LAZY below); visible to type checkers
+    from .cache import CacheConfig as CacheConfig
+    from .cache import ClientCache as ClientCache
+    from .cache import TrackingError as TrackingError
+    from .lock import Lock as Lock
+    from .pipeline import Pipeline as Pipeline
+    from .pubsub import PubSub as PubSub
 
 __version__ = "0.1.0"
 

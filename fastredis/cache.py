@@ -151,8 +151,8 @@ class ClientCache:
         self.config = config
         self.commands = set(config.commands)
         self._encoding = encoding
-        self._entries: OrderedDict[tuple, _Entry] = OrderedDict()
-        self._by_key: dict[bytes, set[tuple]] = {}
+        self._entries: OrderedDict[tuple[Any, ...], _Entry] = OrderedDict()
+        self._by_key: dict[bytes, set[tuple[Any, ...]]] = {}
         self._bytes = 0
         # invalidation sequence: bumped on every invalidation; a read remembers it
         self._seq = 0
@@ -161,9 +161,9 @@ class ClientCache:
         self._recent: dict[bytes, int] = {}
         self._inflight = 0
         # connection -> the future of its CLIENT TRACKING reply
-        self._tracked: dict[Connection, asyncio.Future] = {}
+        self._tracked: dict[Connection, asyncio.Future[Any]] = {}
         self._redirect: Connection | None = None
-        self._redirect_opening: asyncio.Future | None = None
+        self._redirect_opening: asyncio.Future[Any] | None = None
         self.hits = self.misses = self.evictions = self.invalidations = self.flushes = 0
 
     # ------------------------------------------------------------------ public
@@ -197,7 +197,7 @@ class ClientCache:
         return f"<fastredis.ClientCache entries={len(self._entries)} bytes={self._bytes}>"
 
     # ------------------------------------------------------------------ lookups
-    def cache_key(self, args: tuple) -> tuple[tuple, bytes] | None:
+    def cache_key(self, args: tuple[Any, ...]) -> tuple[tuple[Any, ...], bytes] | None:
         """(entry key, Redis key) for a cacheable command; None otherwise."""
         if len(args) < 2 or _bypass.get():
             return None
@@ -209,7 +209,7 @@ class ClientCache:
         key = _norm(args[1], enc)
         return (name, key) + tuple(_norm(a, enc) for a in args[2:]), key
 
-    def lookup(self, ckey: tuple) -> _Entry | None:
+    def lookup(self, ckey: tuple[Any, ...]) -> _Entry | None:
         redirect = self._redirect
         if redirect is not None and redirect.closed:
             self._redirect_lost(redirect)  # its close callback may not have run yet
@@ -235,7 +235,7 @@ class ClientCache:
         self._inflight += 1
         return self._seq
 
-    def end(self, token: int, ckey: tuple, key: bytes, reply: Any, conn: Connection) -> None:
+    def end(self, token: int, ckey: tuple[Any, ...], key: bytes, reply: Any, conn: Connection) -> None:
         """The read's reply came back. Store it only if nothing invalidated its key (or
         flushed everything) since it was sent, and the connection is tracked and alive."""
         try:
@@ -275,7 +275,7 @@ class ClientCache:
             self._drop(ckey)
             self.evictions += 1
 
-    def _drop(self, ckey: tuple) -> None:
+    def _drop(self, ckey: tuple[Any, ...]) -> None:
         entry = self._entries.pop(ckey, None)
         if entry is None:
             return
@@ -309,7 +309,7 @@ class ClientCache:
                         if count:
                             self.invalidations += 1
 
-    def forget(self, args: tuple) -> None:
+    def forget(self, args: tuple[Any, ...]) -> None:
         """RESP2 mode: a command of ours that may write is being sent; drop what we hold
         for any of its arguments that is a cached key, and keep reads already in flight for
         them out of the cache. (Its invalidation comes on the redirect connection and may
@@ -386,7 +386,7 @@ class ClientCache:
         that follows it comes back: same connection, so it arrives first)."""
         if conn.on_push is None:
             conn.on_push = self._on_push
-            conn.closed_future.add_done_callback(lambda _f, c=conn: self._conn_lost(c))
+            conn.closed_future.add_done_callback(lambda _f, c=conn: self._conn_lost(c))  # type: ignore[misc]  # mypy cannot type a lambda with a default
         if resp3:
             fut = conn.execute(("CLIENT", "TRACKING", "ON"))
         else:
@@ -397,7 +397,7 @@ class ClientCache:
         fut.add_done_callback(_tracking_done)
         self._tracked[conn] = fut
 
-    async def ensure_redirect(self, client: Redis) -> None:
+    async def ensure_redirect(self, client: Redis[Any]) -> None:
         """RESP2: the connection subscribed to ``__redis__:invalidate`` (opened once)."""
         import asyncio
 
@@ -410,7 +410,7 @@ class ClientCache:
             fut.add_done_callback(_tracking_done)
         await asyncio.shield(fut)
 
-    async def _open_redirect(self, client: Redis) -> None:
+    async def _open_redirect(self, client: Redis[Any]) -> None:
         from .connection import connect
 
         conn = await connect(client.connection_pool.params, client_id=True)
@@ -424,7 +424,7 @@ class ClientCache:
         except BaseException:
             conn.abort("closed: the invalidation subscription failed")
             raise
-        conn.closed_future.add_done_callback(lambda _f, c=conn: self._redirect_lost(c))
+        conn.closed_future.add_done_callback(lambda _f, c=conn: self._redirect_lost(c))  # type: ignore[misc]
         self._redirect = conn
         log.debug("client-side cache: invalidations redirected to client %s", conn.client_id)
 
@@ -442,7 +442,7 @@ class ClientCache:
             await redirect.wait_closed()
 
 
-def _tracking_done(fut: asyncio.Future) -> None:
+def _tracking_done(fut: asyncio.Future[Any]) -> None:
     if not fut.cancelled():
         exc = fut.exception()
         if exc is not None:
@@ -453,7 +453,7 @@ class TrackingError(RedisError):
     """The server refused CLIENT TRACKING: the cache cannot be kept correct."""
 
 
-def install(client: Redis, config: CacheConfig) -> ClientCache:
+def install(client: Redis[Any], config: CacheConfig) -> ClientCache:
     """Route the client's cacheable reads through a ``ClientCache``."""
     from .client import _expire
     pool = client.connection_pool
@@ -466,7 +466,7 @@ def install(client: Redis, config: CacheConfig) -> ClientCache:
     resp3 = params.protocol == 3
     uncached = client._execute  # the client's own (bound) path
 
-    async def execute(args: tuple, callback: Callable | None = None) -> Any:
+    async def execute(args: tuple[Any, ...], callback: Callable[..., Any] | None = None) -> Any:
         found = cache.cache_key(args)
         if found is None:
             if not resp3 and len(args) > 1:

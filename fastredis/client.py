@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, AnyStr, Callable, TypeVar
+from typing import TYPE_CHECKING, Any, AnyStr, Callable, Literal, TypeVar, overload
 
 from ._pack import pack
 from .commands import CoreCommands
@@ -12,10 +12,16 @@ from .pool import ConnectionPool
 
 if TYPE_CHECKING:  # asyncio is imported on first connect, not by `import fastredis`
     import asyncio
+    from collections.abc import Generator
+
+    from typing_extensions import Self  # typing.Self is 3.11+; only mypy reads this
 
     from ._protocol import Connection
+    from .commands.scripting import Script
     from .lock import Lock
     from .monitor import Monitor
+    from .pipeline import Pipeline
+    from .pubsub import PubSub
     from .typing import KeyT, Number
 
 _R = TypeVar("_R", bound="Redis[Any]")
@@ -51,7 +57,7 @@ _CONNECTION_STATE = frozenset(
 )
 
 
-def _is_blocking(args: tuple) -> bool:
+def _is_blocking(args: tuple[Any, ...]) -> bool:
     name = args[0]
     if isinstance(name, bytes):
         name = name.decode()
@@ -63,7 +69,7 @@ def _is_blocking(args: tuple) -> bool:
     return False
 
 
-def _block_seconds(args: tuple) -> float | None:
+def _block_seconds(args: tuple[Any, ...]) -> float | None:
     """How long a blocking command may block server-side, in seconds (0: forever;
     None: unknown). Only read when the client has a socket_timeout."""
     try:
@@ -83,7 +89,7 @@ def _block_seconds(args: tuple) -> float | None:
         return None
 
 
-def _split_params(kw: dict[str, Any]) -> tuple[ConnectionParams, dict, dict]:
+def _split_params(kw: dict[str, Any]) -> tuple[ConnectionParams, dict[str, Any], dict[str, Any]]:
     """Sort keyword arguments into connection params, pool options and client options."""
     p: dict[str, Any] = {}
     ssl_params: dict[str, Any] = {}
@@ -111,7 +117,7 @@ def _split_params(kw: dict[str, Any]) -> tuple[ConnectionParams, dict, dict]:
     return ConnectionParams(ssl_params=ssl_params, **p), pool, rest
 
 
-def _expire(fut: asyncio.Future, timeout: float, conn: Connection | None = None) -> None:
+def _expire(fut: asyncio.Future[Any], timeout: float, conn: Connection | None = None) -> None:
     if not fut.done():
         fut.set_exception(TimeoutError(f"Timeout reading reply after {timeout}s"))
         if conn is not None:
@@ -122,8 +128,63 @@ class Redis(CoreCommands[AnyStr]):
     """An asyncio Redis client. Cheap to create; connects on first use.
 
     ``Redis(host, port, db, password, ...)`` as in redis-py / aredis; one client multiplexes
-    every concurrent command over a small number of connections."""
+    every concurrent command over a small number of connections.
 
+    Generic over its response type, as coredis is: ``Redis()`` is a ``Redis[bytes]``,
+    ``Redis(decode_responses=True)`` a ``Redis[str]`` (the ``__init__`` overloads below
+    say so to a type checker), so ``await r.get("k")`` is ``bytes | None`` or
+    ``str | None``. A client built on a given ``connection_pool`` (whose params decide) or
+    with a ``decode_responses`` that is not a literal is a ``Redis[Any]``: annotate it
+    (``r: Redis[str] = Redis(connection_pool=pool)``)."""
+
+    # The overloads exist only for type checkers; a call runs the implementation below.
+    @overload
+    def __init__(
+        self: Redis[str],
+        host: str = ...,
+        port: int = ...,
+        db: int = ...,
+        password: str | None = ...,
+        *,
+        connection_pool: ConnectionPool | None = ...,
+        decode_responses: Literal[True],
+        **kwargs: Any,
+    ) -> None: ...
+    @overload
+    def __init__(
+        self: Redis[Any],
+        host: str = ...,
+        port: int = ...,
+        db: int = ...,
+        password: str | None = ...,
+        *,
+        connection_pool: ConnectionPool,
+        **kwargs: Any,
+    ) -> None: ...
+    @overload
+    def __init__(
+        self: Redis[bytes],
+        host: str = ...,
+        port: int = ...,
+        db: int = ...,
+        password: str | None = ...,
+        *,
+        connection_pool: None = ...,
+        decode_responses: Literal[False] = ...,
+        **kwargs: Any,
+    ) -> None: ...
+    @overload
+    def __init__(
+        self: Redis[Any],
+        host: str = ...,
+        port: int = ...,
+        db: int = ...,
+        password: str | None = ...,
+        *,
+        connection_pool: ConnectionPool | None = ...,
+        decode_responses: bool,
+        **kwargs: Any,
+    ) -> None: ...
     def __init__(
         self,
         host: str = "localhost",
@@ -157,14 +218,30 @@ class Redis(CoreCommands[AnyStr]):
                 raise DataError(f"cache must be a fastredis.CacheConfig, got {type(cache).__name__!r}")
             self.cache = install(self, cache)
 
+    @overload
     @classmethod
-    def from_url(cls, url: str, **kwargs: Any) -> Redis:
+    def from_url(cls, url: str, *, decode_responses: Literal[True],
+                 **kwargs: Any) -> Redis[str]: ...
+    @overload
+    @classmethod
+    def from_url(cls, url: str, *, decode_responses: Literal[False] = ...,
+                 **kwargs: Any) -> Redis[bytes]: ...
+    @overload
+    @classmethod
+    def from_url(cls, url: str, *, decode_responses: bool, **kwargs: Any) -> Redis[Any]: ...
+    @classmethod
+    def from_url(cls, url: str, **kwargs: Any) -> Redis[Any]:
+        """A client from ``redis://[[user]:password@]host[:port][/db][?option=value]``
+        (``rediss://`` for TLS, ``unix://path``); keyword arguments override the URL's.
+        Typed ``Redis[str]`` when ``decode_responses=True`` is passed as an argument (a
+        ``?decode_responses=true`` in the URL is not visible to a type checker)."""
         opts = parse_url(url)
         opts.update(kwargs)
         return cls(**opts)
 
     # ------------------------------------------------------------------ execution
-    async def _execute(self, args: tuple, callback: Callable | None = None) -> Any:
+    async def _execute(self, args: tuple[Any, ...],
+                       callback: Callable[[Any], Any] | None = None) -> Any:
         conn = self.connection_pool.current
         if conn is None or conn.closed:
             conn = await self.connection_pool.get_shared()
@@ -186,7 +263,8 @@ class Redis(CoreCommands[AnyStr]):
             return reply
         return callback(reply)
 
-    async def _execute_blocking(self, args: tuple, callback: Callable | None = None) -> Any:
+    async def _execute_blocking(self, args: tuple[Any, ...],
+                                callback: Callable[[Any], Any] | None = None) -> Any:
         """A server-side blocking command on a connection of its own. Cancelling it
         closes that connection: the server would otherwise hand the popped value to a
         caller who left (and the connection stays blocked)."""
@@ -249,12 +327,13 @@ class Redis(CoreCommands[AnyStr]):
         return await self._execute(args, cb)
 
     # ------------------------------------------------------------------ objects
-    def pipeline(self, transaction: bool = True, shard_hint: Any = None) -> Any:
+    def pipeline(self, transaction: bool = True, shard_hint: Any = None) -> Pipeline[AnyStr]:
         from .pipeline import Pipeline
 
         return Pipeline(self, transaction)
 
-    async def transaction(self, func: Callable, *watches: Any, value_from_callable: bool = False,
+    async def transaction(self, func: Callable[[Pipeline[AnyStr]], Any], *watches: Any,
+                          value_from_callable: bool = False,
                           watch_delay: float | None = None, **kwargs: Any) -> Any:
         """redis-py's helper: run ``func(pipe)`` under WATCH, retrying on WatchError."""
         import asyncio
@@ -276,14 +355,14 @@ class Redis(CoreCommands[AnyStr]):
                         await asyncio.sleep(watch_delay)
                     continue
 
-    def pubsub(self, **kwargs: Any) -> Any:
+    def pubsub(self, **kwargs: Any) -> PubSub:
         from .pubsub import PubSub
 
         opts = dict(self._pubsub_opts)
         opts.update(kwargs)
         return PubSub(self.connection_pool, **opts)
 
-    def register_script(self, script: str | bytes) -> Any:
+    def register_script(self, script: str | bytes) -> Script:
         from .commands.scripting import Script
 
         return Script(self, script)
@@ -296,17 +375,17 @@ class Redis(CoreCommands[AnyStr]):
 
     close = aclose
 
-    async def __aenter__(self) -> Redis:
+    async def __aenter__(self) -> Self:
         return self
 
     async def __aexit__(self, *exc: Any) -> None:
         await self.aclose()
 
-    async def initialize(self) -> Redis:
+    async def initialize(self) -> Self:
         await self.connection_pool.get_shared()
         return self
 
-    def __await__(self) -> Any:
+    def __await__(self) -> Generator[Any, None, Self]:
         return self.initialize().__await__()
 
     def __repr__(self) -> str:
@@ -414,6 +493,14 @@ class _Callbacks(dict):  # type: ignore[type-arg]
 StrictRedis = Redis
 
 
-def from_url(url: str, **kwargs: Any) -> Redis:
+@overload
+def from_url(url: str, *, decode_responses: Literal[True], **kwargs: Any) -> Redis[str]: ...
+@overload
+def from_url(url: str, *, decode_responses: Literal[False] = ...,
+             **kwargs: Any) -> Redis[bytes]: ...
+@overload
+def from_url(url: str, *, decode_responses: bool, **kwargs: Any) -> Redis[Any]: ...
+def from_url(url: str, **kwargs: Any) -> Redis[Any]:
+    """``Redis.from_url(url, **kwargs)``: ``Redis[str]`` with ``decode_responses=True``."""
     return Redis.from_url(url, **kwargs)
 

@@ -14,7 +14,7 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any, AnyStr, Callable, Union
+from typing import TYPE_CHECKING, Any, AnyStr, Callable, Generic, Union
 
 import hiredis
 
@@ -30,10 +30,17 @@ from .exceptions import (
     error_from_reply,
 )
 
+if TYPE_CHECKING:
+    from collections.abc import Generator
+
+    from typing_extensions import Self
+
+    from .client import Redis
+
 __all__ = ["Pipeline"]
 
 _ReplyError = hiredis.ReplyError
-_pack_command = hiredis.pack_command
+_pack_command: Callable[[tuple[Any, ...]], bytes] = hiredis.pack_command
 _MULTI = _pack_command(("MULTI",))
 _Args = tuple[Any, ...]
 _Callback = Union[Callable[[Any], Any], None]
@@ -92,12 +99,29 @@ def _annotate(exc: BaseException, index: int, args: _Args) -> BaseException:
     return new
 
 
-class Pipeline(CoreCommands[AnyStr]):
+# What a type checker sees of a pipeline's commands. At runtime Pipeline inherits every
+# command method of CoreCommands, and each returns the pipeline (queued) instead of a
+# coroutine. The mixins declare ``-> Reply[reply]`` (right for a client), and Python's
+# type system cannot re-type every inherited method's return at once (that would need
+# higher-kinded types). So for type checkers only, Pipeline's base is a class whose every
+# unknown attribute is a command returning the pipeline: ``pipe.set("a", 1).incr("a")``
+# type-checks, ``await pipe.execute()`` is ``list[Any]``, and ``await pipe.get(..)`` (aredis
+# style) is the pipeline. The price: command names and arguments are not checked on a
+# pipeline (they are on the client). Pipeline's own methods (execute, watch, multi ...)
+# keep their precise types.
+if TYPE_CHECKING:
+    class _PipelineCommands(Generic[AnyStr]):
+        def __getattr__(self, name: str) -> Callable[..., Pipeline[AnyStr]]: ...
+else:
+    _PipelineCommands = CoreCommands
+
+
+class Pipeline(_PipelineCommands[AnyStr]):
     """``r.pipeline(transaction=True)``; commands chain (``p.set(..).get(..)``) and also
     accept aredis' ``await p.set(..)``; ``await p.execute()`` returns the replies."""
 
-    def __init__(self, client: Any, transaction: bool = True) -> None:
-        self._client = client
+    def __init__(self, client: Redis[AnyStr], transaction: bool = True) -> None:
+        self._client: Redis[AnyStr] = client
         self._pool = client.connection_pool
         self.transaction = transaction
         self._packed: list[bytes] = []
@@ -115,7 +139,7 @@ class Pipeline(CoreCommands[AnyStr]):
         self._arg_encoding = None if utf8 and params.encoding_errors == "strict" else params.encoding
 
     # ------------------------------------------------------------------ queueing
-    def _queue(self, args: _Args, callback: _Callback) -> Pipeline:  # type: ignore[type-arg]
+    def _queue(self, args: _Args, callback: _Callback) -> Self:
         if len(args) == 1 and args[0] == "MGET":
             # mget([]): redis-py answers [] without asking the server (which would refuse
             # an MGET without keys and fail the whole transaction)
@@ -133,12 +157,12 @@ class Pipeline(CoreCommands[AnyStr]):
         self._meta.append((args, callback))
         return self
 
-    def _execute(self, args: tuple, callback: Callable | None = None) -> Any:
+    def _execute(self, args: _Args, callback: _Callback = None) -> Any:
         if self._watching and not self._explicit_multi:
             return self._immediate(args, callback)
         return self._queue(args, callback)
 
-    def _execute_blocking(self, args: tuple, callback: Callable | None = None) -> Any:
+    def _execute_blocking(self, args: _Args, callback: _Callback = None) -> Any:
         if self._watching and not self._explicit_multi:
             return self._immediate(args, callback)
         if not self.transaction:
@@ -163,13 +187,13 @@ class Pipeline(CoreCommands[AnyStr]):
     def __bool__(self) -> bool:
         return True
 
-    def __await__(self) -> Any:
+    def __await__(self) -> Generator[Any, None, Self]:
         # aredis: `pipe = await r.pipeline()` and `await pipe.set(...)` return the pipeline
         if False:  # pragma: no cover
             yield
         return self
 
-    async def __aenter__(self) -> Pipeline:
+    async def __aenter__(self) -> Self:
         return self
 
     async def __aexit__(self, *exc: Any) -> None:
