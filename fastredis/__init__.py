@@ -43,4 +43,8 @@ def __getattr__(name: str):  # PubSub / Pipeline on demand: keeps `import fastre
         from .pipeline import Pipeline
 
         return Pipeline
+    if name == "Sentinel":
+        from .sentinel import Sentinel
+
+        return Sentinel
     raise AttributeError(f"module 'fastredis' has no attribute {name!r}")

@@ -1,0 +1,356 @@
+"""Sentinel (issue 11): discovery, ROLE verification, following failovers.
+
+One real set-up per module (a primary, a replica, three sentinels; fastredis._testing_sentinel);
+tests that fail over leave it healthy again (``converge()``), the master possibly moved, so
+no test assumes which node is the master. Failovers take seconds: there are two per loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import pytest
+
+import fastredis
+from fastredis._testing_sentinel import sentinel_setup  # noqa: F401  (the fixture)
+from fastredis.sentinel import MasterNotFoundError, Sentinel, SentinelConnectionPool
+
+SERVICE = "mymaster"
+WRITERS = 20
+
+
+def addr(a):
+    return (a[0], int(a[1]))
+
+
+async def in_thread(fn, *args):
+    return await asyncio.to_thread(fn, *args)
+
+
+# ----------------------------------------------------------------------------- discovery
+async def test_discovery_shapes_match_redis_py(sentinel_setup):
+    import redis.asyncio.sentinel as rs
+
+    setup = sentinel_setup
+    master = await in_thread(setup.wait_healthy)
+    theirs = rs.Sentinel(setup.sentinel_addresses)
+    async with Sentinel(setup.sentinel_addresses) as ours:
+        try:
+            their_master = await theirs.discover_master(SERVICE)
+            their_slaves = await theirs.discover_slaves(SERVICE)
+            our_master = await ours.discover_master(SERVICE)
+            our_slaves = await ours.discover_slaves(SERVICE)
+        finally:
+            await theirs.aclose()
+        assert our_master == their_master == master
+        assert type(our_master) is tuple and type(our_master[1]) is int
+        assert sorted(our_slaves) == sorted(their_slaves)
+        assert len(our_slaves) == 1 and type(our_slaves[0]) is tuple
+        with pytest.raises(MasterNotFoundError):
+            await ours.discover_master("no-such-service")
+        assert await ours.discover_slaves("no-such-service") == []
+
+
+async def test_master_for_and_slave_for(sentinel_setup):
+    setup = sentinel_setup
+    master_addr = await in_thread(setup.wait_healthy)
+    async with Sentinel(setup.sentinel_addresses) as s:
+        m = s.master_for(SERVICE)
+        sl = s.slave_for(SERVICE)
+        try:
+            assert isinstance(m, fastredis.Redis)
+            assert isinstance(m.connection_pool, SentinelConnectionPool)
+            await m.set("sf:k", "v")
+            assert (await m.execute_command("ROLE"))[0] == b"master"
+            assert m.connection_pool.master_address == master_addr
+            assert (await sl.execute_command("ROLE"))[0] == b"slave"
+            assert await setup_eventually(lambda: sl.get("sf:k"), b"v")
+            assert "password" not in repr(s) and SERVICE in repr(m.connection_pool)
+        finally:
+            await m.aclose()
+            await sl.aclose()
+
+
+async def setup_eventually(fetch, expected, timeout=5.0):
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        value = await fetch()
+        if value == expected or loop.time() >= deadline:
+            return value == expected
+        await asyncio.sleep(0.01)
+
+
+async def until(predicate, timeout=5.0):
+    """Poll client-side state (the test observes, it does not synchronise) until true."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not predicate():
+        if loop.time() >= deadline:
+            return False
+        await asyncio.sleep(0.01)
+    return True
+
+
+async def test_all_sentinels_asked_concurrently_and_dead_ones_tolerated(sentinel_setup):
+    """A dead sentinel first in the list costs nothing (redis-py asks one after another)."""
+    from fastredis.testing import free_port
+
+    setup = sentinel_setup
+    master = await in_thread(setup.wait_healthy)
+    dead = ("127.0.0.1", free_port())
+    async with Sentinel([dead, *setup.sentinel_addresses]) as s:
+        assert await s.discover_master(SERVICE) == master
+        sent = []
+        for c in s.sentinels:
+            orig = c.execute_command
+
+            async def spy(*args, _orig=orig, _c=c, **kw):
+                sent.append(_c)
+                await asyncio.sleep(0)  # every sentinel was asked before any answered
+                assert len(sent) == len(s.sentinels)
+                return await _orig(*args, **kw)
+
+            c.execute_command = spy
+        assert await s.discover_master(SERVICE) == master
+        assert len(sent) == 4
+
+
+async def test_role_verified_on_new_master_connection(sentinel_setup, caplog):
+    """A sentinel pointing at a replica (stale, or an old master that came back) is not
+    trusted: ROLE says replica, nothing is written. The replica is made writable here so
+    that only the ROLE check can stop the write."""
+    setup = sentinel_setup
+    master = await in_thread(setup.wait_healthy)
+    replica = next(n for n in setup.nodes if n.port != master[1])
+    replica_addr = (replica.host, replica.port)
+    setup._cmd(replica.port, "CONFIG", "SET", "replica-read-only", "no")
+    try:
+        async with Sentinel(setup.sentinel_addresses) as s:
+
+            async def stale(service):
+                return replica_addr
+
+            s.discover_master = stale
+            m = s.master_for(SERVICE)
+            try:
+                with caplog.at_level(logging.WARNING, logger="fastredis.sentinel"):
+                    with pytest.raises(fastredis.ConnectionError, match="slave, not the master"):
+                        await m.set("role:k", "written")
+                    p = m.pubsub()
+                    with pytest.raises(fastredis.ConnectionError, match="not the master"):
+                        await p.subscribe("x")
+                    await p.aclose()
+                assert "ROLE" in caplog.text
+            finally:
+                await m.aclose()
+        assert setup._cmd(replica.port, "EXISTS", "role:k") == 0
+    finally:
+        setup._cmd(replica.port, "CONFIG", "SET", "replica-read-only", "yes")
+
+
+async def test_readonly_is_the_backstop(sentinel_setup):
+    """A switch that was not seen (no subscription): READONLY closes the connections and
+    the next command re-discovers."""
+    setup = sentinel_setup
+    master = await in_thread(setup.wait_healthy)
+    replica = next(n for n in setup.nodes if n.port != master[1])
+    async with Sentinel(setup.sentinel_addresses, follow_switch=False) as s:
+        m = s.master_for(SERVICE)
+        try:
+            await m.set("ro:k", "1")
+            answers = iter([(replica.host, replica.port)])
+            real = s.discover_master
+
+            async def once_stale(service):
+                a = next(answers, None)
+                return a if a is not None else await real(service)
+
+            # simulate a pool that was connected to a node since demoted: point the
+            # existing connection's pool at the replica by hand
+            pool = m.connection_pool
+            pool.disconnect()
+            s.discover_master = once_stale
+            pool._role = _always_master  # the ROLE check is bypassed to reach READONLY
+            with pytest.raises(fastredis.ConnectionError, match="READONLY"):
+                await m.set("ro:k", "2")
+            del pool._role
+            assert pool.master_address is None
+            await m.set("ro:k", "3")  # re-discovered: the real master
+            assert pool.master_address == master
+            assert await m.get("ro:k") == b"3"
+        finally:
+            await m.aclose()
+
+
+async def _always_master(conn, params):
+    return "master"
+
+
+# ----------------------------------------------------------------------------- failovers
+# SET, answering with the port of the node that ran it: which node took each write is
+# known even after a demoted node has re-synced its keyspace from the new master
+TAGGED_SET = ("redis.call('SET', KEYS[1], ARGV[1]) "
+              "return tonumber(string.match(redis.call('INFO', 'server'), 'tcp_port:(%d+)'))")
+
+
+class Writers:
+    """20 tasks writing unique keys, each write stamped with when it was sent and the port
+    of the node that acknowledged it."""
+
+    def __init__(self, client):
+        self.client = client
+        self.acked: list[tuple[str, float]] = []
+        self.port_of: dict[str, int] = {}
+        self.failed: list[str] = []
+        self.stop = asyncio.Event()
+        self.tasks: list[asyncio.Task] = []
+
+    def start(self):
+        self.tasks = [asyncio.ensure_future(self._run(i)) for i in range(WRITERS)]
+
+    async def _run(self, i):
+        loop = asyncio.get_running_loop()
+        seq = 0
+        while not self.stop.is_set():
+            key = f"w:{i}:{seq}"
+            seq += 1
+            sent = loop.time()
+            try:
+                self.port_of[key] = await self.client.eval(TAGGED_SET, 1, key, "x")
+                self.acked.append((key, sent))
+            except (fastredis.ConnectionError, fastredis.TimeoutError) as exc:
+                self.failed.append(repr(exc))
+                await asyncio.sleep(0.05)  # back off while the master is unknown
+            await asyncio.sleep(0.01)  # pacing, a steady workload; not synchronisation
+
+    def after(self, t):
+        return [k for k, sent in self.acked if sent > t]
+
+    def landed_on(self, port, keys):
+        return [k for k in keys if self.port_of[k] == port]
+
+    async def wait_resumed(self, t, per_writer=5, timeout=30.0):
+        """Until every writer has ``per_writer`` writes sent after ``t`` acknowledged."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while True:
+            counts = {}
+            for k in self.after(t):
+                w = k.split(":")[1]
+                counts[w] = counts.get(w, 0) + 1
+            if len(counts) == WRITERS and min(counts.values()) >= per_writer:
+                return
+            assert loop.time() < deadline, f"writes did not resume: {counts} {self.failed[-3:]}"
+            await asyncio.sleep(0.02)
+
+    async def finish(self):
+        self.stop.set()
+        await asyncio.gather(*self.tasks)
+
+
+def exists_count(setup, port, keys):
+    total = 0
+    for i in range(0, len(keys), 500):
+        total += setup._cmd(port, "EXISTS", *keys[i:i + 500])
+    return total
+
+
+async def next_message(p, timeout=10.0):
+    async def loop():
+        while True:
+            m = await p.get_message(timeout=timeout)
+            if m is not None and m["type"] == "message":
+                return m
+
+    return await asyncio.wait_for(loop(), timeout)
+
+
+async def test_sentinel_failover_while_20_tasks_write(sentinel_setup):
+    """SENTINEL FAILOVER: the demoted node stays a writable master for up to ~10 s (until
+    the sentinels reconfigure it), so a client that kept its connections would keep writing
+    there. Every write sent after the client saw the switch lands on the new master and none
+    on the demoted node; a subscriber from master_for follows, with a gap signal."""
+    setup = sentinel_setup
+    old = await in_thread(setup.converge)
+    async with Sentinel(setup.sentinel_addresses) as s:
+        m = s.master_for(SERVICE)
+        gaps = []
+        p = m.pubsub(on_reconnect=gaps.append)
+        w = Writers(m)
+        try:
+            await p.subscribe("news")
+            await m.publish("news", "before")
+            assert (await next_message(p))["data"] == b"before"
+            w.start()
+            await w.wait_resumed(0.0, per_writer=2)
+            pool = m.connection_pool
+            await in_thread(setup.failover)
+            new = await in_thread(setup.wait_for_new_master, old)
+            # the client learns of the switch (here from +switch-master)
+            assert await until(lambda: pool.master_address == new, 15.0)
+            t_switch = pool.switched_at
+            assert t_switch is not None and pool.switches == 1
+            await w.wait_resumed(t_switch)
+            demoted_role = setup.role(old)  # typically still "master" here
+            after = w.after(t_switch)
+            assert w.landed_on(old[1], after) == []
+            assert len(w.landed_on(new[1], after)) == len(after)
+            assert exists_count(setup, new[1], after) == len(after)
+            # the subscriber follows the master, and knew it may have missed messages
+            got = None
+            for i in range(200):
+                await m.publish("news", f"after-{i}")
+                try:
+                    got = await next_message(p, 0.05)
+                    break
+                except asyncio.TimeoutError:
+                    continue
+            assert got is not None and got["data"].startswith(b"after-")
+            assert len(gaps) >= 1 and p.stats()["reconnects"] >= 1
+            assert (await m.execute_command("ROLE"))[0] == b"master"
+        finally:
+            await w.finish()
+            await p.aclose()
+            await m.aclose()
+    print(f"failover: demoted node was still {demoted_role!r}; {len(after)} writes after the "
+          f"switch, {len(w.failed)} failed during it")
+    await in_thread(setup.converge)
+
+
+async def test_kill9_of_primary_while_20_tasks_write(sentinel_setup):
+    """kill -9 of the primary: writes resume on the promoted replica; the old primary,
+    restarted as an empty master (as after a crash), is never written to while the
+    sentinels have not yet turned it into a replica."""
+    setup = sentinel_setup
+    old = await in_thread(setup.converge)
+    async with Sentinel(setup.sentinel_addresses) as s:
+        m = s.master_for(SERVICE, socket_timeout=2.0)
+        w = Writers(m)
+        try:
+            w.start()
+            await w.wait_resumed(0.0, per_writer=2)
+            pool = m.connection_pool
+            node = await in_thread(setup.kill_master)
+            new = await in_thread(setup.wait_for_new_master, old)
+            assert await until(lambda: pool.master_address == new, 15.0)
+            t_switch = pool.switched_at
+            assert t_switch is not None
+            await w.wait_resumed(t_switch)
+            # the old primary comes back with its old config: an empty *master*
+            node.config.pop("replicaof", None)
+            await in_thread(node.start)
+            restarted = setup.role(old)
+            mark = asyncio.get_running_loop().time()
+            await w.wait_resumed(mark)
+            after = w.after(t_switch)
+            assert w.landed_on(old[1], after) == []  # nothing landed on it
+            assert len(w.landed_on(new[1], after)) == len(after)
+            assert exists_count(setup, new[1], after) == len(after)
+        finally:
+            await w.finish()
+            await m.aclose()
+    print(f"kill -9: restarted node answered ROLE {restarted!r}; {len(after)} writes after the "
+          f"switch, {len(w.failed)} failed during it")
+    await in_thread(setup.converge)
