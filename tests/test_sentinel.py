@@ -267,31 +267,59 @@ async def next_message(p, timeout=10.0):
     return await asyncio.wait_for(loop(), timeout)
 
 
-async def test_sentinel_failover_while_20_tasks_write(sentinel_setup):
+async def published_and_received(m, p):
+    """Publish on the (new) master until the subscriber gets one: it resubscribed there."""
+    for i in range(200):
+        await m.publish("news", f"after-{i}")
+        try:
+            got = await next_message(p, 0.05)
+        except asyncio.TimeoutError:
+            continue
+        assert got["data"].startswith(b"after-")
+        return
+    raise AssertionError("the subscriber did not follow the master")
+
+
+async def test_sentinel_failover_while_20_tasks_write(sentinel_setup, caplog):
     """SENTINEL FAILOVER: the demoted node stays a writable master for up to ~10 s (until
     the sentinels reconfigure it), so a client that kept its connections would keep writing
     there. Every write sent after the client saw the switch lands on the new master and none
-    on the demoted node; a subscriber from master_for follows, with a gap signal."""
+    on the demoted node; a command in flight on the old master fails with ConnectionError;
+    a subscriber from master_for follows, with a gap signal. The first sentinel listed is
+    dead: the +switch-master feed comes from the next one."""
+    from fastredis.testing import free_port
+
     setup = sentinel_setup
     old = await in_thread(setup.converge)
-    async with Sentinel(setup.sentinel_addresses) as s:
+    dead = ("127.0.0.1", free_port())
+    caplog.set_level(logging.INFO, logger="fastredis.sentinel")
+    async with Sentinel([dead, *setup.sentinel_addresses]) as s:
         m = s.master_for(SERVICE)
         gaps = []
         p = m.pubsub(on_reconnect=gaps.append)
         w = Writers(m)
+        in_flight = None
         try:
             await p.subscribe("news")
             await m.publish("news", "before")
             assert (await next_message(p))["data"] == b"before"
             w.start()
             await w.wait_resumed(0.0, per_writer=2)
+            # in flight on the old master across the switch (an exclusive connection,
+            # which redis-py would leave talking to the old master)
+            in_flight = asyncio.ensure_future(m.execute_command("WAIT", 5, 20000))
+            assert await until(lambda: "blocked_clients:1" in setup._cmd(old[1], "INFO", "clients"))
             pool = m.connection_pool
             await in_thread(setup.failover)
             new = await in_thread(setup.wait_for_new_master, old)
-            # the client learns of the switch (here from +switch-master)
+            # the client learns of the switch from +switch-master (nothing else happened
+            # to its connections: the old master is alive and still a master)
             assert await until(lambda: pool.master_address == new, 15.0)
             t_switch = pool.switched_at
             assert t_switch is not None and pool.switches == 1
+            assert "+switch-master" in caplog.text
+            with pytest.raises(fastredis.ConnectionError, match="outcome of commands in flight is unknown"):
+                await asyncio.wait_for(in_flight, 5.0)
             await w.wait_resumed(t_switch)
             demoted_role = setup.role(old)  # typically still "master" here
             after = w.after(t_switch)
@@ -299,18 +327,14 @@ async def test_sentinel_failover_while_20_tasks_write(sentinel_setup):
             assert len(w.landed_on(new[1], after)) == len(after)
             assert exists_count(setup, new[1], after) == len(after)
             # the subscriber follows the master, and knew it may have missed messages
-            got = None
-            for i in range(200):
-                await m.publish("news", f"after-{i}")
-                try:
-                    got = await next_message(p, 0.05)
-                    break
-                except asyncio.TimeoutError:
-                    continue
-            assert got is not None and got["data"].startswith(b"after-")
+            await published_and_received(m, p)
             assert len(gaps) >= 1 and p.stats()["reconnects"] >= 1
+            assert gaps[0]["downtime"] >= 0 and "moved" in (gaps[0]["error"] or "")
             assert (await m.execute_command("ROLE"))[0] == b"master"
         finally:
+            if in_flight is not None and not in_flight.done():
+                in_flight.cancel()
+                await asyncio.gather(in_flight, return_exceptions=True)
             await w.finish()
             await p.aclose()
             await m.aclose()
@@ -327,8 +351,11 @@ async def test_kill9_of_primary_while_20_tasks_write(sentinel_setup):
     old = await in_thread(setup.converge)
     async with Sentinel(setup.sentinel_addresses) as s:
         m = s.master_for(SERVICE, socket_timeout=2.0)
+        gaps = []
+        p = m.pubsub(on_reconnect=gaps.append)
         w = Writers(m)
         try:
+            await p.subscribe("news")
             w.start()
             await w.wait_resumed(0.0, per_writer=2)
             pool = m.connection_pool
@@ -348,8 +375,11 @@ async def test_kill9_of_primary_while_20_tasks_write(sentinel_setup):
             assert w.landed_on(old[1], after) == []  # nothing landed on it
             assert len(w.landed_on(new[1], after)) == len(after)
             assert exists_count(setup, new[1], after) == len(after)
+            await published_and_received(m, p)
+            assert len(gaps) >= 1 and p.stats()["reconnects"] >= 1
         finally:
             await w.finish()
+            await p.aclose()
             await m.aclose()
     print(f"kill -9: restarted node answered ROLE {restarted!r}; {len(after)} writes after the "
           f"switch, {len(w.failed)} failed during it")
