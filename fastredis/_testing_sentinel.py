@@ -11,7 +11,8 @@ dirs, all stopped at teardown.
 
 Helpers are synchronous (they poll server state over plain sockets); from async code wrap
 them with ``asyncio.to_thread``. pytest: ``pytest_plugins = ["fastredis._testing_sentinel"]``
-gives the module-scoped fixture ``sentinel_setup``.
+gives the module-scoped fixture ``sentinel_setup`` (or import ``sentinel_setup_fixture``
+into a test module).
 
 Sentinel failovers take seconds: ``down_after_ms`` (default 800) before a dead primary is
 subjectively down, then agreement, election and promotion.
@@ -342,7 +343,7 @@ class SentinelSetup:
 
         def ask() -> bool:
             reply = self._cmd(self.sentinels[0].port, "SENTINEL", "FAILOVER", self.service)
-            return reply == "OK"
+            return bool(reply == "OK")
 
         self._poll(ask, "SENTINEL FAILOVER to be accepted", timeout)
         return old
@@ -362,7 +363,8 @@ class SentinelSetup:
             addr = self._agreed_master()
             return addr if addr is not None and addr != old else None
 
-        return self._poll(check, f"a new master (not {old})", timeout)
+        found: Address = self._poll(check, f"a new master (not {old})", timeout)
+        return found
 
     def __repr__(self) -> str:
         return f"<SentinelSetup {self.service} nodes={len(self.nodes)} sentinels={len(self.sentinels)}>"
@@ -375,8 +377,8 @@ except ImportError:  # pragma: no cover
 
 if _pytest is not None:
 
-    @_pytest.fixture(scope="module")
-    def sentinel_setup():  # type: ignore[no-untyped-def]
+    @_pytest.fixture(scope="module", name="sentinel_setup")
+    def sentinel_setup_fixture():  # type: ignore[no-untyped-def]
         """A running SentinelSetup for the module (stopped at its end). Tests that fail
         over leave it healthy again (``wait_healthy()``), with the master possibly moved."""
         from .testing import _missing

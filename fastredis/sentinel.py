@@ -239,6 +239,7 @@ class SentinelConnectionPool(ConnectionPool):
                 continue
             if pubsub:
                 conn.set_pubsub(True)
+            self.params.host, self.params.port = address[0], int(address[1])  # for repr()
             return conn
         raise SlaveNotFoundError(f"No slave found for {self.service_name!r}") from last
 
@@ -246,6 +247,8 @@ class SentinelConnectionPool(ConnectionPool):
     def _set_master(self, address: Address, why: str) -> None:
         old = self.master_address
         self.master_address = address
+        # for repr() and anything reading the pool's params: where the master is now
+        self.params.host, self.params.port = address[0], int(address[1])
         self._generation += 1
         if old is None:
             logger.info("%s: master at %s (%s)", self.service_name, _addr_text(address), why)
@@ -303,7 +306,7 @@ class _SentinelManaged:
 
     connection_pool: Any
 
-    async def _execute(self, args: tuple, callback: Callable | None = None) -> Any:
+    async def _execute(self, args: tuple[Any, ...], callback: Callable[[Any], Any] | None = None) -> Any:
         try:
             return await super()._execute(args, callback)  # type: ignore[misc]
         except ReadOnlyError as exc:
@@ -376,14 +379,14 @@ class Sentinel:
         return f"<fastredis.Sentinel sentinels=[{addrs}]>"
 
     # ------------------------------------------------------------------ sentinel commands
-    async def _ask(self, sentinel: Redis[Any], args: tuple) -> Any:
+    async def _ask(self, sentinel: Redis[Any], args: tuple[Any, ...]) -> Any:
         try:
             return await asyncio.wait_for(sentinel.execute_command(*args), self._ask_timeout)
         except asyncio.TimeoutError as exc:
             where = sentinel.connection_pool.params.address
             raise TimeoutError(f"No answer from sentinel {where} within {self._ask_timeout}s") from exc
 
-    async def _ask_all(self, args: tuple) -> list[Any]:
+    async def _ask_all(self, args: tuple[Any, ...]) -> list[Any]:
         """The same command to every sentinel at once; exceptions in place of replies."""
         return await asyncio.gather(*(self._ask(s, args) for s in self.sentinels),
                                     return_exceptions=True)
@@ -434,6 +437,7 @@ class Sentinel:
         MasterNotFoundError when no sentinel vouches for one."""
         replies = await self._ask_all(("SENTINEL", "MASTER", service_name))
         best: tuple[int, dict[str, Any]] | None = None
+        votes: dict[Address, int] = {}
         errors: list[str] = []
         for sentinel, reply in zip(self.sentinels, replies):
             if isinstance(reply, BaseException):
@@ -444,15 +448,22 @@ class Sentinel:
             state = parse_state(reply)
             if not self.check_master_state(state, service_name):
                 continue
+            address = (str(state["ip"]), int(state["port"]))
+            votes[address] = votes.get(address, 0) + 1
             epoch = int(state.get("config-epoch", 0))
             if best is None or epoch > best[0]:
                 best = (epoch, state)
-        floor = self._epochs.get(service_name, 0)
-        if best is not None and best[0] >= floor:
-            self._epochs[service_name] = best[0]
-            state = best[1]
-            host = self._force_master_ip if self._force_master_ip is not None else state["ip"]
-            return host, int(state["port"])
+        if best is not None:
+            epoch, state = best
+            address = (str(state["ip"]), int(state["port"]))
+            # An epoch below one seen before is an outdated view (the sentinels that know
+            # better did not answer), unless a majority of the sentinels agree on it: the
+            # service was re-monitored, which starts its epochs from 0 again.
+            if epoch >= self._epochs.get(service_name, 0) or votes[address] * 2 > len(self.sentinels):
+                self._epochs[service_name] = epoch
+                host = self._force_master_ip if self._force_master_ip is not None else address[0]
+                return host, address[1]
+            errors.append(f"only outdated answers (config-epoch {epoch})")
         info = f" ({'; '.join(errors)})" if errors else ""
         raise MasterNotFoundError(f"No master found for {service_name!r}{info}")
 

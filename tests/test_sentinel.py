@@ -13,7 +13,7 @@ import logging
 import pytest
 
 import fastredis
-from fastredis._testing_sentinel import sentinel_setup  # noqa: F401  (the fixture)
+from fastredis._testing_sentinel import sentinel_setup_fixture  # noqa: F401  (sentinel_setup)
 from fastredis.sentinel import MasterNotFoundError, Sentinel, SentinelConnectionPool
 
 SERVICE = "mymaster"
@@ -384,3 +384,85 @@ async def test_kill9_of_primary_while_20_tasks_write(sentinel_setup):
     print(f"kill -9: restarted node answered ROLE {restarted!r}; {len(after)} writes after the "
           f"switch, {len(w.failed)} failed during it")
     await in_thread(setup.converge)
+
+
+# ----------------------------------------------------------------------------- no servers
+def _entry(ip, port, flags, epoch=0, others=2):
+    return [b"name", b"mymaster", b"ip", ip.encode(), b"port", str(port).encode(),
+            b"flags", flags.encode(), b"config-epoch", str(epoch).encode(),
+            b"num-other-sentinels", str(others).encode()]
+
+
+def _scripted(s, answers):
+    """Replace the sentinels' answers (an exception stands for an unreachable sentinel)."""
+    async def ask_all(args):
+        return list(answers.pop(0))
+
+    s._ask_all = ask_all
+
+
+async def test_discovery_takes_the_newest_epoch_and_never_goes_back():
+    s = Sentinel([("127.0.0.1", 1), ("127.0.0.1", 2), ("127.0.0.1", 3)], min_other_sentinels=1)
+    down = fastredis.ConnectionError("Error connecting to 127.0.0.1:1")
+    _scripted(s, [
+        # a sentinel that has not heard of the failover yet answers the old master
+        [_entry("10.0.0.1", 6379, "master", 1), _entry("10.0.0.2", 6379, "master", 2), down],
+        # only the outdated one answers now: not trusted
+        [_entry("10.0.0.1", 6379, "master", 1), down, down],
+        # not master / s_down / o_down / too few peers: never accepted
+        [_entry("10.0.0.3", 1, "slave", 9), _entry("10.0.0.3", 2, "master,s_down", 9),
+         _entry("10.0.0.3", 3, "master,o_down", 9)],
+        [_entry("10.0.0.3", 4, "master", 9, others=0), down, down],
+        # the service was re-monitored (epochs restart at 0): a majority agrees
+        [_entry("10.0.0.4", 6379, "master", 0), _entry("10.0.0.4", 6379, "master", 0), down],
+    ])
+    assert await s.discover_master(SERVICE) == ("10.0.0.2", 6379)
+    with pytest.raises(MasterNotFoundError, match="outdated"):
+        await s.discover_master(SERVICE)
+    with pytest.raises(MasterNotFoundError):
+        await s.discover_master(SERVICE)
+    with pytest.raises(MasterNotFoundError, match="127.0.0.1:2"):
+        await s.discover_master(SERVICE)
+    assert await s.discover_master(SERVICE) == ("10.0.0.4", 6379)
+    await s.aclose()
+
+
+def test_replicas_filtered_like_go_redis():
+    from fastredis.sentinel import parse_state
+
+    s = Sentinel([("127.0.0.1", 1)])
+    states = [parse_state(_entry("10.0.0.1", p, f)) for p, f in (
+        (1, "slave"), (2, "slave,s_down"), (3, "slave,o_down"), (4, "slave,disconnected"),
+        (5, "slave"))]
+    assert s.filter_slaves(states) == [("10.0.0.1", 1), ("10.0.0.1", 5)]
+    assert states[0]["port"] == 1 and states[0]["is_slave"] and not states[0]["is_sdown"]
+
+
+async def test_slave_for_falls_back_to_the_master_when_no_replica_is_healthy(sentinel_setup):
+    setup = sentinel_setup
+    master = await in_thread(setup.converge)
+    replica = next(n for n in setup.nodes if n.port != master[1])
+    async with Sentinel(setup.sentinel_addresses) as s:
+        sl = s.slave_for(SERVICE)
+        try:
+            assert (await sl.execute_command("ROLE"))[0] == b"slave"
+            replica.kill9()
+            assert await in_thread(setup._poll, lambda: s_down_everywhere(setup, replica.port),
+                                   "the replica to be s_down")
+            assert await s.discover_slaves(SERVICE) == []
+            assert (await sl.execute_command("ROLE"))[0] == b"master"  # reconnected: master
+        finally:
+            await sl.aclose()
+            if not replica.running:
+                await in_thread(replica.start)
+    await in_thread(setup.converge)
+
+
+def s_down_everywhere(setup, port):
+    from fastredis._testing_sentinel import _pairs
+
+    for sp in setup.sentinels:
+        reps = [_pairs(r) for r in setup._cmd(sp.port, "SENTINEL", "REPLICAS", SERVICE) or []]
+        if not any(r["port"] == str(port) and "s_down" in r["flags"] for r in reps):
+            return False
+    return True
