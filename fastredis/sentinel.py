@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from .client import Redis, _split_params
 from .connection import connect
-from .exceptions import ConnectionError, ReadOnlyError, RedisError, TimeoutError
+from .exceptions import ConnectionError, NoPermissionError, ReadOnlyError, RedisError, TimeoutError
 from .pool import ConnectionPool, _running_loop
 
 if TYPE_CHECKING:
@@ -138,6 +138,7 @@ class SentinelConnectionPool(ConnectionPool):
         #: how many times the master changed under this pool, and when (loop.time())
         self.switches = 0
         self.switched_at: float | None = None
+        self._role_denied = False
         sentinel_manager._pools.add(self)
 
     def __repr__(self) -> str:
@@ -227,6 +228,14 @@ class SentinelConnectionPool(ConnectionPool):
             return _role(await asyncio.wait_for(fut, timeout))
         except asyncio.TimeoutError as exc:
             raise TimeoutError(f"Timeout verifying the ROLE of {params.address}") from exc
+        except NoPermissionError:
+            # an ACL user without +role (it is in @admin): the check cannot be made; say
+            # so once, and trust the sentinels as redis-py always does
+            if not self._role_denied:
+                self._role_denied = True
+                logger.warning("%s: the user may not run ROLE (NOPERM); a new master "
+                               "connection cannot be verified: grant +role", self.service_name)
+            return "master"
 
     async def _connect_replica(self, **kw: Any) -> Connection:
         pubsub = kw.pop("pubsub", False)
@@ -550,7 +559,7 @@ class Sentinel:
                     msg = await ps.get_message(ignore_subscribe_messages=True, timeout=None)
                     if msg is not None and msg["type"] == "message":
                         self._switch_message(msg["data"])
-            except (RedisError, OSError) as exc:
+            except Exception as exc:  # noqa: BLE001 - whatever broke, the feed must go on
                 self._watching = False
                 failures += 1
                 index += 1

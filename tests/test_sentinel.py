@@ -466,3 +466,26 @@ def s_down_everywhere(setup, port):
         if not any(r["port"] == str(port) and "s_down" in r["flags"] for r in reps):
             return False
     return True
+
+
+async def test_a_user_without_role_permission_still_works_and_is_told(sentinel_setup, caplog):
+    """ROLE is in @admin: an ACL user without it cannot have the check; the client works
+    (trusting the sentinels, like redis-py) and says so once."""
+    setup = sentinel_setup
+    master = await in_thread(setup.converge)
+    for n in setup.nodes:
+        setup._cmd(n.port, "ACL", "SETUSER", "app", "on", ">app-pw", "~*", "&*", "+@all", "-role")
+    try:
+        async with Sentinel(setup.sentinel_addresses, username="app", password="app-pw") as s:
+            m = s.master_for(SERVICE)
+            try:
+                with caplog.at_level(logging.WARNING, logger="fastredis.sentinel"):
+                    await m.set("acl:k", "1")
+                    assert m.connection_pool.master_address == master
+                assert caplog.text.count("NOPERM") == 1
+                assert "app-pw" not in caplog.text
+            finally:
+                await m.aclose()
+    finally:
+        for n in setup.nodes:
+            setup._cmd(n.port, "ACL", "DELUSER", "app")
