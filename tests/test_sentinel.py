@@ -50,6 +50,17 @@ async def test_discovery_shapes_match_redis_py(sentinel_setup):
         with pytest.raises(MasterNotFoundError):
             await ours.discover_master("no-such-service")
         assert await ours.discover_slaves("no-such-service") == []
+    # RESP3 maps and decoded strings parse the same
+    kw = {"protocol": 3, "decode_responses": True}
+    async with Sentinel(setup.sentinel_addresses, sentinel_kwargs=kw, **kw) as resp3:
+        assert await resp3.discover_master(SERVICE) == master
+        assert sorted(await resp3.discover_slaves(SERVICE)) == sorted(our_slaves)
+        m = resp3.master_for(SERVICE)
+        try:
+            await m.set("resp3:k", "v")
+            assert await m.get("resp3:k") == "v"
+        finally:
+            await m.aclose()
 
 
 async def test_master_for_and_slave_for(sentinel_setup):
@@ -295,11 +306,14 @@ async def test_sentinel_failover_while_20_tasks_write(sentinel_setup, caplog):
     caplog.set_level(logging.INFO, logger="fastredis.sentinel")
     async with Sentinel([dead, *setup.sentinel_addresses]) as s:
         m = s.master_for(SERVICE)
+        sl = s.slave_for(SERVICE)
         gaps = []
         p = m.pubsub(on_reconnect=gaps.append)
         w = Writers(m)
         in_flight = None
         try:
+            assert (await sl.execute_command("ROLE"))[0] == b"slave"
+            to_promoted = sl.connection_pool.current
             await p.subscribe("news")
             await m.publish("news", "before")
             assert (await next_message(p))["data"] == b"before"
@@ -320,6 +334,10 @@ async def test_sentinel_failover_while_20_tasks_write(sentinel_setup, caplog):
             assert "+switch-master" in caplog.text
             with pytest.raises(fastredis.ConnectionError, match="outcome of commands in flight is unknown"):
                 await asyncio.wait_for(in_flight, 5.0)
+            # a replica client lets go of the node that was promoted (the sentinel also
+            # CLIENT KILLs normal clients of a node it reconfigures: whichever comes first)
+            assert await until(lambda: to_promoted.closed)
+            await sl.get("x")  # and still serves reads
             await w.wait_resumed(t_switch)
             demoted_role = setup.role(old)  # typically still "master" here
             after = w.after(t_switch)
@@ -338,6 +356,7 @@ async def test_sentinel_failover_while_20_tasks_write(sentinel_setup, caplog):
             await w.finish()
             await p.aclose()
             await m.aclose()
+            await sl.aclose()
     print(f"failover: demoted node was still {demoted_role!r}; {len(after)} writes after the "
           f"switch, {len(w.failed)} failed during it")
     await in_thread(setup.converge)
