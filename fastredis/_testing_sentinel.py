@@ -106,9 +106,11 @@ class SentinelProcess:
         if self.dir is None:
             self.dir = tempfile.mkdtemp(prefix="fastredis-sentinel-")
         last = ""
+        fixed = self.port is not None  # a restart keeps its port and its rewritten config
         for _attempt in range(5):
-            self.port = free_port(self.host)
-            conf = self._write_config()
+            if not fixed:
+                self.port = free_port(self.host)
+            conf = os.path.join(self.dir, "sentinel.conf") if fixed else self._write_config()
             self.log = []
             self.proc = subprocess.Popen(
                 [self.binary, conf, "--sentinel"], stdout=subprocess.PIPE,
@@ -152,6 +154,17 @@ class SentinelProcess:
         if proc.stdout is not None:
             proc.stdout.close()
         self.proc = None
+
+    def kill9(self) -> None:
+        """``kill -9``; ``start()`` brings it back on the same port with its state."""
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(10)
+        self._kill()
+
+    @property
+    def running(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
 
     def stop(self) -> None:
         self._kill()
@@ -232,6 +245,10 @@ class SentinelSetup:
     def sentinel_addresses(self) -> list[Address]:
         return [s.address for s in self.sentinels]
 
+    @property
+    def live_sentinels(self) -> list[SentinelProcess]:
+        return [s for s in self.sentinels if s.running]
+
     def _cmd(self, port: int | None, *args: Any) -> Any:
         try:
             return command(self.host, port or 0, *args, timeout=2.0)
@@ -262,7 +279,7 @@ class SentinelSetup:
     def master_address(self) -> Address:
         """The master as the sentinels see it (the highest config-epoch among them)."""
         best: tuple[int, Address] | None = None
-        for s in self.sentinels:
+        for s in self.live_sentinels:
             reply = self._cmd(s.port, "SENTINEL", "MASTER", self.service)
             if isinstance(reply, list):
                 st = _pairs(reply)
@@ -325,7 +342,7 @@ class SentinelSetup:
 
     def _agreed_master(self) -> Address | None:
         seen = set()
-        for s in self.sentinels:
+        for s in self.live_sentinels:
             reply = self._cmd(s.port, "SENTINEL", "GET-MASTER-ADDR-BY-NAME", self.service)
             if not isinstance(reply, list):
                 return None
@@ -342,7 +359,7 @@ class SentinelSetup:
         old = self.master_address()
 
         def ask() -> bool:
-            reply = self._cmd(self.sentinels[0].port, "SENTINEL", "FAILOVER", self.service)
+            reply = self._cmd(self.live_sentinels[0].port, "SENTINEL", "FAILOVER", self.service)
             return bool(reply == "OK")
 
         self._poll(ask, "SENTINEL FAILOVER to be accepted", timeout)
