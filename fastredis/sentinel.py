@@ -556,9 +556,11 @@ class Sentinel:
                 failures = 0
                 await self._recheck()
                 while True:
-                    msg = await ps.get_message(ignore_subscribe_messages=True, timeout=None)
+                    msg = await ps.get_message(ignore_subscribe_messages=True, timeout=1.0)
                     if msg is not None and msg["type"] == "message":
                         self._switch_message(msg["data"])
+                    elif msg is None and not self._in_use():
+                        return  # every client closed: the next connection starts it again
             except Exception as exc:  # noqa: BLE001 - whatever broke, the feed must go on
                 self._watching = False
                 failures += 1
@@ -571,6 +573,9 @@ class Sentinel:
             finally:
                 self._watching = False
                 await ps.aclose()
+
+    def _in_use(self) -> bool:
+        return any(not p._closed for p in list(self._pools))
 
     async def _recheck(self) -> None:
         services = {p.service_name for p in list(self._pools)

@@ -511,3 +511,20 @@ async def test_a_user_without_role_permission_still_works_and_is_told(sentinel_s
     finally:
         for n in setup.nodes:
             setup._cmd(n.port, "ACL", "DELUSER", "app")
+
+
+async def test_the_switch_feed_stops_when_every_client_is_closed(sentinel_setup):
+    setup = sentinel_setup
+    await in_thread(setup.wait_healthy)
+    s = Sentinel(setup.sentinel_addresses)
+    m = s.master_for(SERVICE)
+    await m.set("feed:k", "1")
+    task = s._watch_task
+    assert task is not None and await until(lambda: s._watching)
+    await m.aclose()
+    await asyncio.wait_for(asyncio.shield(task), 5.0)  # ended by itself: nothing to follow
+    await m.set("feed:k", "2")  # used again: following again
+    assert s._watch_task is not task and await until(lambda: s._watching)
+    await m.aclose()
+    await s.aclose()
+    assert s._watch_task is None
