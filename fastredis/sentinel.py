@@ -537,13 +537,15 @@ class Sentinel:
 
     async def _watch(self) -> None:
         """Follow ``+switch-master`` on one sentinel; on failure move to the next one.
-        Each (re)subscription re-discovers the masters in use: a switch may have been
-        announced while nobody listened."""
+        Each (re)subscription, and every health-check interval, re-discovers the masters
+        in use: a switch may have been announced while nobody listened, or by sentinels
+        the followed one cannot reach."""
         from .pubsub import PubSub
 
+        loop = asyncio.get_running_loop()
         index = 0
         failures = 0
-        interval = self.sentinel_kwargs.get("health_check_interval") or 5.0
+        interval = float(self.sentinel_kwargs.get("health_check_interval") or 5.0)
         while not self._closed:
             sentinel = self.sentinels[index % len(self.sentinels)]
             where = sentinel.connection_pool.params.address
@@ -555,12 +557,19 @@ class Sentinel:
                     logger.info("following +switch-master on sentinel %s again", where)
                 failures = 0
                 await self._recheck()
+                next_check = loop.time() + interval
                 while True:
                     msg = await ps.get_message(ignore_subscribe_messages=True, timeout=1.0)
                     if msg is not None and msg["type"] == "message":
                         self._switch_message(msg["data"])
                     elif msg is None and not self._in_use():
                         return  # every client closed: the next connection starts it again
+                    if loop.time() >= next_check:
+                        # the followed sentinel may be cut off from the others (on the
+                        # old master's side of a partition): it would never announce the
+                        # switch, so ask every sentinel now and then
+                        await self._recheck()
+                        next_check = loop.time() + interval
             except Exception as exc:  # noqa: BLE001 - whatever broke, the feed must go on
                 self._watching = False
                 failures += 1

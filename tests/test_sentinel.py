@@ -528,3 +528,30 @@ async def test_the_switch_feed_stops_when_every_client_is_closed(sentinel_setup)
     await m.aclose()
     await s.aclose()
     assert s._watch_task is None
+
+
+async def test_a_switch_the_followed_sentinel_never_announces_is_found(sentinel_setup, make_server,
+                                                                       caplog):
+    """The followed 'sentinel' never publishes +switch-master (here a plain redis-server,
+    as a sentinel cut off from the others would be): the periodic re-discovery finds the
+    new master long before the demoted one drops its clients."""
+    setup = sentinel_setup
+    old = await in_thread(setup.converge)
+    deaf = make_server()
+    caplog.set_level(logging.INFO, logger="fastredis.sentinel")
+    addrs = [(deaf.host, deaf.port), *setup.sentinel_addresses]
+    async with Sentinel(addrs, sentinel_kwargs={"health_check_interval": 0.5}) as s:
+        m = s.master_for(SERVICE)
+        try:
+            await m.set("deaf:k", "1")
+            assert await until(lambda: s._watching)
+            pool = m.connection_pool
+            await in_thread(setup.failover)
+            new = await in_thread(setup.wait_for_new_master, old)
+            assert await until(lambda: pool.master_address == new, 10.0)
+            assert "(re-discovered)" in caplog.text
+            assert f"{SERVICE}: +switch-master" not in caplog.text
+            assert await m.eval(TAGGED_SET, 1, "deaf:k2", "x") == new[1]
+        finally:
+            await m.aclose()
+    await in_thread(setup.converge)
