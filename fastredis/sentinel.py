@@ -379,6 +379,7 @@ class Sentinel:
         self._pools: weakref.WeakSet[SentinelConnectionPool] = weakref.WeakSet()
         # the highest config-epoch seen per service: a lower one is an outdated view
         self._epochs: dict[str, int] = {}
+        self._discovering: dict[str, asyncio.Task[Address]] = {}
         self._watch_task: asyncio.Task[None] | None = None
         self._watching = False
         self._closed = False
@@ -443,7 +444,25 @@ class Sentinel:
 
     async def discover_master(self, service_name: str) -> Address:
         """``(host, port)`` of the master, asked of every sentinel at once; raise
-        MasterNotFoundError when no sentinel vouches for one."""
+        MasterNotFoundError when no sentinel vouches for one. Concurrent calls for one
+        service share one round of questions (a failover makes every connection of every
+        client re-discover at the same moment)."""
+        loop = asyncio.get_running_loop()
+        task = self._discovering.get(service_name)
+        if task is None or task.done() or task.get_loop() is not loop:
+            task = loop.create_task(self._discover_master(service_name))
+            self._discovering[service_name] = task
+            task.add_done_callback(self._discovered)
+        return await asyncio.shield(task)
+
+    def _discovered(self, task: asyncio.Task[Address]) -> None:
+        for name, t in list(self._discovering.items()):
+            if t is task:
+                del self._discovering[name]
+        if not task.cancelled():
+            task.exception()  # retrieved: every caller got it through the shield
+
+    async def _discover_master(self, service_name: str) -> Address:
         replies = await self._ask_all(("SENTINEL", "MASTER", service_name))
         best: tuple[int, dict[str, Any]] | None = None
         votes: dict[Address, int] = {}

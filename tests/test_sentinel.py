@@ -126,6 +126,10 @@ async def test_all_sentinels_asked_concurrently_and_dead_ones_tolerated(sentinel
             c.execute_command = spy
         assert await s.discover_master(SERVICE) == master
         assert len(sent) == 4
+        # 20 connections re-discovering at once (a failover) share one round of questions
+        sent.clear()
+        assert await asyncio.gather(*(s.discover_master(SERVICE) for _ in range(20))) == [master] * 20
+        assert len(sent) == 4
 
 
 async def test_role_verified_on_new_master_connection(sentinel_setup, caplog):
