@@ -139,6 +139,7 @@ class SentinelConnectionPool(ConnectionPool):
         self.switches = 0
         self.switched_at: float | None = None
         self._role_denied = False
+        self._master_seq = -1  # the sentinel's sequence number of what master_address says
         sentinel_manager._pools.add(self)
 
     def __repr__(self) -> str:
@@ -157,9 +158,24 @@ class SentinelConnectionPool(ConnectionPool):
 
     # ------------------------------------------------------------------ addresses
     async def get_master_address(self) -> Address:
-        address = await self.sentinel_manager.discover_master(self.service_name)
-        if self.is_master and address != self.master_address:
-            self._set_master(address, "discovered")
+        for _ in range(3):
+            address, seq = await self.sentinel_manager._discover(self.service_name)
+            if not self.is_master:
+                return address
+            current = self._learnt(address, seq, "discovered")
+            if current is not None:
+                return current
+            # asked before a READONLY told us that answer was stale: ask again
+        raise MasterNotFoundError(f"The master of {self.service_name!r} keeps changing")
+
+    def _learnt(self, address: Address, seq: int, why: str) -> Address | None:
+        """Apply a discovery whose questions started at ``seq``; older than what is known
+        (a switch arrived meanwhile), it changes nothing. The master now known is returned."""
+        if seq < self._master_seq:
+            return self.master_address
+        self._master_seq = seq
+        if address != self.master_address:
+            self._set_master(address, why)
         return address
 
     async def rotate_slaves(self) -> AsyncIterator[Address]:
@@ -288,8 +304,9 @@ class SentinelConnectionPool(ConnectionPool):
         if self.current is not None and self.current.closed:
             self.current = None
 
-    def _on_switch(self, new: Address) -> None:
+    def _on_switch(self, new: Address, seq: int) -> None:
         if self.is_master:
+            self._master_seq = seq
             if new != self.master_address:
                 self._set_master(new, "+switch-master")
             return
@@ -303,6 +320,7 @@ class SentinelConnectionPool(ConnectionPool):
         """A master connection answered READONLY: the switch was missed. Re-discover."""
         address = self.master_address
         self.master_address = None
+        self._master_seq = self.sentinel_manager._next_seq()  # answers gathered before: stale
         self._generation += 1
         logger.warning("%s: READONLY from %s, the master was demoted; re-discovering",
                        self.service_name, _addr_text(address) if address else "?")
@@ -379,7 +397,9 @@ class Sentinel:
         self._pools: weakref.WeakSet[SentinelConnectionPool] = weakref.WeakSet()
         # the highest config-epoch seen per service: a lower one is an outdated view
         self._epochs: dict[str, int] = {}
-        self._discovering: dict[str, asyncio.Task[Address]] = {}
+        self._discovering: dict[str, asyncio.Task[tuple[Address, int]]] = {}
+        # orders what is learnt about masters: discoveries (when they started) and switches
+        self._seq = 0
         self._watch_task: asyncio.Task[None] | None = None
         self._watching = False
         self._closed = False
@@ -447,22 +467,32 @@ class Sentinel:
         MasterNotFoundError when no sentinel vouches for one. Concurrent calls for one
         service share one round of questions (a failover makes every connection of every
         client re-discover at the same moment)."""
+        return (await self._discover(service_name))[0]
+
+    def _next_seq(self) -> int:
+        self._seq += 1
+        return self._seq
+
+    async def _discover(self, service_name: str) -> tuple[Address, int]:
+        """The master and the sequence number taken when its round of questions started:
+        an answer gathered earlier must never override news learnt later (a
+        +switch-master that arrived while the sentinels were being asked)."""
         loop = asyncio.get_running_loop()
         task = self._discovering.get(service_name)
         if task is None or task.done() or task.get_loop() is not loop:
-            task = loop.create_task(self._discover_master(service_name))
+            task = loop.create_task(self._discover_master(service_name, self._next_seq()))
             self._discovering[service_name] = task
             task.add_done_callback(self._discovered)
         return await asyncio.shield(task)
 
-    def _discovered(self, task: asyncio.Task[Address]) -> None:
+    def _discovered(self, task: asyncio.Task[tuple[Address, int]]) -> None:
         for name, t in list(self._discovering.items()):
             if t is task:
                 del self._discovering[name]
         if not task.cancelled():
             task.exception()  # retrieved: every caller got it through the shield
 
-    async def _discover_master(self, service_name: str) -> Address:
+    async def _discover_master(self, service_name: str, seq: int) -> tuple[Address, int]:
         replies = await self._ask_all(("SENTINEL", "MASTER", service_name))
         best: tuple[int, dict[str, Any]] | None = None
         votes: dict[Address, int] = {}
@@ -490,7 +520,7 @@ class Sentinel:
             if epoch >= self._epochs.get(service_name, 0) or votes[address] * 2 > len(self.sentinels):
                 self._epochs[service_name] = epoch
                 host = self._force_master_ip if self._force_master_ip is not None else address[0]
-                return host, address[1]
+                return (host, address[1]), seq
             errors.append(f"only outdated answers (config-epoch {epoch})")
         info = f" ({'; '.join(errors)})" if errors else ""
         raise MasterNotFoundError(f"No master found for {service_name!r}{info}")
@@ -610,11 +640,13 @@ class Sentinel:
                     if p.is_master and p.master_address is not None}
         for service in services:
             try:
-                address = await self.discover_master(service)
+                address, seq = await self._discover(service)
             except MasterNotFoundError as exc:
                 logger.info("%s: no master to re-check (%s)", service, exc)
                 continue
-            self._apply_switch(service, None, address, "re-discovered")
+            for pool in list(self._pools):
+                if pool.service_name == service and pool.is_master:
+                    pool._learnt(address, seq, "re-discovered")
 
     def _switch_message(self, data: Any) -> None:
         parts = str(_str(data)).split()
@@ -622,21 +654,16 @@ class Sentinel:
             logger.warning("unexpected +switch-master payload %r", data)
             return
         name, old_ip, old_port, new_ip, new_port = parts
-        self._apply_switch(name, (old_ip, int(old_port)), (new_ip, int(new_port)), "+switch-master")
+        self._apply_switch(name, (old_ip, int(old_port)), (new_ip, int(new_port)))
 
-    def _apply_switch(self, service: str, old: Address | None, new: Address, why: str) -> None:
+    def _apply_switch(self, service: str, old: Address, new: Address) -> None:
         if self._force_master_ip is not None:
             new = (self._force_master_ip, new[1])
-        if why == "+switch-master":
-            logger.warning("%s: +switch-master %s -> %s", service,
-                           _addr_text(old) if old else "?", _addr_text(new))
+        logger.warning("%s: +switch-master %s -> %s", service, _addr_text(old), _addr_text(new))
+        seq = self._next_seq()
         for pool in list(self._pools):
-            if pool.service_name != service:
-                continue
-            if why == "+switch-master":
-                pool._on_switch(new)
-            elif pool.is_master and pool.master_address not in (None, new):
-                pool._set_master(new, why)
+            if pool.service_name == service:
+                pool._on_switch(new, seq)
 
     # ------------------------------------------------------------------ lifecycle
     async def aclose(self) -> None:

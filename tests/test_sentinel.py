@@ -144,10 +144,10 @@ async def test_role_verified_on_new_master_connection(sentinel_setup, caplog):
     try:
         async with Sentinel(setup.sentinel_addresses) as s:
 
-            async def stale(service):
-                return replica_addr
+            async def stale(service, seq):
+                return replica_addr, seq
 
-            s.discover_master = stale
+            s._discover_master = stale
             m = s.master_for(SERVICE)
             try:
                 with caplog.at_level(logging.WARNING, logger="fastredis.sentinel"):
@@ -176,17 +176,17 @@ async def test_readonly_is_the_backstop(sentinel_setup):
         try:
             await m.set("ro:k", "1")
             answers = iter([(replica.host, replica.port)])
-            real = s.discover_master
+            real = s._discover_master
 
-            async def once_stale(service):
+            async def once_stale(service, seq):
                 a = next(answers, None)
-                return a if a is not None else await real(service)
+                return (a, seq) if a is not None else await real(service, seq)
 
             # simulate a pool that was connected to a node since demoted: point the
             # existing connection's pool at the replica by hand
             pool = m.connection_pool
             pool.disconnect()
-            s.discover_master = once_stale
+            s._discover_master = once_stale
             pool._role = _always_master  # the ROLE check is bypassed to reach READONLY
             with pytest.raises(fastredis.ConnectionError, match="READONLY"):
                 await m.set("ro:k", "2")
@@ -195,6 +195,42 @@ async def test_readonly_is_the_backstop(sentinel_setup):
             await m.set("ro:k", "3")  # re-discovered: the real master
             assert pool.master_address == master
             assert await m.get("ro:k") == b"3"
+        finally:
+            await m.aclose()
+
+
+async def test_an_answer_gathered_before_a_switch_never_wins(sentinel_setup):
+    """A discovery in flight when +switch-master arrives answers the old master: that
+    older news changes nothing (without ordering, the pool would go back to the old
+    master, which may still accept writes)."""
+    setup = sentinel_setup
+    master = await in_thread(setup.wait_healthy)
+    replica = next(n for n in setup.nodes if n.port != master[1])
+    async with Sentinel(setup.sentinel_addresses, follow_switch=False) as s:
+        m = s.master_for(SERVICE)
+        try:
+            await m.set("order:k", "1")
+            pool = m.connection_pool
+            gate = asyncio.Event()
+
+            async def slow(service, seq):  # asked before the switch, answers after it
+                await gate.wait()
+                return master, seq
+
+            s._discover_master = slow
+            pool.disconnect()  # the next command re-discovers
+            pending = asyncio.ensure_future(m.set("order:k", "2"))
+            assert await until(lambda: SERVICE in s._discovering)
+            # a (here: made-up) switch to the replica arrives meanwhile
+            s._switch_message(f"{SERVICE} {master[0]} {master[1]} {replica.host} {replica.port}")
+            assert pool.master_address == (replica.host, replica.port)
+            gate.set()
+            # the stale answer did not win: the connection went to the switched-to node,
+            # whose ROLE check then refused it
+            with pytest.raises(fastredis.ConnectionError, match="not the master"):
+                await pending
+            assert pool.master_address == (replica.host, replica.port)
+            assert setup._cmd(master[1], "GET", "order:k") == "1"
         finally:
             await m.aclose()
 
