@@ -34,6 +34,7 @@ if TYPE_CHECKING:  # imported on first use at runtime (_LAZY below); visible to 
     from .lock import Lock as Lock
     from .pipeline import Pipeline as Pipeline
     from .pubsub import PubSub as PubSub
+    from .sentinel import Sentinel as Sentinel
 
 __version__ = "0.1.0"
 
@@ -50,6 +51,7 @@ __all__ = [
 # Imported on first use, so `import fastredis` stays light (one line per lazy name).
 _LAZY = {
     "PubSub": "pubsub",
+    "Sentinel": "sentinel",
     "Pipeline": "pipeline",
     "Lock": "lock",
     "CacheConfig": "cache",
