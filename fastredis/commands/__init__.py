@@ -2,10 +2,17 @@
 
 from typing import AnyStr
 
+from .acl import ACLCommands
+from .bitfield import BitFieldCommands, BitFieldOperation
+from .cluster import ClusterNodeCommands
+from .functions import FunctionCommands
+from .geo import GeoCommands
+from .hash_expiry import HashFieldExpiryCommands
 from .hashes import HashCommands
 from .hll import HyperLogLogCommands
 from .keys import KeyCommands
 from .lists import ListCommands
+from .management import ManagementCommands
 from .pubsub import PubSubCommands
 from .scripting import ScriptingCommands
 from .server import ServerCommands
@@ -19,8 +26,10 @@ class CoreCommands(
     StringCommands[AnyStr], ServerCommands[AnyStr], PubSubCommands[AnyStr], KeyCommands[AnyStr],
     HashCommands[AnyStr], ListCommands[AnyStr], SetCommands[AnyStr], SortedSetCommands[AnyStr],
     StreamCommands[AnyStr], HyperLogLogCommands[AnyStr], ScriptingCommands[AnyStr],
+    GeoCommands[AnyStr], ACLCommands[AnyStr], FunctionCommands[AnyStr], BitFieldCommands[AnyStr],
+    HashFieldExpiryCommands[AnyStr], ManagementCommands[AnyStr], ClusterNodeCommands[AnyStr],
 ):
     __slots__ = ()
 
 
-__all__ = ["CoreCommands"]
+__all__ = ["CoreCommands", "BitFieldOperation"]

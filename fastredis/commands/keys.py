@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Sequence
 from typing import Any, AnyStr, AsyncIterator
 
 from ..exceptions import DataError
+from ..typing import KeyT
 from ._base import CommandsBase, ok, to_int
 
 
@@ -236,3 +238,24 @@ class KeyCommands(CommandsBase[AnyStr]):
                 raise DataError('"groups" needs "get" with at least two patterns')
             return self._execute(args, _sort_groups(len(gets)))
         return self._execute(args, to_int if store is not None else None)
+
+    # (appended by cmds9 for issue 9)
+    def sort_ro(self, key: KeyT, start: int | None = None, num: int | None = None,
+                by: KeyT | None = None, get: KeyT | Sequence[KeyT] | None = None,
+                desc: bool = False, alpha: bool = False) -> Awaitable[list[Any]]:
+        """SORT without STORE, as the read-only SORT_RO (Redis >= 7.0), so it may run on a
+        replica: the sorted elements (or the ``get`` patterns' values)."""
+        if (start is None) != (num is None):
+            raise DataError("start and num must both be specified")
+        args: tuple = ("SORT_RO", key)
+        if by is not None:
+            args += ("BY", by)
+        if start is not None:
+            args += ("LIMIT", start, num)
+        for g in [get] if isinstance(get, (bytes, str)) else list(get or ()):
+            args += ("GET", g)
+        if desc:
+            args += ("DESC",)
+        if alpha:
+            args += ("ALPHA",)
+        return self._execute(args)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Mapping
 from typing import Any, AnyStr
 
 from ..exceptions import DataError
-from ._base import CommandsBase, list_or_args, ok, ok_or_none, to_float
+from ..typing import AbsExpiryT, EncodableT, ExpiryT, KeyT
+from ._base import CommandsBase, flatten_mapping, list_or_args, ok, ok_or_none, to_float
 
 
 def _set_reply(reply: Any) -> Any:
@@ -173,3 +175,18 @@ class StringCommands(CommandsBase[AnyStr]):
 
     def lcs(self, key1: Any, key2: Any) -> Any:
         return self._execute(("LCS", key1, key2))
+
+    # (appended by cmds9 for issue 9)
+    def msetex(self, mapping: Mapping[KeyT, EncodableT], data_persist_option: Any = None,
+               ex: ExpiryT | None = None, px: ExpiryT | None = None,
+               exat: AbsExpiryT | None = None, pxat: AbsExpiryT | None = None,
+               keepttl: bool = False) -> Awaitable[int]:
+        """Set several keys atomically with one expiry (Valkey >= 9.0, Redis >= 8.4);
+        ``data_persist_option`` NX / XX (redis-py's DataPersistOptions or the str) sets them
+        only if none / all exist. Returns 1 if the keys were set, 0 if not."""
+        from .hash_expiry import expiry_flags, persist_option
+
+        pieces = flatten_mapping(mapping, "msetex mapping")
+        flags = persist_option(data_persist_option, ("NX", "XX"))
+        flags += expiry_flags(ex, px, exat, pxat, (keepttl,), "keepttl")
+        return self._execute(("MSETEX", len(pieces) // 2, *pieces, *flags, *(("KEEPTTL",) if keepttl else ())))
