@@ -1,5 +1,10 @@
-"""Shared by the tests/test_commands_*.py files of issue 9: a redis-py client on the same
-server (to compare return shapes), and a Valkey 9 server for the commands Redis 7.0 lacks."""
+"""Shared by the tests/test_commands_*.py files of issue 9: comparing return shapes with a
+redis-py client on the same server, and finding a Valkey 9 server for the commands Redis
+7.0 lacks.
+
+The redis-py clients are made with ``protocol=2``: redis-py 8 speaks RESP3 by default and
+converts most replies back to its RESP2 ("legacy") shapes, but not all (COMMAND's key
+specifications stay maps); its RESP2 shapes are the reference fastredis follows."""
 
 from __future__ import annotations
 
@@ -16,9 +21,14 @@ async def same(r: Any, rp: Any, method: str, *args: Any, **kwargs: Any) -> Any:
     results are equal (values and types); return fastredis's."""
     ours = await getattr(r, method)(*args, **kwargs)
     theirs = await getattr(rp, method)(*args, **kwargs)
-    assert ours == theirs, (method, ours, theirs)
-    assert _types(ours) == _types(theirs), (method, ours, theirs)
+    assert ours == theirs, (method, _short(ours), _short(theirs))
+    assert _types(ours) == _types(theirs), (method, _short(ours), _short(theirs))
     return ours
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) < 600 else text[:600] + "..."
 
 
 def _types(value: Any) -> Any:

@@ -12,7 +12,7 @@ from fastredis import DataError, ResponseError
 
 @pytest.fixture
 async def rp(redis_server):
-    client = redis.asyncio.Redis(**redis_server.client_kwargs())
+    client = redis.asyncio.Redis(**redis_server.client_kwargs(), protocol=2)
     yield client
     await client.aclose()
 

@@ -11,7 +11,7 @@ from fastredis.commands import BitFieldOperation
 
 @pytest.fixture
 async def rp(redis_server):
-    client = redis.asyncio.Redis(**redis_server.client_kwargs())
+    client = redis.asyncio.Redis(**redis_server.client_kwargs(), protocol=2)
     yield client
     await client.aclose()
 

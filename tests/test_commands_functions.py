@@ -18,7 +18,7 @@ redis.register_function{function_name='get_ro', callback=function(keys)
 
 @pytest.fixture
 async def rp(redis_server):
-    client = redis.asyncio.Redis(**redis_server.client_kwargs())
+    client = redis.asyncio.Redis(**redis_server.client_kwargs(), protocol=2)
     yield client
     await client.aclose()
 

@@ -13,7 +13,7 @@ PLACES = (13.361389, 38.115556, "Palermo", 15.087269, 37.502669, "Catania")
 
 @pytest.fixture
 async def rp(redis_server):
-    client = redis.asyncio.Redis(**redis_server.client_kwargs())
+    client = redis.asyncio.Redis(**redis_server.client_kwargs(), protocol=2)
     yield client
     await client.aclose()
 

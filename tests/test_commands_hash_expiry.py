@@ -34,7 +34,7 @@ async def v(valkey_server):
 
 @pytest.fixture
 async def vp(valkey_server):
-    client = redis.asyncio.Redis(**valkey_server.client_kwargs())
+    client = redis.asyncio.Redis(**valkey_server.client_kwargs(), protocol=2)
     yield client
     await client.aclose()
 
