@@ -15,6 +15,7 @@ from .lists import ListCommands
 from .management import ManagementCommands
 from .pubsub import PubSubCommands
 from .scripting import ScriptingCommands
+from .sentinel import SentinelCommands
 from .server import ServerCommands
 from .sets import SetCommands
 from .streams import StreamCommands
@@ -28,6 +29,7 @@ class CoreCommands(
     StreamCommands[AnyStr], HyperLogLogCommands[AnyStr], ScriptingCommands[AnyStr],
     GeoCommands[AnyStr], ACLCommands[AnyStr], FunctionCommands[AnyStr], BitFieldCommands[AnyStr],
     HashFieldExpiryCommands[AnyStr], ManagementCommands[AnyStr], ClusterNodeCommands[AnyStr],
+    SentinelCommands[AnyStr],
 ):
     __slots__ = ()
 
