@@ -295,6 +295,11 @@ class Redis(CoreCommands[AnyStr]):
     def __repr__(self) -> str:
         return f"<fastredis.Redis {self.connection_pool.params!r}>"
 
+    async def _local_reply(self, args: tuple, value: Any) -> Any:
+        # (cmds9, issue 9) a command redis-py answers without the server, e.g. mget([])
+        # -> []; a pipeline keeps the base behaviour (queue ``args``, answered in place)
+        return value
+
 
 StrictRedis = Redis
 

@@ -27,6 +27,17 @@ class CommandsBase(Generic[AnyStr]):
     def _execute_blocking(self, args: tuple, callback: Callable | None = None) -> Awaitable[Any]:  # pragma: no cover
         raise NotImplementedError
 
+    def _local_reply(self, args: tuple, value: Any) -> Awaitable[Any]:
+        """A command redis-py answers without asking the server (``mget([])`` -> ``[]``):
+        the client returns ``value``; by default (a pipeline) ``args`` is queued like any
+        command and the pipeline answers it in its place."""
+        return self._execute(args)
+
+
+#: what a single name/value may be, never iterated as a sequence: bytearray and memoryview
+#: are accepted wherever bytes are (hiredis packs them; redis-py accepts them too)
+STRING_TYPES = (str, bytes, bytearray, memoryview)
+
 
 def to_bool(reply: Any) -> bool:
     return bool(reply)
@@ -69,7 +80,7 @@ def check_name(value: Any, what: str = "key") -> None:
     t = type(value)
     if t is bytes or t is str:
         return
-    if value is None or isinstance(value, bool) or not isinstance(value, (bytes, str, int, float, memoryview)):
+    if value is None or isinstance(value, bool) or not isinstance(value, (bytes, str, int, float, memoryview, bytearray)):
         raise DataError(f"Invalid {what} of type {t.__name__!r}: use bytes, str, int or float")
 
 
@@ -81,7 +92,7 @@ def list_or_args(keys: Any, args: tuple) -> list:
     if isinstance(keys, Mapping):
         raise DataError(f"Expected a key or a list of keys, got {type(keys).__name__!r}")
     try:
-        if isinstance(keys, (bytes, str, memoryview)):
+        if isinstance(keys, STRING_TYPES):
             keys = [keys]
         else:
             keys = list(keys)

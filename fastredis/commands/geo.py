@@ -11,7 +11,7 @@ from typing import Any, AnyStr, Callable, Union
 
 from ..exceptions import DataError
 from ..typing import EncodableT, FieldT, KeyT, Number
-from ._base import CommandsBase, to_float, to_str
+from ._base import STRING_TYPES, CommandsBase, to_float, to_str
 
 _UNITS = ("m", "km", "mi", "ft")
 
@@ -67,7 +67,7 @@ class GeoCommands(CommandsBase[AnyStr]):
         the number of new members (of changed ones with ``ch=True``)."""
         if nx and xx:
             raise DataError("GEOADD allows either 'nx' or 'xx', not both")
-        if isinstance(values, (str, bytes)) or len(values) % 3 != 0:
+        if isinstance(values, STRING_TYPES) or len(values) % 3 != 0:
             raise DataError("GEOADD requires places with lon, lat and name values")
         args: tuple = ("GEOADD", name)
         if nx:

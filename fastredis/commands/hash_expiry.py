@@ -12,7 +12,7 @@ from typing import Any, AnyStr
 
 from ..exceptions import DataError
 from ..typing import AbsExpiryT, EncodableT, ExpiryT, FieldT, KeyT
-from ._base import CommandsBase, check_name, flatten_mapping
+from ._base import STRING_TYPES, CommandsBase, check_name, flatten_mapping
 
 
 def _condition(nx: bool, xx: bool, gt: bool, lt: bool) -> tuple:
@@ -152,7 +152,7 @@ class HashFieldExpiryCommands(CommandsBase[AnyStr]):
         Returns 1 if the fields were set, 0 if the condition prevented it."""
         if key is None and not mapping and not items:
             raise DataError("'hsetex' with no key value pairs")
-        if items and (isinstance(items, (str, bytes)) or len(items) % 2 != 0):
+        if items and (isinstance(items, STRING_TYPES) or len(items) % 2 != 0):
             raise DataError("'hsetex' with odd number of items. 'items' must contain a list of key/value pairs.")
         flags = expiry_flags(ex, px, exat, pxat, (keepttl,), "keepttl")
         flags += persist_option(data_persist_option, ("FNX", "FXX"))

@@ -7,6 +7,7 @@ from typing import Any, AnyStr, AsyncIterator
 
 from ..exceptions import DataError
 from ._base import (
+    STRING_TYPES,
     CommandsBase,
     check_name,
     flatten_mapping,
@@ -37,7 +38,7 @@ class HashCommands(CommandsBase[AnyStr]):
             check_name(value, "hset value")
             pieces += (key, value)
         if items:
-            if isinstance(items, (str, bytes)) or len(items) % 2:
+            if isinstance(items, STRING_TYPES) or len(items) % 2:
                 raise DataError("hset items must be a flat list of field, value pairs")
             for x in items:
                 check_name(x, "hset items element")

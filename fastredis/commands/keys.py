@@ -7,7 +7,7 @@ from typing import Any, AnyStr, AsyncIterator
 
 from ..exceptions import DataError
 from ..typing import KeyT
-from ._base import CommandsBase, ok, to_int
+from ._base import STRING_TYPES, CommandsBase, ok, to_int
 
 
 # datetime is imported only when a non-number is passed: ``import fastredis`` stays light
@@ -159,6 +159,9 @@ class KeyCommands(CommandsBase[AnyStr]):
             args += ("IDLETIME", idletime)
         if frequency is not None:
             args += ("FREQ", frequency)
+        for what, v in (("idletime", idletime), ("frequency", frequency)):
+            if v is not None and (isinstance(v, bool) or not isinstance(v, int)):
+                raise DataError(f"RESTORE {what} must be an integer")
         return self._execute(args, ok)
 
     def touch(self, *names: Any) -> Any:
@@ -224,7 +227,7 @@ class KeyCommands(CommandsBase[AnyStr]):
             args += ("LIMIT", start, num)
         gets: list = []
         if get is not None:
-            gets = [get] if isinstance(get, (bytes, str)) else list(get)
+            gets = [get] if isinstance(get, STRING_TYPES) else list(get)
             for g in gets:
                 args += ("GET", g)
         if desc:
@@ -234,7 +237,7 @@ class KeyCommands(CommandsBase[AnyStr]):
         if store is not None:
             args += ("STORE", store)
         if groups:
-            if len(gets) < 2 or isinstance(get, (bytes, str)):
+            if len(gets) < 2 or isinstance(get, STRING_TYPES):
                 raise DataError('"groups" needs "get" with at least two patterns')
             return self._execute(args, _sort_groups(len(gets)))
         return self._execute(args, to_int if store is not None else None)
@@ -252,7 +255,7 @@ class KeyCommands(CommandsBase[AnyStr]):
             args += ("BY", by)
         if start is not None:
             args += ("LIMIT", start, num)
-        for g in [get] if isinstance(get, (bytes, str)) else list(get or ()):
+        for g in [get] if isinstance(get, STRING_TYPES) else list(get or ()):
             args += ("GET", g)
         if desc:
             args += ("DESC",)

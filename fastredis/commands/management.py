@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, AnyStr
 
 from ..exceptions import ConnectionError, DataError, RedisError
 from ..typing import EncodableT, KeyT
-from ._base import CommandsBase, list_or_args, ok, pairs_to_dict, to_str
+from ._base import STRING_TYPES, CommandsBase, list_or_args, ok, pairs_to_dict, to_str
 
 if TYPE_CHECKING:
     import datetime
@@ -396,7 +396,7 @@ class ManagementCommands(CommandsBase[AnyStr]):
         """Turn server-assisted client-side caching on or off for the connection this
         runs on (use a dedicated connection, ``clientid`` to redirect invalidations to);
         ``OK``."""
-        if isinstance(prefix, (str, bytes)):
+        if isinstance(prefix, STRING_TYPES):
             prefix = [prefix]
         if len(prefix) != 0 and bcast is False:
             raise DataError("Prefix can only be used with bcast")

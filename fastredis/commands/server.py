@@ -125,6 +125,37 @@ def parse_slowlog_get(reply: Any) -> list[dict]:
     return out
 
 
+def parse_config_get(reply: Any) -> dict[str, str]:
+    """CONFIG GET -> {name: value}, both str whatever ``decode_responses`` says (redis-py's
+    shape: configuration is text). A RESP3 map arrives as a dict already."""
+    return {to_str(k): to_str(v) for k, v in pairs_to_dict(reply).items()}
+
+
+_LIST_TYPES = ("normal", "master", "replica", "pubsub")
+_KILL_TYPES = ("normal", "master", "slave", "replica", "pubsub")
+
+
+def _client_type(value: Any, allowed: tuple[str, ...]) -> Any:
+    # redis-py refuses other types before sending (CLIENT LIST / CLIENT KILL TYPE)
+    if str(value.decode() if isinstance(value, bytes) else value).lower() not in allowed:
+        raise DataError(f"client type must be one of {allowed!r}")
+    return value
+
+
+def _check_kill_filter(args: tuple, _type: Any, skipme: Any) -> None:
+    if _type is not None:
+        _client_type(_type, _KILL_TYPES)
+    if skipme is not None and not isinstance(skipme, bool):
+        raise DataError("CLIENT KILL skipme must be a bool")
+    if len(args) == 2:
+        raise DataError("CLIENT KILL <filter> <value> must specify at least one filter")
+
+
+def _str_or_none(reply: Any) -> str | None:
+    # CLIENT GETNAME: str (redis-py decodes it), None when the connection has no name
+    return None if reply is None else to_str(reply)
+
+
 class ServerCommands(CommandsBase[AnyStr]):
     __slots__ = ()
 
@@ -151,7 +182,7 @@ class ServerCommands(CommandsBase[AnyStr]):
         return self._execute(("FLUSHALL", "ASYNC") if asynchronous else ("FLUSHALL",), ok)
 
     def config_get(self, pattern: Any = "*", *patterns: Any) -> Any:
-        return self._execute(("CONFIG", "GET", pattern, *patterns), pairs_to_dict)
+        return self._execute(("CONFIG", "GET", pattern, *patterns), parse_config_get)
 
     def config_set(self, name: Any, value: Any, *args: Any) -> Any:
         return self._execute(("CONFIG", "SET", name, value, *args), ok)
@@ -162,7 +193,7 @@ class ServerCommands(CommandsBase[AnyStr]):
     def client_list(self, _type: str | None = None) -> Any:
         if _type is None:
             return self._execute(("CLIENT", "LIST"), parse_client_list)
-        return self._execute(("CLIENT", "LIST", "TYPE", _type), parse_client_list)
+        return self._execute(("CLIENT", "LIST", "TYPE", _client_type(_type, _LIST_TYPES)), parse_client_list)
 
     def client_id(self) -> Any:
         return self._execute(("CLIENT", "ID"))
@@ -171,7 +202,7 @@ class ServerCommands(CommandsBase[AnyStr]):
         return self._execute(("CLIENT", "SETNAME", name), ok)
 
     def client_getname(self) -> Any:
-        return self._execute(("CLIENT", "GETNAME"))
+        return self._execute(("CLIENT", "GETNAME"), _str_or_none)
 
     def client_kill(self, address: Any) -> Any:
         return self._execute(("CLIENT", "KILL", address), ok)
@@ -191,6 +222,7 @@ class ServerCommands(CommandsBase[AnyStr]):
             args += ("USER", user)
         if skipme is not None:
             args += ("SKIPME", "yes" if skipme else "no")
+        _check_kill_filter(args, _type, skipme)
         return self._execute(args)
 
     def client_info(self) -> Any:

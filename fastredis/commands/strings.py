@@ -54,6 +54,7 @@ class StringCommands(CommandsBase[AnyStr]):
             args += ("KEEPTTL",)
         if nx and xx:
             raise DataError("nx and xx are mutually exclusive")
+        _one_expiry(ex, px, exat, pxat, keepttl, "keepttl")
         if nx:
             args += ("NX",)
         if xx:
@@ -91,10 +92,12 @@ class StringCommands(CommandsBase[AnyStr]):
             args += ("PXAT", pxat)
         if persist:
             args += ("PERSIST",)
+        _one_expiry(ex, px, exat, pxat, persist, "persist")
         return self._execute(args)
 
     def mget(self, keys: Any, *args: Any) -> Any:
-        return self._execute(("MGET", *list_or_args(keys, args)))
+        keys = list_or_args(keys, args)
+        return self._execute(("MGET", *keys)) if keys else self._local_reply(("MGET",), [])
 
     def mset(self, mapping: dict) -> Any:
         if not isinstance(mapping, dict):
@@ -138,7 +141,10 @@ class StringCommands(CommandsBase[AnyStr]):
     def getrange(self, key: Any, start: int, end: int) -> Any:
         return self._execute(("GETRANGE", key, start, end))
 
-    substr = getrange
+    def substr(self, name: KeyT, start: int, end: int = -1) -> Awaitable[AnyStr]:
+        """The substring of ``name``'s value from ``start`` to ``end`` (inclusive; default:
+        to the end), as redis-py's ``substr`` (SUBSTR is GETRANGE's old name)."""
+        return self._execute(("GETRANGE", name, start, end))
 
     def setrange(self, name: Any, offset: int, value: Any) -> Any:
         return self._execute(("SETRANGE", name, offset, value))
@@ -171,6 +177,8 @@ class StringCommands(CommandsBase[AnyStr]):
                 args += (end,)
         elif end is not None:
             raise DataError("start must be given with end")
+        if bit not in (0, 1):  # redis-py refuses it before sending; so do we
+            raise DataError("bit must be 0 or 1")
         return self._execute(args)
 
     def lcs(self, key1: Any, key2: Any) -> Any:
@@ -190,3 +198,10 @@ class StringCommands(CommandsBase[AnyStr]):
         flags = persist_option(data_persist_option, ("NX", "XX"))
         flags += expiry_flags(ex, px, exat, pxat, (keepttl,), "keepttl")
         return self._execute(("MSETEX", len(pieces) // 2, *pieces, *flags, *(("KEEPTTL",) if keepttl else ())))
+
+
+def _one_expiry(ex: Any, px: Any, exat: Any, pxat: Any, flag: Any, what: str) -> None:
+    # redis-py refuses these combinations before sending (SET, GETEX); the server would
+    # answer "syntax error", which names neither the command nor the arguments
+    if sum(x is not None for x in (ex, px, exat, pxat)) + bool(flag) > 1:
+        raise DataError(f"``ex``, ``px``, ``exat``, ``pxat``, and ``{what}`` are mutually exclusive.")
