@@ -94,7 +94,8 @@ class BitFieldOperation:
         their results."""
         command = self.command
         self.reset()
-        return self.client._execute(tuple(command))
+        result: Awaitable[list[int | None]] = self.client._execute(tuple(command))
+        return result
 
     def __repr__(self) -> str:
         return f"<BitFieldOperation key={self.key!r} operations={len(self.operations)}>"
@@ -113,7 +114,7 @@ class BitFieldCommands(CommandsBase[AnyStr]):
         """Read-only BITFIELD: GET ``encoding`` at ``offset``, then each ``(encoding, offset)``
         of ``items``; the list of values."""
         _check(encoding, offset)
-        args: tuple = ("BITFIELD_RO", key, "GET", encoding, offset)
+        args: tuple[Any, ...] = ("BITFIELD_RO", key, "GET", encoding, offset)
         for enc, off in items or ():
             _check(enc, off)
             args += ("GET", enc, off)

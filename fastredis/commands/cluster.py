@@ -74,5 +74,5 @@ class ClusterNodeCommands(CommandsBase[AnyStr]):
         int, MYID -> id ...). Outside cluster mode the server answers with a ResponseError."""
         if not isinstance(cluster_arg, str) or not cluster_arg:
             raise DataError("cluster() needs the sub-command name as a str, e.g. 'INFO'")
-        sub = cluster_arg.upper()
+        sub: str = cluster_arg.upper()
         return self._execute(("CLUSTER", *sub.split(" "), *args), _PARSERS.get(sub))

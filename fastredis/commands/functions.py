@@ -22,7 +22,7 @@ def _choice(value: Any, allowed: tuple[str, ...], what: str) -> str:
     return value.upper()
 
 
-def _numkeys(numkeys: Any, rest: tuple) -> int:
+def _numkeys(numkeys: Any, rest: tuple[Any, ...]) -> int:
     if isinstance(numkeys, bool) or not isinstance(numkeys, int) or not 0 <= numkeys <= len(rest):
         raise DataError("numkeys must be an int between 0 and the number of keys and args given")
     return numkeys
@@ -60,7 +60,7 @@ class FunctionCommands(CommandsBase[AnyStr]):
     def function_list(self, library: str | None = "*", withcode: bool | None = False) -> Awaitable[list[Any]]:
         """Libraries whose name matches the ``library`` pattern, with their functions (and
         code with ``withcode``), as the server's nested ``[k, v, ...]`` lists (redis-py's shape)."""
-        args: tuple = ("FUNCTION", "LIST", "LIBRARYNAME", library)
+        args: tuple[Any, ...] = ("FUNCTION", "LIST", "LIBRARYNAME", library)
         return self._execute((*args, "WITHCODE") if withcode else args)
 
     def function_load(self, code: str, replace: bool | None = False) -> Awaitable[AnyStr]:

@@ -69,7 +69,7 @@ class GeoCommands(CommandsBase[AnyStr]):
             raise DataError("GEOADD allows either 'nx' or 'xx', not both")
         if isinstance(values, STRING_TYPES) or len(values) % 3 != 0:
             raise DataError("GEOADD requires places with lon, lat and name values")
-        args: tuple = ("GEOADD", name)
+        args: tuple[Any, ...] = ("GEOADD", name)
         if nx:
             args += ("NX",)
         if xx:
@@ -115,10 +115,10 @@ class GeoCommands(CommandsBase[AnyStr]):
         return self._georadius("GEORADIUSBYMEMBER", (name, member, radius), unit, withdist,
                                withcoord, withhash, count, sort, store, store_dist, any)
 
-    def _georadius(self, cmd: str, head: tuple, unit: str | None, withdist: bool,
+    def _georadius(self, cmd: str, head: tuple[Any, ...], unit: str | None, withdist: bool,
                    withcoord: bool, withhash: bool, count: int | None, sort: str | None,
                    store: KeyT | None, store_dist: KeyT | None, any: bool) -> Awaitable[Any]:
-        args: tuple = (cmd, *head, _unit(unit, "GEORADIUS") if unit else "m")
+        args: tuple[Any, ...] = (cmd, *head, _unit(unit, "GEORADIUS") if unit else "m")
         if any and count is None:
             raise DataError("``any`` can't be provided without ``count``")
         if withdist:
@@ -149,7 +149,7 @@ class GeoCommands(CommandsBase[AnyStr]):
                   withhash: bool = False) -> Awaitable[Any]:
         """Members within a circle (``radius``) or box (``width``/``height``) around a member
         or a point: a list of members, or of ``[member, dist?, hash?, (lon, lat)?]``."""
-        args = _geosearch_args(("GEOSEARCH", name), member, longitude, latitude, unit, radius,
+        args: tuple[Any, ...] = _geosearch_args(("GEOSEARCH", name), member, longitude, latitude, unit, radius,
                                width, height, sort, count, any)
         if withdist:
             args += ("WITHDIST",)
@@ -167,14 +167,14 @@ class GeoCommands(CommandsBase[AnyStr]):
                        storedist: bool = False) -> Awaitable[int]:
         """GEOSEARCH into the sorted set ``dest`` (scores are distances with ``storedist``);
         returns the number of members stored."""
-        args = _geosearch_args(("GEOSEARCHSTORE", dest, name), member, longitude, latitude, unit,
+        args: tuple[Any, ...] = _geosearch_args(("GEOSEARCHSTORE", dest, name), member, longitude, latitude, unit,
                                radius, width, height, sort, count, any)
         return self._execute((*args, "STOREDIST") if storedist else args)
 
 
-def _geosearch_args(args: tuple, member: Any, longitude: Any, latitude: Any, unit: Any,
+def _geosearch_args(args: tuple[Any, ...], member: Any, longitude: Any, latitude: Any, unit: Any,
                     radius: Any, width: Any, height: Any, sort: Any, count: Any,
-                    any: bool) -> tuple:
+                    any: bool) -> tuple[Any, ...]:
     if member is None:
         if longitude is None or latitude is None:
             raise DataError("GEOSEARCH must have member or longitude and latitude")

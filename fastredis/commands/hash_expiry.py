@@ -15,14 +15,14 @@ from ..typing import AbsExpiryT, EncodableT, ExpiryT, FieldT, KeyT
 from ._base import STRING_TYPES, CommandsBase, check_name, flatten_mapping
 
 
-def _condition(nx: bool, xx: bool, gt: bool, lt: bool) -> tuple:
+def _condition(nx: bool, xx: bool, gt: bool, lt: bool) -> tuple[Any, ...]:
     # redis-py raises ValueError here; DataError is our "refused before sending" error
     if nx + xx + gt + lt > 1:
         raise DataError("Only one of 'nx', 'xx', 'gt', 'lt' can be specified.")
     return ("NX",) if nx else ("XX",) if xx else ("GT",) if gt else ("LT",) if lt else ()
 
 
-def _fields(fields: tuple, what: str) -> tuple:
+def _fields(fields: tuple[Any, ...], what: str) -> tuple[Any, ...]:
     if not fields:
         raise DataError(f"'{what}' should have at least one field provided")
     for f in fields:
@@ -50,7 +50,7 @@ def _int_or_datetime(value: Any, scale: int, what: str) -> int:
     return value
 
 
-def expiry_flags(ex: Any, px: Any, exat: Any, pxat: Any, extra: tuple, what: str) -> tuple:
+def expiry_flags(ex: Any, px: Any, exat: Any, pxat: Any, extra: tuple[Any, ...], what: str) -> tuple[Any, ...]:
     """EX/PX/EXAT/PXAT as redis-py's ``extract_expire_flags`` builds them; at most one of
     them (or of the flags in ``extra`` that are set) may be given."""
     given = [x is not None for x in (ex, px, exat, pxat)] + [bool(x) for x in extra]
@@ -67,7 +67,7 @@ def expiry_flags(ex: Any, px: Any, exat: Any, pxat: Any, extra: tuple, what: str
     return ()
 
 
-def persist_option(option: Any, allowed: tuple[str, ...]) -> tuple:
+def persist_option(option: Any, allowed: tuple[str, ...]) -> tuple[Any, ...]:
     """redis-py's DataPersistOptions/HashDataPersistOptions enum, or its value as str."""
     if option is None:
         return ()
@@ -137,8 +137,8 @@ class HashFieldExpiryCommands(CommandsBase[AnyStr]):
                pxat: AbsExpiryT | None = None, persist: bool = False) -> Awaitable[list[AnyStr | None]]:
         """Get hash fields and set (or with ``persist`` remove) their expiry; the values,
         None for missing fields."""
-        fields = _fields(keys, "hgetex")
-        flags = expiry_flags(ex, px, exat, pxat, (persist,), "persist")
+        fields: tuple[Any, ...] = _fields(keys, "hgetex")
+        flags: tuple[Any, ...] = expiry_flags(ex, px, exat, pxat, (persist,), "persist")
         return self._execute(("HGETEX", name, *flags, *(("PERSIST",) if persist else ()), *fields))
 
     def hsetex(self, name: KeyT, key: FieldT | None = None, value: EncodableT | None = None,
@@ -154,7 +154,7 @@ class HashFieldExpiryCommands(CommandsBase[AnyStr]):
             raise DataError("'hsetex' with no key value pairs")
         if items and (isinstance(items, STRING_TYPES) or len(items) % 2 != 0):
             raise DataError("'hsetex' with odd number of items. 'items' must contain a list of key/value pairs.")
-        flags = expiry_flags(ex, px, exat, pxat, (keepttl,), "keepttl")
+        flags: tuple[Any, ...] = expiry_flags(ex, px, exat, pxat, (keepttl,), "keepttl")
         flags += persist_option(data_persist_option, ("FNX", "FXX"))
         if keepttl:
             flags += ("KEEPTTL",)

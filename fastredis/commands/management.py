@@ -174,7 +174,7 @@ class ManagementCommands(CommandsBase[AnyStr]):
         """Hand the primary role to a replica (``host``/``port``, or one the server picks);
         ``abort`` cancels a failover in progress; ``timeout`` in ms. True once started.
         (redis-py does not implement it.)"""
-        args: tuple = ("FAILOVER",)
+        args: tuple[Any, ...] = ("FAILOVER",)
         if (host is None) != (port is None):
             raise DataError("FAILOVER TO needs both host and port")
         if host is not None:
@@ -206,7 +206,7 @@ class ManagementCommands(CommandsBase[AnyStr]):
         None once the connection dropped; raises RedisError if the server is still up."""
         if save and nosave:
             raise DataError("SHUTDOWN save and nosave cannot both be set")
-        args: tuple = ("SHUTDOWN",)
+        args: tuple[Any, ...] = ("SHUTDOWN",)
         for flag, word in ((save, "SAVE"), (nosave, "NOSAVE"), (now, "NOW"), (force, "FORCE"),
                            (abort, "ABORT")):
             if flag:
@@ -227,7 +227,7 @@ class ManagementCommands(CommandsBase[AnyStr]):
         keys = list_or_args(keys, ())
         if not keys:
             raise DataError("MIGRATE requires at least one key")
-        args: tuple = ("MIGRATE", host, port, "", destination_db, timeout)
+        args: tuple[Any, ...] = ("MIGRATE", host, port, "", destination_db, timeout)
         if copy:
             args += ("COPY",)
         if replace:
@@ -322,7 +322,7 @@ class ManagementCommands(CommandsBase[AnyStr]):
                      pattern: str | None = None) -> Awaitable[list[AnyStr]]:
         """Command names, optionally only one module's, one ACL category's or those
         matching a pattern (one filter at most, as the server allows)."""
-        given = [(w, v) for w, v in (("MODULE", module), ("ACLCAT", category), ("PATTERN", pattern))
+        given: list[tuple[str, str]] = [(w, v) for w, v in (("MODULE", module), ("ACLCAT", category), ("PATTERN", pattern))
                  if v is not None]
         if len(given) > 1:
             raise DataError("command_list takes at most one of module, category, pattern")
@@ -342,11 +342,11 @@ class ManagementCommands(CommandsBase[AnyStr]):
     def module_loadex(self, path: str, options: list[str] | None = None,
                       args: list[str] | None = None) -> Awaitable[AnyStr]:
         """MODULE LOADEX: ``options`` are CONFIG name/value items, ``args`` module arguments."""
-        cmd: tuple = ("MODULE", "LOADEX", path)
+        cmd: tuple[Any, ...] = ("MODULE", "LOADEX", path)
         if options is not None:
-            cmd += ("CONFIG", *options)
+            cmd += ("CONFIG",) + tuple(options)
         if args is not None:
-            cmd += ("ARGS", *args)
+            cmd += ("ARGS",) + tuple(args)
         return self._execute(cmd)
 
     def module_unload(self, name: str) -> Awaitable[bool]:
@@ -400,7 +400,7 @@ class ManagementCommands(CommandsBase[AnyStr]):
             prefix = [prefix]
         if len(prefix) != 0 and bcast is False:
             raise DataError("Prefix can only be used with bcast")
-        args: tuple = ("CLIENT", "TRACKING", "ON" if on else "OFF")
+        args: tuple[Any, ...] = ("CLIENT", "TRACKING", "ON" if on else "OFF")
         if clientid is not None:
             args += ("REDIRECT", clientid)
         for p in prefix:

@@ -360,7 +360,7 @@ class SortedSetCommands(CommandsBase[AnyStr]):
                                        _min_max(min, max), "COUNT", count), _zmpop)
 
 
-def _numkeys(numkeys: Any, keys: list) -> int:
+def _numkeys(numkeys: Any, keys: list[Any]) -> int:
     # a numkeys that disagrees with the keys given makes the server read keys as options
     # (or options as keys): refuse before sending
     if isinstance(numkeys, bool) or not isinstance(numkeys, int) or numkeys != len(keys):
