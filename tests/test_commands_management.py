@@ -151,15 +151,21 @@ async def test_persistence_latency_config_shutdown(make_server):
 
 
 async def test_replication_failover_migrate(make_server):
-    primary, replica = make_server(), make_server()
+    # no diskless-sync delay: the replica is served at once instead of after 5 s
+    primary, replica = make_server(config={"repl-diskless-sync-delay": 0}), make_server()
     p = fastredis.Redis(**primary.client_kwargs())
     q = fastredis.Redis(**replica.client_kwargs())
     try:
         with pytest.raises(ResponseError, match="No failover in progress"):
             await p.failover(abort=True)
         assert await q.replicaof(primary.host, primary.port) == b"OK"
-        assert await eventually(lambda: q.role(), None) is not None
-        assert (await q.role())[0] == b"slave"
+        role = await q.role()
+        assert role[0] == b"slave" and role[2] == primary.port
+
+        async def link():
+            return (await q.role())[3]
+
+        assert await eventually(link, b"connected", timeout=10) == b"connected"
 
         async def replicas():
             return await p.wait(1, 100)
@@ -167,8 +173,20 @@ async def test_replication_failover_migrate(make_server):
         assert await eventually(replicas, 1, timeout=10) == 1
         await p.set("k", "v")
         assert await p.wait(1, 1000) == 1
+        # FAILOVER: the replica becomes the primary and the primary its replica
+        assert await p.failover(timeout=5000) is True
+
+        async def p_role():
+            return (await p.role())[0]
+
+        assert await eventually(p_role, b"slave", timeout=10) == b"slave"
+
+        async def q_role():
+            return (await q.role())[0]
+
+        assert await eventually(q_role, b"master", timeout=10) == b"master"
+        assert await p.slaveof() is True  # NO ONE: both primaries again
         assert await p.migrate(replica.host, replica.port, ["nope"], 0, 1000) == b"NOKEY"
-        assert await q.slaveof() is True  # NO ONE
         await p.set("m", "moved")
         assert await p.migrate(replica.host, replica.port, "m", 0, 1000, copy=True) == b"OK"
         assert await q.get("m") == b"moved" and await p.get("m") == b"moved"
