@@ -128,3 +128,54 @@ async def test_data_error_where_redis_py_refuses_client_side(r, rp, call):
     with pytest.raises(DataError):
         await call(r)
     assert await r.dbsize() == 0
+
+
+LIB3 = """#!lua name=cmds9resp3
+redis.register_function('f', function(keys, args) return 1 end)
+"""
+
+
+async def test_resp3_client_gets_the_same_shapes(r, redis_server):
+    """protocol=3 sends maps and doubles where RESP2 sends flat lists and strings; the
+    callbacks of the issue-9 commands turn both into the same shapes."""
+    r3 = fastredis.Redis(**redis_server.client_kwargs(protocol=3))
+    try:
+        await r.geoadd("g", (13.361389, 38.115556, "Palermo", 15.087269, 37.502669, "Catania"))
+        await r.zadd("z", {"a": 1, "b": 2})
+        await r.zadd("z2", {"a": 1})
+        await r.function_flush()
+        await r.function_load(LIB3)
+        await r.acl_setuser("cmds9-r3", enabled=True, nopass=True, commands=["+ping"],
+                            keys=["k*"], selectors=[("+get", "s*")])
+        calls = [
+            ("geopos", ("g", "Palermo", "x"), {}),
+            ("geodist", ("g", "Palermo", "Catania"), {}),
+            ("geosearch", ("g",), dict(member="Palermo", radius=300, unit="km", withdist=True,
+                                       withcoord=True, withhash=True)),
+            ("georadius", ("g", 15, 37, 200, "km"), dict(withdist=True, withcoord=True)),
+            ("zdiff", (["z", "z2"],), dict(withscores=True)),
+            ("zmpop", (1, ["z2"]), dict(max=True)),
+            ("acl_getuser", ("cmds9-r3",), {}),
+            ("config_get", ("maxmemory",), {}),
+            ("client_trackinginfo", (), {}),
+            ("function_list", (), {}),
+            ("function_stats", (), {}),
+            ("command_getkeysandflags", ("SET", "a", "1"), {}),
+            ("role", (), {}),
+        ]
+        for name, args, kwargs in calls:
+            if name == "zmpop":
+                await r.zadd("z2", {"a": 1})
+            two = await getattr(r, name)(*args, **kwargs)
+            if name == "zmpop":
+                await r.zadd("z2", {"a": 1})
+            three = await getattr(r3, name)(*args, **kwargs)
+            assert two == three, name
+        stats2, stats3 = await r.memory_stats(), await r3.memory_stats()
+        assert stats2.keys() == stats3.keys()
+        docs2, docs3 = await r.command_docs("get"), await r3.command_docs("get")
+        assert docs2["get"]["arguments"] == docs3["get"]["arguments"]
+    finally:
+        await r.acl_deluser("cmds9-r3")
+        await r.function_flush()
+        await r3.aclose()

