@@ -8,13 +8,16 @@ message is the server's, which does not repeat them."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Iterable
-from typing import Any, AnyStr
+from typing import TYPE_CHECKING, Any, AnyStr
 
 from ..exceptions import DataError
-from ..typing import ChannelT, EncodableT, KeyT
 from ._base import CommandsBase, list_or_args, ok, to_str
 from .server import parse_client_info
+
+if TYPE_CHECKING:
+    from collections.abc import Awaitable, Iterable
+
+    from ..typing import ChannelT, EncodableT, KeyT
 
 
 def _strs(reply: Any) -> list[str]:

@@ -6,12 +6,15 @@ list of their results (None for an INCRBY that hit OVERFLOW FAIL)."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
-from typing import Any, AnyStr, Union
+from typing import TYPE_CHECKING, Any, AnyStr, Union
 
 from ..exceptions import DataError
-from ..typing import KeyT
 from ._base import CommandsBase
+
+if TYPE_CHECKING:
+    from collections.abc import Awaitable
+
+    from ..typing import KeyT
 
 #: a bit offset: an int, or ``"#N"`` (N times the type's width)
 BitfieldOffsetT = Union[int, str]

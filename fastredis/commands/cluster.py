@@ -5,12 +5,15 @@ them; sub-commands that answer ``OK`` give True; the rest are returned as sent."
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
-from typing import Any, AnyStr, Callable
+from typing import TYPE_CHECKING, Any, AnyStr, Callable
 
 from ..exceptions import DataError
-from ..typing import EncodableT
 from ._base import CommandsBase, ok, to_str
+
+if TYPE_CHECKING:
+    from collections.abc import Awaitable
+
+    from ..typing import EncodableT
 
 
 def parse_cluster_info(reply: Any) -> dict[str, str]:

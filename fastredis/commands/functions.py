@@ -5,12 +5,15 @@ server's nested lists, FUNCTION LOAD as the library name."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
-from typing import Any, AnyStr
+from typing import TYPE_CHECKING, Any, AnyStr
 
 from ..exceptions import DataError
-from ..typing import EncodableT, KeyT
 from ._base import CommandsBase, ok
+
+if TYPE_CHECKING:
+    from collections.abc import Awaitable
+
+    from ..typing import EncodableT, KeyT
 
 _FLUSH_MODES = ("SYNC", "ASYNC")
 _RESTORE_POLICIES = ("APPEND", "FLUSH", "REPLACE")

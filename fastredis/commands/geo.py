@@ -6,18 +6,17 @@ float tuples, as redis-py's default (RESP2, legacy) callbacks give them."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Sequence
-from typing import Any, AnyStr, Callable, Union
+from typing import TYPE_CHECKING, Any, AnyStr, Callable
 
 from ..exceptions import DataError
-from ..typing import EncodableT, FieldT, KeyT, Number
 from ._base import STRING_TYPES, CommandsBase, to_float, to_str
 
+if TYPE_CHECKING:
+    from collections.abc import Awaitable, Sequence
+
+    from ..typing import EncodableT, FieldT, KeyT, Number
+
 _UNITS = ("m", "km", "mi", "ft")
-
-#: one GEORADIUS/GEOSEARCH result: the member alone, or ``[member, dist?, hash?, (lon, lat)?]``
-GeoResult = Union[Any, list[Any]]
-
 
 def _coord(pair: Any) -> tuple[float, float] | None:
     return None if pair is None else (float(pair[0]), float(pair[1]))

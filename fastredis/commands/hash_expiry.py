@@ -7,12 +7,15 @@ Per-field replies are lists of ints, one per field, as the server sends them
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Mapping, Sequence
-from typing import Any, AnyStr
+from typing import TYPE_CHECKING, Any, AnyStr
 
 from ..exceptions import DataError
-from ..typing import AbsExpiryT, EncodableT, ExpiryT, FieldT, KeyT
 from ._base import STRING_TYPES, CommandsBase, check_name, flatten_mapping
+
+if TYPE_CHECKING:
+    from collections.abc import Awaitable, Mapping, Sequence
+
+    from ..typing import AbsExpiryT, EncodableT, ExpiryT, FieldT, KeyT
 
 
 def _condition(nx: bool, xx: bool, gt: bool, lt: bool) -> tuple[Any, ...]:

@@ -10,15 +10,16 @@ commands (the same rule as ``select`` and ``execute_command``)."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Sequence
 from typing import TYPE_CHECKING, Any, AnyStr
 
 from ..exceptions import ConnectionError, DataError, RedisError
-from ..typing import EncodableT, KeyT
 from ._base import STRING_TYPES, CommandsBase, list_or_args, ok, pairs_to_dict, to_str
 
 if TYPE_CHECKING:
     import datetime
+    from collections.abc import Awaitable, Sequence
+
+    from ..typing import EncodableT, KeyT
 
 
 def _true(reply: Any) -> bool:

@@ -4,12 +4,15 @@ following are ``fastredis.sentinel``'s job; these are the plain commands."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
-from typing import Any, AnyStr
+from typing import TYPE_CHECKING, Any, AnyStr
 
 from ..exceptions import DataError
-from ..typing import EncodableT
 from ._base import CommandsBase, ok, to_str
+
+if TYPE_CHECKING:
+    from collections.abc import Awaitable
+
+    from ..typing import EncodableT
 
 # fields Sentinel reports as numbers (sentinel.c), converted to int as redis-py does
 _STATE_INTS = frozenset((
