@@ -89,10 +89,12 @@ def list_or_args(keys: Any, args: tuple) -> list:
 
     A dict is refused: ``list(d)`` would silently send its keys and drop its values,
     which is never what a caller passing a mapping where keys are expected meant."""
+    if isinstance(keys, bytearray):  # one key, not a sequence of ints (issue 9)
+        keys = bytes(keys)
     if isinstance(keys, Mapping):
         raise DataError(f"Expected a key or a list of keys, got {type(keys).__name__!r}")
     try:
-        if isinstance(keys, STRING_TYPES):
+        if isinstance(keys, (bytes, str, memoryview)):
             keys = [keys]
         else:
             keys = list(keys)
