@@ -218,7 +218,7 @@ class Redis(CoreCommands[AnyStr]):
             pool.release(conn, reusable=ok)
         return reply if callback is None else callback(reply)
 
-    async def _local_reply(self, args: tuple, value: Any) -> Any:
+    async def _local_reply(self, args: tuple[Any, ...], value: Any) -> Any:
         # (cmds9, issue 9) a command redis-py answers without the server, e.g. mget([])
         # -> []; a pipeline keeps the base behaviour (queue ``args``, answered in place)
         return value

@@ -250,7 +250,7 @@ class KeyCommands(CommandsBase[AnyStr]):
         replica: the sorted elements (or the ``get`` patterns' values)."""
         if (start is None) != (num is None):
             raise DataError("start and num must both be specified")
-        args: tuple = ("SORT_RO", key)
+        args: tuple[Any, ...] = ("SORT_RO", key)
         if by is not None:
             args += ("BY", by)
         if start is not None:

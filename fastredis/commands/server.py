@@ -142,7 +142,7 @@ def _client_type(value: Any, allowed: tuple[str, ...]) -> Any:
     return value
 
 
-def _check_kill_filter(args: tuple, _type: Any, skipme: Any) -> None:
+def _check_kill_filter(args: tuple[Any, ...], _type: Any, skipme: Any) -> None:
     if _type is not None:
         _client_type(_type, _KILL_TYPES)
     if skipme is not None and not isinstance(skipme, bool):

@@ -194,8 +194,8 @@ class StringCommands(CommandsBase[AnyStr]):
         only if none / all exist. Returns 1 if the keys were set, 0 if not."""
         from .hash_expiry import expiry_flags, persist_option
 
-        pieces = flatten_mapping(mapping, "msetex mapping")
-        flags = persist_option(data_persist_option, ("NX", "XX"))
+        pieces: list[Any] = flatten_mapping(mapping, "msetex mapping")
+        flags: tuple[Any, ...] = persist_option(data_persist_option, ("NX", "XX"))
         flags += expiry_flags(ex, px, exat, pxat, (keepttl,), "keepttl")
         return self._execute(("MSETEX", len(pieces) // 2, *pieces, *flags, *(("KEEPTTL",) if keepttl else ())))
 

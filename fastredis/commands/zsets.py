@@ -330,7 +330,7 @@ class SortedSetCommands(CommandsBase[AnyStr]):
         ``(member, score)`` tuples with ``withscores`` (float scores, as ``zrange`` gives;
         redis-py's legacy shape is a flat list with the scores as bytes)."""
         keys = list_or_args(keys, ())
-        args: tuple = ("ZDIFF", len(keys), *keys)
+        args: tuple[Any, ...] = ("ZDIFF", len(keys), *keys)
         return self._execute((*args, "WITHSCORES"), _pairs) if withscores else self._execute(args)
 
     def zdiffstore(self, dest: KeyT, keys: Sequence[KeyT]) -> Awaitable[int]:
@@ -348,7 +348,7 @@ class SortedSetCommands(CommandsBase[AnyStr]):
         """Pop up to ``count`` lowest (``min``) or highest (``max``) members from the first
         non-empty of ``keys``: ``[key, [[member, score], ...]]`` with float scores, or None."""
         keys = list_or_args(keys, ())
-        args: tuple = ("ZMPOP", _numkeys(num_keys, keys), *keys, _min_max(min, max))
+        args: tuple[Any, ...] = ("ZMPOP", _numkeys(num_keys, keys), *keys, _min_max(min, max))
         return self._execute((*args, "COUNT", count) if count != 1 else args, _zmpop)
 
     def bzmpop(self, timeout: Number, numkeys: int, keys: Sequence[KeyT], min: bool | None = False,
