@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Sequence
-from typing import Any, AnyStr, AsyncIterator
+from typing import TYPE_CHECKING, Any, AnyStr, AsyncIterator
 
 from ..exceptions import DataError
-from ..typing import KeyT
 from ._base import STRING_TYPES, CommandsBase, ok, to_int
+
+if TYPE_CHECKING:
+    from collections.abc import Awaitable, Sequence
+
+    from ..typing import KeyT
 
 
 # datetime is imported only when a non-number is passed: ``import fastredis`` stays light

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Mapping
-from typing import Any, AnyStr
+from typing import TYPE_CHECKING, Any, AnyStr
 
 from ..exceptions import DataError
-from ..typing import AbsExpiryT, EncodableT, ExpiryT, KeyT
 from ._base import CommandsBase, flatten_mapping, list_or_args, ok, ok_or_none, to_float
+
+if TYPE_CHECKING:
+    from collections.abc import Awaitable, Mapping
+
+    from ..typing import AbsExpiryT, EncodableT, ExpiryT, KeyT
 
 
 def _set_reply(reply: Any) -> Any:

@@ -5,12 +5,16 @@ tuples, as in redis-py; ``score_cast_func`` replaces ``float`` where redis-py of
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Mapping, Sequence
-from typing import Any, AnyStr, AsyncIterator, Callable
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, AnyStr, AsyncIterator, Callable
 
 from ..exceptions import DataError
-from ..typing import KeyT, Number
 from ._base import CommandsBase, block_timeout, check_name, list_or_args, to_float
+
+if TYPE_CHECKING:
+    from collections.abc import Awaitable, Sequence
+
+    from ..typing import KeyT, Number
 
 
 def _safe_cast(cast: Callable) -> Callable:
