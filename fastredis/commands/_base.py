@@ -27,7 +27,7 @@ class CommandsBase(Generic[AnyStr]):
     def _execute_blocking(self, args: tuple, callback: Callable | None = None) -> Awaitable[Any]:  # pragma: no cover
         raise NotImplementedError
 
-    def _local_reply(self, args: tuple, value: Any) -> Awaitable[Any]:
+    def _local_reply(self, args: tuple[Any, ...], value: Any) -> Any:
         """A command redis-py answers without asking the server (``mget([])`` -> ``[]``):
         the client returns ``value``; by default (a pipeline) ``args`` is queued like any
         command and the pipeline answers it in its place."""
