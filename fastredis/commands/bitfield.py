@@ -12,9 +12,7 @@ from ..exceptions import DataError
 from ._base import CommandsBase
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable
-
-    from ..typing import KeyT
+    from ..typing import KeyT, Reply
 
 #: a bit offset: an int, or ``"#N"`` (N times the type's width)
 BitfieldOffsetT = Union[int, str]
@@ -92,12 +90,12 @@ class BitFieldOperation:
             cmd.extend(op)
         return cmd
 
-    def execute(self) -> Awaitable[list[int | None]]:
+    def execute(self) -> Reply[list[int | None]]:
         """Send the queued operations as one BITFIELD (then forget them); the list of
         their results."""
         command = self.command
         self.reset()
-        result: Awaitable[list[int | None]] = self.client._execute(tuple(command))
+        result: Reply[list[int | None]] = self.client._execute(tuple(command))
         return result
 
     def __repr__(self) -> str:
@@ -113,7 +111,7 @@ class BitFieldCommands(CommandsBase[AnyStr]):
         return BitFieldOperation(self, key, default_overflow=default_overflow)
 
     def bitfield_ro(self, key: KeyT, encoding: str, offset: BitfieldOffsetT,
-                    items: list[tuple[str, BitfieldOffsetT]] | None = None) -> Awaitable[list[int]]:
+                    items: list[tuple[str, BitfieldOffsetT]] | None = None) -> Reply[list[int]]:
         """Read-only BITFIELD: GET ``encoding`` at ``offset``, then each ``(encoding, offset)``
         of ``items``; the list of values."""
         _check(encoding, offset)

@@ -11,9 +11,7 @@ from ..exceptions import DataError
 from ._base import CommandsBase, ok, to_str
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable
-
-    from ..typing import EncodableT
+    from ..typing import EncodableT, Reply
 
 
 def parse_cluster_info(reply: Any) -> dict[str, str]:
@@ -71,7 +69,7 @@ _PARSERS: dict[str, Callable[[Any], Any]] = {
 class ClusterNodeCommands(CommandsBase[AnyStr]):
     __slots__ = ()
 
-    def cluster(self, cluster_arg: str, *args: EncodableT) -> Awaitable[Any]:
+    def cluster(self, cluster_arg: str, *args: EncodableT) -> Reply[Any]:
         """Run ``CLUSTER <cluster_arg> *args`` on this node: INFO -> dict of str, NODES ->
         dict per node, OK answers -> True, others as the server sends them (KEYSLOT ->
         int, MYID -> id ...). Outside cluster mode the server answers with a ResponseError."""

@@ -12,9 +12,9 @@ from ..exceptions import DataError
 from ._base import STRING_TYPES, CommandsBase, to_float, to_str
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable, Sequence
+    from collections.abc import Sequence
 
-    from ..typing import EncodableT, FieldT, KeyT, Number
+    from ..typing import EncodableT, FieldT, KeyT, Number, Reply
 
 _UNITS = ("m", "km", "mi", "ft")
 
@@ -61,7 +61,7 @@ class GeoCommands(CommandsBase[AnyStr]):
     __slots__ = ()
 
     def geoadd(self, name: KeyT, values: Sequence[EncodableT], nx: bool = False,
-               xx: bool = False, ch: bool = False) -> Awaitable[int]:
+               xx: bool = False, ch: bool = False) -> Reply[int]:
         """Add places given as a flat ``[lon1, lat1, member1, lon2, ...]`` sequence; returns
         the number of new members (of changed ones with ``ch=True``)."""
         if nx and xx:
@@ -78,18 +78,18 @@ class GeoCommands(CommandsBase[AnyStr]):
         return self._execute((*args, *values))
 
     def geodist(self, name: KeyT, place1: FieldT, place2: FieldT,
-                unit: str | None = None) -> Awaitable[float | None]:
+                unit: str | None = None) -> Reply[float | None]:
         """Distance between two members in ``unit`` (m, km, mi, ft; default m); None when
         either member is missing."""
         if unit:
             return self._execute(("GEODIST", name, place1, place2, _unit(unit, "GEODIST")), to_float)
         return self._execute(("GEODIST", name, place1, place2), to_float)
 
-    def geohash(self, name: KeyT, *values: FieldT) -> Awaitable[list[str | None]]:
+    def geohash(self, name: KeyT, *values: FieldT) -> Reply[list[str | None]]:
         """The 11-character geohash of each member (str, as in redis-py), None for a missing one."""
         return self._execute(("GEOHASH", name, *values), _geohash)
 
-    def geopos(self, name: KeyT, *values: FieldT) -> Awaitable[list[tuple[float, float] | None]]:
+    def geopos(self, name: KeyT, *values: FieldT) -> Reply[list[tuple[float, float] | None]]:
         """``(longitude, latitude)`` of each member, None for a missing one."""
         return self._execute(("GEOPOS", name, *values), _geopos)
 
@@ -97,7 +97,7 @@ class GeoCommands(CommandsBase[AnyStr]):
                   unit: str | None = None, withdist: bool = False, withcoord: bool = False,
                   withhash: bool = False, count: int | None = None, sort: str | None = None,
                   store: KeyT | None = None, store_dist: KeyT | None = None,
-                  any: bool = False) -> Awaitable[Any]:
+                  any: bool = False) -> Reply[Any]:
         """Members within ``radius`` of a point (deprecated by Redis in favour of GEOSEARCH):
         a list of members, or of ``[member, dist?, hash?, (lon, lat)?]`` with the WITH* flags;
         the number stored with ``store``/``store_dist``."""
@@ -109,14 +109,14 @@ class GeoCommands(CommandsBase[AnyStr]):
                           withcoord: bool = False, withhash: bool = False,
                           count: int | None = None, sort: str | None = None,
                           store: KeyT | None = None, store_dist: KeyT | None = None,
-                          any: bool = False) -> Awaitable[Any]:
+                          any: bool = False) -> Reply[Any]:
         """As ``georadius``, centred on an existing member."""
         return self._georadius("GEORADIUSBYMEMBER", (name, member, radius), unit, withdist,
                                withcoord, withhash, count, sort, store, store_dist, any)
 
     def _georadius(self, cmd: str, head: tuple[Any, ...], unit: str | None, withdist: bool,
                    withcoord: bool, withhash: bool, count: int | None, sort: str | None,
-                   store: KeyT | None, store_dist: KeyT | None, any: bool) -> Awaitable[Any]:
+                   store: KeyT | None, store_dist: KeyT | None, any: bool) -> Reply[Any]:
         args: tuple[Any, ...] = (cmd, *head, _unit(unit, "GEORADIUS") if unit else "m")
         if any and count is None:
             raise DataError("``any`` can't be provided without ``count``")
@@ -145,7 +145,7 @@ class GeoCommands(CommandsBase[AnyStr]):
                   width: Number | None = None, height: Number | None = None,
                   sort: str | None = None, count: int | None = None, any: bool = False,
                   withcoord: bool = False, withdist: bool = False,
-                  withhash: bool = False) -> Awaitable[Any]:
+                  withhash: bool = False) -> Reply[Any]:
         """Members within a circle (``radius``) or box (``width``/``height``) around a member
         or a point: a list of members, or of ``[member, dist?, hash?, (lon, lat)?]``."""
         args: tuple[Any, ...] = _geosearch_args(("GEOSEARCH", name), member, longitude, latitude, unit, radius,
@@ -163,7 +163,7 @@ class GeoCommands(CommandsBase[AnyStr]):
                        unit: str = "m", radius: Number | None = None, width: Number | None = None,
                        height: Number | None = None, sort: str | None = None,
                        count: int | None = None, any: bool = False,
-                       storedist: bool = False) -> Awaitable[int]:
+                       storedist: bool = False) -> Reply[int]:
         """GEOSEARCH into the sorted set ``dest`` (scores are distances with ``storedist``);
         returns the number of members stored."""
         args: tuple[Any, ...] = _geosearch_args(("GEOSEARCHSTORE", dest, name), member, longitude, latitude, unit,

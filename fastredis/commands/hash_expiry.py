@@ -13,9 +13,9 @@ from ..exceptions import DataError
 from ._base import STRING_TYPES, CommandsBase, check_name, flatten_mapping
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable, Mapping, Sequence
+    from collections.abc import Mapping, Sequence
 
-    from ..typing import AbsExpiryT, EncodableT, ExpiryT, FieldT, KeyT
+    from ..typing import AbsExpiryT, EncodableT, ExpiryT, FieldT, KeyT, Reply
 
 
 def _condition(nx: bool, xx: bool, gt: bool, lt: bool) -> tuple[Any, ...]:
@@ -84,60 +84,60 @@ class HashFieldExpiryCommands(CommandsBase[AnyStr]):
     __slots__ = ()
 
     def hexpire(self, name: KeyT, seconds: ExpiryT, *fields: FieldT, nx: bool = False,
-                xx: bool = False, gt: bool = False, lt: bool = False) -> Awaitable[list[int]]:
+                xx: bool = False, gt: bool = False, lt: bool = False) -> Reply[list[int]]:
         """Set a time to live of ``seconds`` on hash fields; one int per field (see module)."""
         return self._execute(("HEXPIRE", name, _int_or_delta(seconds, 1, "seconds"),
                               *_condition(nx, xx, gt, lt), *_fields(fields, "hexpire")))
 
     def hpexpire(self, name: KeyT, milliseconds: ExpiryT, *fields: FieldT, nx: bool = False,
-                 xx: bool = False, gt: bool = False, lt: bool = False) -> Awaitable[list[int]]:
+                 xx: bool = False, gt: bool = False, lt: bool = False) -> Reply[list[int]]:
         """HEXPIRE in milliseconds; one int per field."""
         return self._execute(("HPEXPIRE", name, _int_or_delta(milliseconds, 1000, "milliseconds"),
                               *_condition(nx, xx, gt, lt), *_fields(fields, "hpexpire")))
 
     def hexpireat(self, name: KeyT, unix_time_seconds: AbsExpiryT, *fields: FieldT,
                   nx: bool = False, xx: bool = False, gt: bool = False,
-                  lt: bool = False) -> Awaitable[list[int]]:
+                  lt: bool = False) -> Reply[list[int]]:
         """Expire hash fields at a unix time (or datetime); one int per field."""
         return self._execute(("HEXPIREAT", name, _int_or_datetime(unix_time_seconds, 1, "unix_time_seconds"),
                               *_condition(nx, xx, gt, lt), *_fields(fields, "hexpireat")))
 
     def hpexpireat(self, name: KeyT, unix_time_milliseconds: AbsExpiryT, *fields: FieldT,
                    nx: bool = False, xx: bool = False, gt: bool = False,
-                   lt: bool = False) -> Awaitable[list[int]]:
+                   lt: bool = False) -> Reply[list[int]]:
         """Expire hash fields at a unix time in ms (or datetime); one int per field."""
         when = _int_or_datetime(unix_time_milliseconds, 1000, "unix_time_milliseconds")
         return self._execute(("HPEXPIREAT", name, when, *_condition(nx, xx, gt, lt),
                               *_fields(fields, "hpexpireat")))
 
-    def hpersist(self, name: KeyT, *fields: FieldT) -> Awaitable[list[int]]:
+    def hpersist(self, name: KeyT, *fields: FieldT) -> Reply[list[int]]:
         """Remove the fields' expiry; per field -2 no such field, -1 no expiry, 1 removed."""
         return self._execute(("HPERSIST", name, *_fields(fields, "hpersist")))
 
-    def hexpiretime(self, key: KeyT, *fields: FieldT) -> Awaitable[list[int]]:
+    def hexpiretime(self, key: KeyT, *fields: FieldT) -> Reply[list[int]]:
         """Each field's expiry as a unix time in seconds (-1 none, -2 no such field)."""
         return self._execute(("HEXPIRETIME", key, *_fields(fields, "hexpiretime")))
 
-    def hpexpiretime(self, key: KeyT, *fields: FieldT) -> Awaitable[list[int]]:
+    def hpexpiretime(self, key: KeyT, *fields: FieldT) -> Reply[list[int]]:
         """Each field's expiry as a unix time in ms (-1 none, -2 no such field)."""
         return self._execute(("HPEXPIRETIME", key, *_fields(fields, "hpexpiretime")))
 
-    def httl(self, key: KeyT, *fields: FieldT) -> Awaitable[list[int]]:
+    def httl(self, key: KeyT, *fields: FieldT) -> Reply[list[int]]:
         """Each field's remaining time to live in seconds (-1 none, -2 no such field)."""
         return self._execute(("HTTL", key, *_fields(fields, "httl")))
 
-    def hpttl(self, key: KeyT, *fields: FieldT) -> Awaitable[list[int]]:
+    def hpttl(self, key: KeyT, *fields: FieldT) -> Reply[list[int]]:
         """Each field's remaining time to live in ms (-1 none, -2 no such field)."""
         return self._execute(("HPTTL", key, *_fields(fields, "hpttl")))
 
-    def hgetdel(self, name: KeyT, *keys: FieldT) -> Awaitable[list[AnyStr | None]]:
+    def hgetdel(self, name: KeyT, *keys: FieldT) -> Reply[list[AnyStr | None]]:
         """Get and delete hash fields (the key goes when its last field does); the values,
         None for missing fields."""
         return self._execute(("HGETDEL", name, *_fields(keys, "hgetdel")))
 
     def hgetex(self, name: KeyT, *keys: FieldT, ex: ExpiryT | None = None,
                px: ExpiryT | None = None, exat: AbsExpiryT | None = None,
-               pxat: AbsExpiryT | None = None, persist: bool = False) -> Awaitable[list[AnyStr | None]]:
+               pxat: AbsExpiryT | None = None, persist: bool = False) -> Reply[list[AnyStr | None]]:
         """Get hash fields and set (or with ``persist`` remove) their expiry; the values,
         None for missing fields."""
         fields: tuple[Any, ...] = _fields(keys, "hgetex")
@@ -149,7 +149,7 @@ class HashFieldExpiryCommands(CommandsBase[AnyStr]):
                items: Sequence[EncodableT] | None = None, ex: ExpiryT | None = None,
                px: ExpiryT | None = None, exat: AbsExpiryT | None = None,
                pxat: AbsExpiryT | None = None, data_persist_option: Any = None,
-               keepttl: bool = False) -> Awaitable[int]:
+               keepttl: bool = False) -> Reply[int]:
         """Set hash fields with an expiry (or ``keepttl``); ``data_persist_option`` FNX / FXX
         (redis-py's HashDataPersistOptions or the str) sets them only if none / all exist.
         Returns 1 if the fields were set, 0 if the condition prevented it."""

@@ -8,9 +8,9 @@ from ..exceptions import DataError
 from ._base import STRING_TYPES, CommandsBase, ok, to_int
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable, Sequence
+    from collections.abc import Sequence
 
-    from ..typing import KeyT
+    from ..typing import KeyT, Reply
 
 
 # datetime is imported only when a non-number is passed: ``import fastredis`` stays light
@@ -248,7 +248,7 @@ class KeyCommands(CommandsBase[AnyStr]):
     # (appended by cmds9 for issue 9)
     def sort_ro(self, key: KeyT, start: int | None = None, num: int | None = None,
                 by: KeyT | None = None, get: KeyT | Sequence[KeyT] | None = None,
-                desc: bool = False, alpha: bool = False) -> Awaitable[list[Any]]:
+                desc: bool = False, alpha: bool = False) -> Reply[list[Any]]:
         """SORT without STORE, as the read-only SORT_RO (Redis >= 7.0), so it may run on a
         replica: the sorted elements (or the ``get`` patterns' values)."""
         if (start is None) != (num is None):

@@ -17,9 +17,9 @@ from ._base import STRING_TYPES, CommandsBase, list_or_args, ok, pairs_to_dict, 
 
 if TYPE_CHECKING:
     import datetime
-    from collections.abc import Awaitable, Sequence
+    from collections.abc import Sequence
 
-    from ..typing import EncodableT, KeyT
+    from ..typing import EncodableT, KeyT, Reply
 
 
 def _true(reply: Any) -> bool:
@@ -139,37 +139,37 @@ class ManagementCommands(CommandsBase[AnyStr]):
     __slots__ = ()
 
     # ------------------------------------------------------------------ persistence
-    def save(self) -> Awaitable[bool]:
+    def save(self) -> Reply[bool]:
         """Write the dataset to disk, blocking the server until done; True."""
         return self._execute(("SAVE",), ok)
 
-    def bgsave(self, schedule: bool = True) -> Awaitable[bool]:
+    def bgsave(self, schedule: bool = True) -> Reply[bool]:
         """Start a background save (with ``schedule``, after a running AOF rewrite instead
         of failing); True."""
         return self._execute(("BGSAVE", "SCHEDULE") if schedule else ("BGSAVE",), _true)
 
-    def bgrewriteaof(self) -> Awaitable[bool]:
+    def bgrewriteaof(self) -> Reply[bool]:
         """Start an append-only-file rewrite in the background; True."""
         return self._execute(("BGREWRITEAOF",), _true)
 
-    def lastsave(self) -> Awaitable[datetime.datetime | None]:
+    def lastsave(self) -> Reply[datetime.datetime | None]:
         """Time of the last successful save, as a local naive ``datetime`` (redis-py's shape)."""
         return self._execute(("LASTSAVE",), _lastsave)
 
     # ------------------------------------------------------------------ replication / roles
-    def role(self) -> Awaitable[list[Any]]:
+    def role(self) -> Reply[list[Any]]:
         """The server's role: ``[b'master', offset, [[ip, port, offset], ...]]``,
         ``[b'slave', host, port, state, offset]`` or ``[b'sentinel', [names]]``."""
         return self._execute(("ROLE",))
 
-    def replicaof(self, *args: EncodableT) -> Awaitable[AnyStr]:
+    def replicaof(self, *args: EncodableT) -> Reply[AnyStr]:
         """``replicaof(host, port)`` makes the server a replica, ``replicaof("NO", "ONE")``
         a primary again; the server's ``OK`` status."""
         if len(args) != 2:
             raise DataError("replicaof takes host and port, or 'NO', 'ONE'")
         return self._execute(("REPLICAOF", *args))
 
-    def slaveof(self, host: str | None = None, port: int | None = None) -> Awaitable[bool]:
+    def slaveof(self, host: str | None = None, port: int | None = None) -> Reply[bool]:
         """Old name of REPLICAOF: no arguments means ``NO ONE``; True."""
         if host is None and port is None:
             return self._execute(("SLAVEOF", b"NO", b"ONE"), ok)
@@ -178,7 +178,7 @@ class ManagementCommands(CommandsBase[AnyStr]):
         return self._execute(("SLAVEOF", host, port), ok)
 
     def failover(self, host: str | None = None, port: int | None = None, force: bool = False,
-                 abort: bool = False, timeout: int | None = None) -> Awaitable[bool]:
+                 abort: bool = False, timeout: int | None = None) -> Reply[bool]:
         """Hand the primary role to a replica (``host``/``port``, or one the server picks);
         ``abort`` cancels a failover in progress; ``timeout`` in ms. True once started.
         (redis-py does not implement it.)"""
@@ -197,13 +197,13 @@ class ManagementCommands(CommandsBase[AnyStr]):
             args += ("TIMEOUT", timeout)
         return self._execute(args, ok)
 
-    def wait(self, num_replicas: int, timeout: int) -> Awaitable[int]:
+    def wait(self, num_replicas: int, timeout: int) -> Reply[int]:
         """Block until earlier writes reached ``num_replicas`` replicas or ``timeout`` ms
         passed (0: forever), on a connection of its own; the number of replicas reached.
         Note: on a shared client the earlier writes may have gone over another connection."""
         return self._execute_blocking(("WAIT", num_replicas, timeout))
 
-    def waitaof(self, num_local: int, num_replicas: int, timeout: int) -> Awaitable[list[int]]:
+    def waitaof(self, num_local: int, num_replicas: int, timeout: int) -> Reply[list[int]]:
         """Block until earlier writes are fsynced to the AOF locally (``num_local`` 0/1) and
         on ``num_replicas`` replicas, or ``timeout`` ms passed; ``[local, replicas]``."""
         return self._execute_blocking(("WAITAOF", num_local, num_replicas, timeout))
@@ -229,7 +229,7 @@ class ManagementCommands(CommandsBase[AnyStr]):
 
     def migrate(self, host: str, port: int, keys: KeyT | Sequence[KeyT], destination_db: int,
                 timeout: int, copy: bool = False, replace: bool = False,
-                auth: str | None = None) -> Awaitable[AnyStr]:
+                auth: str | None = None) -> Reply[AnyStr]:
         """Move ``keys`` to another server's ``destination_db`` (``copy`` keeps them here);
         ``OK`` or ``NOKEY`` when none existed."""
         keys = list_or_args(keys, ())
@@ -245,89 +245,89 @@ class ManagementCommands(CommandsBase[AnyStr]):
         return self._execute((*args, "KEYS", *keys))
 
     # ------------------------------------------------------------------ config / misc
-    def config_rewrite(self) -> Awaitable[AnyStr]:
+    def config_rewrite(self) -> Reply[AnyStr]:
         """Rewrite the config file with the running configuration; ``OK``."""
         return self._execute(("CONFIG", "REWRITE"))
 
-    def lolwut(self, *version_numbers: str | float) -> Awaitable[AnyStr]:
+    def lolwut(self, *version_numbers: str | float) -> Reply[AnyStr]:
         """Computer art and the server version, as text."""
         if version_numbers:
             return self._execute(("LOLWUT", "VERSION", *version_numbers))
         return self._execute(("LOLWUT",))
 
     # ------------------------------------------------------------------ MEMORY
-    def memory_stats(self) -> Awaitable[dict[str, Any]]:
+    def memory_stats(self) -> Reply[dict[str, Any]]:
         """The server's memory report as a dict with str keys (``db.N`` nested)."""
         return self._execute(("MEMORY", "STATS"), parse_memory_stats)
 
-    def memory_malloc_stats(self) -> Awaitable[AnyStr]:
+    def memory_malloc_stats(self) -> Reply[AnyStr]:
         """The allocator's own statistics, as text."""
         return self._execute(("MEMORY", "MALLOC-STATS"))
 
-    def memory_purge(self) -> Awaitable[bool]:
+    def memory_purge(self) -> Reply[bool]:
         """Ask the allocator to release dirty pages; True."""
         return self._execute(("MEMORY", "PURGE"), ok)
 
-    def memory_doctor(self) -> Awaitable[AnyStr]:
+    def memory_doctor(self) -> Reply[AnyStr]:
         """The server's advice about its memory use, as text (redis-py does not implement it)."""
         return self._execute(("MEMORY", "DOCTOR"))
 
-    def memory_help(self) -> Awaitable[list[AnyStr]]:
+    def memory_help(self) -> Reply[list[AnyStr]]:
         """The MEMORY sub-commands' help, one line each."""
         return self._execute(("MEMORY", "HELP"))
 
     # ------------------------------------------------------------------ LATENCY
-    def latency_doctor(self) -> Awaitable[AnyStr]:
+    def latency_doctor(self) -> Reply[AnyStr]:
         """The latency monitor's report, as text (redis-py does not implement it)."""
         return self._execute(("LATENCY", "DOCTOR"))
 
-    def latency_graph(self, event: str) -> Awaitable[AnyStr]:
+    def latency_graph(self, event: str) -> Reply[AnyStr]:
         """An ASCII graph of ``event``'s latency samples (redis-py does not implement it)."""
         return self._execute(("LATENCY", "GRAPH", event))
 
-    def latency_histogram(self, *args: str) -> Awaitable[dict[str, Any]]:
+    def latency_histogram(self, *args: str) -> Reply[dict[str, Any]]:
         """Per-command latency histograms (all commands, or those named):
         ``{command: {'calls': n, 'histogram_usec': {bucket_us: count}}}``
         (redis-py does not implement it)."""
         return self._execute(("LATENCY", "HISTOGRAM", *args), _latency_histogram)
 
-    def latency_history(self, event: str) -> Awaitable[list[list[int]]]:
+    def latency_history(self, event: str) -> Reply[list[list[int]]]:
         """``[[unix_time, latency_ms], ...]`` samples of ``event``."""
         return self._execute(("LATENCY", "HISTORY", event))
 
-    def latency_latest(self) -> Awaitable[list[list[Any]]]:
+    def latency_latest(self) -> Reply[list[list[Any]]]:
         """``[[event, unix_time, latest_ms, max_ms], ...]``."""
         return self._execute(("LATENCY", "LATEST"))
 
-    def latency_reset(self, *events: str) -> Awaitable[int]:
+    def latency_reset(self, *events: str) -> Reply[int]:
         """Reset the samples of ``events`` (all when none given); how many were reset."""
         return self._execute(("LATENCY", "RESET", *events))
 
     # ------------------------------------------------------------------ COMMAND
-    def command(self) -> Awaitable[dict[str, dict[str, Any]]]:
+    def command(self) -> Reply[dict[str, dict[str, Any]]]:
         """Every command's metadata, ``{name: {...}}`` as redis-py gives it."""
         return self._execute(("COMMAND",), parse_command)
 
-    def command_info(self, *command_names: str) -> Awaitable[dict[str, dict[str, Any]]]:
+    def command_info(self, *command_names: str) -> Reply[dict[str, dict[str, Any]]]:
         """Metadata of the named commands (all with no names), shaped as ``command()``;
         unknown names are left out (redis-py does not implement it)."""
         return self._execute(("COMMAND", "INFO", *command_names), parse_command)
 
-    def command_docs(self, *args: str) -> Awaitable[dict[str, Any]]:
+    def command_docs(self, *args: str) -> Reply[dict[str, Any]]:
         """Documentation of the named commands (all with no names): ``{name: {'summary',
         'since', 'group', 'complexity', 'arguments', ...}}`` (redis-py does not implement it)."""
         return self._execute(("COMMAND", "DOCS", *args), parse_command_docs)
 
-    def command_getkeys(self, *args: EncodableT) -> Awaitable[list[str]]:
+    def command_getkeys(self, *args: EncodableT) -> Reply[list[str]]:
         """The key arguments of the command ``args``, as str (redis-py's shape)."""
         return self._execute(("COMMAND", "GETKEYS", *args), _strs)
 
-    def command_getkeysandflags(self, *args: EncodableT) -> Awaitable[list[list[Any]]]:
+    def command_getkeysandflags(self, *args: EncodableT) -> Reply[list[list[Any]]]:
         """``[[key, [flags]], ...]`` for the command ``args``."""
         return self._execute(("COMMAND", "GETKEYSANDFLAGS", *args))
 
     def command_list(self, module: str | None = None, category: str | None = None,
-                     pattern: str | None = None) -> Awaitable[list[AnyStr]]:
+                     pattern: str | None = None) -> Reply[list[AnyStr]]:
         """Command names, optionally only one module's, one ACL category's or those
         matching a pattern (one filter at most, as the server allows)."""
         given: list[tuple[str, str]] = [(w, v) for w, v in (("MODULE", module), ("ACLCAT", category), ("PATTERN", pattern))
@@ -339,16 +339,16 @@ class ManagementCommands(CommandsBase[AnyStr]):
         return self._execute(("COMMAND", "LIST"))
 
     # ------------------------------------------------------------------ MODULE
-    def module_list(self) -> Awaitable[list[dict[Any, Any]]]:
+    def module_list(self) -> Reply[list[dict[Any, Any]]]:
         """Loaded modules, ``[{b'name': ..., b'ver': ..., ...}]``."""
         return self._execute(("MODULE", "LIST"), _module_list)
 
-    def module_load(self, path: str, *args: EncodableT) -> Awaitable[bool]:
+    def module_load(self, path: str, *args: EncodableT) -> Reply[bool]:
         """Load a module from ``path`` with its arguments; True."""
         return self._execute(("MODULE", "LOAD", path, *args), bool)
 
     def module_loadex(self, path: str, options: list[str] | None = None,
-                      args: list[str] | None = None) -> Awaitable[AnyStr]:
+                      args: list[str] | None = None) -> Reply[AnyStr]:
         """MODULE LOADEX: ``options`` are CONFIG name/value items, ``args`` module arguments."""
         cmd: tuple[Any, ...] = ("MODULE", "LOADEX", path)
         if options is not None:
@@ -357,35 +357,35 @@ class ManagementCommands(CommandsBase[AnyStr]):
             cmd += ("ARGS",) + tuple(args)
         return self._execute(cmd)
 
-    def module_unload(self, name: str) -> Awaitable[bool]:
+    def module_unload(self, name: str) -> Reply[bool]:
         """Unload a module by name; True."""
         return self._execute(("MODULE", "UNLOAD", name), bool)
 
     # ------------------------------------------------------------------ cluster connection modes
-    def readonly(self) -> Awaitable[bool]:
+    def readonly(self) -> Reply[bool]:
         """Allow reads from a cluster replica on this connection; True (an error outside
         cluster mode)."""
         return self._execute(("READONLY",), ok)
 
-    def readwrite(self) -> Awaitable[bool]:
+    def readwrite(self) -> Reply[bool]:
         """Undo READONLY on this connection; True (an error outside cluster mode)."""
         return self._execute(("READWRITE",), ok)
 
     # ------------------------------------------------------------------ CLIENT
-    def client_getredir(self) -> Awaitable[int]:
+    def client_getredir(self) -> Reply[int]:
         """The client id tracking invalidations are redirected to (-1 tracking off, 0 none)."""
         return self._execute(("CLIENT", "GETREDIR"))
 
-    def client_no_evict(self, mode: str) -> Awaitable[AnyStr]:
+    def client_no_evict(self, mode: str) -> Reply[AnyStr]:
         """``ON`` exempts this connection from client eviction (Redis >= 7.0); ``OK``."""
         return self._execute(("CLIENT", "NO-EVICT", _on_off(mode)))
 
-    def client_no_touch(self, mode: str) -> Awaitable[AnyStr]:
+    def client_no_touch(self, mode: str) -> Reply[AnyStr]:
         """``ON``: this connection's reads do not update keys' LRU/LFU (Redis >= 7.2,
         Valkey); ``OK``."""
         return self._execute(("CLIENT", "NO-TOUCH", _on_off(mode)))
 
-    def client_reply(self, reply: str) -> Awaitable[AnyStr]:
+    def client_reply(self, reply: str) -> Reply[AnyStr]:
         """``ON`` only: OFF and SKIP silence the server's replies, and on a multiplexed
         connection every later reply would then be matched to the wrong command."""
         if reply not in ("ON", "OFF", "SKIP"):
@@ -394,13 +394,13 @@ class ManagementCommands(CommandsBase[AnyStr]):
             raise _refuse(f"CLIENT REPLY {reply}", "replies are how commands are matched")
         return self._execute(("CLIENT", "REPLY", "ON"))
 
-    def client_setinfo(self, attr: str, value: str) -> Awaitable[bool]:
+    def client_setinfo(self, attr: str, value: str) -> Reply[bool]:
         """Set ``lib-name`` or ``lib-ver`` of this connection (Redis >= 7.2, Valkey); True."""
         return self._execute(("CLIENT", "SETINFO", attr, value), ok)
 
     def client_tracking(self, on: bool = True, clientid: int | None = None,
                         prefix: Sequence[KeyT] = (), bcast: bool = False, optin: bool = False,
-                        optout: bool = False, noloop: bool = False) -> Awaitable[AnyStr]:
+                        optout: bool = False, noloop: bool = False) -> Reply[AnyStr]:
         """Turn server-assisted client-side caching on or off for the connection this
         runs on (use a dedicated connection, ``clientid`` to redirect invalidations to);
         ``OK``."""
@@ -420,22 +420,22 @@ class ManagementCommands(CommandsBase[AnyStr]):
 
     def client_tracking_on(self, clientid: int | None = None, prefix: Sequence[KeyT] = (),
                            bcast: bool = False, optin: bool = False, optout: bool = False,
-                           noloop: bool = False) -> Awaitable[AnyStr]:
+                           noloop: bool = False) -> Reply[AnyStr]:
         """``client_tracking(True, ...)``."""
         return self.client_tracking(True, clientid, prefix, bcast, optin, optout, noloop)
 
     def client_tracking_off(self, clientid: int | None = None, prefix: Sequence[KeyT] = (),
                             bcast: bool = False, optin: bool = False, optout: bool = False,
-                            noloop: bool = False) -> Awaitable[AnyStr]:
+                            noloop: bool = False) -> Reply[AnyStr]:
         """``client_tracking(False, ...)``."""
         return self.client_tracking(False, clientid, prefix, bcast, optin, optout, noloop)
 
-    def client_trackinginfo(self) -> Awaitable[list[Any]]:
+    def client_trackinginfo(self) -> Reply[list[Any]]:
         """This connection's tracking state as redis-py's flat list
         ``['flags', [...], 'redirect', -1, 'prefixes', [...]]``."""
         return self._execute(("CLIENT", "TRACKINGINFO"), _trackinginfo)
 
-    def client_unblock(self, client_id: int, error: bool = False) -> Awaitable[bool]:
+    def client_unblock(self, client_id: int, error: bool = False) -> Reply[bool]:
         """Unblock a client blocked in BLPOP, WAIT ... (with ``error`` it gets an UNBLOCKED
         error instead of a timeout reply); whether that client was blocked."""
         if isinstance(client_id, bool) or not isinstance(client_id, int):
@@ -445,17 +445,17 @@ class ManagementCommands(CommandsBase[AnyStr]):
         return self._execute(("CLIENT", "UNBLOCK", client_id), bool)
 
     # ------------------------------------------------------------------ refused
-    def auth(self, password: str, username: str | None = None) -> Awaitable[bool]:
+    def auth(self, password: str, username: str | None = None) -> Reply[bool]:
         """Refused (DataError): AUTH would authenticate one pooled connection only. Pass
         ``username=``/``password=`` to the client; every connection authenticates."""
         raise _refuse("AUTH", "pass username=/password= to Redis(...) or from_url instead")
 
-    def quit(self) -> Awaitable[bool]:
+    def quit(self) -> Reply[bool]:
         """Refused (DataError): QUIT would close a connection other tasks share; use
         ``await r.aclose()``."""
         raise _refuse("QUIT", "use await r.aclose() instead")
 
-    def reset(self) -> Awaitable[AnyStr]:
+    def reset(self) -> Reply[AnyStr]:
         """Refused (DataError) on a client: RESET would drop a shared connection's
         database, user and subscriptions. (``Pipeline.reset()`` is unrelated and works.)"""
         raise _refuse("RESET", "create a new client for a clean state")
@@ -464,11 +464,11 @@ class ManagementCommands(CommandsBase[AnyStr]):
         """Not implemented, as in redis-py: choose the protocol with ``protocol=3``."""
         raise NotImplementedError("HELLO is intentionally not implemented in the client: use protocol=3")
 
-    def sync(self) -> Awaitable[bytes]:
+    def sync(self) -> Reply[bytes]:
         """Refused (DataError): SYNC turns the connection into a replication stream."""
         raise _refuse("SYNC", "it turns the connection into a replication stream")
 
-    def psync(self, replicationid: str, offset: int) -> Awaitable[bytes]:
+    def psync(self, replicationid: str, offset: int) -> Reply[bytes]:
         """Refused (DataError): PSYNC turns the connection into a replication stream."""
         raise _refuse("PSYNC", "it turns the connection into a replication stream")
 
@@ -480,12 +480,12 @@ class ManagementCommands(CommandsBase[AnyStr]):
         """Not implemented, as in redis-py: the Lua debugger needs an interactive session."""
         raise NotImplementedError("SCRIPT DEBUG is intentionally not implemented in the client.")
 
-    def watch(self, *names: KeyT) -> Awaitable[bool]:
+    def watch(self, *names: KeyT) -> Reply[bool]:
         """Refused (DataError) on a client: WATCH only means something on the connection
         that runs the MULTI/EXEC. Use ``pipe.watch(...)`` or ``r.transaction(...)``."""
         raise _refuse("WATCH", "use a pipeline's watch() or r.transaction(func, *keys)")
 
-    def unwatch(self) -> Awaitable[bool]:
+    def unwatch(self) -> Reply[bool]:
         """Refused (DataError) on a client: see ``watch``; ``pipe.unwatch()`` works."""
         raise _refuse("UNWATCH", "use a pipeline's unwatch()")
 

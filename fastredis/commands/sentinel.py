@@ -10,9 +10,7 @@ from ..exceptions import DataError
 from ._base import CommandsBase, ok, to_str
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable
-
-    from ..typing import EncodableT
+    from ..typing import EncodableT, Reply
 
 # fields Sentinel reports as numbers (sentinel.c), converted to int as redis-py does
 _STATE_INTS = frozenset((
@@ -78,59 +76,59 @@ def _master_addr(reply: Any) -> tuple[Any, int] | None:
 class SentinelCommands(CommandsBase[AnyStr]):
     __slots__ = ()
 
-    def sentinel(self, *args: EncodableT) -> Awaitable[Any]:
+    def sentinel(self, *args: EncodableT) -> Reply[Any]:
         """Any ``SENTINEL <args>`` command, reply as sent (redis-py only warns here; the
         ``sentinel_*`` methods give parsed replies)."""
         if not args:
             raise DataError("sentinel() needs a sub-command, e.g. 'MASTERS'")
         return self._execute(("SENTINEL", *args))
 
-    def sentinel_get_master_addr_by_name(self, service_name: str) -> Awaitable[tuple[Any, int] | None]:
+    def sentinel_get_master_addr_by_name(self, service_name: str) -> Reply[tuple[Any, int] | None]:
         """``(host, port)`` of the named master as this sentinel knows it, or None."""
         return self._execute(("SENTINEL", "GET-MASTER-ADDR-BY-NAME", service_name), _master_addr)
 
-    def sentinel_master(self, service_name: str) -> Awaitable[dict[str, Any]]:
+    def sentinel_master(self, service_name: str) -> Reply[dict[str, Any]]:
         """The named master's state (see ``parse_sentinel_state``)."""
         return self._execute(("SENTINEL", "MASTER", service_name), parse_sentinel_state)
 
-    def sentinel_masters(self) -> Awaitable[dict[str, dict[str, Any]]]:
+    def sentinel_masters(self) -> Reply[dict[str, dict[str, Any]]]:
         """Every monitored master's state, by name."""
         return self._execute(("SENTINEL", "MASTERS"), _masters)
 
-    def sentinel_slaves(self, service_name: str) -> Awaitable[list[dict[str, Any]]]:
+    def sentinel_slaves(self, service_name: str) -> Reply[list[dict[str, Any]]]:
         """The named master's replicas, as state dicts."""
         return self._execute(("SENTINEL", "SLAVES", service_name), _states)
 
-    def sentinel_sentinels(self, service_name: str) -> Awaitable[list[dict[str, Any]]]:
+    def sentinel_sentinels(self, service_name: str) -> Reply[list[dict[str, Any]]]:
         """The other sentinels monitoring the named master, as state dicts."""
         return self._execute(("SENTINEL", "SENTINELS", service_name), _states)
 
-    def sentinel_monitor(self, name: str, ip: str, port: int, quorum: int) -> Awaitable[bool]:
+    def sentinel_monitor(self, name: str, ip: str, port: int, quorum: int) -> Reply[bool]:
         """Start monitoring a master; True."""
         return self._execute(("SENTINEL", "MONITOR", name, ip, port, quorum), ok)
 
-    def sentinel_remove(self, name: str) -> Awaitable[bool]:
+    def sentinel_remove(self, name: str) -> Reply[bool]:
         """Stop monitoring a master; True."""
         return self._execute(("SENTINEL", "REMOVE", name), ok)
 
-    def sentinel_set(self, name: str, option: str, value: EncodableT) -> Awaitable[bool]:
+    def sentinel_set(self, name: str, option: str, value: EncodableT) -> Reply[bool]:
         """Change a monitoring option of a master (quorum, down-after-milliseconds ...); True."""
         return self._execute(("SENTINEL", "SET", name, option, value), ok)
 
-    def sentinel_reset(self, pattern: str) -> Awaitable[int]:
+    def sentinel_reset(self, pattern: str) -> Reply[int]:
         """Reset the state of the masters matching ``pattern``; how many were reset (an int:
         redis-py's ``bool_ok`` turns this integer reply into False)."""
         return self._execute(("SENTINEL", "RESET", pattern))
 
-    def sentinel_failover(self, new_master_name: str) -> Awaitable[bool]:
+    def sentinel_failover(self, new_master_name: str) -> Reply[bool]:
         """Force a failover of the named master without agreement from other sentinels; True."""
         return self._execute(("SENTINEL", "FAILOVER", new_master_name), ok)
 
-    def sentinel_ckquorum(self, new_master_name: str) -> Awaitable[bool]:
+    def sentinel_ckquorum(self, new_master_name: str) -> Reply[bool]:
         """Whether the sentinels can reach the quorum to fail the named master over: True
         (a ResponseError says why not; redis-py returns False even when they can)."""
         return self._execute(("SENTINEL", "CKQUORUM", new_master_name), _ok_status)
 
-    def sentinel_flushconfig(self) -> Awaitable[bool]:
+    def sentinel_flushconfig(self) -> Reply[bool]:
         """Rewrite the sentinel's config file; True."""
         return self._execute(("SENTINEL", "FLUSHCONFIG"), ok)

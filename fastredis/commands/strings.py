@@ -8,9 +8,9 @@ from ..exceptions import DataError
 from ._base import CommandsBase, flatten_mapping, list_or_args, ok, ok_or_none, to_float
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable, Mapping
+    from collections.abc import Mapping
 
-    from ..typing import AbsExpiryT, EncodableT, ExpiryT, KeyT
+    from ..typing import AbsExpiryT, EncodableT, ExpiryT, KeyT, Reply
 
 
 def _set_reply(reply: Any) -> Any:
@@ -144,7 +144,7 @@ class StringCommands(CommandsBase[AnyStr]):
     def getrange(self, key: Any, start: int, end: int) -> Any:
         return self._execute(("GETRANGE", key, start, end))
 
-    def substr(self, name: KeyT, start: int, end: int = -1) -> Awaitable[AnyStr]:
+    def substr(self, name: KeyT, start: int, end: int = -1) -> Reply[AnyStr]:
         """The substring of ``name``'s value from ``start`` to ``end`` (inclusive; default:
         to the end), as redis-py's ``substr`` (SUBSTR is GETRANGE's old name)."""
         return self._execute(("GETRANGE", name, start, end))
@@ -191,7 +191,7 @@ class StringCommands(CommandsBase[AnyStr]):
     def msetex(self, mapping: Mapping[KeyT, EncodableT], data_persist_option: Any = None,
                ex: ExpiryT | None = None, px: ExpiryT | None = None,
                exat: AbsExpiryT | None = None, pxat: AbsExpiryT | None = None,
-               keepttl: bool = False) -> Awaitable[int]:
+               keepttl: bool = False) -> Reply[int]:
         """Set several keys atomically with one expiry (Valkey >= 9.0, Redis >= 8.4);
         ``data_persist_option`` NX / XX (redis-py's DataPersistOptions or the str) sets them
         only if none / all exist. Returns 1 if the keys were set, 0 if not."""

@@ -12,9 +12,9 @@ from ..exceptions import DataError
 from ._base import CommandsBase, block_timeout, check_name, list_or_args, to_float
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable, Sequence
+    from collections.abc import Sequence
 
-    from ..typing import KeyT, Number
+    from ..typing import KeyT, Number, Reply
 
 
 def _safe_cast(cast: Callable) -> Callable:
@@ -329,7 +329,7 @@ class SortedSetCommands(CommandsBase[AnyStr]):
 
     # ------------------------------------------------------------------ Redis 6.2 / 7.0
     # (appended by cmds9: ZDIFF, ZDIFFSTORE, ZINTERCARD, ZMPOP, BZMPOP)
-    def zdiff(self, keys: Sequence[KeyT], withscores: bool = False) -> Awaitable[Any]:
+    def zdiff(self, keys: Sequence[KeyT], withscores: bool = False) -> Reply[Any]:
         """Members of the first sorted set absent from the others: a list of members, or of
         ``(member, score)`` tuples with ``withscores`` (float scores, as ``zrange`` gives;
         redis-py's legacy shape is a flat list with the scores as bytes)."""
@@ -337,18 +337,18 @@ class SortedSetCommands(CommandsBase[AnyStr]):
         args: tuple[Any, ...] = ("ZDIFF", len(keys), *keys)
         return self._execute((*args, "WITHSCORES"), _pairs) if withscores else self._execute(args)
 
-    def zdiffstore(self, dest: KeyT, keys: Sequence[KeyT]) -> Awaitable[int]:
+    def zdiffstore(self, dest: KeyT, keys: Sequence[KeyT]) -> Reply[int]:
         """Store ZDIFF of ``keys`` in ``dest``; returns its number of members."""
         keys = list_or_args(keys, ())
         return self._execute(("ZDIFFSTORE", dest, len(keys), *keys))
 
-    def zintercard(self, numkeys: int, keys: Sequence[KeyT], limit: int = 0) -> Awaitable[int]:
+    def zintercard(self, numkeys: int, keys: Sequence[KeyT], limit: int = 0) -> Reply[int]:
         """Cardinality of the intersection of ``keys``; counting stops at ``limit`` (0: no limit)."""
         keys = list_or_args(keys, ())
         return self._execute(("ZINTERCARD", _numkeys(numkeys, keys), *keys, "LIMIT", limit))
 
     def zmpop(self, num_keys: int, keys: Sequence[KeyT], min: bool | None = False,
-              max: bool | None = False, count: int | None = 1) -> Awaitable[Any]:
+              max: bool | None = False, count: int | None = 1) -> Reply[Any]:
         """Pop up to ``count`` lowest (``min``) or highest (``max``) members from the first
         non-empty of ``keys``: ``[key, [[member, score], ...]]`` with float scores, or None."""
         keys = list_or_args(keys, ())
@@ -356,7 +356,7 @@ class SortedSetCommands(CommandsBase[AnyStr]):
         return self._execute((*args, "COUNT", count) if count != 1 else args, _zmpop)
 
     def bzmpop(self, timeout: Number, numkeys: int, keys: Sequence[KeyT], min: bool | None = False,
-               max: bool | None = False, count: int | None = 1) -> Awaitable[Any]:
+               max: bool | None = False, count: int | None = 1) -> Reply[Any]:
         """ZMPOP that waits up to ``timeout`` seconds (0: forever), on a connection of its
         own; None on timeout."""
         keys = list_or_args(keys, ())
