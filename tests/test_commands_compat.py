@@ -179,3 +179,24 @@ async def test_resp3_client_gets_the_same_shapes(r, redis_server):
         await r.acl_deluser("cmds9-r3")
         await r.function_flush()
         await r3.aclose()
+
+
+async def test_parameters_redis_py_has_on_existing_commands(r, rp):
+    await r.mset({"k1": "ohmytext", "k2": "mynewtext"})
+    assert await same(r, rp, "lcs", "k1", "k2") == b"mytext"
+    assert await same(r, rp, "lcs", "k1", "k2", len=True) == 6
+    idx = await same(r, rp, "lcs", "k1", "k2", idx=True, minmatchlen=4, withmatchlen=True)
+    assert idx[0] == b"matches" and idx[1][0][2] == 4
+    await r.set("b", b"\x00\xff\xf0")
+    assert await same(r, rp, "bitpos", "b", 1, 2, -1, "BYTE") == 16
+    assert await same(r, rp, "bitpos", "b", 1, 7, 15, "BIT") == 8
+    with pytest.raises(DataError):
+        await r.bitpos("b", 1, 0, mode="BIT")
+    me = await r.client_id()
+    listed = await r.client_list(client_id=[me])
+    assert [c["id"] for c in listed] == [str(me)]
+    with pytest.raises(DataError):
+        await r.client_list(client_id=me)
+    await r.set("e", "v", exat=4_000_000_000)
+    assert await same(r, rp, "expiretime", key="e") == 4_000_000_000
+    assert await same(r, rp, "pexpiretime", key="e") == 4_000_000_000_000

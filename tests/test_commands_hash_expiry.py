@@ -119,3 +119,13 @@ async def test_msetex(v):
 async def test_refused_before_sending(r, call):
     with pytest.raises(DataError):
         await call(r)
+
+
+async def test_hscan_no_values_and_client_kill_maxage(v, vp):
+    # NOVALUES and MAXAGE are Redis >= 7.4 / Valkey 8 arguments of existing commands
+    await v.hset("h", mapping={"a": 1, "b": 2})
+    cursor, fields = await same(v, vp, "hscan", "h", no_values=True)
+    assert cursor == 0 and sorted(fields) == [b"a", b"b"]
+    assert sorted([f async for f in v.hscan_iter("h", no_values=True)]) == [b"a", b"b"]
+    assert sorted([f async for f in v.hscan_iter("h")]) == [(b"a", b"1"), (b"b", b"2")]
+    assert await v.client_kill_filter(maxage=10_000, skipme=True) == 0

@@ -22,6 +22,10 @@ def _hscan(reply: Any) -> tuple:
     return int(reply[0]), pairs_to_dict(reply[1])
 
 
+def _hscan_fields(reply: Any) -> tuple[int, list[Any]]:
+    return int(reply[0]), reply[1]
+
+
 class HashCommands(CommandsBase[AnyStr]):
     __slots__ = ()
 
@@ -103,19 +107,23 @@ class HashCommands(CommandsBase[AnyStr]):
             raise DataError("hrandfield: withvalues needs count")
         return self._execute(args)
 
-    def hscan(self, name: Any, cursor: Any = 0, match: Any = None, count: Any = None) -> Any:
+    def hscan(self, name: Any, cursor: Any = 0, match: Any = None, count: Any = None,
+              no_values: bool | None = None) -> Any:
         """-> (next cursor as int, dict of the fields of this batch)."""
         args: tuple = ("HSCAN", name, cursor)
         if match is not None:
             args += ("MATCH", match)
         if count is not None:
             args += ("COUNT", count)
+        if no_values:  # field names only (Redis >= 7.4, Valkey >= 8): (cursor, [fields])
+            return self._execute((*args, "NOVALUES"), _hscan_fields)
         return self._execute(args, _hscan)
 
-    async def hscan_iter(self, name: Any, match: Any = None, count: Any = None) -> AsyncIterator:
+    async def hscan_iter(self, name: Any, match: Any = None, count: Any = None,
+                         no_values: bool | None = None) -> AsyncIterator:
         """``async for field, value in r.hscan_iter(name)``."""
         cursor = None
         while cursor != 0:
-            cursor, data = await self.hscan(name, cursor or 0, match, count)
-            for item in data.items():
+            cursor, data = await self.hscan(name, cursor or 0, match, count, no_values)
+            for item in (data if no_values else data.items()):
                 yield item

@@ -115,11 +115,11 @@ class KeyCommands(CommandsBase[AnyStr]):
                   gt: bool = False, lt: bool = False) -> Any:
         return self._execute(("PEXPIREAT", name, _unix_ms(when), *_expire_flags(nx, xx, gt, lt)), bool)
 
-    def expiretime(self, name: Any) -> Any:
-        return self._execute(("EXPIRETIME", name))
+    def expiretime(self, key: Any) -> Any:
+        return self._execute(("EXPIRETIME", key))
 
-    def pexpiretime(self, name: Any) -> Any:
-        return self._execute(("PEXPIRETIME", name))
+    def pexpiretime(self, key: Any) -> Any:
+        return self._execute(("PEXPIRETIME", key))
 
     def ttl(self, name: Any) -> Any:
         return self._execute(("TTL", name))

@@ -190,7 +190,14 @@ class ServerCommands(CommandsBase[AnyStr]):
     def time(self) -> Any:
         return self._execute(("TIME",), lambda r: (int(r[0]), int(r[1])))
 
-    def client_list(self, _type: str | None = None) -> Any:
+    def client_list(self, _type: str | None = None, client_id: list[Any] = []) -> Any:  # noqa: B006
+        if not isinstance(client_id, list):  # redis-py's check (and its default)
+            raise DataError("client_id must be a list")
+        if client_id:
+            args: tuple[Any, ...] = ("CLIENT", "LIST", "ID", *client_id)
+            if _type is not None:
+                args = ("CLIENT", "LIST", "TYPE", _client_type(_type, _LIST_TYPES), "ID", *client_id)
+            return self._execute(args, parse_client_list)
         if _type is None:
             return self._execute(("CLIENT", "LIST"), parse_client_list)
         return self._execute(("CLIENT", "LIST", "TYPE", _client_type(_type, _LIST_TYPES)), parse_client_list)
@@ -208,7 +215,8 @@ class ServerCommands(CommandsBase[AnyStr]):
         return self._execute(("CLIENT", "KILL", address), ok)
 
     def client_kill_filter(self, _id: Any = None, _type: Any = None, addr: Any = None,
-                           skipme: Any = None, laddr: Any = None, user: Any = None) -> Any:
+                           skipme: Any = None, laddr: Any = None, user: Any = None,
+                           maxage: int | None = None) -> Any:
         args: tuple = ("CLIENT", "KILL")
         if _id is not None:
             args += ("ID", _id)
@@ -222,6 +230,8 @@ class ServerCommands(CommandsBase[AnyStr]):
             args += ("USER", user)
         if skipme is not None:
             args += ("SKIPME", "yes" if skipme else "no")
+        if maxage is not None:  # clients older than maxage seconds (Redis >= 7.4, Valkey >= 8)
+            args += ("MAXAGE", maxage)
         _check_kill_filter(args, _type, skipme)
         return self._execute(args)
 

@@ -172,7 +172,8 @@ class StringCommands(CommandsBase[AnyStr]):
     def bitop(self, operation: str, dest: Any, *keys: Any) -> Any:
         return self._execute(("BITOP", operation, dest, *keys))
 
-    def bitpos(self, key: Any, bit: int, start: int | None = None, end: int | None = None) -> Any:
+    def bitpos(self, key: Any, bit: int, start: int | None = None, end: int | None = None,
+               mode: str | None = None) -> Any:
         args: tuple = ("BITPOS", key, bit)
         if start is not None:
             args += (start,)
@@ -182,10 +183,24 @@ class StringCommands(CommandsBase[AnyStr]):
             raise DataError("start must be given with end")
         if bit not in (0, 1):  # redis-py refuses it before sending; so do we
             raise DataError("bit must be 0 or 1")
+        if mode is not None:  # BYTE or BIT (Redis >= 7.0): the unit of start and end
+            if start is None or end is None:
+                raise DataError("BITPOS mode needs start and end")
+            return self._execute((*args, mode))
         return self._execute(args)
 
-    def lcs(self, key1: Any, key2: Any) -> Any:
-        return self._execute(("LCS", key1, key2))
+    def lcs(self, key1: Any, key2: Any, len: bool | None = False, idx: bool | None = False,
+            minmatchlen: int | None = 0, withmatchlen: bool | None = False) -> Any:
+        args: tuple[Any, ...] = ("LCS", key1, key2)
+        if len:
+            args += ("LEN",)
+        if idx:
+            args += ("IDX",)
+        if minmatchlen:
+            args += ("MINMATCHLEN", minmatchlen)
+        if withmatchlen:
+            args += ("WITHMATCHLEN",)
+        return self._execute(args)
 
     # (appended by cmds9 for issue 9)
     def msetex(self, mapping: Mapping[KeyT, EncodableT], data_persist_option: Any = None,
