@@ -57,9 +57,11 @@ bench: redis-server $(VENV)/.bench
 bench-quick: redis-server $(VENV)/.bench
 	$(PY) bench/run.py --quick
 
+# ruff, then mypy --strict on the package and on a typed user program whose assert_type
+# lines pin the public types (Redis[bytes] / Redis[str], command results, pipelines).
 lint: $(VENV)/.lint
-	$(VENV)/bin/ruff check fastredis tests bench
-	$(VENV)/bin/mypy fastredis
+	$(VENV)/bin/ruff check fastredis tests bench examples
+	$(VENV)/bin/mypy --strict fastredis examples/typed_usage.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .benchmarks *.egg-info

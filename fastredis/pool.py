@@ -46,7 +46,7 @@ class ConnectionPool:
         self.max_connections = max_connections
         self.max_idle = max_idle
         self._shared: list[Connection] = []
-        self._connecting: asyncio.Future | None = None
+        self._connecting: asyncio.Future[Any] | None = None
         self._idle: list[Connection] = []
         self._in_use: set[Connection] = set()
         self._closed = False
@@ -103,7 +103,7 @@ class ConnectionPool:
         if fut is not None and fut.get_loop() is not loop:
             self._connecting = None
 
-    def _connect_done(self, fut: asyncio.Future) -> None:
+    def _connect_done(self, fut: asyncio.Future[Any]) -> None:
         self._connecting = None
         if not fut.cancelled():
             fut.exception()  # retrieved: callers got it through the shield

@@ -26,10 +26,19 @@ import random
 import sys
 import threading
 from collections import deque
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, final
 
 from ._protocol import Connection, pack
 from .exceptions import ConnectionError, PubSubError, RedisError, TimeoutError
+
+if TYPE_CHECKING:
+    from collections.abc import Generator
+
+    from .pool import ConnectionPool
+    from .typing import PubSubMessage
+
+    #: a message handler (``subscribe(chan=handler)``): sync or async
+    Handler = Callable[[PubSubMessage], Any]
 
 __all__ = ["PubSub", "PubSubWorkerThread"]
 
@@ -46,12 +55,12 @@ _SMESSAGE = frozenset((b"smessage", "smessage"))
 _PING = pack(("PING",))
 
 
-def _expire(fut: asyncio.Future, timeout: float) -> None:
+def _expire(fut: asyncio.Future[Any], timeout: float) -> None:
     if not fut.done():
         fut.set_exception(TimeoutError(f"No answer from the server within {timeout}s"))
 
 
-async def _reply(conn: Connection, fut: asyncio.Future, timeout: float) -> Any:
+async def _reply(conn: Connection, fut: asyncio.Future[Any], timeout: float) -> Any:
     """Await one reply with a deadline set on the future itself: nothing is left
     unretrieved, and a late reply is dropped by the connection when it arrives."""
     handle = conn._loop.call_later(timeout, _expire, fut, timeout)
@@ -61,7 +70,7 @@ async def _reply(conn: Connection, fut: asyncio.Future, timeout: float) -> Any:
         handle.cancel()
 
 
-def _wake(fut: asyncio.Future) -> None:
+def _wake(fut: asyncio.Future[Any]) -> None:
     if not fut.done():
         fut.set_result(None)
 
@@ -77,10 +86,10 @@ class PubSub:
 
     def __init__(
         self,
-        connection_pool: Any,
+        connection_pool: ConnectionPool,
         ignore_subscribe_messages: bool = False,
         health_check_interval: float | None = None,
-        on_reconnect: Callable[[dict], Any] | None = None,
+        on_reconnect: Callable[[dict[str, Any]], Any] | None = None,
         max_queued: int = 4096,
         overflow: str = "pause",
         reconnect: bool = True,
@@ -103,16 +112,16 @@ class PubSub:
         self._backoff = reconnect_backoff
         self._confirm_timeout = confirm_timeout
         # what we asked for: name -> handler (None = deliver to the reader)
-        self.channels: dict = {}
-        self.patterns: dict = {}
-        self.shard_channels: dict = {}
+        self.channels: dict[Any, Any] = {}
+        self.patterns: dict[Any, Any] = {}
+        self.shard_channels: dict[Any, Any] = {}
         # handlers of names being unsubscribed: used until the confirmation is read
-        self._retired: dict = {}
+        self._retired: dict[Any, Any] = {}
         self.connection: Connection | None = None
-        self._connecting: asyncio.Future | None = None
-        self._state_waiter: asyncio.Future | None = None
-        self._reconnect_task: asyncio.Task | None = None
-        self._health_task: asyncio.Task | None = None
+        self._connecting: asyncio.Future[Any] | None = None
+        self._state_waiter: asyncio.Future[Any] | None = None
+        self._reconnect_task: asyncio.Task[Any] | None = None
+        self._health_task: asyncio.Task[Any] | None = None
         self._closed = False
         self._lost_at: float | None = None
         self._stats: dict[str, Any] = {"reconnects": 0, "disconnected_seconds": 0.0, "messages": 0,
@@ -135,7 +144,7 @@ class PubSub:
     def subscribed(self) -> bool:
         return bool(self.channels or self.patterns or self.shard_channels)
 
-    def stats(self) -> dict:
+    def stats(self) -> dict[str, Any]:
         """Counters: reconnects, disconnected_seconds, messages (read so far), queued,
         dropped (only with ``overflow="drop_oldest"``), paused, connected, last_error.
         A reconnect or a drop means messages were lost."""
@@ -172,7 +181,7 @@ class PubSub:
             fut.add_done_callback(self._connect_done)
         return await asyncio.shield(fut)
 
-    def _connect_done(self, fut: asyncio.Future) -> None:
+    def _connect_done(self, fut: asyncio.Future[Any]) -> None:
         self._connecting = None
         if not fut.cancelled():
             fut.exception()
@@ -209,8 +218,8 @@ class PubSub:
             self._health_task = asyncio.ensure_future(self._health_loop())
         return conn
 
-    def _resubscribe_commands(self) -> list[tuple]:
-        cmds: list[tuple] = []
+    def _resubscribe_commands(self) -> list[tuple[Any, ...]]:
+        cmds: list[tuple[Any, ...]] = []
         if self.channels:
             cmds.append(("SUBSCRIBE", *self.channels))
         if self.patterns:
@@ -219,7 +228,7 @@ class PubSub:
             cmds.append(("SSUBSCRIBE", *self.shard_channels))
         return cmds
 
-    async def _send(self, conn: Connection, cmds: list[tuple]) -> None:
+    async def _send(self, conn: Connection, cmds: list[tuple[Any, ...]]) -> None:
         """Write the commands plus one PING in one write; wait for the PING's answer,
         which comes after every confirmation (or fails with the commands' error)."""
         data = b"".join([conn.pack(c) for c in cmds] + [_PING])
@@ -294,8 +303,9 @@ class PubSub:
                 continue
 
     # ------------------------------------------------------------------ (un)subscribe
-    async def _subscribe(self, kind: str, table: dict, args: tuple, handlers: dict) -> None:
-        new: dict = {self._norm(a): None for a in args}
+    async def _subscribe(self, kind: str, table: dict[Any, Any], args: tuple[Any, ...],
+                         handlers: dict[Any, Any]) -> None:
+        new: dict[Any, Any] = {self._norm(a): None for a in args}
         for k, v in handlers.items():
             new[self._norm(k)] = v
         if not new:
@@ -312,7 +322,7 @@ class PubSub:
             table.update(before)
             raise
 
-    async def _unsubscribe(self, kind: str, table: dict, args: tuple) -> None:
+    async def _unsubscribe(self, kind: str, table: dict[Any, Any], args: tuple[Any, ...]) -> None:
         names = [self._norm(a) for a in args]
         # handlers stay in force for messages already queued, until the server's
         # confirmation for that name is read (as in redis-py)
@@ -326,15 +336,15 @@ class PubSub:
             return
         await self._send(conn, [(kind, *names)])
 
-    async def subscribe(self, *channels: Any, **handlers: Callable) -> None:
+    async def subscribe(self, *channels: Any, **handlers: Handler) -> None:
         """Subscribe; returns once the server confirmed. ``**{name: handler}`` attaches
         a handler (plain or ``async def``) that receives the message dict."""
         await self._subscribe("SUBSCRIBE", self.channels, channels, handlers)
 
-    async def psubscribe(self, *patterns: Any, **handlers: Callable) -> None:
+    async def psubscribe(self, *patterns: Any, **handlers: Handler) -> None:
         await self._subscribe("PSUBSCRIBE", self.patterns, patterns, handlers)
 
-    async def ssubscribe(self, *channels: Any, **handlers: Callable) -> None:
+    async def ssubscribe(self, *channels: Any, **handlers: Handler) -> None:
         """Sharded Pub/Sub (Redis 7)."""
         await self._subscribe("SSUBSCRIBE", self.shard_channels, channels, handlers)
 
@@ -357,11 +367,12 @@ class PubSub:
         return reply[1] if isinstance(reply, list) and message is not None else True
 
     # ------------------------------------------------------------------ reading
-    def _to_message(self, frame: Any, ignore: bool) -> dict | None:
+    def _to_message(self, frame: Any, ignore: bool) -> PubSubMessage | _Handled | None:
         """One frame -> the guide's dict, or None (handled by a handler / ignored)."""
         kind = frame[0]
         if kind in _MESSAGE:
-            msg = {"type": "message", "pattern": None, "channel": frame[1], "data": frame[2]}
+            msg: PubSubMessage = {"type": "message", "pattern": None, "channel": frame[1],
+                                  "data": frame[2]}
             handler = self.channels.get(frame[1])
             if handler is None and self._retired:
                 handler = self._retired.get(frame[1])
@@ -385,10 +396,10 @@ class PubSub:
                 return None
             return {"type": t, "pattern": None, "channel": frame[1], "data": frame[2]}
         if handler is not None:
-            return _Handled(handler, msg)  # type: ignore[return-value]
+            return _Handled(handler, msg)
         return msg
 
-    def _take(self, conn: Connection, ignore: bool) -> Any:
+    def _take(self, conn: Connection, ignore: bool) -> PubSubMessage | _Handled | None:
         frame = conn._queue.popleft()
         if conn._paused:
             conn.after_consume()
@@ -398,7 +409,7 @@ class PubSub:
         return self._to_message(frame, ignore)
 
     async def get_message(self, ignore_subscribe_messages: bool = False,
-                          timeout: float | None = 0.0) -> dict | None:
+                          timeout: float | None = 0.0) -> PubSubMessage | None:
         """Take one queued frame if there is one; else wait up to ``timeout`` seconds
         (0: do not wait, None: wait forever) and return None if nothing came. Handlers
         consume their messages (None is returned). Never busy-waits; raises PubSubError
@@ -413,7 +424,7 @@ class PubSub:
         if msg.__class__ is _Handled:
             await msg.run()
             return None
-        return msg
+        return msg  # type: ignore[return-value]  # mypy narrows type(m) is C, not m.__class__
 
     async def _wait_for_frame(self, timeout: float | None) -> Connection | None:
         """The connection once a frame is queued on it; None when ``timeout`` ran out.
@@ -437,7 +448,7 @@ class PubSub:
                     await asyncio.sleep(0)
                     continue
                 return None
-            w: asyncio.Future | None
+            w: asyncio.Future[Any] | None
             if conn is not None and not conn.closed:
                 w = conn.wait_frames()
             else:
@@ -462,13 +473,13 @@ class PubSub:
         queued message in one go (a batch drain)."""
         return _Listener(self)
 
-    async def _drain(self) -> list:
+    async def _drain(self) -> list[PubSubMessage]:
         conn = self.connection
         if conn is None or not conn._queue:
             conn = await self._wait_for_frame(None)
         assert conn is not None
         queue = conn._queue
-        out: list = []
+        out: list[PubSubMessage] = []
         append = out.append
         n = 0
         ignore = self.ignore_subscribe_messages
@@ -484,7 +495,7 @@ class PubSub:
                 if msg.__class__ is _Handled:
                     await msg.run()
                     continue
-                append(msg)
+                append(msg)  # type: ignore[arg-type]  # as in get_message
         finally:
             self._stats["messages"] += n
             if conn._paused:
@@ -493,7 +504,7 @@ class PubSub:
 
     # ------------------------------------------------------------------ thread
     def run_in_thread(self, sleep_time: float = 0.001, daemon: bool = False,
-                      exception_handler: Callable | None = None,
+                      exception_handler: Callable[..., Any] | None = None,
                       poll_timeout: float | None = None) -> PubSubWorkerThread:
         """A started thread that keeps reading (handlers do the work) by running
         ``get_message`` on this event loop via ``asyncio.run_coroutine_threadsafe``."""
@@ -548,12 +559,13 @@ class PubSub:
                 f"shard_channels={len(self.shard_channels)} closed={self._closed}>")
 
 
+@final  # lets a type checker narrow ``msg.__class__ is _Handled`` both ways
 class _Handled:
     """A message that a handler consumes (so get_message returns None)."""
 
     __slots__ = ("handler", "msg")
 
-    def __init__(self, handler: Callable, msg: dict) -> None:
+    def __init__(self, handler: Handler, msg: PubSubMessage) -> None:
         self.handler = handler
         self.msg = msg
 
@@ -571,7 +583,7 @@ class _Closing:
     def __init__(self, conn: Connection | None) -> None:
         self._conn = conn
 
-    def __await__(self) -> Any:
+    def __await__(self) -> Generator[Any, None, None]:
         conn = self._conn
         if conn is None:
             return _done().__await__()
@@ -594,12 +606,12 @@ class _Listener:
 
     def __init__(self, pubsub: PubSub) -> None:
         self._p = pubsub
-        self._batch: deque = deque()
+        self._batch: deque[PubSubMessage] = deque()
 
     def __aiter__(self) -> _Listener:
         return self
 
-    async def __anext__(self) -> dict:
+    async def __anext__(self) -> PubSubMessage:
         batch = self._batch
         while True:
             if batch:
@@ -612,7 +624,7 @@ class _Listener:
             if msg is not None:
                 return msg
 
-    def __await__(self) -> Any:
+    def __await__(self) -> Generator[Any, None, list[PubSubMessage]]:
         return self._p._drain().__await__()
 
 
@@ -621,7 +633,7 @@ class PubSubWorkerThread(threading.Thread):
     event loop's own, and never blocks: it sets a flag and cancels the pending read."""
 
     def __init__(self, pubsub: PubSub, loop: asyncio.AbstractEventLoop, sleep_time: float,
-                 daemon: bool = False, exception_handler: Callable | None = None) -> None:
+                 daemon: bool = False, exception_handler: Callable[..., Any] | None = None) -> None:
         super().__init__(daemon=daemon, name="fastredis-pubsub")
         self.pubsub = pubsub
         self.loop = loop

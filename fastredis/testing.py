@@ -39,7 +39,8 @@ def free_port(host: str = "127.0.0.1") -> int:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     with socket.socket(family, socket.SOCK_STREAM) as s:
         s.bind((host, 0))
-        return s.getsockname()[1]
+        port: int = s.getsockname()[1]
+        return port
 
 
 class RedisServer:
@@ -58,7 +59,7 @@ class RedisServer:
         host: str = "127.0.0.1",
         password: str | None = None,
         unix_socket: bool = False,
-        tls: dict | None = None,
+        tls: dict[str, Any] | None = None,
         acl: list[str] | None = None,
         config: dict[str, Any] | None = None,
         binary: str | None = None,
@@ -76,7 +77,7 @@ class RedisServer:
         self.startup_timeout = startup_timeout
         self.dir: str | None = None
         self.unix_path: str | None = None
-        self.proc: subprocess.Popen | None = None
+        self.proc: subprocess.Popen[str] | None = None
         self._log: list[str] = []
 
     # -------------------------------------------------------------- lifecycle
