@@ -310,6 +310,11 @@ class Redis(CoreCommands[AnyStr]):
             pool.release(conn, reusable=ok)
         return reply if callback is None else callback(reply)
 
+    async def _local_reply(self, args: tuple[Any, ...], value: Any) -> Any:
+        # (cmds9, issue 9) a command redis-py answers without the server, e.g. mget([])
+        # -> []; a pipeline keeps the base behaviour (queue ``args``, answered in place)
+        return value
+
     async def execute_command(self, *args: Any, **options: Any) -> Any:
         """Send any command; the raw reply comes back (callbacks of named methods are not
         applied). Blocking commands are routed to an exclusive connection."""

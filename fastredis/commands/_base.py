@@ -35,6 +35,17 @@ class CommandsBase(Generic[AnyStr]):
                           ) -> Reply[Any]:  # pragma: no cover
         raise NotImplementedError
 
+    def _local_reply(self, args: tuple[Any, ...], value: Any) -> Any:
+        """A command redis-py answers without asking the server (``mget([])`` -> ``[]``):
+        the client returns ``value``; by default (a pipeline) ``args`` is queued like any
+        command and the pipeline answers it in its place."""
+        return self._execute(args)
+
+
+#: what a single name/value may be, never iterated as a sequence: bytearray and memoryview
+#: are accepted wherever bytes are (hiredis packs them; redis-py accepts them too)
+STRING_TYPES = (str, bytes, bytearray, memoryview)
+
 
 def to_bool(reply: Any) -> bool:
     return bool(reply)
@@ -77,7 +88,7 @@ def check_name(value: Any, what: str = "key") -> None:
     t = type(value)
     if t is bytes or t is str:
         return
-    if value is None or isinstance(value, bool) or not isinstance(value, (bytes, str, int, float, memoryview)):
+    if value is None or isinstance(value, bool) or not isinstance(value, (bytes, str, int, float, memoryview, bytearray)):
         raise DataError(f"Invalid {what} of type {t.__name__!r}: use bytes, str, int or float")
 
 
@@ -86,6 +97,8 @@ def list_or_args(keys: Any, args: tuple[Any, ...]) -> list[Any]:
 
     A dict is refused: ``list(d)`` would silently send its keys and drop its values,
     which is never what a caller passing a mapping where keys are expected meant."""
+    if isinstance(keys, bytearray):  # one key, not a sequence of ints (issue 9)
+        keys = bytes(keys)
     if isinstance(keys, Mapping):
         raise DataError(f"Expected a key or a list of keys, got {type(keys).__name__!r}")
     out: list[Any]

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any, AnyStr, AsyncIterator, Literal, overload
 
 from ..exceptions import DataError
 from ._base import (
+    STRING_TYPES,
     CommandsBase,
     check_name,
     flatten_mapping,
@@ -24,6 +25,10 @@ if TYPE_CHECKING:
 
 def _hscan(reply: Any) -> tuple[int, dict[Any, Any]]:
     return int(reply[0]), pairs_to_dict(reply[1])
+
+
+def _hscan_fields(reply: Any) -> tuple[int, list[Any]]:
+    return int(reply[0]), reply[1]
 
 
 class HashCommands(CommandsBase[AnyStr]):
@@ -56,7 +61,7 @@ class HashCommands(CommandsBase[AnyStr]):
             check_name(value, "hset value")
             pieces += (key, value)
         if items:
-            if isinstance(items, (str, bytes)) or len(items) % 2:
+            if isinstance(items, STRING_TYPES) or len(items) % 2:
                 raise DataError("hset items must be a flat list of field, value pairs")
             for x in items:
                 check_name(x, "hset items element")
@@ -143,20 +148,25 @@ class HashCommands(CommandsBase[AnyStr]):
         return self._execute(args)
 
     def hscan(self, name: KeyT, cursor: int = 0, match: PatternT | None = None,
-              count: int | None = None) -> Reply[tuple[int, dict[AnyStr, AnyStr]]]:
-        """HSCAN: (next cursor as int, dict of the fields of this batch); 0 ends the scan."""
+              count: int | None = None, no_values: bool | None = None) -> Reply[Any]:
+        """HSCAN: (next cursor as int, dict of the fields of this batch); 0 ends the scan.
+        With ``no_values`` (Redis 7.4, Valkey 8) the batch is a list of field names."""
         args: tuple[Any, ...] = ("HSCAN", name, cursor)
         if match is not None:
             args += ("MATCH", match)
         if count is not None:
             args += ("COUNT", count)
+        if no_values:  # field names only (Redis >= 7.4, Valkey >= 8): (cursor, [fields])
+            return self._execute((*args, "NOVALUES"), _hscan_fields)
         return self._execute(args, _hscan)
 
     async def hscan_iter(self, name: KeyT, match: PatternT | None = None,
-                         count: int | None = None) -> AsyncIterator[tuple[AnyStr, AnyStr]]:
-        """HSCAN to the end: ``async for field, value in r.hscan_iter(name)``."""
+                         count: int | None = None,
+                         no_values: bool | None = None) -> AsyncIterator[Any]:
+        """HSCAN to the end: ``async for field, value in r.hscan_iter(name)`` (the field
+        names alone with ``no_values``)."""
         cursor = None
         while cursor != 0:
-            cursor, data = await self.hscan(name, cursor or 0, match, count)
-            for item in data.items():
+            cursor, data = await self.hscan(name, cursor or 0, match, count, no_values)
+            for item in (data if no_values else data.items()):
                 yield item

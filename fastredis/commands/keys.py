@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, AnyStr, AsyncIterator, Literal, overload
 
 from ..exceptions import DataError
-from ._base import CommandsBase, ReplyCallback, ok, to_int
+from ._base import STRING_TYPES, CommandsBase, ReplyCallback, ok, to_int
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Iterable, Sequence
 
     from ..typing import AbsExpiryT, EncodableT, ExpiryT, KeyT, PatternT, Reply
 
@@ -121,14 +121,14 @@ class KeyCommands(CommandsBase[AnyStr]):
         """PEXPIREAT: expire at a unix time in milliseconds (or a datetime); True if set."""
         return self._execute(("PEXPIREAT", name, _unix_ms(when), *_expire_flags(nx, xx, gt, lt)), bool)
 
-    def expiretime(self, name: KeyT) -> Reply[int]:
+    def expiretime(self, key: KeyT) -> Reply[int]:
         """EXPIRETIME: the absolute expiry as a unix time in seconds; -1 without one,
         -2 when the key is missing (Redis 7)."""
-        return self._execute(("EXPIRETIME", name))
+        return self._execute(("EXPIRETIME", key))
 
-    def pexpiretime(self, name: KeyT) -> Reply[int]:
+    def pexpiretime(self, key: KeyT) -> Reply[int]:
         """PEXPIRETIME: the absolute expiry in unix milliseconds; -1 / -2 as EXPIRETIME."""
-        return self._execute(("PEXPIRETIME", name))
+        return self._execute(("PEXPIRETIME", key))
 
     def ttl(self, name: KeyT) -> Reply[int]:
         """TTL: seconds left to live; -1 without an expiry, -2 when the key is missing."""
@@ -181,6 +181,9 @@ class KeyCommands(CommandsBase[AnyStr]):
             args += ("IDLETIME", idletime)
         if frequency is not None:
             args += ("FREQ", frequency)
+        for what, v in (("idletime", idletime), ("frequency", frequency)):
+            if v is not None and (isinstance(v, bool) or not isinstance(v, int)):
+                raise DataError(f"RESTORE {what} must be an integer")
         return self._execute(args, ok)
 
     def touch(self, *names: KeyT) -> Reply[int]:
@@ -269,7 +272,7 @@ class KeyCommands(CommandsBase[AnyStr]):
             args += ("LIMIT", start, num)
         gets: list[Any] = []
         if get is not None:
-            gets = [get] if isinstance(get, (bytes, str)) else list(get)
+            gets = [get] if isinstance(get, STRING_TYPES) else list(get)
             for g in gets:
                 args += ("GET", g)
         if desc:
@@ -279,7 +282,28 @@ class KeyCommands(CommandsBase[AnyStr]):
         if store is not None:
             args += ("STORE", store)
         if groups:
-            if len(gets) < 2 or isinstance(get, (bytes, str)):
+            if len(gets) < 2 or isinstance(get, STRING_TYPES):
                 raise DataError('"groups" needs "get" with at least two patterns')
             return self._execute(args, _sort_groups(len(gets)))
         return self._execute(args, to_int if store is not None else None)
+
+    # (appended by cmds9 for issue 9)
+    def sort_ro(self, key: KeyT, start: int | None = None, num: int | None = None,
+                by: KeyT | None = None, get: KeyT | Sequence[KeyT] | None = None,
+                desc: bool = False, alpha: bool = False) -> Reply[list[Any]]:
+        """SORT without STORE, as the read-only SORT_RO (Redis >= 7.0), so it may run on a
+        replica: the sorted elements (or the ``get`` patterns' values)."""
+        if (start is None) != (num is None):
+            raise DataError("start and num must both be specified")
+        args: tuple[Any, ...] = ("SORT_RO", key)
+        if by is not None:
+            args += ("BY", by)
+        if start is not None:
+            args += ("LIMIT", start, num)
+        for g in [get] if isinstance(get, STRING_TYPES) else list(get or ()):
+            args += ("GET", g)
+        if desc:
+            args += ("DESC",)
+        if alpha:
+            args += ("ALPHA",)
+        return self._execute(args)

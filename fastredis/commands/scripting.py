@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, AnyStr
 
-from ..exceptions import NoScriptError
+from ..exceptions import DataError, NoScriptError
 from ._base import CommandsBase, list_or_args, ok, to_str
 
 if TYPE_CHECKING:
@@ -54,6 +54,8 @@ class ScriptingCommands(CommandsBase[AnyStr]):
         """SCRIPT FLUSH: ``sync_type`` is None, 'ASYNC' or 'SYNC'; returns True."""
         if sync_type is None:
             return self._execute(("SCRIPT", "FLUSH"), ok)
+        if sync_type not in ("SYNC", "ASYNC"):
+            raise DataError("SCRIPT FLUSH accepts SYNC, ASYNC or None (the server's default)")
         return self._execute(("SCRIPT", "FLUSH", sync_type), ok)
 
     def script_kill(self) -> Reply[bool]:

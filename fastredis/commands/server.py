@@ -129,6 +129,37 @@ def parse_slowlog_get(reply: Any) -> list[dict[str, Any]]:
     return out
 
 
+def parse_config_get(reply: Any) -> dict[str, str]:
+    """CONFIG GET -> {name: value}, both str whatever ``decode_responses`` says (redis-py's
+    shape: configuration is text). A RESP3 map arrives as a dict already."""
+    return {to_str(k): to_str(v) for k, v in pairs_to_dict(reply).items()}
+
+
+_LIST_TYPES = ("normal", "master", "replica", "pubsub")
+_KILL_TYPES = ("normal", "master", "slave", "replica", "pubsub")
+
+
+def _client_type(value: Any, allowed: tuple[str, ...]) -> Any:
+    # redis-py refuses other types before sending (CLIENT LIST / CLIENT KILL TYPE)
+    if str(value.decode() if isinstance(value, bytes) else value).lower() not in allowed:
+        raise DataError(f"client type must be one of {allowed!r}")
+    return value
+
+
+def _check_kill_filter(args: tuple[Any, ...], _type: Any, skipme: Any) -> None:
+    if _type is not None:
+        _client_type(_type, _KILL_TYPES)
+    if skipme is not None and not isinstance(skipme, bool):
+        raise DataError("CLIENT KILL skipme must be a bool")
+    if len(args) == 2:
+        raise DataError("CLIENT KILL <filter> <value> must specify at least one filter")
+
+
+def _str_or_none(reply: Any) -> str | None:
+    # CLIENT GETNAME: str (redis-py decodes it), None when the connection has no name
+    return None if reply is None else to_str(reply)
+
+
 class ServerCommands(CommandsBase[AnyStr]):
     __slots__ = ()
 
@@ -165,9 +196,9 @@ class ServerCommands(CommandsBase[AnyStr]):
         return self._execute(("FLUSHALL", "ASYNC") if asynchronous else ("FLUSHALL",), ok)
 
     def config_get(self, pattern: PatternT = "*",
-                   *patterns: PatternT) -> Reply[dict[AnyStr, AnyStr]]:
-        """CONFIG GET: the matching parameters as a dict {name: value}."""
-        return self._execute(("CONFIG", "GET", pattern, *patterns), pairs_to_dict)
+                   *patterns: PatternT) -> Reply[dict[str, str]]:
+        """CONFIG GET: the matching parameters as a dict {name: value} of str (redis-py's shape)."""
+        return self._execute(("CONFIG", "GET", pattern, *patterns), parse_config_get)
 
     def config_set(self, name: KeyT, value: EncodableT, *args: EncodableT) -> Reply[bool]:
         """CONFIG SET: set parameters (more name, value pairs in ``args``); True."""
@@ -177,11 +208,20 @@ class ServerCommands(CommandsBase[AnyStr]):
         """TIME: the server time as (unix seconds, microseconds)."""
         return self._execute(("TIME",), lambda r: (int(r[0]), int(r[1])))
 
-    def client_list(self, _type: str | None = None) -> Reply[list[dict[str, str]]]:
-        """CLIENT LIST: one dict of str per connection (of ``_type`` if given)."""
+    def client_list(self, _type: str | None = None,
+                    client_id: list[Any] = []) -> Reply[list[dict[str, str]]]:  # noqa: B006
+        """CLIENT LIST: one dict of str per connection (of ``_type``, of the ids in
+        ``client_id`` if given)."""
+        if not isinstance(client_id, list):  # redis-py's check (and its default)
+            raise DataError("client_id must be a list")
+        if client_id:
+            args: tuple[Any, ...] = ("CLIENT", "LIST", "ID", *client_id)
+            if _type is not None:
+                args = ("CLIENT", "LIST", "TYPE", _client_type(_type, _LIST_TYPES), "ID", *client_id)
+            return self._execute(args, parse_client_list)
         if _type is None:
             return self._execute(("CLIENT", "LIST"), parse_client_list)
-        return self._execute(("CLIENT", "LIST", "TYPE", _type), parse_client_list)
+        return self._execute(("CLIENT", "LIST", "TYPE", _client_type(_type, _LIST_TYPES)), parse_client_list)
 
     def client_id(self) -> Reply[int]:
         """CLIENT ID: the id of the connection the command ran on."""
@@ -191,9 +231,9 @@ class ServerCommands(CommandsBase[AnyStr]):
         """CLIENT SETNAME: name the connection the command ran on; returns True."""
         return self._execute(("CLIENT", "SETNAME", name), ok)
 
-    def client_getname(self) -> Reply[AnyStr | None]:
-        """CLIENT GETNAME: the name of the connection, or None."""
-        return self._execute(("CLIENT", "GETNAME"))
+    def client_getname(self) -> Reply[str | None]:
+        """CLIENT GETNAME: the name of the connection, as str (redis-py's shape), or None."""
+        return self._execute(("CLIENT", "GETNAME"), _str_or_none)
 
     def client_kill(self, address: str) -> Reply[bool]:
         """CLIENT KILL ip:port: close that connection; returns True."""
@@ -201,9 +241,10 @@ class ServerCommands(CommandsBase[AnyStr]):
 
     def client_kill_filter(self, _id: int | None = None, _type: str | None = None,
                            addr: str | None = None, skipme: bool | None = None,
-                           laddr: str | None = None, user: str | None = None) -> Reply[int]:
-        """CLIENT KILL with filters (ID, TYPE, ADDR, LADDR, USER, SKIPME); returns the
-        number of connections closed."""
+                           laddr: str | None = None, user: str | None = None,
+                           maxage: int | None = None) -> Reply[int]:
+        """CLIENT KILL with filters (ID, TYPE, ADDR, LADDR, USER, SKIPME, MAXAGE); returns
+        the number of connections closed."""
         args: tuple[Any, ...] = ("CLIENT", "KILL")
         if _id is not None:
             args += ("ID", _id)
@@ -217,6 +258,9 @@ class ServerCommands(CommandsBase[AnyStr]):
             args += ("USER", user)
         if skipme is not None:
             args += ("SKIPME", "yes" if skipme else "no")
+        if maxage is not None:  # clients older than maxage seconds (Redis >= 7.4, Valkey >= 8)
+            args += ("MAXAGE", maxage)
+        _check_kill_filter(args, _type, skipme)
         return self._execute(args)
 
     def client_info(self) -> Reply[dict[str, Any]]:

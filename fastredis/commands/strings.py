@@ -5,7 +5,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, AnyStr, Literal, overload
 
 from ..exceptions import DataError
-from ._base import CommandsBase, list_or_args, ok, ok_or_none, to_float
+from ._base import CommandsBase, flatten_mapping, list_or_args, ok, ok_or_none, to_float
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from ..typing import AbsExpiryT, EncodableT, ExpiryT, KeyT, Reply
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
@@ -77,6 +82,7 @@ class StringCommands(CommandsBase[AnyStr]):
             args += ("KEEPTTL",)
         if nx and xx:
             raise DataError("nx and xx are mutually exclusive")
+        _one_expiry(ex, px, exat, pxat, keepttl, "keepttl")
         if nx:
             args += ("NX",)
         if xx:
@@ -121,11 +127,13 @@ class StringCommands(CommandsBase[AnyStr]):
             args += ("PXAT", pxat)
         if persist:
             args += ("PERSIST",)
+        _one_expiry(ex, px, exat, pxat, persist, "persist")
         return self._execute(args)
 
     def mget(self, keys: KeyT | Iterable[KeyT], *args: KeyT) -> Reply[list[AnyStr | None]]:
         """MGET: one value per key, None for a missing key; ``keys`` is a key or a list."""
-        return self._execute(("MGET", *list_or_args(keys, args)))
+        keys = list_or_args(keys, args)
+        return self._execute(("MGET", *keys)) if keys else self._local_reply(("MGET",), [])
 
     def mset(self, mapping: Mapping[AnyKeyT, EncodableT]) -> Reply[bool]:
         """MSET: set every key of ``mapping`` (a dict) to its value; returns True."""
@@ -177,7 +185,10 @@ class StringCommands(CommandsBase[AnyStr]):
         """GETRANGE: the substring from ``start`` to ``end`` (inclusive, negative from the end)."""
         return self._execute(("GETRANGE", key, start, end))
 
-    substr = getrange
+    def substr(self, name: KeyT, start: int, end: int = -1) -> Reply[AnyStr]:
+        """The substring of ``name``'s value from ``start`` to ``end`` (inclusive; default:
+        to the end), as redis-py's ``substr`` (SUBSTR is GETRANGE's old name)."""
+        return self._execute(("GETRANGE", name, start, end))
 
     def setrange(self, name: KeyT, offset: int, value: EncodableT) -> Reply[int]:
         """SETRANGE: overwrite from ``offset``; returns the new length of the string."""
@@ -209,8 +220,9 @@ class StringCommands(CommandsBase[AnyStr]):
         return self._execute(("BITOP", operation, dest, *keys))
 
     def bitpos(self, key: KeyT, bit: int, start: int | None = None,
-               end: int | None = None) -> Reply[int]:
-        """BITPOS: the position of the first ``bit`` (0 or 1), -1 if there is none."""
+               end: int | None = None, mode: str | None = None) -> Reply[int]:
+        """BITPOS: the position of the first ``bit`` (0 or 1), -1 if there is none;
+        ``mode`` BYTE or BIT (Redis 7) says what ``start``/``end`` count."""
         args: tuple[Any, ...] = ("BITPOS", key, bit)
         if start is not None:
             args += (start,)
@@ -218,8 +230,47 @@ class StringCommands(CommandsBase[AnyStr]):
                 args += (end,)
         elif end is not None:
             raise DataError("start must be given with end")
+        if bit not in (0, 1):  # redis-py refuses it before sending; so do we
+            raise DataError("bit must be 0 or 1")
+        if mode is not None:  # BYTE or BIT (Redis >= 7.0): the unit of start and end
+            if start is None or end is None:
+                raise DataError("BITPOS mode needs start and end")
+            return self._execute((*args, mode))
         return self._execute(args)
 
-    def lcs(self, key1: KeyT, key2: KeyT) -> Reply[AnyStr]:
-        """LCS: the longest common subsequence of the two strings (Redis 7)."""
-        return self._execute(("LCS", key1, key2))
+    def lcs(self, key1: KeyT, key2: KeyT, len: bool | None = False, idx: bool | None = False,
+            minmatchlen: int | None = 0, withmatchlen: bool | None = False) -> Reply[Any]:
+        """LCS: the longest common subsequence of the two strings (Redis 7); its length
+        with ``len``; with ``idx`` the matches (``[b'matches', [...], b'len', n]``)."""
+        args: tuple[Any, ...] = ("LCS", key1, key2)
+        if len:
+            args += ("LEN",)
+        if idx:
+            args += ("IDX",)
+        if minmatchlen:
+            args += ("MINMATCHLEN", minmatchlen)
+        if withmatchlen:
+            args += ("WITHMATCHLEN",)
+        return self._execute(args)
+
+    # (appended by cmds9 for issue 9)
+    def msetex(self, mapping: Mapping[KeyT, EncodableT], data_persist_option: Any = None,
+               ex: ExpiryT | None = None, px: ExpiryT | None = None,
+               exat: AbsExpiryT | None = None, pxat: AbsExpiryT | None = None,
+               keepttl: bool = False) -> Reply[int]:
+        """Set several keys atomically with one expiry (Valkey >= 9.0, Redis >= 8.4);
+        ``data_persist_option`` NX / XX (redis-py's DataPersistOptions or the str) sets them
+        only if none / all exist. Returns 1 if the keys were set, 0 if not."""
+        from .hash_expiry import expiry_flags, persist_option
+
+        pieces: list[Any] = flatten_mapping(mapping, "msetex mapping")
+        flags: tuple[Any, ...] = persist_option(data_persist_option, ("NX", "XX"))
+        flags += expiry_flags(ex, px, exat, pxat, (keepttl,), "keepttl")
+        return self._execute(("MSETEX", len(pieces) // 2, *pieces, *flags, *(("KEEPTTL",) if keepttl else ())))
+
+
+def _one_expiry(ex: Any, px: Any, exat: Any, pxat: Any, flag: Any, what: str) -> None:
+    # redis-py refuses these combinations before sending (SET, GETEX); the server would
+    # answer "syntax error", which names neither the command nor the arguments
+    if sum(x is not None for x in (ex, px, exat, pxat)) + bool(flag) > 1:
+        raise DataError(f"``ex``, ``px``, ``exat``, ``pxat``, and ``{what}`` are mutually exclusive.")

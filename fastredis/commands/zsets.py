@@ -23,6 +23,11 @@ if TYPE_CHECKING:
 #: value returned. Typed results say ``float`` (the default); a custom cast is the caller's.
 ScoreCast = Callable[[Any], Any]
 
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from ..typing import KeyT, Number, Reply
+
 
 def _safe_cast(cast: ScoreCast) -> ScoreCast:
     # RESP2 scores are strings such as b'1.5' or b'1e+20': int(b'1.5') fails where
@@ -485,3 +490,59 @@ class SortedSetCommands(CommandsBase[AnyStr]):
             cursor, pairs = await self.zscan(name, cursor or 0, match, count, score_cast_func)
             for pair in pairs:
                 yield pair
+
+    # ------------------------------------------------------------------ Redis 6.2 / 7.0
+    # (appended by cmds9: ZDIFF, ZDIFFSTORE, ZINTERCARD, ZMPOP, BZMPOP)
+    def zdiff(self, keys: Sequence[KeyT], withscores: bool = False) -> Reply[Any]:
+        """Members of the first sorted set absent from the others: a list of members, or of
+        ``(member, score)`` tuples with ``withscores`` (float scores, as ``zrange`` gives;
+        redis-py's legacy shape is a flat list with the scores as bytes)."""
+        keys = list_or_args(keys, ())
+        args: tuple[Any, ...] = ("ZDIFF", len(keys), *keys)
+        return self._execute((*args, "WITHSCORES"), _pairs) if withscores else self._execute(args)
+
+    def zdiffstore(self, dest: KeyT, keys: Sequence[KeyT]) -> Reply[int]:
+        """Store ZDIFF of ``keys`` in ``dest``; returns its number of members."""
+        keys = list_or_args(keys, ())
+        return self._execute(("ZDIFFSTORE", dest, len(keys), *keys))
+
+    def zintercard(self, numkeys: int, keys: Sequence[KeyT], limit: int = 0) -> Reply[int]:
+        """Cardinality of the intersection of ``keys``; counting stops at ``limit`` (0: no limit)."""
+        keys = list_or_args(keys, ())
+        return self._execute(("ZINTERCARD", _numkeys(numkeys, keys), *keys, "LIMIT", limit))
+
+    def zmpop(self, num_keys: int, keys: Sequence[KeyT], min: bool | None = False,
+              max: bool | None = False, count: int | None = 1) -> Reply[Any]:
+        """Pop up to ``count`` lowest (``min``) or highest (``max``) members from the first
+        non-empty of ``keys``: ``[key, [[member, score], ...]]`` with float scores, or None."""
+        keys = list_or_args(keys, ())
+        args: tuple[Any, ...] = ("ZMPOP", _numkeys(num_keys, keys), *keys, _min_max(min, max))
+        return self._execute((*args, "COUNT", count) if count != 1 else args, _zmpop)
+
+    def bzmpop(self, timeout: Number, numkeys: int, keys: Sequence[KeyT], min: bool | None = False,
+               max: bool | None = False, count: int | None = 1) -> Reply[Any]:
+        """ZMPOP that waits up to ``timeout`` seconds (0: forever), on a connection of its
+        own; None on timeout."""
+        keys = list_or_args(keys, ())
+        return self._execute_blocking(("BZMPOP", block_timeout(timeout), _numkeys(numkeys, keys), *keys,
+                                       _min_max(min, max), "COUNT", count), _zmpop)
+
+
+def _numkeys(numkeys: Any, keys: list[Any]) -> int:
+    # a numkeys that disagrees with the keys given makes the server read keys as options
+    # (or options as keys): refuse before sending
+    if isinstance(numkeys, bool) or not isinstance(numkeys, int) or numkeys != len(keys):
+        raise DataError(f"numkeys ({numkeys!r}) must be the number of keys given ({len(keys)})")
+    return numkeys
+
+
+def _min_max(min: Any, max: Any) -> str:
+    if bool(min) == bool(max):
+        raise DataError("Either min or max, but not both must be set")
+    return "MIN" if min else "MAX"
+
+
+def _zmpop(reply: Any) -> Any:
+    if not reply:
+        return None
+    return [reply[0], [[m, float(s)] for m, s in reply[1]]]
