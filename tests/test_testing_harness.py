@@ -8,8 +8,7 @@ import asyncio
 import pytest
 
 import fastredis
-from fastredis.testing import RedisServer
-server_has_tls = server_kind = server_version = None
+from fastredis.testing import RedisServer, server_has_tls, server_kind, server_version
 
 pytest_plugins = ["pytester"]
 
