@@ -6,7 +6,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip
 
-.PHONY: run test docs dist bench bench-quick lint redis-server venv clean
+.PHONY: run test docs dist dist-check bench bench-quick lint redis-server venv clean
 
 $(VENV)/.created:
 	$(PYTHON) -m venv $(VENV)
@@ -68,10 +68,15 @@ test: redis-server $(VENV)/.test
 docs: $(VENV)/.docs
 	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict --site-dir site
 
-# sdist and wheel in dist/
+# sdist and wheel in dist/ (PYTHONDONTWRITEBYTECODE would make setuptools warn)
 dist: $(VENV)/.dist
 	rm -rf dist
-	$(PY) -m build --outdir dist
+	env -u PYTHONDONTWRITEBYTECODE $(PY) -m build --outdir dist
+
+# Build both as a release would and check them: no deprecation warning, a wheel with only
+# the package (+ License-Expression, Project-URL), an sdist whose tests collect.
+dist-check: $(VENV)/.dist $(VENV)/.test
+	$(PY) .ci/check_dist.py
 
 bench: redis-server $(VENV)/.bench
 	$(PY) bench/run.py
