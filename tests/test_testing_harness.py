@@ -155,13 +155,18 @@ def test_version_markers_skip_with_the_reason(pytester: pytest.Pytester) -> None
         @pytest.mark.requires_valkey
         def test_valkey_only():
             pass
+
+        @pytest.mark.min_server("7.0", valkey="99.0")
+        def test_valkey_minimum_of_its_own():
+            pass
         """
     )
     result = run(pytester, "-rs")
-    valkey = server_kind() == "valkey"
-    result.assert_outcomes(passed=2 if valkey else 1, skipped=1 if valkey else 2)
+    result.assert_outcomes(passed=2, skipped=2)
     result.stdout.fnmatch_lines(["*needs Redis >= 99.0*"])
-    if not valkey:
+    if server_kind() == "valkey":
+        result.stdout.fnmatch_lines(["*needs Valkey >= 99.0 (running against valkey 9.*"])
+    else:
         result.stdout.fnmatch_lines(["*needs Valkey (running against redis *"])
 
 
