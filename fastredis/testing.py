@@ -463,29 +463,45 @@ def _existing_version(url: str) -> tuple[str, tuple[int, ...]]:
     from .connection import parse_url
 
     kw = parse_url(url)
-    with socket.create_connection((kw.get("host", "localhost"), kw.get("port", 6379)), 10) as s:
-        args: list[Any] = []
+    if "path" in kw:
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        sock.settimeout(10)
+        sock.connect(kw["path"])
+    else:
+        sock = socket.create_connection((kw.get("host", "localhost"), kw.get("port", 6379)), 10)
+    if kw.get("ssl"):
+        import ssl
+
+        ctx = ssl.create_default_context(cafile=kw.get("ssl_ca_certs"))
+        if str(kw.get("ssl_cert_reqs", "required")).lower() == "none":
+            ctx.check_hostname = False
+            ctx.verify_mode = ssl.CERT_NONE
+        sock = ctx.wrap_socket(sock, server_hostname=kw.get("host"))
+    with sock:
+        args: list[tuple[Any, ...]] = []
         if kw.get("password"):
             auth = [kw["username"], kw["password"]] if kw.get("username") else [kw["password"]]
             args.append(("AUTH", *auth))
+        if kw.get("db"):
+            args.append(("SELECT", kw["db"]))
         args.append(("INFO", "server"))
-        s.sendall(b"".join(hiredis.pack_command(tuple(a)) for a in args))
+        sock.sendall(b"".join(hiredis.pack_command(a) for a in args))
         reader = hiredis.Reader()
         replies: list[Any] = []
         while len(replies) < len(args):
-            data = s.recv(65536)
-            if not data:
-                raise ConnectionError(f"{url} closed the connection")
+            data = sock.recv(65536)
+            if not data:  # the URL holds the password: never put it in the message
+                raise ConnectionError(f"{ExistingServer(url).redacted_url} closed the connection")
             reader.feed(data)
             while (reply := reader.gets()) is not False:
                 replies.append(reply)
-    info = replies[-1]
-    if isinstance(info, Exception):
-        raise info
-    fields = dict(ln.split(":", 1) for ln in info.decode().splitlines() if ":" in ln)
+    for reply in replies:
+        if isinstance(reply, Exception):
+            raise reply
+    fields = dict(ln.split(":", 1) for ln in replies[-1].decode().splitlines() if ":" in ln)
     if fields.get("server_name") == "valkey":
-        return "valkey", tuple(int(x) for x in fields["valkey_version"].split("."))
-    return "redis", tuple(int(x) for x in fields["redis_version"].split("."))
+        return "valkey", _vt(fields["valkey_version"])
+    return "redis", _vt(fields["redis_version"])
 
 
 def _target_version() -> tuple[str, tuple[int, ...]] | None:

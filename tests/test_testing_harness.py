@@ -81,9 +81,18 @@ def test_existing_server_from_redis_url_is_never_flushed(
 
         async def test_factory_on_redis_url(redis_client):
             assert await redis_client().get("precious") == b"1"
+
+        import pytest
+
+        @pytest.mark.min_server("99.0")   # the version is asked of the REDIS_URL server
+        def test_too_new():
+            pass
         """
     )
-    run(pytester).assert_outcomes(passed=2)
+    result = run(pytester, "-rs")
+    result.assert_outcomes(passed=2, skipped=1)
+    result.stdout.fnmatch_lines(["*needs Redis >= 99.0*"])
+    assert SECRET not in result.stdout.str()
     assert foreign.cli("GET", "precious").strip() == "1"
 
 
