@@ -127,8 +127,11 @@ def test_benchmark_rounds_leave_no_resource_warning(pytester: pytest.Pytester, l
             new_loop = {"uvloop.new_event_loop" if loop == "uvloop" else "asyncio.new_event_loop"}
 
             def round_():
-                with asyncio.Runner(loop_factory=new_loop) as runner:
-                    return runner.run(once())
+                ev = new_loop()
+                try:
+                    return ev.run_until_complete(once())
+                finally:
+                    ev.close()
 
             assert benchmark.pedantic(round_, rounds=20, iterations=1) == b"v"
             gc.collect()
