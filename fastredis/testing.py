@@ -73,7 +73,7 @@ VALKEY_REDIS_COMPAT = (7, 2, 4)
 
 
 class RedisServerMissing(RuntimeError):
-    """The requested server binary is not installed."""
+    """The requested server binary is not installed, or lacks what was asked (TLS)."""
 
 
 def find_redis_server() -> str | None:
@@ -203,7 +203,7 @@ class RedisServer:
         host: str = "127.0.0.1",
         password: str | None = None,
         unix_socket: bool = False,
-        tls: dict[str, str] | None = None,
+        tls: dict[str, Any] | None = None,
         acl: list[str] | None = None,
         config: dict[str, Any] | None = None,
         server: str | None = None,
@@ -278,6 +278,8 @@ class RedisServer:
                 "as root) or set REDIS_SERVER_BIN"
             )
             raise RedisServerMissing(f"{self.kind}-server not found: {hint}")
+        if self.tls and not server_has_tls(self.binary):
+            raise RedisServerMissing(f"{self.binary} is built without TLS (tls= needs it)")
         if self.dir is None:
             self.dir = tempfile.mkdtemp(prefix="fastredis-test-")
             if self.want_unix:

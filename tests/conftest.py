@@ -78,13 +78,15 @@ def server_or_fail() -> None:
 @pytest.fixture
 def make_server():
     """Start extra servers with options (password, unix socket, TLS, ACL ...)."""
-    from fastredis.testing import RedisServer
+    from fastredis.testing import RedisServer, server_has_tls
 
     server_or_fail()
     started: list = []
 
     def make(**kw):
         s = RedisServer(**kw)
+        if kw.get("tls") and s.binary is not None and not server_has_tls(s.binary):
+            pytest.skip(f"{s.binary} is built without TLS")
         started.append(s)
         return s.start()
 
