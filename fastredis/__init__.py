@@ -1,5 +1,7 @@
 """fastredis: a fast, dependable asyncio Redis client with the redis-py / aredis API."""
 
+from typing import TYPE_CHECKING
+
 from .client import Redis, StrictRedis, from_url
 from .connection import ConnectionParams
 from .exceptions import (
@@ -10,6 +12,8 @@ from .exceptions import (
     DataError,
     ExecAbortError,
     InvalidResponse,
+    LockError,
+    LockNotOwnedError,
     MaxReplySizeError,
     NoPermissionError,
     NoScriptError,
@@ -23,6 +27,15 @@ from .exceptions import (
 )
 from .pool import ConnectionPool
 
+if TYPE_CHECKING:  # imported on first use at runtime (_LAZY below); visible to type checkers
+    from .cache import CacheConfig as CacheConfig
+    from .cache import ClientCache as ClientCache
+    from .cache import TrackingError as TrackingError
+    from .lock import Lock as Lock
+    from .pipeline import Pipeline as Pipeline
+    from .pubsub import PubSub as PubSub
+    from .sentinel import Sentinel as Sentinel
+
 __version__ = "0.1.0"
 
 __all__ = [
@@ -31,16 +44,26 @@ __all__ = [
     "AuthorizationError", "BusyLoadingError", "InvalidResponse", "ProtocolError",
     "MaxReplySizeError", "ResponseError", "DataError", "PubSubError", "WatchError",
     "NoScriptError", "ExecAbortError", "ReadOnlyError", "NoPermissionError",
+    "LockError", "LockNotOwnedError",
 ]
 
 
-def __getattr__(name: str):  # PubSub / Pipeline on demand: keeps `import fastredis` light
-    if name == "PubSub":
-        from .pubsub import PubSub
+# Imported on first use, so `import fastredis` stays light (one line per lazy name).
+_LAZY = {
+    "PubSub": "pubsub",
+    "Sentinel": "sentinel",
+    "Pipeline": "pipeline",
+    "Lock": "lock",
+    "CacheConfig": "cache",
+    "ClientCache": "cache",
+    "TrackingError": "cache",
+}
 
-        return PubSub
-    if name == "Pipeline":
-        from .pipeline import Pipeline
 
-        return Pipeline
-    raise AttributeError(f"module 'fastredis' has no attribute {name!r}")
+def __getattr__(name: str) -> object:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'fastredis' has no attribute {name!r}")
+    import importlib
+
+    return getattr(importlib.import_module(f".{module}", __name__), name)

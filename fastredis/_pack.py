@@ -3,20 +3,20 @@ clear DataError for anything Redis cannot take (checked before anything is sent)
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 import hiredis
 
 from .exceptions import DataError
 
-_pack_command = hiredis.pack_command
+_pack_command: Callable[[tuple[Any, ...]], bytes] = hiredis.pack_command
 
 
 def _describe(value: Any) -> str:
     return type(value).__name__
 
 
-def pack(args: tuple, encoding: str | None = None, errors: str = "strict") -> bytes:
+def pack(args: tuple[Any, ...], encoding: str | None = None, errors: str = "strict") -> bytes:
     """Encode one command; any unsupported argument is a DataError before anything is sent.
 
     The fast path is hiredis.pack_command alone (str as UTF-8, int, float, bytes,

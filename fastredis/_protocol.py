@@ -30,7 +30,7 @@ __all__ = ["Connection", "BufferedConnection", "pack"]
 _NOT_ENOUGH = object()
 _ReplyError = hiredis.ReplyError
 _PushNotification = hiredis.PushNotification
-_pack_command = hiredis.pack_command
+_pack_command: Callable[[tuple[Any, ...]], bytes] = hiredis.pack_command
 
 # In RESP2 subscribed mode PING answers ``[b"pong", b""]``; outside it, ``+PONG``.
 # Write coalescing across tasks (measured: 50 tasks x SET/GET 2.5-3x faster on both loops,
@@ -74,12 +74,12 @@ def _size(reply: Any) -> int:
     return total
 
 
-def _fail(fut: asyncio.Future, exc: BaseException) -> None:
+def _fail(fut: asyncio.Future[Any], exc: BaseException) -> None:
     if not fut.done():
         fut.set_exception(exc)
 
 
-def _retrieve(fut: asyncio.Future) -> None:
+def _retrieve(fut: asyncio.Future[Any]) -> None:
     if not fut.cancelled():
         fut.exception()
 
@@ -94,9 +94,9 @@ class _Batch:
 
     __slots__ = ("future", "replies", "remaining")
 
-    def __init__(self, future: asyncio.Future, count: int) -> None:
+    def __init__(self, future: asyncio.Future[Any], count: int) -> None:
         self.future = future
-        self.replies: list = []
+        self.replies: list[Any] = []
         self.remaining = count
 
 
@@ -116,7 +116,7 @@ class Connection(asyncio.Protocol):
         "_pubsub", "_paused", "_rpaused", "_exact", "_qbytes", "_high_bytes", "_low_bytes",
         "drop_confirms", "confirms_dropped", "frames_in", "_high", "_low", "_encoding", "_errors", "closed",
         "close_exc", "closed_future", "_arg_encoding", "description", "client_id",
-        "on_lost", "_max_reply", "_wbuf", "drop_oldest", "dropped", "_stalled",
+        "on_lost", "_max_reply", "_wbuf", "drop_oldest", "dropped", "_stalled", "on_push",
     )
 
     def __init__(
@@ -142,11 +142,11 @@ class Connection(asyncio.Protocol):
         else:
             self._reader = hiredis.Reader(notEnoughData=_NOT_ENOUGH)
         self._transport: Any = None
-        self._wbuf: list | None = None
-        self._waiters: deque = deque()
+        self._wbuf: list[Any] | None = None
+        self._waiters: deque[Any] = deque()
         # Pub/Sub / push frames: a deque plus one future per waiting reader (each reader
         # can be cancelled or time out alone: a shared future would be cancelled for all).
-        self._queue: deque = deque()
+        self._queue: deque[Any] = deque()
         self._queue_waiters: list[asyncio.Future[Any]] = []
         self._pubsub = False
         # Flow control (DESIGN.md): _paused = the queue is past its high-water mark (in
@@ -171,13 +171,17 @@ class Connection(asyncio.Protocol):
         self._low = low_water
         self._max_reply = max_reply_size
         # (future, when) of the oldest timed-out command still unanswered; see timed_out()
-        self._stalled: tuple[asyncio.Future, float] | None = None
+        self._stalled: tuple[asyncio.Future[Any], float] | None = None
         self.closed = False
         self.close_exc: BaseException | None = None
-        self.closed_future: asyncio.Future = loop.create_future()
+        self.closed_future: asyncio.Future[Any] = loop.create_future()
         self.description = "redis"
         self.client_id: int | None = None
         self.on_lost: Callable[[Connection], None] | None = None
+        # Out-of-band frames a layer above consumes in wire order, inside the reply path
+        # (the client-side cache's invalidations): returns True when it took the frame.
+        # Never user code: a synchronous bookkeeping step, like resolving a future.
+        self.on_push: Callable[[Any], bool] | None = None
 
     # ------------------------------------------------------------------ transport side
     def connection_made(self, transport: Any) -> None:
@@ -240,6 +244,8 @@ class Connection(asyncio.Protocol):
                     self._abort(self._too_large(), None)
                 return
             if reply.__class__ is _PushNotification:
+                if self.on_push is not None and self.on_push(reply):
+                    continue
                 # RESP3 out-of-band data (e.g. CLIENT TRACKING invalidations) on a command
                 # connection: kept for a reader, bounded so nobody reading costs no memory
                 queue = self._queue
@@ -293,7 +299,10 @@ class Connection(asyncio.Protocol):
         not_enough, kinds, list_, int_ = _NOT_ENOUGH, _DATA_KINDS, list, int
         # no PING of ours pending and confirmations kept: every array frame is queued
         # as it is (a PING's answer, the only array that is not, cannot come now)
-        fast = not self._waiters and not self.drop_confirms
+        # (a connection with an on_push hook, the cache's invalidation subscriber, gives
+        # every frame to the hook first)
+        on_push = self.on_push
+        fast = not self._waiters and not self.drop_confirms and on_push is None
         try:
             while True:
                 try:
@@ -315,12 +324,12 @@ class Connection(asyncio.Protocol):
                         self._abort(self._too_large(), None)
                         return
                     break
-                if reply.__class__ is list_ and (fast or reply[0] in kinds):
+                if reply.__class__ is list_ and (fast or on_push is None and reply[0] in kinds):
                     append(reply)
                     d = reply[-1]  # the payload (a confirmation ends with its count)
                     if d.__class__ is not int_:
                         nbytes += len(d)
-                else:
+                elif on_push is None or not on_push(reply):
                     self._route_pubsub(reply)
         finally:
             self._qbytes += nbytes
@@ -436,7 +445,7 @@ class Connection(asyncio.Protocol):
             self.closed_future.set_result(None)
 
     # ------------------------------------------------------------------ caller side
-    def execute(self, args: tuple) -> asyncio.Future:
+    def execute(self, args: tuple[Any, ...]) -> asyncio.Future[Any]:
         """Send one command; return the future of its reply.
 
         Write and queue happen in the same synchronous step: no await in between."""
@@ -450,7 +459,7 @@ class Connection(asyncio.Protocol):
                 data = pack(args)
         else:
             data = pack(args, enc, self._errors)
-        fut: asyncio.Future = _Future(loop=self._loop)
+        fut: asyncio.Future[Any] = _Future(loop=self._loop)
         waiters = self._waiters
         wbuf = self._wbuf
         if wbuf is not None:
@@ -471,7 +480,7 @@ class Connection(asyncio.Protocol):
         if wbuf and not self.closed:
             self._transport.write(b"".join(wbuf) if len(wbuf) > 1 else wbuf[0])
 
-    def send_packed(self, data: bytes, count: int) -> list[asyncio.Future]:
+    def send_packed(self, data: bytes, count: int) -> list[asyncio.Future[Any]]:
         """Write pre-packed bytes holding ``count`` commands; one future per reply."""
         if self.closed or _get_running_loop() not in (self._loop, None):
             self._refuse()
@@ -484,13 +493,13 @@ class Connection(asyncio.Protocol):
         self._waiters.extend(futs)
         return futs
 
-    def send_and_forget(self, args: tuple) -> None:
+    def send_and_forget(self, args: tuple[Any, ...]) -> None:
         """Send a command whose reply nobody awaits (its outcome is still retrieved, so
         nothing reaches the loop's exception handler)."""
         if not self.closed:
             self.execute(args).add_done_callback(_retrieve)
 
-    def send_batch(self, data: bytes, count: int) -> asyncio.Future:
+    def send_batch(self, data: bytes, count: int) -> asyncio.Future[list[Any]]:
         """Write pre-packed bytes holding ``count`` commands; one future resolved with the
         list of their raw replies (server errors in place, as hiredis.ReplyError).
 
@@ -505,7 +514,7 @@ class Connection(asyncio.Protocol):
         self._waiters.append(batch)
         return batch.future
 
-    def pack(self, args: tuple) -> bytes:
+    def pack(self, args: tuple[Any, ...]) -> bytes:
         enc = self._arg_encoding
         if enc is None:
             try:
@@ -514,7 +523,7 @@ class Connection(asyncio.Protocol):
                 pass
         return pack(args, enc, self._errors)
 
-    def timed_out(self, fut: asyncio.Future, timeout: float) -> None:
+    def timed_out(self, fut: asyncio.Future[Any], timeout: float) -> None:
         """``fut``'s caller stopped waiting. Its place in the FIFO stays (the reply is
         dropped on arrival), so the connection is kept - unless an earlier timed-out
         command is *still* unanswered well after it timed out: nothing has come back for
@@ -557,7 +566,7 @@ class Connection(asyncio.Protocol):
     def set_pubsub(self, on: bool) -> None:
         self._pubsub = on
 
-    def get_frames(self) -> deque:
+    def get_frames(self) -> deque[Any]:
         return self._queue
 
     def set_bounds(self, frames: int, nbytes: int, drop_oldest: bool = False,

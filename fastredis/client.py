@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, AnyStr, Callable
+from typing import TYPE_CHECKING, Any, AnyStr, Callable, Literal, TypeVar, overload
 
 from ._pack import pack
 from .commands import CoreCommands
@@ -12,8 +12,19 @@ from .pool import ConnectionPool
 
 if TYPE_CHECKING:  # asyncio is imported on first connect, not by `import fastredis`
     import asyncio
+    from collections.abc import Generator
+
+    from typing_extensions import Self  # typing.Self is 3.11+; only mypy reads this
 
     from ._protocol import Connection
+    from .commands.scripting import Script
+    from .lock import Lock
+    from .monitor import Monitor
+    from .pipeline import Pipeline
+    from .pubsub import PubSub
+    from .typing import KeyT, Number
+
+_R = TypeVar("_R", bound="Redis[Any]")
 
 __all__ = ["Redis", "StrictRedis", "from_url"]
 
@@ -46,7 +57,7 @@ _CONNECTION_STATE = frozenset(
 )
 
 
-def _is_blocking(args: tuple) -> bool:
+def _is_blocking(args: tuple[Any, ...]) -> bool:
     name = args[0]
     if isinstance(name, bytes):
         name = name.decode()
@@ -58,7 +69,7 @@ def _is_blocking(args: tuple) -> bool:
     return False
 
 
-def _block_seconds(args: tuple) -> float | None:
+def _block_seconds(args: tuple[Any, ...]) -> float | None:
     """How long a blocking command may block server-side, in seconds (0: forever;
     None: unknown). Only read when the client has a socket_timeout."""
     try:
@@ -78,7 +89,7 @@ def _block_seconds(args: tuple) -> float | None:
         return None
 
 
-def _split_params(kw: dict[str, Any]) -> tuple[ConnectionParams, dict, dict]:
+def _split_params(kw: dict[str, Any]) -> tuple[ConnectionParams, dict[str, Any], dict[str, Any]]:
     """Sort keyword arguments into connection params, pool options and client options."""
     p: dict[str, Any] = {}
     ssl_params: dict[str, Any] = {}
@@ -106,7 +117,7 @@ def _split_params(kw: dict[str, Any]) -> tuple[ConnectionParams, dict, dict]:
     return ConnectionParams(ssl_params=ssl_params, **p), pool, rest
 
 
-def _expire(fut: asyncio.Future, timeout: float, conn: Connection | None = None) -> None:
+def _expire(fut: asyncio.Future[Any], timeout: float, conn: Connection | None = None) -> None:
     if not fut.done():
         fut.set_exception(TimeoutError(f"Timeout reading reply after {timeout}s"))
         if conn is not None:
@@ -117,8 +128,63 @@ class Redis(CoreCommands[AnyStr]):
     """An asyncio Redis client. Cheap to create; connects on first use.
 
     ``Redis(host, port, db, password, ...)`` as in redis-py / aredis; one client multiplexes
-    every concurrent command over a small number of connections."""
+    every concurrent command over a small number of connections.
 
+    Generic over its response type, as coredis is: ``Redis()`` is a ``Redis[bytes]``,
+    ``Redis(decode_responses=True)`` a ``Redis[str]`` (the ``__init__`` overloads below
+    say so to a type checker), so ``await r.get("k")`` is ``bytes | None`` or
+    ``str | None``. A client built on a given ``connection_pool`` (whose params decide) or
+    with a ``decode_responses`` that is not a literal is a ``Redis[Any]``: annotate it
+    (``r: Redis[str] = Redis(connection_pool=pool)``)."""
+
+    # The overloads exist only for type checkers; a call runs the implementation below.
+    @overload
+    def __init__(
+        self: Redis[str],
+        host: str = ...,
+        port: int = ...,
+        db: int = ...,
+        password: str | None = ...,
+        *,
+        connection_pool: ConnectionPool | None = ...,
+        decode_responses: Literal[True],
+        **kwargs: Any,
+    ) -> None: ...
+    @overload
+    def __init__(
+        self: Redis[Any],
+        host: str = ...,
+        port: int = ...,
+        db: int = ...,
+        password: str | None = ...,
+        *,
+        connection_pool: ConnectionPool,
+        **kwargs: Any,
+    ) -> None: ...
+    @overload
+    def __init__(
+        self: Redis[bytes],
+        host: str = ...,
+        port: int = ...,
+        db: int = ...,
+        password: str | None = ...,
+        *,
+        connection_pool: None = ...,
+        decode_responses: Literal[False] = ...,
+        **kwargs: Any,
+    ) -> None: ...
+    @overload
+    def __init__(
+        self: Redis[Any],
+        host: str = ...,
+        port: int = ...,
+        db: int = ...,
+        password: str | None = ...,
+        *,
+        connection_pool: ConnectionPool | None = ...,
+        decode_responses: bool,
+        **kwargs: Any,
+    ) -> None: ...
     def __init__(
         self,
         host: str = "localhost",
@@ -127,6 +193,7 @@ class Redis(CoreCommands[AnyStr]):
         password: str | None = None,
         *,
         connection_pool: ConnectionPool | None = None,
+        cache: Any = None,
         **kwargs: Any,
     ) -> None:
         if connection_pool is None:
@@ -142,15 +209,39 @@ class Redis(CoreCommands[AnyStr]):
         self._decode = params.decode_responses
         self._encoding = params.encoding
         self._pubsub_opts = {k: v for k, v in kwargs.items() if k == "health_check_interval"}
+        #: the client-side cache (``cache=CacheConfig(...)``), or None
+        self.cache: Any = None
+        if cache is not None:
+            from .cache import CacheConfig, install
 
+            if not isinstance(cache, CacheConfig):
+                raise DataError(f"cache must be a fastredis.CacheConfig, got {type(cache).__name__!r}")
+            self.cache = install(self, cache)
+
+    @overload
     @classmethod
-    def from_url(cls, url: str, **kwargs: Any) -> Redis:
+    def from_url(cls, url: str, *, decode_responses: Literal[True],
+                 **kwargs: Any) -> Redis[str]: ...
+    @overload
+    @classmethod
+    def from_url(cls, url: str, *, decode_responses: Literal[False] = ...,
+                 **kwargs: Any) -> Redis[bytes]: ...
+    @overload
+    @classmethod
+    def from_url(cls, url: str, *, decode_responses: bool, **kwargs: Any) -> Redis[Any]: ...
+    @classmethod
+    def from_url(cls, url: str, **kwargs: Any) -> Redis[Any]:
+        """A client from ``redis://[[user]:password@]host[:port][/db][?option=value]``
+        (``rediss://`` for TLS, ``unix://path``); keyword arguments override the URL's.
+        Typed ``Redis[str]`` when ``decode_responses=True`` is passed as an argument (a
+        ``?decode_responses=true`` in the URL is not visible to a type checker)."""
         opts = parse_url(url)
         opts.update(kwargs)
         return cls(**opts)
 
     # ------------------------------------------------------------------ execution
-    async def _execute(self, args: tuple, callback: Callable | None = None) -> Any:
+    async def _execute(self, args: tuple[Any, ...],
+                       callback: Callable[[Any], Any] | None = None) -> Any:
         conn = self.connection_pool.current
         if conn is None or conn.closed:
             conn = await self.connection_pool.get_shared()
@@ -172,7 +263,8 @@ class Redis(CoreCommands[AnyStr]):
             return reply
         return callback(reply)
 
-    async def _execute_blocking(self, args: tuple, callback: Callable | None = None) -> Any:
+    async def _execute_blocking(self, args: tuple[Any, ...],
+                                callback: Callable[[Any], Any] | None = None) -> Any:
         """A server-side blocking command on a connection of its own. Cancelling it
         closes that connection: the server would otherwise hand the popped value to a
         caller who left (and the connection stays blocked)."""
@@ -218,6 +310,11 @@ class Redis(CoreCommands[AnyStr]):
             pool.release(conn, reusable=ok)
         return reply if callback is None else callback(reply)
 
+    async def _local_reply(self, args: tuple[Any, ...], value: Any) -> Any:
+        # (cmds9, issue 9) a command redis-py answers without the server, e.g. mget([])
+        # -> []; a pipeline keeps the base behaviour (queue ``args``, answered in place)
+        return value
+
     async def execute_command(self, *args: Any, **options: Any) -> Any:
         """Send any command; the raw reply comes back (callbacks of named methods are not
         applied). Blocking commands are routed to an exclusive connection."""
@@ -229,17 +326,19 @@ class Redis(CoreCommands[AnyStr]):
                 f"{name!r} changes the state of a connection that other tasks share: use "
                 "Redis(db=...), r.pubsub(), or a client of its own for this command"
             )
+        cb = self._user_callback(name, options)  # set_response_callback (lock9)
         if _is_blocking(args):
-            return await self._execute_blocking(args)
-        return await self._execute(args)
+            return await self._execute_blocking(args, cb)
+        return await self._execute(args, cb)
 
     # ------------------------------------------------------------------ objects
-    def pipeline(self, transaction: bool = True, shard_hint: Any = None) -> Any:
+    def pipeline(self, transaction: bool = True, shard_hint: Any = None) -> Pipeline[AnyStr]:
         from .pipeline import Pipeline
 
         return Pipeline(self, transaction)
 
-    async def transaction(self, func: Callable, *watches: Any, value_from_callable: bool = False,
+    async def transaction(self, func: Callable[[Pipeline[AnyStr]], Any], *watches: Any,
+                          value_from_callable: bool = False,
                           watch_delay: float | None = None, **kwargs: Any) -> Any:
         """redis-py's helper: run ``func(pipe)`` under WATCH, retrying on WatchError."""
         import asyncio
@@ -261,44 +360,152 @@ class Redis(CoreCommands[AnyStr]):
                         await asyncio.sleep(watch_delay)
                     continue
 
-    def pubsub(self, **kwargs: Any) -> Any:
+    def pubsub(self, **kwargs: Any) -> PubSub:
         from .pubsub import PubSub
 
         opts = dict(self._pubsub_opts)
         opts.update(kwargs)
         return PubSub(self.connection_pool, **opts)
 
-    def register_script(self, script: str | bytes) -> Any:
+    def register_script(self, script: str | bytes) -> Script:
         from .commands.scripting import Script
 
         return Script(self, script)
 
     # ------------------------------------------------------------------ lifecycle
     async def aclose(self, close_connection_pool: bool | None = None) -> None:
+        if self.cache is not None:
+            await self.cache.aclose()
         await self.connection_pool.aclose()
 
     close = aclose
 
-    async def __aenter__(self) -> Redis:
+    async def __aenter__(self) -> Self:
         return self
 
     async def __aexit__(self, *exc: Any) -> None:
         await self.aclose()
 
-    async def initialize(self) -> Redis:
+    async def initialize(self) -> Self:
         await self.connection_pool.get_shared()
         return self
 
-    def __await__(self) -> Any:
+    def __await__(self) -> Generator[Any, None, Self]:
         return self.initialize().__await__()
 
     def __repr__(self) -> str:
         return f"<fastredis.Redis {self.connection_pool.params!r}>"
 
+    # ------------------------------------------------------------------ lock9: plumbing
+    # (appended by lock9: lock(), monitor(), from_pool, response_callbacks)
+    auto_close_connection_pool: bool  # redis-py's flag, set by from_pool
+
+    def lock(
+        self,
+        name: KeyT,
+        timeout: Number | None = None,
+        sleep: Number = 0.1,
+        blocking: bool = True,
+        blocking_timeout: Number | None = None,
+        lock_class: type[Lock] | None = None,
+        thread_local: bool = True,
+        raise_on_release_error: bool = True,
+        *,
+        auto_renew: bool = False,
+        on_renewal_failed: Callable[[Lock, BaseException], Any] | None = None,
+    ) -> Lock:
+        """A :class:`~fastredis.lock.Lock` on key ``name`` (redis-py's signature).
+
+        The token is kept per asyncio task (``thread_local=True``); ``auto_renew=True``
+        (needs ``timeout``) keeps the TTL renewed while held and reports a failed renewal
+        through ``on_renewal_failed(lock, exc)`` and ``lock.renewal_failed``. See docs/lock.md."""
+        from .lock import Lock
+
+        cls = Lock if lock_class is None else lock_class
+        return cls(
+            self, name, timeout=timeout, sleep=sleep, blocking=blocking,
+            blocking_timeout=blocking_timeout, thread_local=thread_local,
+            raise_on_release_error=raise_on_release_error, auto_renew=auto_renew,
+            on_renewal_failed=on_renewal_failed,
+        )
+
+    def monitor(self) -> Monitor:
+        """MONITOR on a connection of its own: ``async with r.monitor() as m:`` then
+        ``async for cmd in m.listen()`` or ``await m.next_command()``; each command is a dict
+        (time, db, client_address, client_port, client_type, command) as in redis-py."""
+        from .monitor import Monitor
+
+        return Monitor(self.connection_pool)
+
+    @classmethod
+    def from_pool(cls: type[_R], connection_pool: ConnectionPool) -> _R:
+        """A client over an existing pool that it then owns: ``aclose()`` closes the pool
+        (redis-py's ``Redis.from_pool``)."""
+        client = cls(connection_pool=connection_pool)
+        client.auto_close_connection_pool = True
+        return client
+
+    @property
+    def response_callbacks(self) -> dict[str, Callable[..., Any]]:
+        """User callbacks by command name (case-insensitive), applied to the reply of
+        ``execute_command(name, ...)`` on the client and in its pipelines, called as
+        ``callback(reply, **options)``. Named methods (``r.get`` ...) keep their own
+        callbacks and are not affected: the mapping starts empty, unlike redis-py's, which
+        holds the built-in callbacks."""
+        cbs: _Callbacks | None = self.__dict__.get("_response_callbacks")
+        if cbs is None:
+            cbs = self.__dict__["_response_callbacks"] = _Callbacks()
+        return cbs
+
+    def set_response_callback(self, command: str, callback: Callable[..., Any]) -> None:
+        """Apply ``callback(reply, **options)`` to every ``execute_command(command, ...)``
+        reply (see :attr:`response_callbacks` for the rule)."""
+        self.response_callbacks[command] = callback
+
+    def _user_callback(self, name: Any, options: dict[str, Any]) -> Callable[[Any], Any] | None:
+        cbs: _Callbacks | None = self.__dict__.get("_response_callbacks")
+        if not cbs:
+            return None
+        cb: Callable[..., Any] | None = cbs.get(name.decode() if isinstance(name, bytes) else str(name))
+        if cb is None or not options:
+            return cb
+        import functools
+
+        return functools.partial(cb, **options)
+
+
+class _Callbacks(dict):  # type: ignore[type-arg]
+    """A dict of command name -> callback whose keys are upper-cased (redis-py's
+    CaseInsensitiveDict for response callbacks)."""
+
+    def __setitem__(self, key: str, value: Callable[..., Any]) -> None:
+        super().__setitem__(key.upper(), value)
+
+    def __getitem__(self, key: str) -> Callable[..., Any]:
+        return super().__getitem__(key.upper())  # type: ignore[no-any-return]
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return super().get(key.upper(), default)
+
+    def __contains__(self, key: object) -> bool:
+        return super().__contains__(key.upper() if isinstance(key, str) else key)
+
+    def update(self, *args: Any, **kwargs: Any) -> None:
+        for k, v in dict(*args, **kwargs).items():
+            self[k] = v
+
 
 StrictRedis = Redis
 
 
-def from_url(url: str, **kwargs: Any) -> Redis:
+@overload
+def from_url(url: str, *, decode_responses: Literal[True], **kwargs: Any) -> Redis[str]: ...
+@overload
+def from_url(url: str, *, decode_responses: Literal[False] = ...,
+             **kwargs: Any) -> Redis[bytes]: ...
+@overload
+def from_url(url: str, *, decode_responses: bool, **kwargs: Any) -> Redis[Any]: ...
+def from_url(url: str, **kwargs: Any) -> Redis[Any]:
+    """``Redis.from_url(url, **kwargs)``: ``Redis[str]`` with ``decode_responses=True``."""
     return Redis.from_url(url, **kwargs)
 

@@ -52,7 +52,7 @@ class ConnectionParams:
         connect_timeout: float | None = 10.0,
         socket_timeout: float | None = None,
         ssl: Any = None,
-        ssl_params: dict | None = None,
+        ssl_params: dict[str, Any] | None = None,
         encoding: str = "utf-8",
         encoding_errors: str = "strict",
         decode_responses: bool = False,
@@ -150,7 +150,7 @@ def parse_url(url: str) -> dict[str, Any]:
 
 
 # ---------------------------------------------------------------------------- TLS
-def make_ssl_context(ssl_opt: Any, params: dict) -> Any:
+def make_ssl_context(ssl_opt: Any, params: dict[str, Any]) -> Any:
     """Certificate and hostname verification are ON unless turned off explicitly with
     ``ssl_cert_reqs="none"`` (or a context the caller built that way)."""
     import ssl as _ssl  # imported only when TLS is used: keeps `import fastredis` light
@@ -256,9 +256,9 @@ async def connect(params: ConnectionParams, *, pubsub: bool = False, client_id: 
 async def _handshake(conn: Connection, params: ConnectionParams, client_id: bool = False) -> None:
     import asyncio
 
-    cmds: list[tuple] = []
+    cmds: list[tuple[Any, ...]] = []
     if params.protocol == 3:
-        hello: tuple = ("HELLO", 3)
+        hello: tuple[Any, ...] = ("HELLO", 3)
         if params.password is not None:
             hello += ("AUTH", params.username or "default", params.password)
         cmds.append(hello)

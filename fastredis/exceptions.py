@@ -9,7 +9,7 @@ __all__ = [
     "ResponseError", "DataError", "PubSubError", "WatchError", "NoScriptError",
     "ExecAbortError", "ReadOnlyError", "NoPermissionError", "ModuleError",
     "OutOfMemoryError", "MaxReplySizeError", "ClusterDownError", "MovedError",
-    "AskError", "TryAgainError",
+    "AskError", "TryAgainError", "LockError", "LockNotOwnedError",
 ]
 
 import builtins
@@ -106,6 +106,20 @@ class AskError(ResponseError):
 
 class TryAgainError(ResponseError):
     pass
+
+
+class LockError(RedisError, ValueError):
+    """Errors acquiring, releasing, extending a :class:`fastredis.lock.Lock`
+    (a ValueError too, as in redis-py, which modelled it on ``threading.Lock``)."""
+
+    def __init__(self, message: str | None = None, lock_name: object = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.lock_name = lock_name
+
+
+class LockNotOwnedError(LockError):
+    """The lock is not held by this owner (any more): it expired, or another owner has it."""
 
 
 class WrongLoop(Exception):

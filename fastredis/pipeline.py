@@ -14,13 +14,14 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any, AnyStr, Callable
+from typing import TYPE_CHECKING, Any, AnyStr, Callable, Generic, Union
 
 import hiredis
 
 from ._pack import pack
 from ._protocol import Connection
 from .commands import CoreCommands
+from .commands.scripting import Script
 from .exceptions import (
     ExecAbortError,
     RedisError,
@@ -29,43 +30,122 @@ from .exceptions import (
     error_from_reply,
 )
 
+if TYPE_CHECKING:
+    from collections.abc import Generator
+
+    from typing_extensions import Self
+
+    from .client import Redis
+
 __all__ = ["Pipeline"]
 
 _ReplyError = hiredis.ReplyError
-_pack_command = hiredis.pack_command
+_pack_command: Callable[[tuple[Any, ...]], bytes] = hiredis.pack_command
 _MULTI = _pack_command(("MULTI",))
+_Args = tuple[Any, ...]
+_Callback = Union[Callable[[Any], Any], None]
+_Meta = tuple[_Args, _Callback]  # a queued command: its arguments and its reply callback
 _EXEC = _pack_command(("EXEC",))
 
 
-def _annotate(exc: BaseException, index: int, args: tuple) -> BaseException:
-    name = " ".join(str(a) for a in args[:1])
-    msg = f"Command # {index + 1} ({name}) of pipeline caused error: {exc}"
+# Arguments that are secrets: never part of an error message (STYLE.md 8).
+_SECRET_AFTER = {"AUTH": 0, "AUTH2": 1}  # word -> how many arguments after it to keep
+
+
+def _safe_str(value: Any) -> str:
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return bytes(value).decode("utf-8", errors="replace")
+    return str(value)
+
+
+def _describe(args: _Args) -> str:
+    """The command as redis-py shows it in pipeline errors (``LPUSH c 3``), with
+    passwords replaced by ``***`` and shortened to 100 characters."""
+    words = [_safe_str(a) for a in args]
+    name = words[0].upper() if words else ""
+    if name == "AUTH":
+        words[1:] = ["***"] * (len(words) - 1)
+    elif name in ("HELLO", "MIGRATE"):
+        i = 1
+        while i < len(words):
+            keep = _SECRET_AFTER.get(words[i].upper())
+            if keep is not None:
+                j = i + 1 + keep
+                if j < len(words):
+                    words[j] = "***"
+                i = j
+            i += 1
+    elif name == "CONFIG" and len(words) > 3 and words[1].upper() == "SET":
+        for i in range(2, len(words) - 1, 2):
+            if words[i].lower() in ("requirepass", "masterauth", "masteruser"):
+                words[i + 1] = "***"
+    elif name == "ACL" and len(words) > 2 and words[1].upper() == "SETUSER":
+        words[3:] = [w if w[:1] not in (">", "#", "<", "!") else w[0] + "***" for w in words[3:]]
+    text = " ".join(words)
+    if len(text) > 100:
+        import textwrap
+
+        text = textwrap.shorten(text, width=100, placeholder="...", break_long_words=True)
+    return text
+
+
+def _annotate(exc: BaseException, index: int, args: _Args) -> BaseException:
+    """``Command # 2 (LPUSH c 3) of pipeline caused error: <server message>`` (redis-py's
+    wording; the number counts every queued command from 1)."""
+    msg = f"Command # {index + 1} ({_describe(args)}) of pipeline caused error: {exc}"
     new = type(exc)(msg) if isinstance(exc, RedisError) else exc
     if new is not exc:
         new.__cause__ = exc.__cause__
     return new
 
 
-class Pipeline(CoreCommands[AnyStr]):
+# What a type checker sees of a pipeline's commands. At runtime Pipeline inherits every
+# command method of CoreCommands, and each returns the pipeline (queued) instead of a
+# coroutine. The mixins declare ``-> Reply[reply]`` (right for a client), and Python's
+# type system cannot re-type every inherited method's return at once (that would need
+# higher-kinded types). So for type checkers only, Pipeline's base is a class whose every
+# unknown attribute is a command returning the pipeline: ``pipe.set("a", 1).incr("a")``
+# type-checks, ``await pipe.execute()`` is ``list[Any]``, and ``await pipe.get(..)`` (aredis
+# style) is the pipeline. The price: command names and arguments are not checked on a
+# pipeline (they are on the client). Pipeline's own methods (execute, watch, multi ...)
+# keep their precise types.
+if TYPE_CHECKING:
+    class _PipelineCommands(Generic[AnyStr]):
+        def __getattr__(self, name: str) -> Callable[..., Pipeline[AnyStr]]: ...
+else:
+    _PipelineCommands = CoreCommands
+
+
+class Pipeline(_PipelineCommands[AnyStr]):
     """``r.pipeline(transaction=True)``; commands chain (``p.set(..).get(..)``) and also
     accept aredis' ``await p.set(..)``; ``await p.execute()`` returns the replies."""
 
-    def __init__(self, client: Any, transaction: bool = True) -> None:
-        self._client = client
+    def __init__(self, client: Redis[AnyStr], transaction: bool = True) -> None:
+        self._client: Redis[AnyStr] = client
         self._pool = client.connection_pool
         self.transaction = transaction
         self._packed: list[bytes] = []
-        self._meta: list[tuple[tuple, Callable | None]] = []
+        self._meta: list[_Meta] = []
         self._conn: Connection | None = None  # exclusive, while watching
         self._watching = False
         self._explicit_multi = False
         self._blocking = False
+        # index -> value of commands answered without the server (``mget([])`` -> [])
+        self._local: dict[int, Any] = {}
+        #: scripts (``register_script``) called with this pipeline: loaded before the batch
+        self.scripts: set[Script] = set()
         params = self._pool.params
         utf8 = params.encoding.lower().replace("_", "-") in ("utf-8", "utf8")
         self._arg_encoding = None if utf8 and params.encoding_errors == "strict" else params.encoding
 
     # ------------------------------------------------------------------ queueing
-    def _queue(self, args: tuple, callback: Callable | None) -> Pipeline:
+    def _queue(self, args: _Args, callback: _Callback) -> Self:
+        if len(args) == 1 and args[0] == "MGET":
+            # mget([]): redis-py answers [] without asking the server (which would refuse
+            # an MGET without keys and fail the whole transaction)
+            self._local[len(self._meta)] = None
+            self._meta.append((args, callback))
+            return self
         if self._arg_encoding is None:
             try:
                 data = _pack_command(args)
@@ -77,12 +157,12 @@ class Pipeline(CoreCommands[AnyStr]):
         self._meta.append((args, callback))
         return self
 
-    def _execute(self, args: tuple, callback: Callable | None = None) -> Any:
+    def _execute(self, args: _Args, callback: _Callback = None) -> Any:
         if self._watching and not self._explicit_multi:
             return self._immediate(args, callback)
         return self._queue(args, callback)
 
-    def _execute_blocking(self, args: tuple, callback: Callable | None = None) -> Any:
+    def _execute_blocking(self, args: _Args, callback: _Callback = None) -> Any:
         if self._watching and not self._explicit_multi:
             return self._immediate(args, callback)
         if not self.transaction:
@@ -90,7 +170,16 @@ class Pipeline(CoreCommands[AnyStr]):
         return self._queue(args, callback)
 
     def execute_command(self, *args: Any, **options: Any) -> Any:
-        return self._execute(args)
+        """Queue any command (run at once between WATCH and MULTI); a callback set with
+        the client's ``set_response_callback`` applies to its reply."""
+        user_callback = getattr(self._client, "_user_callback", None)
+        cb = None if user_callback is None or not args else user_callback(args[0], options)
+        return self._execute(args, cb)
+
+    @property
+    def watching(self) -> bool:
+        """True between ``watch()`` and the end of the transaction (redis-py's attribute)."""
+        return self._watching
 
     def __len__(self) -> int:
         return len(self._meta)
@@ -98,16 +187,27 @@ class Pipeline(CoreCommands[AnyStr]):
     def __bool__(self) -> bool:
         return True
 
-    def __await__(self) -> Any:
+    def __await__(self) -> Generator[Any, None, Self]:
         # aredis: `pipe = await r.pipeline()` and `await pipe.set(...)` return the pipeline
         if False:  # pragma: no cover
             yield
         return self
 
-    async def __aenter__(self) -> Pipeline:
+    async def __aenter__(self) -> Self:
         return self
 
     async def __aexit__(self, *exc: Any) -> None:
+        await self.reset()
+
+    async def aclose(self) -> None:
+        """Same as :meth:`reset`: forget queued commands, end any WATCH, give back the
+        connection (the standard name for cleanup)."""
+        await self.reset()
+
+    async def discard(self) -> None:
+        """DISCARD: drop every queued command and the MULTI, and end any WATCH (the
+        pipeline can be used again). Nothing was sent for queued commands, so nothing is
+        sent now either."""
         await self.reset()
 
     # ------------------------------------------------------------------ WATCH / MULTI
@@ -138,7 +238,7 @@ class Pipeline(CoreCommands[AnyStr]):
             self._conn = await self._pool.acquire()
         return self._conn
 
-    async def _immediate(self, args: tuple, callback: Callable | None) -> Any:
+    async def _immediate(self, args: _Args, callback: _Callback) -> Any:
         conn = await self._exclusive()
         try:
             reply = await conn.execute(args)
@@ -159,6 +259,8 @@ class Pipeline(CoreCommands[AnyStr]):
         Never leaves a watched connection in the pool; survives cancellation."""
         self._packed = []
         self._meta = []
+        self._local = {}
+        self.scripts = set()
         self._explicit_multi = False
         self._blocking = False
         conn, self._conn = self._conn, None
@@ -173,20 +275,32 @@ class Pipeline(CoreCommands[AnyStr]):
         self._pool.release(conn)
 
     # ------------------------------------------------------------------ execute
-    async def execute(self, raise_on_error: bool = True) -> list:
+    async def execute(self, raise_on_error: bool = True) -> list[Any]:
+        """Send the queued commands in one write; their replies, in order. A server error
+        is raised (the first one, naming its command) or, with ``raise_on_error=False``,
+        left in its place. A transaction whose watched keys changed raises WatchError,
+        also when nothing was queued after WATCH (the EXEC still runs, as in redis-py)."""
         meta = self._meta
-        if not meta:
+        transaction = self.transaction or self._explicit_multi
+        if not meta and not (self._watching and transaction):
             if self._conn is not None:
                 await self.reset()
             return []
         packed = self._packed
-        transaction = self.transaction or self._explicit_multi
         try:
             if transaction:
                 return await self._run_transaction(packed, meta, raise_on_error)
             return await self._run_pipeline(packed, meta, raise_on_error)
         finally:
             await self.reset()
+
+    def _script_loads(self) -> list[bytes]:
+        """SCRIPT LOAD of every script used in this batch, written just before it: the
+        EVALSHAs then find them (a fresh server, SCRIPT FLUSH, a failover) without a
+        round trip of their own; a NOSCRIPT inside MULTI/EXEC could not be retried."""
+        if not self.scripts:
+            return []
+        return [pack(("SCRIPT", "LOAD", s.script)) for s in self.scripts]
 
     async def _connection(self) -> tuple[Connection, bool]:
         """(connection, exclusive?)"""
@@ -201,7 +315,7 @@ class Pipeline(CoreCommands[AnyStr]):
             conn = await pool.get_shared()
         return conn, False
 
-    async def _send(self, conn: Connection, data: bytes, count: int, exclusive: bool) -> list:
+    async def _send(self, conn: Connection, data: bytes, count: int, exclusive: bool) -> list[Any]:
         """Write the batch; await the list of its raw replies (one FIFO entry for all)."""
         fut = conn.send_batch(data, count)
         timeout = self._client._timeout if not self._blocking else None
@@ -212,7 +326,8 @@ class Pipeline(CoreCommands[AnyStr]):
 
             handle = conn._loop.call_later(timeout, _expire, fut, timeout)
         try:
-            return await fut
+            replies: list[Any] = await fut
+            return replies
         except asyncio.CancelledError:
             if exclusive:
                 self._drop_connection()
@@ -221,41 +336,71 @@ class Pipeline(CoreCommands[AnyStr]):
             if handle is not None:
                 handle.cancel()
 
-    async def _run_pipeline(self, packed: list[bytes], meta: list, raise_on_error: bool) -> list:
+    async def _run_pipeline(self, packed: list[bytes], meta: list[_Meta], raise_on_error: bool) -> list[Any]:
+        loads: list[bytes] = self._script_loads()
+        n = len(loads) + len(packed)
+        if not n:  # only commands answered locally
+            return _results([], meta, raise_on_error, self._local)
         conn, exclusive = await self._connection()
-        replies = await self._send(conn, b"".join(packed), len(packed), exclusive)
-        return _results(replies, meta, raise_on_error)
+        replies = await self._send(conn, b"".join((*loads, *packed)), n, exclusive)
+        _check_loads(replies[:len(loads)])
+        return _results(replies[len(loads):], meta, raise_on_error, self._local)
 
-    async def _run_transaction(self, packed: list[bytes], meta: list, raise_on_error: bool) -> list:
+    async def _run_transaction(self, packed: list[bytes], meta: list[_Meta], raise_on_error: bool) -> list[Any]:
         conn, exclusive = await self._connection()
+        loads: list[bytes] = self._script_loads()
+        k = len(loads)
         n = len(packed)
-        replies = await self._send(conn, b"".join((_MULTI, *packed, _EXEC)), n + 2, exclusive)
+        replies = await self._send(
+            conn, b"".join((*loads, _MULTI, *packed, _EXEC)), k + n + 2, exclusive
+        )
         self._watching = False  # EXEC (or its failure) ended any WATCH
-        head, queued, exec_reply = replies[0], replies[1:-1], replies[-1]
+        _check_loads(replies[:k])
+        head, queued, exec_reply = replies[k], replies[k + 1:-1], replies[-1]
         if head.__class__ is _ReplyError:
             raise error_from_reply(head.args[0])
         if exec_reply.__class__ is _ReplyError:
             exc = error_from_reply(exec_reply.args[0])
             if isinstance(exc, ExecAbortError):
                 # a command was refused while queueing: report that one
+                positions = _sent_positions(len(meta), self._local)
                 for i, q in enumerate(queued):
                     if q.__class__ is _ReplyError:
-                        raise _annotate(error_from_reply(q.args[0]), i, meta[i][0]) from exc
+                        pos = positions[i]
+                        raise _annotate(error_from_reply(q.args[0]), pos, meta[pos][0]) from exc
             raise exc
         if exec_reply is None:
             raise WatchError("Watched variable changed.")
         if len(exec_reply) != n:
             raise ResponseError("Wrong number of replies in the transaction's EXEC")
-        return _results(exec_reply, meta, raise_on_error)
+        return _results(exec_reply, meta, raise_on_error, self._local)
 
     def __repr__(self) -> str:
         return f"<fastredis.Pipeline transaction={self.transaction} queued={len(self._meta)}>"
 
 
-def _results(replies: list, meta: list, raise_on_error: bool) -> list:
+def _sent_positions(count: int, local: dict[int, Any]) -> list[int]:
+    """Queue positions of the commands that were sent (those not answered locally)."""
+    return [i for i in range(count) if i not in local]
+
+
+def _check_loads(replies: list[Any]) -> None:
+    for reply in replies:
+        if reply.__class__ is _ReplyError:
+            raise error_from_reply(f"{reply.args[0]} (SCRIPT LOAD of a script used in the pipeline)")
+
+
+def _results(
+    replies: list[Any], meta: list[_Meta], raise_on_error: bool, local: dict[int, Any] | None = None
+) -> list[Any]:
     """Apply each command's callback; server errors become exceptions in place (or the
     first one is raised with ``raise_on_error``)."""
-    results: list = []
+    if local:
+        # put the locally answered commands (mget([]) -> []) back in their places
+        it = iter(replies)
+        replies = [[] if i in local else next(it) for i in range(len(meta))]
+        meta = [(m[0], None) if i in local else m for i, m in enumerate(meta)]
+    results: list[Any] = []
     append = results.append
     first_error = None
     for i, reply in enumerate(replies):

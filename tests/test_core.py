@@ -126,7 +126,7 @@ def test_parse_url():
 async def test_from_url_db_and_name(redis_server):
     r = fastredis.from_url(f"redis://127.0.0.1:{redis_server.port}/5?client_name=tourist")
     await r.set("only-in-5", 1)
-    assert await r.client_getname() == b"tourist"
+    assert await r.client_getname() == "tourist"  # str, as redis-py (issue 9)
     r0 = fastredis.Redis(**redis_server.client_kwargs())
     assert await r0.exists("only-in-5") == 0
     await r.aclose()

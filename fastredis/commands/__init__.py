@@ -2,12 +2,20 @@
 
 from typing import AnyStr
 
+from .acl import ACLCommands
+from .bitfield import BitFieldCommands, BitFieldOperation
+from .cluster import ClusterNodeCommands
+from .functions import FunctionCommands
+from .geo import GeoCommands
+from .hash_expiry import HashFieldExpiryCommands
 from .hashes import HashCommands
 from .hll import HyperLogLogCommands
 from .keys import KeyCommands
 from .lists import ListCommands
+from .management import ManagementCommands
 from .pubsub import PubSubCommands
 from .scripting import ScriptingCommands
+from .sentinel import SentinelCommands
 from .server import ServerCommands
 from .sets import SetCommands
 from .streams import StreamCommands
@@ -19,8 +27,11 @@ class CoreCommands(
     StringCommands[AnyStr], ServerCommands[AnyStr], PubSubCommands[AnyStr], KeyCommands[AnyStr],
     HashCommands[AnyStr], ListCommands[AnyStr], SetCommands[AnyStr], SortedSetCommands[AnyStr],
     StreamCommands[AnyStr], HyperLogLogCommands[AnyStr], ScriptingCommands[AnyStr],
+    GeoCommands[AnyStr], ACLCommands[AnyStr], FunctionCommands[AnyStr], BitFieldCommands[AnyStr],
+    HashFieldExpiryCommands[AnyStr], ManagementCommands[AnyStr], ClusterNodeCommands[AnyStr],
+    SentinelCommands[AnyStr],
 ):
     __slots__ = ()
 
 
-__all__ = ["CoreCommands"]
+__all__ = ["CoreCommands", "BitFieldOperation"]

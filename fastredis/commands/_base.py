@@ -8,31 +8,50 @@ must accept both bytes and str (``decode_responses=True``)."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Mapping
-from typing import Any, AnyStr, Callable, Generic
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, AnyStr, Callable, Generic
 
 from ..exceptions import DataError
+
+if TYPE_CHECKING:
+    from ..typing import Reply
+
+#: a reply callback: the raw hiredis reply in, the redis-py shape out
+ReplyCallback = Callable[[Any], Any]
 
 
 class CommandsBase(Generic[AnyStr]):
     """Generic over the response type: ``AnyStr`` is ``bytes`` for a default client and
     ``str`` for ``decode_responses=True``. Command methods are typed
-    ``def get(self, name: KeyT) -> Awaitable[AnyStr | None]`` (see ``fastredis.typing``)."""
+    ``def get(self, name: KeyT) -> Reply[AnyStr | None]`` (see ``fastredis.typing``)."""
 
     __slots__ = ()
 
-    def _execute(self, args: tuple, callback: Callable | None = None) -> Awaitable[Any]:  # pragma: no cover
+    def _execute(self, args: tuple[Any, ...],
+                 callback: ReplyCallback | None = None) -> Reply[Any]:  # pragma: no cover
         raise NotImplementedError
 
-    def _execute_blocking(self, args: tuple, callback: Callable | None = None) -> Awaitable[Any]:  # pragma: no cover
+    def _execute_blocking(self, args: tuple[Any, ...], callback: ReplyCallback | None = None
+                          ) -> Reply[Any]:  # pragma: no cover
         raise NotImplementedError
+
+    def _local_reply(self, args: tuple[Any, ...], value: Any) -> Any:
+        """A command redis-py answers without asking the server (``mget([])`` -> ``[]``):
+        the client returns ``value``; by default (a pipeline) ``args`` is queued like any
+        command and the pipeline answers it in its place."""
+        return self._execute(args)
+
+
+#: what a single name/value may be, never iterated as a sequence: bytearray and memoryview
+#: are accepted wherever bytes are (hiredis packs them; redis-py accepts them too)
+STRING_TYPES = (str, bytes, bytearray, memoryview)
 
 
 def to_bool(reply: Any) -> bool:
     return bool(reply)
 
 
-def ok(reply: Any) -> bool:
+def ok(reply: object) -> bool:
     """``+OK`` -> True (redis-py's shape for SET, MSET, RENAME ...)."""
     return reply == b"OK" or reply == "OK"
 
@@ -49,7 +68,7 @@ def to_int(reply: Any) -> int | None:
     return None if reply is None else int(reply)
 
 
-def pairs_to_dict(reply: Any) -> dict:
+def pairs_to_dict(reply: Any) -> dict[Any, Any]:
     """``[k1, v1, k2, v2]`` -> dict (RESP3 already sends a map; nil -> {})."""
     if reply.__class__ is dict:
         return reply
@@ -69,36 +88,39 @@ def check_name(value: Any, what: str = "key") -> None:
     t = type(value)
     if t is bytes or t is str:
         return
-    if value is None or isinstance(value, bool) or not isinstance(value, (bytes, str, int, float, memoryview)):
+    if value is None or isinstance(value, bool) or not isinstance(value, (bytes, str, int, float, memoryview, bytearray)):
         raise DataError(f"Invalid {what} of type {t.__name__!r}: use bytes, str, int or float")
 
 
-def list_or_args(keys: Any, args: tuple) -> list:
+def list_or_args(keys: Any, args: tuple[Any, ...]) -> list[Any]:
     """redis-py's helper: ``f(['a', 'b'])`` and ``f('a', 'b')`` mean the same.
 
     A dict is refused: ``list(d)`` would silently send its keys and drop its values,
     which is never what a caller passing a mapping where keys are expected meant."""
+    if isinstance(keys, bytearray):  # one key, not a sequence of ints (issue 9)
+        keys = bytes(keys)
     if isinstance(keys, Mapping):
         raise DataError(f"Expected a key or a list of keys, got {type(keys).__name__!r}")
+    out: list[Any]
     try:
         if isinstance(keys, (bytes, str, memoryview)):
-            keys = [keys]
+            out = [keys]
         else:
-            keys = list(keys)
+            out = list(keys)
     except TypeError:
-        keys = [keys]
+        out = [keys]
     if args:
-        keys.extend(args)
-    return keys
+        out.extend(args)
+    return out
 
 
-def flatten_mapping(mapping: Any, what: str = "mapping") -> list:
+def flatten_mapping(mapping: Any, what: str = "mapping") -> list[Any]:
     """``{k: v}`` -> ``[k, v, ...]`` with every key and value checked first, so a bad item
     (None, bool, a nested container) is a DataError naming the command's argument, and
     nothing is sent."""
     if not isinstance(mapping, Mapping):
         raise DataError(f"{what} must be a dict, got {type(mapping).__name__!r}")
-    out: list = []
+    out: list[Any] = []
     for k, v in mapping.items():
         check_name(k, what + " key")
         check_name(v, what + " value")

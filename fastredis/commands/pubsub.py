@@ -3,12 +3,15 @@ fastredis/pubsub.py, on a connection of its own."""
 
 from __future__ import annotations
 
-from typing import Any, AnyStr
+from typing import TYPE_CHECKING, Any, AnyStr
 
 from ._base import CommandsBase
 
+if TYPE_CHECKING:
+    from ..typing import ChannelT, EncodableT, PatternT, Reply
 
-def _numsub(reply: list) -> list:
+
+def _numsub(reply: list[Any]) -> list[tuple[Any, int]]:
     it = iter(reply)
     return list(zip(it, it))  # noqa: B905 - pairs from one iterator
 
@@ -16,25 +19,30 @@ def _numsub(reply: list) -> list:
 class PubSubCommands(CommandsBase[AnyStr]):
     __slots__ = ()
 
-    def publish(self, channel: Any, message: Any) -> Any:
-        """Publish; returns the number of subscriptions that received it."""
+    def publish(self, channel: ChannelT, message: EncodableT) -> Reply[int]:
+        """PUBLISH: returns the number of subscriptions that received it."""
         return self._execute(("PUBLISH", channel, message))
 
-    def spublish(self, shard_channel: Any, message: Any) -> Any:
+    def spublish(self, shard_channel: ChannelT, message: EncodableT) -> Reply[int]:
+        """SPUBLISH: publish to a shard channel (Redis 7); the number of receivers."""
         return self._execute(("SPUBLISH", shard_channel, message))
 
-    def pubsub_channels(self, pattern: Any = "*") -> Any:
+    def pubsub_channels(self, pattern: PatternT = "*") -> Reply[list[AnyStr]]:
+        """PUBSUB CHANNELS: the channels with at least one subscriber matching ``pattern``."""
         return self._execute(("PUBSUB", "CHANNELS", pattern))
 
-    def pubsub_numsub(self, *channels: Any) -> Any:
-        """-> list of (channel, count), in argument order."""
+    def pubsub_numsub(self, *channels: ChannelT) -> Reply[list[tuple[AnyStr, int]]]:
+        """PUBSUB NUMSUB: list of (channel, count), in argument order."""
         return self._execute(("PUBSUB", "NUMSUB", *channels), _numsub)
 
-    def pubsub_numpat(self) -> Any:
+    def pubsub_numpat(self) -> Reply[int]:
+        """PUBSUB NUMPAT: the number of pattern subscriptions on the server."""
         return self._execute(("PUBSUB", "NUMPAT"))
 
-    def pubsub_shardchannels(self, pattern: Any = "*") -> Any:
+    def pubsub_shardchannels(self, pattern: PatternT = "*") -> Reply[list[AnyStr]]:
+        """PUBSUB SHARDCHANNELS: the active shard channels matching ``pattern``."""
         return self._execute(("PUBSUB", "SHARDCHANNELS", pattern))
 
-    def pubsub_shardnumsub(self, *channels: Any) -> Any:
+    def pubsub_shardnumsub(self, *channels: ChannelT) -> Reply[list[tuple[AnyStr, int]]]:
+        """PUBSUB SHARDNUMSUB: (shard channel, subscriber count) pairs, in argument order."""
         return self._execute(("PUBSUB", "SHARDNUMSUB", *channels), _numsub)

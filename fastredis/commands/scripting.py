@@ -3,46 +3,63 @@
 
 from __future__ import annotations
 
-from typing import Any, AnyStr
+from typing import TYPE_CHECKING, Any, AnyStr
 
-from ..exceptions import NoScriptError
+from ..exceptions import DataError, NoScriptError
 from ._base import CommandsBase, list_or_args, ok, to_str
 
+if TYPE_CHECKING:
+    from collections.abc import Iterable
 
-def _bools(reply: Any) -> list:
+    from ..typing import EncodableT, KeyT, Reply
+
+
+def _bools(reply: Any) -> list[bool]:
     return [bool(x) for x in reply]
 
 
 class ScriptingCommands(CommandsBase[AnyStr]):
     __slots__ = ()
 
-    def eval(self, script: Any, numkeys: int, *keys_and_args: Any) -> Any:
+    def eval(self, script: str | bytes, numkeys: int,
+             *keys_and_args: EncodableT) -> Reply[Any]:
+        """EVAL: run a Lua script on the first ``numkeys`` arguments as keys, the rest as
+        ARGV; returns what the script returns."""
         return self._execute(("EVAL", script, numkeys, *keys_and_args))
 
-    def evalsha(self, sha: Any, numkeys: int, *keys_and_args: Any) -> Any:
+    def evalsha(self, sha: str | bytes, numkeys: int,
+                *keys_and_args: EncodableT) -> Reply[Any]:
+        """EVALSHA: run a loaded script by its SHA1 (NoScriptError when not loaded)."""
         return self._execute(("EVALSHA", sha, numkeys, *keys_and_args))
 
-    def eval_ro(self, script: Any, numkeys: int, *keys_and_args: Any) -> Any:
+    def eval_ro(self, script: str | bytes, numkeys: int,
+                *keys_and_args: EncodableT) -> Reply[Any]:
+        """EVAL_RO: EVAL of a read-only script (Redis 7); runs on replicas too."""
         return self._execute(("EVAL_RO", script, numkeys, *keys_and_args))
 
-    def evalsha_ro(self, sha: Any, numkeys: int, *keys_and_args: Any) -> Any:
+    def evalsha_ro(self, sha: str | bytes, numkeys: int,
+                   *keys_and_args: EncodableT) -> Reply[Any]:
+        """EVALSHA_RO: EVALSHA of a read-only script (Redis 7)."""
         return self._execute(("EVALSHA_RO", sha, numkeys, *keys_and_args))
 
-    def script_load(self, script: Any) -> Any:
-        """-> the SHA1 of the script, as str (redis-py's shape)."""
+    def script_load(self, script: str | bytes) -> Reply[str]:
+        """SCRIPT LOAD: the SHA1 of the script, as str (redis-py's shape)."""
         return self._execute(("SCRIPT", "LOAD", script), to_str)
 
-    def script_exists(self, *args: Any) -> Any:
-        """-> one bool per SHA1."""
+    def script_exists(self, *args: str | bytes) -> Reply[list[bool]]:
+        """SCRIPT EXISTS: one bool per SHA1."""
         return self._execute(("SCRIPT", "EXISTS", *args), _bools)
 
-    def script_flush(self, sync_type: Any = None) -> Any:
-        """``sync_type`` is None, 'ASYNC' or 'SYNC'; returns True."""
+    def script_flush(self, sync_type: str | None = None) -> Reply[bool]:
+        """SCRIPT FLUSH: ``sync_type`` is None, 'ASYNC' or 'SYNC'; returns True."""
         if sync_type is None:
             return self._execute(("SCRIPT", "FLUSH"), ok)
+        if sync_type not in ("SYNC", "ASYNC"):
+            raise DataError("SCRIPT FLUSH accepts SYNC, ASYNC or None (the server's default)")
         return self._execute(("SCRIPT", "FLUSH", sync_type), ok)
 
-    def script_kill(self) -> Any:
+    def script_kill(self) -> Reply[bool]:
+        """SCRIPT KILL: stop the running read-only script; returns True."""
         return self._execute(("SCRIPT", "KILL"), ok)
 
 
@@ -69,11 +86,17 @@ class Script:
 
         self.sha = hashlib.sha1(data).hexdigest()
 
-    async def __call__(self, keys: Any = None, args: Any = None, client: Any = None) -> Any:
+    async def __call__(self, keys: Iterable[KeyT] | None = None,
+                       args: Iterable[EncodableT] | None = None, client: Any = None) -> Any:
+        """EVALSHA the script with ``keys`` and ``args`` (on ``client`` if given, e.g. a
+        pipeline); loads it and retries once on NOSCRIPT. Returns the script's result."""
         client = self.registered_client if client is None else client
         # list_or_args: a lone str is one key (not its characters), a dict is refused
         keys = list_or_args(keys, ()) if keys is not None else []
         argv = list_or_args(args, ()) if args is not None else []
+        scripts = getattr(client, "scripts", None)
+        if scripts is not None:  # a pipeline: it loads its scripts before the batch
+            scripts.add(self)
         try:
             return await client.evalsha(self.sha, len(keys), *keys, *argv)
         except NoScriptError:

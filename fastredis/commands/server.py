@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any, AnyStr
+from typing import TYPE_CHECKING, Any, AnyStr, NoReturn, overload
 
 from ..exceptions import DataError
 from ._base import CommandsBase, ok, pairs_to_dict, to_str
+
+if TYPE_CHECKING:
+    from ..typing import EncodableT, KeyT, PatternT, Reply
 
 
 def _ping(reply: Any) -> bool:
@@ -14,7 +17,7 @@ def _ping(reply: Any) -> bool:
 
 def _value(v: str) -> Any:
     if "," in v and "=" in v:
-        sub: dict = {}
+        sub: dict[str, Any] = {}
         for item in v.split(","):
             if "=" in item:
                 k, _, x = item.partition("=")
@@ -30,10 +33,10 @@ def _value(v: str) -> Any:
         return v
 
 
-def parse_info(reply: Any) -> dict:
+def parse_info(reply: Any) -> dict[str, Any]:
     """INFO text -> dict with ints/floats where they parse (redis-py's shape)."""
     text = to_str(reply)
-    info: dict = {}
+    info: dict[str, Any] = {}
     for line in text.splitlines():
         if not line or line.startswith("#"):
             continue
@@ -45,7 +48,7 @@ def parse_info(reply: Any) -> dict:
     return info
 
 
-def parse_client_list(reply: Any) -> list[dict]:
+def parse_client_list(reply: Any) -> list[dict[str, str]]:
     clients = []
     for line in to_str(reply).splitlines():
         if not line.strip():
@@ -66,10 +69,10 @@ _CLIENT_INT_FIELDS = frozenset((
 ))
 
 
-def parse_client_info(reply: Any) -> dict:
+def parse_client_info(reply: Any) -> dict[str, Any]:
     """``id=3 addr=127.0.0.1:5000 ...`` -> dict, integers as int. A value may hold
     spaces (a unix socket path) or '=' (a client name), hence no plain split."""
-    info: dict = {}
+    info: dict[str, Any] = {}
     last = None
     for token in to_str(reply).strip().split(" "):
         key, sep, value = token.partition("=")
@@ -86,10 +89,10 @@ def parse_client_info(reply: Any) -> dict:
     return info
 
 
-def parse_debug_object(reply: Any) -> dict:
+def parse_debug_object(reply: Any) -> dict[str, Any]:
     """``Value at:0x.. refcount:1 encoding:embstr serializedlength:2 ...`` -> dict, in
     redis-py's shape (the leading word lands under 'type')."""
-    out: dict = {}
+    out: dict[str, Any] = {}
     for token in ("type:" + to_str(reply)).split():
         key, sep, value = token.partition(":")
         if sep:
@@ -103,12 +106,13 @@ def parse_debug_object(reply: Any) -> dict:
     return out
 
 
-def parse_slowlog_get(reply: Any) -> list[dict]:
+def parse_slowlog_get(reply: Any) -> list[dict[str, Any]]:
     """SLOWLOG GET -> [{'id', 'start_time', 'duration', 'command', 'client_address',
     'client_name'}]; 'command' is the argv joined by spaces, bytes or str like the reply."""
     out = []
     for item in reply:
-        entry = {"id": item[0], "start_time": int(item[1]), "duration": int(item[2])}
+        entry: dict[str, Any] = {"id": item[0], "start_time": int(item[1]),
+                                 "duration": int(item[2])}
         argv = item[3]
         if not isinstance(argv, list):  # Redis Enterprise puts a complexity field first
             entry["complexity"] = argv
@@ -125,60 +129,123 @@ def parse_slowlog_get(reply: Any) -> list[dict]:
     return out
 
 
+def parse_config_get(reply: Any) -> dict[str, str]:
+    """CONFIG GET -> {name: value}, both str whatever ``decode_responses`` says (redis-py's
+    shape: configuration is text). A RESP3 map arrives as a dict already."""
+    return {to_str(k): to_str(v) for k, v in pairs_to_dict(reply).items()}
+
+
+_LIST_TYPES = ("normal", "master", "replica", "pubsub")
+_KILL_TYPES = ("normal", "master", "slave", "replica", "pubsub")
+
+
+def _client_type(value: Any, allowed: tuple[str, ...]) -> Any:
+    # redis-py refuses other types before sending (CLIENT LIST / CLIENT KILL TYPE)
+    if str(value.decode() if isinstance(value, bytes) else value).lower() not in allowed:
+        raise DataError(f"client type must be one of {allowed!r}")
+    return value
+
+
+def _check_kill_filter(args: tuple[Any, ...], _type: Any, skipme: Any) -> None:
+    if _type is not None:
+        _client_type(_type, _KILL_TYPES)
+    if skipme is not None and not isinstance(skipme, bool):
+        raise DataError("CLIENT KILL skipme must be a bool")
+    if len(args) == 2:
+        raise DataError("CLIENT KILL <filter> <value> must specify at least one filter")
+
+
+def _str_or_none(reply: Any) -> str | None:
+    # CLIENT GETNAME: str (redis-py decodes it), None when the connection has no name
+    return None if reply is None else to_str(reply)
+
+
 class ServerCommands(CommandsBase[AnyStr]):
     __slots__ = ()
 
-    def ping(self, message: Any = None) -> Any:
+    @overload
+    def ping(self, message: None = ...) -> Reply[bool]: ...
+    @overload
+    def ping(self, message: EncodableT) -> Reply[AnyStr]: ...
+    def ping(self, message: EncodableT | None = None) -> Reply[Any]:
+        """PING: True on PONG; with ``message`` the message echoed back."""
         if message is None:
             return self._execute(("PING",), _ping)
         return self._execute(("PING", message))
 
-    def echo(self, value: Any) -> Any:
+    def echo(self, value: EncodableT) -> Reply[AnyStr]:
+        """ECHO: ``value`` as the server sends it back."""
         return self._execute(("ECHO", value))
 
-    def info(self, section: str | None = None, *sections: str) -> Any:
+    def info(self, section: str | None = None, *sections: str) -> Reply[dict[str, Any]]:
+        """INFO: the server's sections as a dict, numbers parsed (redis-py's shape)."""
         if section is None:
             return self._execute(("INFO",), parse_info)
         return self._execute(("INFO", section, *sections), parse_info)
 
-    def dbsize(self) -> Any:
+    def dbsize(self) -> Reply[int]:
+        """DBSIZE: the number of keys in the database."""
         return self._execute(("DBSIZE",))
 
-    def flushdb(self, asynchronous: bool = False) -> Any:
+    def flushdb(self, asynchronous: bool = False) -> Reply[bool]:
+        """FLUSHDB: delete every key of this database (ASYNC with ``asynchronous``); True."""
         return self._execute(("FLUSHDB", "ASYNC") if asynchronous else ("FLUSHDB",), ok)
 
-    def flushall(self, asynchronous: bool = False) -> Any:
+    def flushall(self, asynchronous: bool = False) -> Reply[bool]:
+        """FLUSHALL: delete every key of every database; returns True."""
         return self._execute(("FLUSHALL", "ASYNC") if asynchronous else ("FLUSHALL",), ok)
 
-    def config_get(self, pattern: Any = "*", *patterns: Any) -> Any:
-        return self._execute(("CONFIG", "GET", pattern, *patterns), pairs_to_dict)
+    def config_get(self, pattern: PatternT = "*",
+                   *patterns: PatternT) -> Reply[dict[str, str]]:
+        """CONFIG GET: the matching parameters as a dict {name: value} of str (redis-py's shape)."""
+        return self._execute(("CONFIG", "GET", pattern, *patterns), parse_config_get)
 
-    def config_set(self, name: Any, value: Any, *args: Any) -> Any:
+    def config_set(self, name: KeyT, value: EncodableT, *args: EncodableT) -> Reply[bool]:
+        """CONFIG SET: set parameters (more name, value pairs in ``args``); True."""
         return self._execute(("CONFIG", "SET", name, value, *args), ok)
 
-    def time(self) -> Any:
+    def time(self) -> Reply[tuple[int, int]]:
+        """TIME: the server time as (unix seconds, microseconds)."""
         return self._execute(("TIME",), lambda r: (int(r[0]), int(r[1])))
 
-    def client_list(self, _type: str | None = None) -> Any:
+    def client_list(self, _type: str | None = None,
+                    client_id: list[Any] = []) -> Reply[list[dict[str, str]]]:  # noqa: B006
+        """CLIENT LIST: one dict of str per connection (of ``_type``, of the ids in
+        ``client_id`` if given)."""
+        if not isinstance(client_id, list):  # redis-py's check (and its default)
+            raise DataError("client_id must be a list")
+        if client_id:
+            args: tuple[Any, ...] = ("CLIENT", "LIST", "ID", *client_id)
+            if _type is not None:
+                args = ("CLIENT", "LIST", "TYPE", _client_type(_type, _LIST_TYPES), "ID", *client_id)
+            return self._execute(args, parse_client_list)
         if _type is None:
             return self._execute(("CLIENT", "LIST"), parse_client_list)
-        return self._execute(("CLIENT", "LIST", "TYPE", _type), parse_client_list)
+        return self._execute(("CLIENT", "LIST", "TYPE", _client_type(_type, _LIST_TYPES)), parse_client_list)
 
-    def client_id(self) -> Any:
+    def client_id(self) -> Reply[int]:
+        """CLIENT ID: the id of the connection the command ran on."""
         return self._execute(("CLIENT", "ID"))
 
-    def client_setname(self, name: Any) -> Any:
+    def client_setname(self, name: str | bytes) -> Reply[bool]:
+        """CLIENT SETNAME: name the connection the command ran on; returns True."""
         return self._execute(("CLIENT", "SETNAME", name), ok)
 
-    def client_getname(self) -> Any:
-        return self._execute(("CLIENT", "GETNAME"))
+    def client_getname(self) -> Reply[str | None]:
+        """CLIENT GETNAME: the name of the connection, as str (redis-py's shape), or None."""
+        return self._execute(("CLIENT", "GETNAME"), _str_or_none)
 
-    def client_kill(self, address: Any) -> Any:
+    def client_kill(self, address: str) -> Reply[bool]:
+        """CLIENT KILL ip:port: close that connection; returns True."""
         return self._execute(("CLIENT", "KILL", address), ok)
 
-    def client_kill_filter(self, _id: Any = None, _type: Any = None, addr: Any = None,
-                           skipme: Any = None, laddr: Any = None, user: Any = None) -> Any:
-        args: tuple = ("CLIENT", "KILL")
+    def client_kill_filter(self, _id: int | None = None, _type: str | None = None,
+                           addr: str | None = None, skipme: bool | None = None,
+                           laddr: str | None = None, user: str | None = None,
+                           maxage: int | None = None) -> Reply[int]:
+        """CLIENT KILL with filters (ID, TYPE, ADDR, LADDR, USER, SKIPME, MAXAGE); returns
+        the number of connections closed."""
+        args: tuple[Any, ...] = ("CLIENT", "KILL")
         if _id is not None:
             args += ("ID", _id)
         if _type is not None:
@@ -191,56 +258,70 @@ class ServerCommands(CommandsBase[AnyStr]):
             args += ("USER", user)
         if skipme is not None:
             args += ("SKIPME", "yes" if skipme else "no")
+        if maxage is not None:  # clients older than maxage seconds (Redis >= 7.4, Valkey >= 8)
+            args += ("MAXAGE", maxage)
+        _check_kill_filter(args, _type, skipme)
         return self._execute(args)
 
-    def client_info(self) -> Any:
-        """This connection's CLIENT INFO as a dict (ints where the server means ints).
+    def client_info(self) -> Reply[dict[str, Any]]:
+        """CLIENT INFO: this connection's CLIENT INFO as a dict (ints where the server means ints).
         On a shared client that is the shared connection the command happened to use."""
         return self._execute(("CLIENT", "INFO"), parse_client_info)
 
-    def client_pause(self, timeout: int, all: bool = True) -> Any:
-        """Pause clients for ``timeout`` ms; ``all=False`` pauses only writes (6.2)."""
+    def client_pause(self, timeout: int, all: bool = True) -> Reply[bool]:
+        """CLIENT PAUSE: pause clients for ``timeout`` ms; ``all=False`` pauses only
+        writes (6.2); returns True."""
         if isinstance(timeout, bool) or not isinstance(timeout, int):
             raise DataError("CLIENT PAUSE timeout must be an integer (milliseconds)")
         if all:
             return self._execute(("CLIENT", "PAUSE", timeout), ok)
         return self._execute(("CLIENT", "PAUSE", timeout, "WRITE"), ok)
 
-    def client_unpause(self) -> Any:
+    def client_unpause(self) -> Reply[bool]:
+        """CLIENT UNPAUSE: end a CLIENT PAUSE; returns True."""
         return self._execute(("CLIENT", "UNPAUSE"), ok)
 
-    def config_resetstat(self) -> Any:
+    def config_resetstat(self) -> Reply[bool]:
+        """CONFIG RESETSTAT: reset the statistics INFO reports; returns True."""
         return self._execute(("CONFIG", "RESETSTAT"), ok)
 
-    def memory_usage(self, key: Any, samples: Any = None) -> Any:
-        """Bytes used by ``key`` and its value, or None when the key does not exist."""
+    def memory_usage(self, key: KeyT, samples: int | None = None) -> Reply[int | None]:
+        """MEMORY USAGE: bytes used by ``key`` and its value, or None when the key does
+        not exist."""
         if samples is None:
             return self._execute(("MEMORY", "USAGE", key))
         return self._execute(("MEMORY", "USAGE", key, "SAMPLES", samples))
 
-    def debug_object(self, key: Any) -> Any:
-        """Needs ``enable-debug-command yes`` (or ``local``) on Redis >= 7."""
+    def debug_object(self, key: KeyT) -> Reply[dict[str, Any]]:
+        """DEBUG OBJECT: the value's internals as a dict. Needs
+        ``enable-debug-command yes`` (or ``local``) on Redis >= 7."""
         return self._execute(("DEBUG", "OBJECT", key), parse_debug_object)
 
-    def slowlog_get(self, num: Any = None) -> Any:
+    def slowlog_get(self, num: int | None = None) -> Reply[list[dict[str, Any]]]:
+        """SLOWLOG GET: the last ``num`` slow commands, as dicts ('id', 'start_time',
+        'duration', 'command', ...)."""
         if num is None:
             return self._execute(("SLOWLOG", "GET"), parse_slowlog_get)
         return self._execute(("SLOWLOG", "GET", num), parse_slowlog_get)
 
-    def slowlog_len(self) -> Any:
+    def slowlog_len(self) -> Reply[int]:
+        """SLOWLOG LEN: the number of entries in the slow log."""
         return self._execute(("SLOWLOG", "LEN"))
 
-    def slowlog_reset(self) -> Any:
+    def slowlog_reset(self) -> Reply[bool]:
+        """SLOWLOG RESET: empty the slow log; returns True."""
         return self._execute(("SLOWLOG", "RESET"), ok)
 
-    def command_count(self) -> Any:
+    def command_count(self) -> Reply[int]:
+        """COMMAND COUNT: the number of commands the server knows."""
         return self._execute(("COMMAND", "COUNT"))
 
-    def swapdb(self, first: int, second: int) -> Any:
+    def swapdb(self, first: int, second: int) -> Reply[bool]:
+        """SWAPDB: swap two databases; returns True."""
         return self._execute(("SWAPDB", first, second), ok)
 
-    def select(self, index: Any) -> Any:
-        """Not supported: commands of many tasks share one connection, so SELECT would
+    def select(self, index: int) -> NoReturn:
+        """SELECT is not supported: commands of many tasks share one connection, so SELECT would
         switch the database under all of them. Choose the database with ``db=``."""
         raise DataError(
             "SELECT is not supported on a shared client: connections are multiplexed. "

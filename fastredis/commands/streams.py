@@ -9,10 +9,15 @@ own): a long BLOCK never stalls the shared connection."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, AnyStr
+from typing import TYPE_CHECKING, Any, AnyStr, Literal, overload
 
 from ..exceptions import DataError
 from ._base import CommandsBase, check_name, flatten_mapping, ok, pairs_to_dict, to_str
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from ..typing import AnyKeyT, EncodableT, KeyT, Reply, StreamEntry, StreamIdT
 
 
 def _entries(reply: Any) -> Any:
@@ -20,7 +25,7 @@ def _entries(reply: Any) -> Any:
     pending in a group comes back as [id, nil] -> (id, {}) as in redis-py."""
     if reply is None:
         return None
-    out: list = []
+    out: list[Any] = []
     for e in reply:
         if e is None:
             out.append((None, None))
@@ -29,7 +34,7 @@ def _entries(reply: Any) -> Any:
     return out
 
 
-def _xread(reply: Any) -> list:
+def _xread(reply: Any) -> list[Any]:
     if not reply:
         return []
     if reply.__class__ is dict:  # RESP3: {stream: entries}
@@ -37,14 +42,14 @@ def _xread(reply: Any) -> list:
     return [[s, _entries(e)] for s, e in reply]
 
 
-def _str_keys(reply: Any) -> dict:
+def _str_keys(reply: Any) -> dict[str, Any]:
     if reply.__class__ is dict:
         return {to_str(k): v for k, v in reply.items()}
     it = iter(reply)
     return {to_str(k): v for k, v in zip(it, it, strict=False)}
 
 
-def _list_of_dicts(reply: Any) -> list:
+def _list_of_dicts(reply: Any) -> list[dict[str, Any]]:
     return [_str_keys(x) for x in reply]
 
 
@@ -52,7 +57,7 @@ def _entry(e: Any) -> Any:
     return None if e is None or e[0] is None else (e[0], pairs_to_dict(e[1]))
 
 
-def _xinfo_stream(reply: Any) -> dict:
+def _xinfo_stream(reply: Any) -> dict[str, Any]:
     data = _str_keys(reply)
     for k in ("first-entry", "last-entry"):
         if k in data:
@@ -60,7 +65,7 @@ def _xinfo_stream(reply: Any) -> dict:
     return data
 
 
-def _xinfo_stream_full(reply: Any) -> dict:
+def _xinfo_stream_full(reply: Any) -> dict[str, Any]:
     data = _str_keys(reply)
     data["entries"] = {e[0]: pairs_to_dict(e[1]) for e in data.get("entries") or ()}
     groups = []
@@ -73,7 +78,7 @@ def _xinfo_stream_full(reply: Any) -> dict:
     return data
 
 
-def _xpending(reply: Any) -> dict:
+def _xpending(reply: Any) -> dict[str, Any]:
     consumers = [{"name": n, "pending": int(p)} for n, p in reply[3] or ()]
     return {"pending": reply[0], "min": reply[1], "max": reply[2], "consumers": consumers}
 
@@ -81,11 +86,11 @@ def _xpending(reply: Any) -> dict:
 _PENDING_KEYS = ("message_id", "consumer", "time_since_delivered", "times_delivered")
 
 
-def _xpending_range(reply: Any) -> list:
+def _xpending_range(reply: Any) -> list[dict[str, Any]]:
     return [dict(zip(_PENDING_KEYS, r, strict=False)) for r in reply]
 
 
-def _xautoclaim(reply: Any) -> list:
+def _xautoclaim(reply: Any) -> list[Any]:
     # [next start id, entries, deleted ids (Redis >= 7)]
     return [reply[0], _entries(reply[1]), *reply[2:]]
 
@@ -100,7 +105,7 @@ def _count(value: Any, what: str, minimum: int = 0) -> int:
     return value
 
 
-def _trim(args: list, maxlen: Any, approximate: bool, minid: Any, limit: Any) -> None:
+def _trim(args: list[Any], maxlen: Any, approximate: bool, minid: Any, limit: Any) -> None:
     if maxlen is not None and minid is not None:
         raise DataError("Only one of maxlen or minid may be specified")
     if maxlen is not None:
@@ -117,7 +122,7 @@ def _trim(args: list, maxlen: Any, approximate: bool, minid: Any, limit: Any) ->
         args += ("LIMIT", _count(limit, "limit"))
 
 
-def _streams(streams: Any, args: list) -> None:
+def _streams(streams: Any, args: list[Any]) -> None:
     if not isinstance(streams, Mapping) or not streams:
         raise DataError("streams must be a non-empty dict of stream name -> last id")
     names = []
@@ -135,13 +140,13 @@ def _streams(streams: Any, args: list) -> None:
 class StreamCommands(CommandsBase[AnyStr]):
     __slots__ = ()
 
-    def xadd(self, name: Any, fields: Any, id: Any = "*", maxlen: Any = None,
-             approximate: bool = True, nomkstream: bool = False, minid: Any = None,
-             limit: Any = None) -> Any:
-        """Append ``fields`` (a non-empty dict); returns the entry id."""
+    def xadd(self, name: KeyT, fields: Mapping[AnyKeyT, EncodableT], id: StreamIdT = "*",
+             maxlen: int | None = None, approximate: bool = True, nomkstream: bool = False,
+             minid: StreamIdT | None = None, limit: int | None = None) -> Reply[AnyStr]:
+        """XADD: append ``fields`` (a non-empty dict); returns the entry id."""
         if not isinstance(fields, Mapping) or not fields:
             raise DataError("XADD fields must be a non-empty dict")
-        args: list = ["XADD", name]
+        args: list[Any] = ["XADD", name]
         if nomkstream:
             args.append("NOMKSTREAM")
         _trim(args, maxlen, approximate, minid, limit)
@@ -149,23 +154,29 @@ class StreamCommands(CommandsBase[AnyStr]):
         args += flatten_mapping(fields, "xadd fields")
         return self._execute(tuple(args))
 
-    def xlen(self, name: Any) -> Any:
+    def xlen(self, name: KeyT) -> Reply[int]:
+        """XLEN: the number of entries in the stream."""
         return self._execute(("XLEN", name))
 
-    def xrange(self, name: Any, min: Any = "-", max: Any = "+", count: Any = None) -> Any:
-        """-> [(id, {field: value}), ...] from ``min`` to ``max``."""
+    def xrange(self, name: KeyT, min: StreamIdT = "-", max: StreamIdT = "+",
+               count: int | None = None) -> Reply[list[StreamEntry[AnyStr]]]:
+        """XRANGE: [(id, {field: value}), ...] from ``min`` to ``max``."""
         if count is None:
             return self._execute(("XRANGE", name, min, max), _entries)
         return self._execute(("XRANGE", name, min, max, "COUNT", _count(count, "count", 1)), _entries)
 
-    def xrevrange(self, name: Any, max: Any = "+", min: Any = "-", count: Any = None) -> Any:
+    def xrevrange(self, name: KeyT, max: StreamIdT = "+", min: StreamIdT = "-",
+                  count: int | None = None) -> Reply[list[StreamEntry[AnyStr]]]:
+        """XREVRANGE: [(id, {field: value}), ...] from ``max`` down to ``min``."""
         if count is None:
             return self._execute(("XREVRANGE", name, max, min), _entries)
         return self._execute(("XREVRANGE", name, max, min, "COUNT", _count(count, "count", 1)), _entries)
 
-    def xread(self, streams: Any, count: Any = None, block: Any = None) -> Any:
-        """``streams`` is {name: last id seen}; ``block`` in ms (0: forever)."""
-        args: list = ["XREAD"]
+    def xread(self, streams: Mapping[AnyKeyT, StreamIdT], count: int | None = None,
+              block: int | None = None) -> Reply[list[list[Any]]]:
+        """XREAD: ``[[stream, [(id, fields), ...]], ...]`` (``[]`` when nothing came);
+        ``streams`` is {name: last id seen}, ``block`` in ms (0: forever)."""
+        args: list[Any] = ["XREAD"]
         if count is not None:
             args += ("COUNT", _count(count, "count", 1))
         if block is not None:
@@ -175,9 +186,12 @@ class StreamCommands(CommandsBase[AnyStr]):
             return self._execute(tuple(args), _xread)
         return self._execute_blocking(tuple(args), _xread)
 
-    def xreadgroup(self, groupname: Any, consumername: Any, streams: Any, count: Any = None,
-                   block: Any = None, noack: bool = False) -> Any:
-        args: list = ["XREADGROUP", "GROUP", groupname, consumername]
+    def xreadgroup(self, groupname: str | bytes, consumername: str | bytes,
+                   streams: Mapping[AnyKeyT, StreamIdT], count: int | None = None,
+                   block: int | None = None, noack: bool = False) -> Reply[list[list[Any]]]:
+        """XREADGROUP: XREAD as consumer ``consumername`` of group ``groupname`` ('>' as
+        the id reads new entries); same shape as xread."""
+        args: list[Any] = ["XREADGROUP", "GROUP", groupname, consumername]
         if count is not None:
             args += ("COUNT", _count(count, "count", 1))
         if block is not None:
@@ -190,56 +204,68 @@ class StreamCommands(CommandsBase[AnyStr]):
         return self._execute_blocking(tuple(args), _xread)
 
     # ------------------------------------------------------------------ groups
-    def xgroup_create(self, name: Any, groupname: Any, id: Any = "$", mkstream: bool = False,
-                      entries_read: Any = None) -> Any:
-        args: tuple = ("XGROUP", "CREATE", name, groupname, id)
+    def xgroup_create(self, name: KeyT, groupname: str | bytes, id: StreamIdT = "$",
+                      mkstream: bool = False, entries_read: int | None = None) -> Reply[bool]:
+        """XGROUP CREATE: create a consumer group starting at ``id``; returns True."""
+        args: tuple[Any, ...] = ("XGROUP", "CREATE", name, groupname, id)
         if mkstream:
             args += ("MKSTREAM",)
         if entries_read is not None:
             args += ("ENTRIESREAD", entries_read)
         return self._execute(args, ok)
 
-    def xgroup_destroy(self, name: Any, groupname: Any) -> Any:
+    def xgroup_destroy(self, name: KeyT, groupname: str | bytes) -> Reply[bool]:
+        """XGROUP DESTROY: delete a consumer group; True if it existed."""
         return self._execute(("XGROUP", "DESTROY", name, groupname), bool)
 
-    def xgroup_createconsumer(self, name: Any, groupname: Any, consumername: Any) -> Any:
-        """1 if the consumer was created, 0 if it existed."""
+    def xgroup_createconsumer(self, name: KeyT, groupname: str | bytes,
+                              consumername: str | bytes) -> Reply[int]:
+        """XGROUP CREATECONSUMER: 1 if the consumer was created, 0 if it existed."""
         return self._execute(("XGROUP", "CREATECONSUMER", name, groupname, consumername))
 
-    def xgroup_delconsumer(self, name: Any, groupname: Any, consumername: Any) -> Any:
-        """The number of messages the consumer had pending."""
+    def xgroup_delconsumer(self, name: KeyT, groupname: str | bytes,
+                           consumername: str | bytes) -> Reply[int]:
+        """XGROUP DELCONSUMER: the number of messages the consumer had pending."""
         return self._execute(("XGROUP", "DELCONSUMER", name, groupname, consumername))
 
-    def xgroup_setid(self, name: Any, groupname: Any, id: Any, entries_read: Any = None) -> Any:
-        args: tuple = ("XGROUP", "SETID", name, groupname, id)
+    def xgroup_setid(self, name: KeyT, groupname: str | bytes, id: StreamIdT,
+                     entries_read: int | None = None) -> Reply[bool]:
+        """XGROUP SETID: move the group's last-delivered id; returns True."""
+        args: tuple[Any, ...] = ("XGROUP", "SETID", name, groupname, id)
         if entries_read is not None:
             args += ("ENTRIESREAD", entries_read)
         return self._execute(args, ok)
 
-    def xack(self, name: Any, groupname: Any, *ids: Any) -> Any:
+    def xack(self, name: KeyT, groupname: str | bytes, *ids: StreamIdT) -> Reply[int]:
+        """XACK: acknowledge entries of a group; returns the number acknowledged."""
         return self._execute(("XACK", name, groupname, *ids))
 
-    def xdel(self, name: Any, *ids: Any) -> Any:
+    def xdel(self, name: KeyT, *ids: StreamIdT) -> Reply[int]:
+        """XDEL: delete entries; returns the number deleted."""
         return self._execute(("XDEL", name, *ids))
 
-    def xtrim(self, name: Any, maxlen: Any = None, approximate: bool = True, minid: Any = None,
-              limit: Any = None) -> Any:
-        """-> the number of entries removed."""
+    def xtrim(self, name: KeyT, maxlen: int | None = None, approximate: bool = True,
+              minid: StreamIdT | None = None, limit: int | None = None) -> Reply[int]:
+        """XTRIM: trim to ``maxlen`` entries or drop ids below ``minid``; returns the
+        number of entries removed."""
         if maxlen is None and minid is None:
             raise DataError("One of maxlen or minid must be specified")
-        args: list = ["XTRIM", name]
+        args: list[Any] = ["XTRIM", name]
         _trim(args, maxlen, approximate, minid, limit)
         return self._execute(tuple(args))
 
     # ------------------------------------------------------------------ pending / claim
-    def xpending(self, name: Any, groupname: Any) -> Any:
-        """-> {'pending': n, 'min': id, 'max': id, 'consumers': [{'name', 'pending'}]}."""
+    def xpending(self, name: KeyT, groupname: str | bytes) -> Reply[dict[str, Any]]:
+        """XPENDING summary: {'pending': n, 'min': id, 'max': id,
+        'consumers': [{'name', 'pending'}]}."""
         return self._execute(("XPENDING", name, groupname), _xpending)
 
-    def xpending_range(self, name: Any, groupname: Any, min: Any, max: Any, count: Any,
-                       consumername: Any = None, idle: Any = None) -> Any:
-        """-> [{'message_id', 'consumer', 'time_since_delivered', 'times_delivered'}]."""
-        args: tuple = ("XPENDING", name, groupname)
+    def xpending_range(self, name: KeyT, groupname: str | bytes, min: StreamIdT,
+                       max: StreamIdT, count: int, consumername: str | bytes | None = None,
+                       idle: int | None = None) -> Reply[list[dict[str, Any]]]:
+        """XPENDING with a range: [{'message_id', 'consumer', 'time_since_delivered',
+        'times_delivered'}]."""
+        args: tuple[Any, ...] = ("XPENDING", name, groupname)
         if idle is not None:
             args += ("IDLE", _count(idle, "idle"))
         args += (min, max, _count(count, "count"))
@@ -247,14 +273,30 @@ class StreamCommands(CommandsBase[AnyStr]):
             args += (consumername,)
         return self._execute(args, _xpending_range)
 
-    def xclaim(self, name: Any, groupname: Any, consumername: Any, min_idle_time: Any,
-               message_ids: Any, idle: Any = None, time: Any = None, retrycount: Any = None,
-               force: bool = False, justid: bool = False) -> Any:
-        """-> the claimed entries ``[(id, fields)]``, or their ids with ``justid``."""
+    @overload
+    def xclaim(self, name: KeyT, groupname: str | bytes, consumername: str | bytes,
+               min_idle_time: int, message_ids: Sequence[StreamIdT], idle: int | None = ...,
+               time: int | None = ..., retrycount: int | None = ..., force: bool = ...,
+               justid: Literal[False] = ...) -> Reply[list[StreamEntry[AnyStr]]]: ...
+    @overload
+    def xclaim(self, name: KeyT, groupname: str | bytes, consumername: str | bytes,
+               min_idle_time: int, message_ids: Sequence[StreamIdT], idle: int | None = ...,
+               time: int | None = ..., retrycount: int | None = ..., force: bool = ..., *,
+               justid: Literal[True]) -> Reply[list[AnyStr]]: ...
+    @overload
+    def xclaim(self, name: KeyT, groupname: str | bytes, consumername: str | bytes,
+               min_idle_time: int, message_ids: Sequence[StreamIdT], idle: int | None = ...,
+               time: int | None = ..., retrycount: int | None = ..., force: bool = ...,
+               justid: bool = ...) -> Reply[list[StreamEntry[AnyStr]] | list[AnyStr]]: ...
+    def xclaim(self, name: KeyT, groupname: str | bytes, consumername: str | bytes,
+               min_idle_time: int, message_ids: Sequence[StreamIdT], idle: int | None = None,
+               time: int | None = None, retrycount: int | None = None, force: bool = False,
+               justid: bool = False) -> Reply[Any]:
+        """XCLAIM: the claimed entries ``[(id, fields)]``, or their ids with ``justid``."""
         if isinstance(message_ids, (str, bytes)) or not isinstance(message_ids, (list, tuple)) \
                 or not message_ids:
             raise DataError("XCLAIM message_ids must be a non-empty list or tuple of ids")
-        args: tuple = ("XCLAIM", name, groupname, consumername,
+        args: tuple[Any, ...] = ("XCLAIM", name, groupname, consumername,
                        _count(min_idle_time, "min_idle_time"), *message_ids)
         if idle is not None:
             args += ("IDLE", _count(idle, "idle"))
@@ -268,11 +310,24 @@ class StreamCommands(CommandsBase[AnyStr]):
             return self._execute(args + ("JUSTID",))
         return self._execute(args, _entries)
 
-    def xautoclaim(self, name: Any, groupname: Any, consumername: Any, min_idle_time: Any,
-                   start_id: Any = "0-0", count: Any = None, justid: bool = False) -> Any:
-        """-> [next start id, [(id, fields)], deleted ids]; with ``justid`` only the
+    @overload
+    def xautoclaim(self, name: KeyT, groupname: str | bytes, consumername: str | bytes,
+                   min_idle_time: int, start_id: StreamIdT = ..., count: int | None = ...,
+                   justid: Literal[False] = ...) -> Reply[list[Any]]: ...
+    @overload
+    def xautoclaim(self, name: KeyT, groupname: str | bytes, consumername: str | bytes,
+                   min_idle_time: int, start_id: StreamIdT = ..., count: int | None = ..., *,
+                   justid: Literal[True]) -> Reply[list[AnyStr]]: ...
+    @overload
+    def xautoclaim(self, name: KeyT, groupname: str | bytes, consumername: str | bytes,
+                   min_idle_time: int, start_id: StreamIdT = ..., count: int | None = ...,
+                   justid: bool = ...) -> Reply[list[Any]]: ...
+    def xautoclaim(self, name: KeyT, groupname: str | bytes, consumername: str | bytes,
+                   min_idle_time: int, start_id: StreamIdT = "0-0", count: int | None = None,
+                   justid: bool = False) -> Reply[Any]:
+        """XAUTOCLAIM: [next start id, [(id, fields)], deleted ids]; with ``justid`` only the
         claimed ids (redis-py's shapes)."""
-        args: tuple = ("XAUTOCLAIM", name, groupname, consumername,
+        args: tuple[Any, ...] = ("XAUTOCLAIM", name, groupname, consumername,
                        _count(min_idle_time, "min_idle_time"), start_id)
         if count is not None:
             args += ("COUNT", _count(count, "count", 1))
@@ -281,14 +336,17 @@ class StreamCommands(CommandsBase[AnyStr]):
         return self._execute(args, _xautoclaim)
 
     # ------------------------------------------------------------------ info
-    def xinfo_stream(self, name: Any, full: bool = False) -> Any:
-        """-> dict with str keys; 'first-entry'/'last-entry' as (id, fields)."""
+    def xinfo_stream(self, name: KeyT, full: bool = False) -> Reply[dict[str, Any]]:
+        """XINFO STREAM: a dict with str keys; 'first-entry'/'last-entry' as (id, fields)."""
         if full:
             return self._execute(("XINFO", "STREAM", name, "FULL"), _xinfo_stream_full)
         return self._execute(("XINFO", "STREAM", name), _xinfo_stream)
 
-    def xinfo_groups(self, name: Any) -> Any:
+    def xinfo_groups(self, name: KeyT) -> Reply[list[dict[str, Any]]]:
+        """XINFO GROUPS: one dict (str keys) per consumer group."""
         return self._execute(("XINFO", "GROUPS", name), _list_of_dicts)
 
-    def xinfo_consumers(self, name: Any, groupname: Any) -> Any:
+    def xinfo_consumers(self, name: KeyT,
+                        groupname: str | bytes) -> Reply[list[dict[str, Any]]]:
+        """XINFO CONSUMERS: one dict (str keys) per consumer of the group."""
         return self._execute(("XINFO", "CONSUMERS", name, groupname), _list_of_dicts)

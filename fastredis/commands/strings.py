@@ -2,17 +2,27 @@
 
 from __future__ import annotations
 
-from typing import Any, AnyStr
+from typing import TYPE_CHECKING, Any, AnyStr, Literal, overload
 
 from ..exceptions import DataError
-from ._base import CommandsBase, list_or_args, ok, ok_or_none, to_float
+from ._base import CommandsBase, flatten_mapping, list_or_args, ok, ok_or_none, to_float
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from ..typing import AbsExpiryT, EncodableT, ExpiryT, KeyT, Reply
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping
+
+    from ..typing import AnyKeyT, EncodableT, ExpiryT, KeyT, Reply
 
 
 def _set_reply(reply: Any) -> Any:
     return ok_or_none(reply)
 
 
-def _timedelta_seconds(value: Any) -> int:
+def _timedelta_seconds(value: Any) -> Any:
     import datetime
 
     if isinstance(value, datetime.timedelta):
@@ -20,7 +30,7 @@ def _timedelta_seconds(value: Any) -> int:
     return value
 
 
-def _timedelta_ms(value: Any) -> int:
+def _timedelta_ms(value: Any) -> Any:
     import datetime
 
     if isinstance(value, datetime.timedelta):
@@ -31,15 +41,35 @@ def _timedelta_ms(value: Any) -> int:
 class StringCommands(CommandsBase[AnyStr]):
     __slots__ = ()
 
-    def get(self, name: Any) -> Any:
+    def get(self, name: KeyT) -> Reply[AnyStr | None]:
+        """GET: the value of ``name``, or None when the key does not exist."""
         return self._execute(("GET", name))
 
-    def set(self, name: Any, value: Any, ex: Any = None, px: Any = None, nx: bool = False,
-            xx: bool = False, keepttl: bool = False, get: bool = False, exat: Any = None,
-            pxat: Any = None) -> Any:
+    @overload
+    def set(self, name: KeyT, value: EncodableT, ex: ExpiryT | None = ...,
+            px: ExpiryT | None = ..., nx: bool = ..., xx: bool = ..., keepttl: bool = ...,
+            get: Literal[False] = ..., exat: int | None = ...,
+            pxat: int | None = ...) -> Reply[bool | None]: ...
+    @overload
+    def set(self, name: KeyT, value: EncodableT, ex: ExpiryT | None = ...,
+            px: ExpiryT | None = ..., nx: bool = ..., xx: bool = ..., keepttl: bool = ...,
+            *, get: Literal[True], exat: int | None = ...,
+            pxat: int | None = ...) -> Reply[AnyStr | None]: ...
+    @overload
+    def set(self, name: KeyT, value: EncodableT, ex: ExpiryT | None = ...,
+            px: ExpiryT | None = ..., nx: bool = ..., xx: bool = ..., keepttl: bool = ...,
+            get: bool = ..., exat: int | None = ...,
+            pxat: int | None = ...) -> Reply[AnyStr | bool | None]: ...
+    def set(self, name: KeyT, value: EncodableT, ex: ExpiryT | None = None,
+            px: ExpiryT | None = None, nx: bool = False, xx: bool = False,
+            keepttl: bool = False, get: bool = False, exat: int | None = None,
+            pxat: int | None = None) -> Reply[Any]:
+        """SET: True when the value was set, None when NX/XX prevented it; with ``get``
+        the old value (or None). ``ex``/``px`` accept a timedelta; ``exat``/``pxat`` are
+        unix times."""
         if ex is None and px is None and not (nx or xx or keepttl or get or exat or pxat):
             return self._execute(("SET", name, value), ok_or_none)
-        args: tuple = ("SET", name, value)
+        args: tuple[Any, ...] = ("SET", name, value)
         if ex is not None:
             args += ("EX", _timedelta_seconds(ex))
         if px is not None:
@@ -52,6 +82,7 @@ class StringCommands(CommandsBase[AnyStr]):
             args += ("KEEPTTL",)
         if nx and xx:
             raise DataError("nx and xx are mutually exclusive")
+        _one_expiry(ex, px, exat, pxat, keepttl, "keepttl")
         if nx:
             args += ("NX",)
         if xx:
@@ -61,24 +92,31 @@ class StringCommands(CommandsBase[AnyStr]):
             return self._execute(args)
         return self._execute(args, _set_reply)
 
-    def setnx(self, name: Any, value: Any) -> Any:
+    def setnx(self, name: KeyT, value: EncodableT) -> Reply[bool]:
+        """SETNX: set only if ``name`` does not exist; True if it was set."""
         return self._execute(("SETNX", name, value), bool)
 
-    def setex(self, name: Any, time: Any, value: Any) -> Any:
+    def setex(self, name: KeyT, time: ExpiryT, value: EncodableT) -> Reply[bool]:
+        """SETEX: set with an expiry in seconds (or a timedelta); returns True."""
         return self._execute(("SETEX", name, _timedelta_seconds(time), value), ok)
 
-    def psetex(self, name: Any, time_ms: Any, value: Any) -> Any:
+    def psetex(self, name: KeyT, time_ms: ExpiryT, value: EncodableT) -> Reply[bool]:
+        """PSETEX: set with an expiry in milliseconds (or a timedelta); returns True."""
         return self._execute(("PSETEX", name, _timedelta_ms(time_ms), value), ok)
 
-    def getset(self, name: Any, value: Any) -> Any:
+    def getset(self, name: KeyT, value: EncodableT) -> Reply[AnyStr | None]:
+        """GETSET: set a new value; returns the old one (None if there was none)."""
         return self._execute(("GETSET", name, value))
 
-    def getdel(self, name: Any) -> Any:
+    def getdel(self, name: KeyT) -> Reply[AnyStr | None]:
+        """GETDEL: the value, deleting the key; None when it did not exist."""
         return self._execute(("GETDEL", name))
 
-    def getex(self, name: Any, ex: Any = None, px: Any = None, exat: Any = None,
-              pxat: Any = None, persist: bool = False) -> Any:
-        args: tuple = ("GETEX", name)
+    def getex(self, name: KeyT, ex: ExpiryT | None = None, px: ExpiryT | None = None,
+              exat: int | None = None, pxat: int | None = None,
+              persist: bool = False) -> Reply[AnyStr | None]:
+        """GETEX: the value (or None), setting or removing (``persist``) its expiry."""
+        args: tuple[Any, ...] = ("GETEX", name)
         if ex is not None:
             args += ("EX", _timedelta_seconds(ex))
         if px is not None:
@@ -89,67 +127,86 @@ class StringCommands(CommandsBase[AnyStr]):
             args += ("PXAT", pxat)
         if persist:
             args += ("PERSIST",)
+        _one_expiry(ex, px, exat, pxat, persist, "persist")
         return self._execute(args)
 
-    def mget(self, keys: Any, *args: Any) -> Any:
-        return self._execute(("MGET", *list_or_args(keys, args)))
+    def mget(self, keys: KeyT | Iterable[KeyT], *args: KeyT) -> Reply[list[AnyStr | None]]:
+        """MGET: one value per key, None for a missing key; ``keys`` is a key or a list."""
+        keys = list_or_args(keys, args)
+        return self._execute(("MGET", *keys)) if keys else self._local_reply(("MGET",), [])
 
-    def mset(self, mapping: dict) -> Any:
+    def mset(self, mapping: Mapping[AnyKeyT, EncodableT]) -> Reply[bool]:
+        """MSET: set every key of ``mapping`` (a dict) to its value; returns True."""
         if not isinstance(mapping, dict):
             raise DataError("MSET takes a dict of key -> value")
-        items: list = []
+        items: list[Any] = []
         for kv in mapping.items():
             items.extend(kv)
         return self._execute(("MSET", *items), ok)
 
-    def msetnx(self, mapping: dict) -> Any:
+    def msetnx(self, mapping: Mapping[AnyKeyT, EncodableT]) -> Reply[bool]:
+        """MSETNX: set every key of ``mapping`` only if none exists; True if they were set."""
         if not isinstance(mapping, dict):
             raise DataError("MSETNX takes a dict of key -> value")
-        items: list = []
+        items: list[Any] = []
         for kv in mapping.items():
             items.extend(kv)
         return self._execute(("MSETNX", *items), bool)
 
-    def incr(self, name: Any, amount: int = 1) -> Any:
+    def incr(self, name: KeyT, amount: int = 1) -> Reply[int]:
+        """INCR / INCRBY: add ``amount`` to the integer at ``name``; returns the new value."""
         if amount.__class__ is int and amount == 1:  # True == 1 must not pass as 1
             return self._execute(("INCR", name))
         return self._execute(("INCRBY", name, amount))
 
     incrby = incr
 
-    def decr(self, name: Any, amount: int = 1) -> Any:
+    def decr(self, name: KeyT, amount: int = 1) -> Reply[int]:
+        """DECR / DECRBY: subtract ``amount``; returns the new value."""
         if amount.__class__ is int and amount == 1:  # True == 1 must not pass as 1
             return self._execute(("DECR", name))
         return self._execute(("DECRBY", name, amount))
 
     decrby = decr
 
-    def incrbyfloat(self, name: Any, amount: float = 1.0) -> Any:
+    def incrbyfloat(self, name: KeyT, amount: float = 1.0) -> Reply[float]:
+        """INCRBYFLOAT: add a float to the value at ``name``; returns the new value."""
         return self._execute(("INCRBYFLOAT", name, amount), to_float)
 
-    def append(self, key: Any, value: Any) -> Any:
+    def append(self, key: KeyT, value: EncodableT) -> Reply[int]:
+        """APPEND: append to the string at ``key``; returns its new length."""
         return self._execute(("APPEND", key, value))
 
-    def strlen(self, name: Any) -> Any:
+    def strlen(self, name: KeyT) -> Reply[int]:
+        """STRLEN: the length of the string at ``name`` (0 when missing)."""
         return self._execute(("STRLEN", name))
 
-    def getrange(self, key: Any, start: int, end: int) -> Any:
+    def getrange(self, key: KeyT, start: int, end: int) -> Reply[AnyStr]:
+        """GETRANGE: the substring from ``start`` to ``end`` (inclusive, negative from the end)."""
         return self._execute(("GETRANGE", key, start, end))
 
-    substr = getrange
+    def substr(self, name: KeyT, start: int, end: int = -1) -> Reply[AnyStr]:
+        """The substring of ``name``'s value from ``start`` to ``end`` (inclusive; default:
+        to the end), as redis-py's ``substr`` (SUBSTR is GETRANGE's old name)."""
+        return self._execute(("GETRANGE", name, start, end))
 
-    def setrange(self, name: Any, offset: int, value: Any) -> Any:
+    def setrange(self, name: KeyT, offset: int, value: EncodableT) -> Reply[int]:
+        """SETRANGE: overwrite from ``offset``; returns the new length of the string."""
         return self._execute(("SETRANGE", name, offset, value))
 
-    def setbit(self, name: Any, offset: int, value: int) -> Any:
+    def setbit(self, name: KeyT, offset: int, value: int) -> Reply[int]:
+        """SETBIT: set the bit at ``offset`` to ``value`` (truthy: 1); returns the old bit."""
         return self._execute(("SETBIT", name, offset, 1 if value else 0))
 
-    def getbit(self, name: Any, offset: int) -> Any:
+    def getbit(self, name: KeyT, offset: int) -> Reply[int]:
+        """GETBIT: the bit at ``offset`` (0 or 1)."""
         return self._execute(("GETBIT", name, offset))
 
-    def bitcount(self, key: Any, start: int | None = None, end: int | None = None,
-                 mode: str | None = None) -> Any:
-        args: tuple = ("BITCOUNT", key)
+    def bitcount(self, key: KeyT, start: int | None = None, end: int | None = None,
+                 mode: str | None = None) -> Reply[int]:
+        """BITCOUNT: the number of set bits, optionally in ``start``..``end`` (``mode``
+        'BYTE' or 'BIT', Redis 7)."""
+        args: tuple[Any, ...] = ("BITCOUNT", key)
         if start is not None and end is not None:
             args += (start, end)
             if mode is not None:
@@ -158,18 +215,62 @@ class StringCommands(CommandsBase[AnyStr]):
             raise DataError("Both start and end must be specified")
         return self._execute(args)
 
-    def bitop(self, operation: str, dest: Any, *keys: Any) -> Any:
+    def bitop(self, operation: str, dest: KeyT, *keys: KeyT) -> Reply[int]:
+        """BITOP: AND/OR/XOR/NOT of ``keys`` into ``dest``; returns the length stored."""
         return self._execute(("BITOP", operation, dest, *keys))
 
-    def bitpos(self, key: Any, bit: int, start: int | None = None, end: int | None = None) -> Any:
-        args: tuple = ("BITPOS", key, bit)
+    def bitpos(self, key: KeyT, bit: int, start: int | None = None,
+               end: int | None = None, mode: str | None = None) -> Reply[int]:
+        """BITPOS: the position of the first ``bit`` (0 or 1), -1 if there is none;
+        ``mode`` BYTE or BIT (Redis 7) says what ``start``/``end`` count."""
+        args: tuple[Any, ...] = ("BITPOS", key, bit)
         if start is not None:
             args += (start,)
             if end is not None:
                 args += (end,)
         elif end is not None:
             raise DataError("start must be given with end")
+        if bit not in (0, 1):  # redis-py refuses it before sending; so do we
+            raise DataError("bit must be 0 or 1")
+        if mode is not None:  # BYTE or BIT (Redis >= 7.0): the unit of start and end
+            if start is None or end is None:
+                raise DataError("BITPOS mode needs start and end")
+            return self._execute((*args, mode))
         return self._execute(args)
 
-    def lcs(self, key1: Any, key2: Any) -> Any:
-        return self._execute(("LCS", key1, key2))
+    def lcs(self, key1: KeyT, key2: KeyT, len: bool | None = False, idx: bool | None = False,
+            minmatchlen: int | None = 0, withmatchlen: bool | None = False) -> Reply[Any]:
+        """LCS: the longest common subsequence of the two strings (Redis 7); its length
+        with ``len``; with ``idx`` the matches (``[b'matches', [...], b'len', n]``)."""
+        args: tuple[Any, ...] = ("LCS", key1, key2)
+        if len:
+            args += ("LEN",)
+        if idx:
+            args += ("IDX",)
+        if minmatchlen:
+            args += ("MINMATCHLEN", minmatchlen)
+        if withmatchlen:
+            args += ("WITHMATCHLEN",)
+        return self._execute(args)
+
+    # (appended by cmds9 for issue 9)
+    def msetex(self, mapping: Mapping[KeyT, EncodableT], data_persist_option: Any = None,
+               ex: ExpiryT | None = None, px: ExpiryT | None = None,
+               exat: AbsExpiryT | None = None, pxat: AbsExpiryT | None = None,
+               keepttl: bool = False) -> Reply[int]:
+        """Set several keys atomically with one expiry (Valkey >= 9.0, Redis >= 8.4);
+        ``data_persist_option`` NX / XX (redis-py's DataPersistOptions or the str) sets them
+        only if none / all exist. Returns 1 if the keys were set, 0 if not."""
+        from .hash_expiry import expiry_flags, persist_option
+
+        pieces: list[Any] = flatten_mapping(mapping, "msetex mapping")
+        flags: tuple[Any, ...] = persist_option(data_persist_option, ("NX", "XX"))
+        flags += expiry_flags(ex, px, exat, pxat, (keepttl,), "keepttl")
+        return self._execute(("MSETEX", len(pieces) // 2, *pieces, *flags, *(("KEEPTTL",) if keepttl else ())))
+
+
+def _one_expiry(ex: Any, px: Any, exat: Any, pxat: Any, flag: Any, what: str) -> None:
+    # redis-py refuses these combinations before sending (SET, GETEX); the server would
+    # answer "syntax error", which names neither the command nor the arguments
+    if sum(x is not None for x in (ex, px, exat, pxat)) + bool(flag) > 1:
+        raise DataError(f"``ex``, ``px``, ``exat``, ``pxat``, and ``{what}`` are mutually exclusive.")

@@ -6,13 +6,30 @@ tuples, as in redis-py; ``score_cast_func`` replaces ``float`` where redis-py of
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, AnyStr, AsyncIterator, Callable
+from typing import TYPE_CHECKING, Any, AnyStr, AsyncIterator, Callable, Literal, overload
 
 from ..exceptions import DataError
-from ._base import CommandsBase, block_timeout, check_name, list_or_args, to_float
+from ._base import CommandsBase, ReplyCallback, block_timeout, check_name, list_or_args, to_float
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from ..typing import AnyKeyT, EncodableT, KeyT, Number, PatternT, Reply, ScoreT, TimeoutSecT
+
+    #: the keys of ZUNION/ZINTER(STORE): names, or {name: weight}
+    ZKeys = KeyT | Iterable[KeyT] | Mapping[str, Number] | Mapping[bytes, Number]
+
+#: ``score_cast_func``: turns each score (bytes/str over RESP2, float over RESP3) into the
+#: value returned. Typed results say ``float`` (the default); a custom cast is the caller's.
+ScoreCast = Callable[[Any], Any]
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from ..typing import KeyT, Number, Reply
 
 
-def _safe_cast(cast: Callable) -> Callable:
+def _safe_cast(cast: ScoreCast) -> ScoreCast:
     # RESP2 scores are strings such as b'1.5' or b'1e+20': int(b'1.5') fails where
     # int(float(b'1.5')) works (redis-py does the same fallback).
     if cast is float:
@@ -27,7 +44,7 @@ def _safe_cast(cast: Callable) -> Callable:
     return run
 
 
-def _pairs(reply: Any, cast: Callable = float) -> Any:
+def _pairs(reply: Any, cast: ScoreCast = float) -> Any:
     """``[m1, s1, m2, s2]`` (RESP2) or ``[[m1, s1], ...]`` (RESP3) -> [(m1, s1), ...]."""
     if not reply:
         return reply if reply is not None else []
@@ -37,7 +54,7 @@ def _pairs(reply: Any, cast: Callable = float) -> Any:
     return list(zip(it, map(cast, it), strict=False))
 
 
-def _pairs_with(cast: Callable) -> Callable:
+def _pairs_with(cast: ScoreCast) -> ReplyCallback:
     if cast is float:
         return _pairs
     cast = _safe_cast(cast)
@@ -59,11 +76,11 @@ def _rank_with_score(reply: Any) -> Any:
     return [reply[0], float(reply[1])] if reply else reply
 
 
-def _zmscore(reply: Any) -> list:
+def _zmscore(reply: Any) -> list[float | None]:
     return [None if s is None else float(s) for s in reply]
 
 
-def _zscan_with(cast: Callable) -> Callable:
+def _zscan_with(cast: ScoreCast) -> ReplyCallback:
     pairs = _pairs_with(cast)
     return lambda reply: (int(reply[0]), pairs(reply[1]))
 
@@ -78,9 +95,10 @@ def _score(value: Any, what: str) -> Any:
 
 
 
-def _range_flags(byscore: bool, bylex: bool, desc: bool, offset: Any, num: Any) -> tuple:
+def _range_flags(byscore: bool, bylex: bool, desc: bool, offset: Any,
+                 num: Any) -> tuple[Any, ...]:
     """The options ZRANGE and ZRANGESTORE share (Redis 6.2 syntax)."""
-    args: tuple = ()
+    args: tuple[Any, ...] = ()
     if byscore:
         args += ("BYSCORE",)
     if bylex:
@@ -94,9 +112,22 @@ def _range_flags(byscore: bool, bylex: bool, desc: bool, offset: Any, num: Any) 
 class SortedSetCommands(CommandsBase[AnyStr]):
     __slots__ = ()
 
-    def zadd(self, name: Any, mapping: Any, nx: bool = False, xx: bool = False, ch: bool = False,
-             incr: bool = False, gt: bool = False, lt: bool = False) -> Any:
-        """``mapping`` is {member: score}. Returns the number of members added (changed,
+    @overload
+    def zadd(self, name: KeyT, mapping: Mapping[AnyKeyT, ScoreT], nx: bool = ...,
+             xx: bool = ..., ch: bool = ..., incr: Literal[False] = ..., gt: bool = ...,
+             lt: bool = ...) -> Reply[int]: ...
+    @overload
+    def zadd(self, name: KeyT, mapping: Mapping[AnyKeyT, ScoreT], nx: bool = ...,
+             xx: bool = ..., ch: bool = ..., *, incr: Literal[True], gt: bool = ...,
+             lt: bool = ...) -> Reply[float | None]: ...
+    @overload
+    def zadd(self, name: KeyT, mapping: Mapping[AnyKeyT, ScoreT], nx: bool = ...,
+             xx: bool = ..., ch: bool = ..., incr: bool = ..., gt: bool = ...,
+             lt: bool = ...) -> Reply[int | float | None]: ...
+    def zadd(self, name: KeyT, mapping: Mapping[AnyKeyT, ScoreT], nx: bool = False,
+             xx: bool = False, ch: bool = False, incr: bool = False, gt: bool = False,
+             lt: bool = False) -> Reply[Any]:
+        """ZADD: ``mapping`` is {member: score}. Returns the number of members added (changed,
         with ``ch``); with ``incr`` the new score as a float, or None if NX/XX/GT/LT
         prevented the update."""
         if not isinstance(mapping, Mapping):
@@ -111,7 +142,7 @@ class SortedSetCommands(CommandsBase[AnyStr]):
             raise DataError("Only one of 'nx', 'lt', or 'gt' may be defined")
         if incr and len(mapping) != 1:
             raise DataError("ZADD option 'incr' only works when passing a single element/score pair")
-        args: list = ["ZADD", name]
+        args: list[Any] = ["ZADD", name]
         if nx:
             args.append("NX")
         if xx:
@@ -130,45 +161,85 @@ class SortedSetCommands(CommandsBase[AnyStr]):
             args.append(member)
         return self._execute(tuple(args), to_float if incr else None)
 
-    def zrem(self, name: Any, *values: Any) -> Any:
+    def zrem(self, name: KeyT, *values: EncodableT) -> Reply[int]:
+        """ZREM: remove members; returns the number removed."""
         return self._execute(("ZREM", name, *values))
 
-    def zscore(self, name: Any, value: Any) -> Any:
+    def zscore(self, name: KeyT, value: EncodableT) -> Reply[float | None]:
+        """ZSCORE: the score of a member, or None."""
         return self._execute(("ZSCORE", name, value), to_float)
 
-    def zmscore(self, key: Any, members: Any) -> Any:
-        """-> one float (or None for a missing member) per member."""
+    def zmscore(self, key: KeyT,
+                members: EncodableT | Iterable[EncodableT]) -> Reply[list[float | None]]:
+        """ZMSCORE: one float (or None for a missing member) per member."""
         if not members:
             raise DataError("ZMSCORE members must be a non-empty list")
         return self._execute(("ZMSCORE", key, *list_or_args(members, ())), _zmscore)
 
-    def zincrby(self, name: Any, amount: Any, value: Any) -> Any:
+    def zincrby(self, name: KeyT, amount: float, value: EncodableT) -> Reply[float]:
+        """ZINCRBY: add ``amount`` to a member's score; returns the new score."""
         return self._execute(("ZINCRBY", name, amount, value), to_float)
 
-    def zcard(self, name: Any) -> Any:
+    def zcard(self, name: KeyT) -> Reply[int]:
+        """ZCARD: the number of members (0 when missing)."""
         return self._execute(("ZCARD", name))
 
-    def zcount(self, name: Any, min: Any, max: Any) -> Any:
+    def zcount(self, name: KeyT, min: ScoreT, max: ScoreT) -> Reply[int]:
+        """ZCOUNT: the number of members with a score between ``min`` and ``max``."""
         return self._execute(("ZCOUNT", name, min, max))
 
-    def zlexcount(self, name: Any, min: Any, max: Any) -> Any:
+    def zlexcount(self, name: KeyT, min: EncodableT, max: EncodableT) -> Reply[int]:
+        """ZLEXCOUNT: the number of members between two lexical bounds ('[a', '(b', '-', '+')."""
         return self._execute(("ZLEXCOUNT", name, min, max))
 
-    def zrank(self, name: Any, value: Any, withscore: bool = False) -> Any:
-        """The rank (or None); with ``withscore`` (Redis 7.2) ``[rank, score]``."""
+    @overload
+    def zrank(self, name: KeyT, value: EncodableT,
+              withscore: Literal[False] = ...) -> Reply[int | None]: ...
+    @overload
+    def zrank(self, name: KeyT, value: EncodableT,
+              withscore: Literal[True]) -> Reply[list[Any] | None]: ...
+    def zrank(self, name: KeyT, value: EncodableT, withscore: bool = False) -> Reply[Any]:
+        """ZRANK: the rank (or None); with ``withscore`` (Redis 7.2) ``[rank, score]``."""
         if withscore:
             return self._execute(("ZRANK", name, value, "WITHSCORE"), _rank_with_score)
         return self._execute(("ZRANK", name, value))
 
-    def zrevrank(self, name: Any, value: Any, withscore: bool = False) -> Any:
+    @overload
+    def zrevrank(self, name: KeyT, value: EncodableT,
+                 withscore: Literal[False] = ...) -> Reply[int | None]: ...
+    @overload
+    def zrevrank(self, name: KeyT, value: EncodableT,
+                 withscore: Literal[True]) -> Reply[list[Any] | None]: ...
+    def zrevrank(self, name: KeyT, value: EncodableT, withscore: bool = False) -> Reply[Any]:
+        """ZREVRANK: the rank counted from the highest score (or None); with
+        ``withscore`` ``[rank, score]``."""
         if withscore:
             return self._execute(("ZREVRANK", name, value, "WITHSCORE"), _rank_with_score)
         return self._execute(("ZREVRANK", name, value))
 
     # ------------------------------------------------------------------ ranges
-    def zrange(self, name: Any, start: Any, end: Any, desc: bool = False, withscores: bool = False,
-               score_cast_func: Callable = float, byscore: bool = False, bylex: bool = False,
-               offset: Any = None, num: Any = None) -> Any:
+    @overload
+    def zrange(self, name: KeyT, start: ScoreT, end: ScoreT, desc: bool = ...,
+               withscores: Literal[False] = ..., score_cast_func: ScoreCast = ...,
+               byscore: bool = ..., bylex: bool = ..., offset: int | None = ...,
+               num: int | None = ...) -> Reply[list[AnyStr]]: ...
+    @overload
+    def zrange(self, name: KeyT, start: ScoreT, end: ScoreT, desc: bool = ..., *,
+               withscores: Literal[True], score_cast_func: ScoreCast = ...,
+               byscore: bool = ..., bylex: bool = ..., offset: int | None = ...,
+               num: int | None = ...) -> Reply[list[tuple[AnyStr, float]]]: ...
+    @overload
+    def zrange(self, name: KeyT, start: ScoreT, end: ScoreT, desc: bool = ...,
+               withscores: bool = ..., score_cast_func: ScoreCast = ...,
+               byscore: bool = ..., bylex: bool = ..., offset: int | None = ...,
+               num: int | None = ...) -> Reply[list[AnyStr] | list[tuple[AnyStr, float]]]: ...
+    def zrange(self, name: KeyT, start: ScoreT, end: ScoreT, desc: bool = False,
+               withscores: bool = False, score_cast_func: ScoreCast = float,
+               byscore: bool = False, bylex: bool = False, offset: int | None = None,
+               num: int | None = None) -> Reply[Any]:
+        """ZRANGE: members from ``start`` to ``end`` (ranks; scores with ``byscore``, lex
+        bounds with ``bylex``), reversed with ``desc``; with ``withscores`` a list of
+        (member, score) tuples."""
         if byscore and bylex:
             raise DataError("byscore and bylex can not be specified together")
         if (offset is None) != (num is None):
@@ -183,78 +254,145 @@ class SortedSetCommands(CommandsBase[AnyStr]):
             return self._execute(args + ("WITHSCORES",), _pairs_with(score_cast_func))
         return self._execute(args)
 
-    def zrevrange(self, name: Any, start: Any, end: Any, withscores: bool = False,
-                  score_cast_func: Callable = float) -> Any:
+    @overload
+    def zrevrange(self, name: KeyT, start: ScoreT, end: ScoreT, withscores: Literal[False] = ...,
+                  score_cast_func: ScoreCast = ...) -> Reply[list[AnyStr]]: ...
+    @overload
+    def zrevrange(self, name: KeyT, start: ScoreT, end: ScoreT, withscores: Literal[True],
+                  score_cast_func: ScoreCast = ...) -> Reply[list[tuple[AnyStr, float]]]: ...
+    @overload
+    def zrevrange(self, name: KeyT, start: ScoreT, end: ScoreT, withscores: bool = ...,
+                  score_cast_func: ScoreCast = ...
+                  ) -> Reply[list[AnyStr] | list[tuple[AnyStr, float]]]: ...
+    def zrevrange(self, name: KeyT, start: ScoreT, end: ScoreT, withscores: bool = False,
+                  score_cast_func: ScoreCast = float) -> Reply[Any]:
+        """ZREVRANGE: members by rank from the highest score; with ``withscores``
+        (member, score) tuples."""
         if withscores:
             return self._execute(("ZREVRANGE", name, start, end, "WITHSCORES"),
                                  _pairs_with(score_cast_func))
         return self._execute(("ZREVRANGE", name, start, end))
 
-    def zrangestore(self, dest: Any, name: Any, start: Any, end: Any, byscore: bool = False,
-                    bylex: bool = False, desc: bool = False, offset: Any = None,
-                    num: Any = None) -> Any:
+    def zrangestore(self, dest: KeyT, name: KeyT, start: ScoreT, end: ScoreT,
+                    byscore: bool = False, bylex: bool = False, desc: bool = False,
+                    offset: int | None = None, num: int | None = None) -> Reply[int]:
+        """ZRANGESTORE: store a ZRANGE result in ``dest``; returns its size."""
         if (offset is None) != (num is None):
             raise DataError("offset and num must both be specified")
         args = ("ZRANGESTORE", dest, name, start, end)
         return self._execute(args + _range_flags(byscore, bylex, desc, offset, num))
 
     def _by(self, cmd: str, name: Any, lo: Any, hi: Any, start: Any, num: Any,
-            withscores: bool, score_cast_func: Callable) -> Any:
+            withscores: bool, score_cast_func: ScoreCast) -> Reply[Any]:
         if (start is None) != (num is None):
             raise DataError("start and num must both be specified")
-        args: tuple = (cmd, name, lo, hi)
+        args: tuple[Any, ...] = (cmd, name, lo, hi)
         if withscores:
             args += ("WITHSCORES",)
         if start is not None:
             args += ("LIMIT", start, num)
         return self._execute(args, _pairs_with(score_cast_func) if withscores else None)
 
-    def zrangebyscore(self, name: Any, min: Any, max: Any, start: Any = None, num: Any = None,
-                      withscores: bool = False, score_cast_func: Callable = float) -> Any:
+    @overload
+    def zrangebyscore(self, name: KeyT, min: ScoreT, max: ScoreT, start: int | None = ...,
+                      num: int | None = ..., withscores: Literal[False] = ...,
+                      score_cast_func: ScoreCast = ...) -> Reply[list[AnyStr]]: ...
+    @overload
+    def zrangebyscore(self, name: KeyT, min: ScoreT, max: ScoreT, start: int | None = ...,
+                      num: int | None = ..., *, withscores: Literal[True],
+                      score_cast_func: ScoreCast = ...
+                      ) -> Reply[list[tuple[AnyStr, float]]]: ...
+    @overload
+    def zrangebyscore(self, name: KeyT, min: ScoreT, max: ScoreT, start: int | None = ...,
+                      num: int | None = ..., withscores: bool = ...,
+                      score_cast_func: ScoreCast = ...
+                      ) -> Reply[list[AnyStr] | list[tuple[AnyStr, float]]]: ...
+    def zrangebyscore(self, name: KeyT, min: ScoreT, max: ScoreT, start: int | None = None,
+                      num: int | None = None, withscores: bool = False,
+                      score_cast_func: ScoreCast = float) -> Reply[Any]:
+        """ZRANGEBYSCORE: members with a score in [``min``, ``max``] ('(' excludes,
+        '-inf'/'+inf'), ``start``/``num`` as LIMIT; with ``withscores`` tuples."""
         return self._by("ZRANGEBYSCORE", name, min, max, start, num, withscores, score_cast_func)
 
-    def zrevrangebyscore(self, name: Any, max: Any, min: Any, start: Any = None, num: Any = None,
-                         withscores: bool = False, score_cast_func: Callable = float) -> Any:
+    @overload
+    def zrevrangebyscore(self, name: KeyT, max: ScoreT, min: ScoreT, start: int | None = ...,
+                         num: int | None = ..., withscores: Literal[False] = ...,
+                         score_cast_func: ScoreCast = ...) -> Reply[list[AnyStr]]: ...
+    @overload
+    def zrevrangebyscore(self, name: KeyT, max: ScoreT, min: ScoreT, start: int | None = ...,
+                         num: int | None = ..., *, withscores: Literal[True],
+                         score_cast_func: ScoreCast = ...
+                         ) -> Reply[list[tuple[AnyStr, float]]]: ...
+    @overload
+    def zrevrangebyscore(self, name: KeyT, max: ScoreT, min: ScoreT, start: int | None = ...,
+                         num: int | None = ..., withscores: bool = ...,
+                         score_cast_func: ScoreCast = ...
+                         ) -> Reply[list[AnyStr] | list[tuple[AnyStr, float]]]: ...
+    def zrevrangebyscore(self, name: KeyT, max: ScoreT, min: ScoreT, start: int | None = None,
+                         num: int | None = None, withscores: bool = False,
+                         score_cast_func: ScoreCast = float) -> Reply[Any]:
+        """ZREVRANGEBYSCORE: ZRANGEBYSCORE from the highest score (note: ``max`` first)."""
         return self._by("ZREVRANGEBYSCORE", name, max, min, start, num, withscores, score_cast_func)
 
-    def zrangebylex(self, name: Any, min: Any, max: Any, start: Any = None, num: Any = None) -> Any:
+    def zrangebylex(self, name: KeyT, min: EncodableT, max: EncodableT, start: int | None = None,
+                    num: int | None = None) -> Reply[list[AnyStr]]:
+        """ZRANGEBYLEX: members between two lexical bounds ('[a', '(b', '-', '+')."""
         return self._by("ZRANGEBYLEX", name, min, max, start, num, False, float)
 
-    def zrevrangebylex(self, name: Any, max: Any, min: Any, start: Any = None, num: Any = None) -> Any:
+    def zrevrangebylex(self, name: KeyT, max: EncodableT, min: EncodableT,
+                       start: int | None = None, num: int | None = None) -> Reply[list[AnyStr]]:
+        """ZREVRANGEBYLEX: ZRANGEBYLEX in reverse order (note: ``max`` first)."""
         return self._by("ZREVRANGEBYLEX", name, max, min, start, num, False, float)
 
-    def zremrangebyrank(self, name: Any, min: Any, max: Any) -> Any:
+    def zremrangebyrank(self, name: KeyT, min: int, max: int) -> Reply[int]:
+        """ZREMRANGEBYRANK: remove members by rank range; returns the number removed."""
         return self._execute(("ZREMRANGEBYRANK", name, min, max))
 
-    def zremrangebyscore(self, name: Any, min: Any, max: Any) -> Any:
+    def zremrangebyscore(self, name: KeyT, min: ScoreT, max: ScoreT) -> Reply[int]:
+        """ZREMRANGEBYSCORE: remove members by score range; returns the number removed."""
         return self._execute(("ZREMRANGEBYSCORE", name, min, max))
 
-    def zremrangebylex(self, name: Any, min: Any, max: Any) -> Any:
+    def zremrangebylex(self, name: KeyT, min: EncodableT, max: EncodableT) -> Reply[int]:
+        """ZREMRANGEBYLEX: remove members by lexical range; returns the number removed."""
         return self._execute(("ZREMRANGEBYLEX", name, min, max))
 
     # ------------------------------------------------------------------ pops
-    def zpopmin(self, name: Any, count: Any = None) -> Any:
-        """-> [(member, score), ...] (empty when the key is missing)."""
+    def zpopmin(self, name: KeyT,
+                count: int | None = None) -> Reply[list[tuple[AnyStr, float]]]:
+        """ZPOPMIN: remove the lowest-scored members: [(member, score), ...] (empty when
+        the key is missing)."""
         if count is None:
             return self._execute(("ZPOPMIN", name), _zpop)
         return self._execute(("ZPOPMIN", name, count), _zpop)
 
-    def zpopmax(self, name: Any, count: Any = None) -> Any:
+    def zpopmax(self, name: KeyT,
+                count: int | None = None) -> Reply[list[tuple[AnyStr, float]]]:
+        """ZPOPMAX: remove the highest-scored members: [(member, score), ...]."""
         if count is None:
             return self._execute(("ZPOPMAX", name), _zpop)
         return self._execute(("ZPOPMAX", name, count), _zpop)
 
-    def bzpopmin(self, keys: Any, timeout: Any = 0) -> Any:
-        """-> (key, member, score), or None after ``timeout`` seconds (0: forever)."""
+    def bzpopmin(self, keys: KeyT | Iterable[KeyT],
+                 timeout: TimeoutSecT = 0) -> Reply[tuple[AnyStr, AnyStr, float] | None]:
+        """BZPOPMIN: (key, member, score), or None after ``timeout`` seconds (0: forever)."""
         return self._execute_blocking(("BZPOPMIN", *list_or_args(keys, ()), block_timeout(timeout)), _bzpop)
 
-    def bzpopmax(self, keys: Any, timeout: Any = 0) -> Any:
+    def bzpopmax(self, keys: KeyT | Iterable[KeyT],
+                 timeout: TimeoutSecT = 0) -> Reply[tuple[AnyStr, AnyStr, float] | None]:
+        """BZPOPMAX: (key, member, score) of the highest score, or None after ``timeout``."""
         return self._execute_blocking(("BZPOPMAX", *list_or_args(keys, ()), block_timeout(timeout)), _bzpop)
 
-    def zrandmember(self, key: Any, count: Any = None, withscores: bool = False) -> Any:
-        """One member, or ``count`` members; with ``withscores`` the flat
+    @overload
+    def zrandmember(self, key: KeyT, count: None = ...,
+                    withscores: Literal[False] = ...) -> Reply[AnyStr | None]: ...
+    @overload
+    def zrandmember(self, key: KeyT, count: int,
+                    withscores: bool = ...) -> Reply[list[AnyStr]]: ...
+    def zrandmember(self, key: KeyT, count: int | None = None,
+                    withscores: bool = False) -> Reply[Any]:
+        """ZRANDMEMBER: one member, or ``count`` members; with ``withscores`` the flat
         ``[member, score, ...]`` list redis-py returns over RESP2."""
-        args: tuple = ("ZRANDMEMBER", key)
+        args: tuple[Any, ...] = ("ZRANDMEMBER", key)
         if count is not None:
             args += (count,)
             if withscores:
@@ -265,8 +403,8 @@ class SortedSetCommands(CommandsBase[AnyStr]):
 
     # ------------------------------------------------------------------ aggregates
     def _aggregate(self, cmd: str, dest: Any, keys: Any, aggregate: Any,
-                   withscores: bool = False) -> Any:
-        args: list = [cmd] if dest is None else [cmd, dest]
+                   withscores: bool = False) -> Reply[Any]:
+        args: list[Any] = [cmd] if dest is None else [cmd, dest]
         if isinstance(keys, Mapping):
             names = list(keys)
             weights = list(keys.values())
@@ -290,34 +428,121 @@ class SortedSetCommands(CommandsBase[AnyStr]):
             return self._execute(tuple(args), _pairs)
         return self._execute(tuple(args))
 
-    def zunionstore(self, dest: Any, keys: Any, aggregate: Any = None) -> Any:
-        """``keys`` is a list of names or a dict {name: weight}."""
+    def zunionstore(self, dest: KeyT, keys: ZKeys,
+                    aggregate: str | None = None) -> Reply[int]:
+        """ZUNIONSTORE: store the union in ``dest``, returns its size; ``keys`` is a list
+        of names or a dict {name: weight}."""
         return self._aggregate("ZUNIONSTORE", dest, keys, aggregate)
 
-    def zinterstore(self, dest: Any, keys: Any, aggregate: Any = None) -> Any:
+    def zinterstore(self, dest: KeyT, keys: ZKeys,
+                    aggregate: str | None = None) -> Reply[int]:
+        """ZINTERSTORE: store the intersection in ``dest``, returns its size; ``keys`` as
+        in zunionstore, ``aggregate`` 'SUM', 'MIN' or 'MAX'."""
         return self._aggregate("ZINTERSTORE", dest, keys, aggregate)
 
-    def zunion(self, keys: Any, aggregate: Any = None, withscores: bool = False) -> Any:
+    @overload
+    def zunion(self, keys: ZKeys, aggregate: str | None = ...,
+               withscores: Literal[False] = ...) -> Reply[list[AnyStr]]: ...
+    @overload
+    def zunion(self, keys: ZKeys, aggregate: str | None = ..., *,
+               withscores: Literal[True]) -> Reply[list[tuple[AnyStr, float]]]: ...
+    @overload
+    def zunion(self, keys: ZKeys, aggregate: str | None,
+               withscores: Literal[True]) -> Reply[list[tuple[AnyStr, float]]]: ...
+    def zunion(self, keys: ZKeys, aggregate: str | None = None,
+               withscores: bool = False) -> Reply[Any]:
+        """ZUNION: the union of the sorted sets (Redis 6.2); with ``withscores`` tuples."""
         return self._aggregate("ZUNION", None, keys, aggregate, withscores)
 
-    def zinter(self, keys: Any, aggregate: Any = None, withscores: bool = False) -> Any:
+    @overload
+    def zinter(self, keys: ZKeys, aggregate: str | None = ...,
+               withscores: Literal[False] = ...) -> Reply[list[AnyStr]]: ...
+    @overload
+    def zinter(self, keys: ZKeys, aggregate: str | None = ..., *,
+               withscores: Literal[True]) -> Reply[list[tuple[AnyStr, float]]]: ...
+    @overload
+    def zinter(self, keys: ZKeys, aggregate: str | None,
+               withscores: Literal[True]) -> Reply[list[tuple[AnyStr, float]]]: ...
+    def zinter(self, keys: ZKeys, aggregate: str | None = None,
+               withscores: bool = False) -> Reply[Any]:
+        """ZINTER: the intersection of the sorted sets (Redis 6.2); with ``withscores``
+        tuples."""
         return self._aggregate("ZINTER", None, keys, aggregate, withscores)
 
     # ------------------------------------------------------------------ scan
-    def zscan(self, name: Any, cursor: Any = 0, match: Any = None, count: Any = None,
-              score_cast_func: Callable = float) -> Any:
-        """-> (next cursor as int, [(member, score), ...])."""
-        args: tuple = ("ZSCAN", name, cursor)
+    def zscan(self, name: KeyT, cursor: int = 0, match: PatternT | None = None,
+              count: int | None = None, score_cast_func: ScoreCast = float
+              ) -> Reply[tuple[int, list[tuple[AnyStr, float]]]]:
+        """ZSCAN: (next cursor as int, [(member, score), ...]); 0 ends the scan."""
+        args: tuple[Any, ...] = ("ZSCAN", name, cursor)
         if match is not None:
             args += ("MATCH", match)
         if count is not None:
             args += ("COUNT", count)
         return self._execute(args, _zscan if score_cast_func is float else _zscan_with(score_cast_func))
 
-    async def zscan_iter(self, name: Any, match: Any = None, count: Any = None,
-                         score_cast_func: Callable = float) -> AsyncIterator:
+    async def zscan_iter(self, name: KeyT, match: PatternT | None = None,
+                         count: int | None = None, score_cast_func: ScoreCast = float
+                         ) -> AsyncIterator[tuple[AnyStr, float]]:
+        """ZSCAN to the end: ``async for member, score in r.zscan_iter(name)``."""
         cursor = None
         while cursor != 0:
             cursor, pairs = await self.zscan(name, cursor or 0, match, count, score_cast_func)
             for pair in pairs:
                 yield pair
+
+    # ------------------------------------------------------------------ Redis 6.2 / 7.0
+    # (appended by cmds9: ZDIFF, ZDIFFSTORE, ZINTERCARD, ZMPOP, BZMPOP)
+    def zdiff(self, keys: Sequence[KeyT], withscores: bool = False) -> Reply[Any]:
+        """Members of the first sorted set absent from the others: a list of members, or of
+        ``(member, score)`` tuples with ``withscores`` (float scores, as ``zrange`` gives;
+        redis-py's legacy shape is a flat list with the scores as bytes)."""
+        keys = list_or_args(keys, ())
+        args: tuple[Any, ...] = ("ZDIFF", len(keys), *keys)
+        return self._execute((*args, "WITHSCORES"), _pairs) if withscores else self._execute(args)
+
+    def zdiffstore(self, dest: KeyT, keys: Sequence[KeyT]) -> Reply[int]:
+        """Store ZDIFF of ``keys`` in ``dest``; returns its number of members."""
+        keys = list_or_args(keys, ())
+        return self._execute(("ZDIFFSTORE", dest, len(keys), *keys))
+
+    def zintercard(self, numkeys: int, keys: Sequence[KeyT], limit: int = 0) -> Reply[int]:
+        """Cardinality of the intersection of ``keys``; counting stops at ``limit`` (0: no limit)."""
+        keys = list_or_args(keys, ())
+        return self._execute(("ZINTERCARD", _numkeys(numkeys, keys), *keys, "LIMIT", limit))
+
+    def zmpop(self, num_keys: int, keys: Sequence[KeyT], min: bool | None = False,
+              max: bool | None = False, count: int | None = 1) -> Reply[Any]:
+        """Pop up to ``count`` lowest (``min``) or highest (``max``) members from the first
+        non-empty of ``keys``: ``[key, [[member, score], ...]]`` with float scores, or None."""
+        keys = list_or_args(keys, ())
+        args: tuple[Any, ...] = ("ZMPOP", _numkeys(num_keys, keys), *keys, _min_max(min, max))
+        return self._execute((*args, "COUNT", count) if count != 1 else args, _zmpop)
+
+    def bzmpop(self, timeout: Number, numkeys: int, keys: Sequence[KeyT], min: bool | None = False,
+               max: bool | None = False, count: int | None = 1) -> Reply[Any]:
+        """ZMPOP that waits up to ``timeout`` seconds (0: forever), on a connection of its
+        own; None on timeout."""
+        keys = list_or_args(keys, ())
+        return self._execute_blocking(("BZMPOP", block_timeout(timeout), _numkeys(numkeys, keys), *keys,
+                                       _min_max(min, max), "COUNT", count), _zmpop)
+
+
+def _numkeys(numkeys: Any, keys: list[Any]) -> int:
+    # a numkeys that disagrees with the keys given makes the server read keys as options
+    # (or options as keys): refuse before sending
+    if isinstance(numkeys, bool) or not isinstance(numkeys, int) or numkeys != len(keys):
+        raise DataError(f"numkeys ({numkeys!r}) must be the number of keys given ({len(keys)})")
+    return numkeys
+
+
+def _min_max(min: Any, max: Any) -> str:
+    if bool(min) == bool(max):
+        raise DataError("Either min or max, but not both must be set")
+    return "MIN" if min else "MAX"
+
+
+def _zmpop(reply: Any) -> Any:
+    if not reply:
+        return None
+    return [reply[0], [[m, float(s)] for m, s in reply[1]]]

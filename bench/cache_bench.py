@@ -1,0 +1,127 @@
+"""Client-side cache benchmark (issue 12): a cached GET (a hit) against fastredis's uncached
+GET and redis-py's GET (``redis.asyncio`` with hiredis), same server, same run.
+
+    python bench/cache_bench.py [--duration 1.0] [--reps 5] [--loops asyncio,uvloop]
+
+Each measurement: one task, ``await get(key)`` in a loop for ``duration`` seconds; ops/s and
+the p50 of per-call latency (perf_counter around each await). Repetitions are interleaved
+(hit, uncached, redis-py, hit, ...) so drift on a shared machine hits every client alike;
+medians are reported with their ratios. Writes bench/results/cache.md and cache.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import statistics
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.dirname(HERE))
+
+KEY = "bench:cache:key"
+VALUE = b"v" * 32
+perf = time.perf_counter
+
+
+async def _measure(get, duration: float) -> tuple[float, float]:
+    for _ in range(200):  # warm: connection, tracking, the entry
+        await get(KEY)
+    lat: list[float] = []
+    n = 0
+    start = perf()
+    end = start + duration
+    while True:
+        t0 = perf()
+        await get(KEY)
+        t1 = perf()
+        lat.append(t1 - t0)
+        n += 1
+        if t1 >= end:
+            break
+    return n / (t1 - start), statistics.median(lat) * 1e6
+
+
+async def _run_loop(port: int, duration: float, reps: int) -> dict[str, dict[str, float]]:
+    import redis.asyncio as redis_py
+
+    import fastredis
+
+    cached = fastredis.Redis(port=port, protocol=3, cache=fastredis.CacheConfig())
+    plain = fastredis.Redis(port=port)
+    peer = redis_py.Redis(port=port)
+    await plain.set(KEY, VALUE)
+    runs: dict[str, list[tuple[float, float]]] = {"cached hit": [], "fastredis GET": [], "redis-py GET": []}
+    try:
+        for _ in range(reps):
+            runs["cached hit"].append(await _measure(cached.get, duration))
+            runs["fastredis GET"].append(await _measure(plain.get, duration))
+            runs["redis-py GET"].append(await _measure(peer.get, duration))
+        assert cached.cache is not None and cached.cache.stats()["hits"] > 0
+    finally:
+        await cached.aclose()
+        await plain.aclose()
+        await peer.aclose()
+    return {
+        name: {
+            "ops": statistics.median(r[0] for r in rs),
+            "p50_us": statistics.median(r[1] for r in rs),
+        }
+        for name, rs in runs.items()
+    }
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--duration", type=float, default=1.0)
+    ap.add_argument("--reps", type=int, default=5)
+    ap.add_argument("--loops", default="asyncio,uvloop")
+    ap.add_argument("--out", default=os.path.join(HERE, "results"))
+    args = ap.parse_args()
+
+    import hiredis
+    import redis
+
+    from fastredis.testing import RedisServer
+
+    results: dict[str, dict] = {}
+    with RedisServer() as server:
+        for loop_name in args.loops.split(","):
+            if loop_name == "uvloop":
+                import uvloop
+
+                runner = uvloop.run
+            else:
+                runner = asyncio.run
+            results[loop_name] = runner(_run_loop(server.port, args.duration, args.reps))
+        version = server.cli("INFO", "server")
+    rv = next((ln.split(":", 1)[1].strip() for ln in version.splitlines()
+               if ln.startswith("redis_version:")), "?")
+    meta = (f"Python {platform.python_version()}, redis-server {rv}, hiredis {hiredis.__version__}, "
+            f"redis-py {redis.__version__}, {os.cpu_count()} cores; one task, medians of "
+            f"{args.reps} interleaved {args.duration}s runs")
+    lines = ["# Client-side cache: cached GET vs uncached vs redis-py", "", meta, ""]
+    for loop_name, res in results.items():
+        base = res["redis-py GET"]
+        lines += [f"**{loop_name}**", "",
+                  "| client | ops/s | p50 µs | ops/s ÷ redis-py | p50 ÷ redis-py |",
+                  "|---|---:|---:|---:|---:|"]
+        for name, v in res.items():
+            lines.append(f"| {name} | {v['ops']:,.0f} | {v['p50_us']:.1f} | "
+                         f"{v['ops'] / base['ops']:.2f}× | {v['p50_us'] / base['p50_us']:.3f}× |")
+        lines.append("")
+    text = "\n".join(lines)
+    print(text)
+    os.makedirs(args.out, exist_ok=True)
+    with open(os.path.join(args.out, "cache.md"), "w") as f:
+        f.write(text)
+    with open(os.path.join(args.out, "cache.json"), "w") as f:
+        json.dump({"meta": meta, "results": results}, f, indent=2)
+
+
+if __name__ == "__main__":
+    main()

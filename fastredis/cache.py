@@ -1,0 +1,512 @@
+"""Server-assisted client-side caching: hot reads served from memory, never stale.
+
+``Redis(..., cache=CacheConfig(...))``. How it stays correct (DESIGN.md, "Client-side caching"):
+
+* **Tracking on the connection that carries the read.** The first cacheable read on a
+  connection is preceded, in the same synchronous write, by ``CLIENT TRACKING ON`` (RESP3)
+  or ``CLIENT TRACKING ON REDIRECT <id>`` (RESP2: invalidations then arrive as Pub/Sub
+  messages on ``__redis__:invalidate`` on a connection of the cache's own). The server then
+  sends an invalidation for every key this connection read, whenever that key changes
+  (another client's write, our own write, expiry, eviction, FLUSHDB).
+* **Invalidations are applied where the bytes arrive**, inside the connection's reply path
+  (``Connection.on_push``), before any caller resumes. A read records the invalidation
+  sequence of its key when it is sent; when its reply comes back the value is stored only
+  if no invalidation of that key (and no flush) was seen in between. An invalidation that
+  raced with the read, on the same connection or (RESP2) on the redirect connection, thus
+  keeps the value out of the cache: a raced reply is never cached (lettuce #3481,
+  redis/redis #6867 are this bug elsewhere).
+* **Never stale after trouble.** An entry belongs to the connection that read it; a lost
+  connection takes its entries with it (its invalidations are lost too: redis/redis
+  #11767). In RESP2 mode, losing the redirect connection flushes everything. A nil
+  invalidation (FLUSHDB / FLUSHALL) flushes everything.
+* **Bounded**: entries and bytes (LRU), and an optional ``max_staleness`` backstop.
+
+Only read-only commands on one whole key are cached (an allow list; the default leaves
+out anything whose answer depends on time or chance: TTL, OBJECT, RANDOMKEY, SRANDMEMBER
+...). The raw reply is cached and the command's callback runs on every hit, so a caller
+never receives an object another caller may have mutated.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import logging
+import time
+from collections import OrderedDict
+from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING, Any, Callable
+
+from ._protocol import _get_running_loop, _size
+from .exceptions import RedisError
+
+if TYPE_CHECKING:
+    import asyncio
+
+    from ._protocol import Connection
+    from .client import Redis
+
+__all__ = ["CacheConfig", "ClientCache", "DEFAULT_CACHEABLE", "TrackingError"]
+
+log = logging.getLogger("fastredis.cache")
+
+#: Read-only commands on a single key (the key is the first argument) whose answer depends
+#: only on the key's value. Not here on purpose: TTL/PTTL/EXPIRETIME (change with time),
+#: OBJECT (server-internal), RANDOMKEY/SRANDMEMBER/HRANDFIELD/ZRANDMEMBER (chance),
+#: multi-key reads (one invalidation would have to cover several keys), anything that writes.
+DEFAULT_CACHEABLE = frozenset((
+    "GET", "GETRANGE", "SUBSTR", "STRLEN", "GETBIT", "BITCOUNT", "BITPOS", "BITFIELD_RO",
+    "HGET", "HGETALL", "HMGET", "HKEYS", "HVALS", "HLEN", "HEXISTS", "HSTRLEN",
+    "LRANGE", "LINDEX", "LLEN", "LPOS",
+    "SMEMBERS", "SISMEMBER", "SMISMEMBER", "SCARD",
+    "ZRANGE", "ZREVRANGE", "ZRANGEBYSCORE", "ZREVRANGEBYSCORE", "ZRANGEBYLEX",
+    "ZREVRANGEBYLEX", "ZSCORE", "ZMSCORE", "ZCARD", "ZRANK", "ZREVRANK", "ZCOUNT",
+    "ZLEXCOUNT",
+    "XLEN", "XRANGE", "XREVRANGE",
+    "TYPE",
+    "GEOPOS", "GEODIST", "GEOHASH",
+))
+
+_ENTRY_OVERHEAD = 200  # bytes per entry beyond the payload: dict slots, tuples, the key
+_bypass: contextvars.ContextVar[bool] = contextvars.ContextVar("fastredis_cache_bypass", default=False)
+
+
+class CacheConfig:
+    """Options of the client-side cache.
+
+    ``max_entries`` and ``max_bytes`` bound it (least recently used entries go first);
+    ``max_staleness`` (seconds, optional) is a backstop: an entry older than that is
+    fetched again even if no invalidation came; ``commands`` replaces the allow list
+    (``DEFAULT_CACHEABLE``) of read-only, single-key commands that are cached."""
+
+    __slots__ = ("max_entries", "max_bytes", "max_staleness", "commands")
+
+    def __init__(
+        self,
+        max_entries: int = 10_000,
+        max_bytes: int = 64 * 1024 * 1024,
+        max_staleness: float | None = None,
+        commands: Iterable[str] | None = None,
+    ) -> None:
+        if max_entries < 1 or max_bytes < 1:
+            raise ValueError("max_entries and max_bytes must be positive")
+        if max_staleness is not None and max_staleness <= 0:
+            raise ValueError("max_staleness must be a positive number of seconds or None")
+        self.max_entries = int(max_entries)
+        self.max_bytes = int(max_bytes)
+        self.max_staleness = max_staleness
+        self.commands = frozenset(
+            c.upper() for c in (DEFAULT_CACHEABLE if commands is None else commands)
+        )
+
+    def __repr__(self) -> str:
+        return (f"CacheConfig(max_entries={self.max_entries}, max_bytes={self.max_bytes}, "
+                f"max_staleness={self.max_staleness}, commands=<{len(self.commands)} commands>)")
+
+
+def _norm(value: Any, encoding: str) -> bytes:
+    """One canonical bytes form per argument, as the server sees it."""
+    t = type(value)
+    if t is bytes:
+        return value  # type: ignore[no-any-return]
+    if t is str:
+        return value.encode(encoding)  # type: ignore[no-any-return]
+    if isinstance(value, (bytearray, memoryview)):
+        return bytes(value)
+    if isinstance(value, float):
+        return repr(value).encode()
+    return str(value).encode()
+
+
+def _copy(reply: Any) -> Any:
+    """A hit hands out a fresh container: callbacks may return the raw reply itself
+    (a RESP3 map is already a dict), and a caller may mutate what it got."""
+    t = reply.__class__
+    if t is list:
+        return [_copy(x) for x in reply]
+    if t is dict:
+        return {k: _copy(v) for k, v in reply.items()}
+    if t is set:
+        return {_copy(x) for x in reply}
+    return reply  # bytes, str, int, float, None, bool: immutable
+
+
+class _Entry:
+    __slots__ = ("reply", "key", "conn", "size", "born")
+
+    def __init__(self, reply: Any, key: bytes, conn: Connection, size: int, born: float) -> None:
+        self.reply = reply
+        self.key = key
+        self.conn = conn
+        self.size = size
+        self.born = born
+
+
+class ClientCache:
+    """The cache of one client: entries, the per-key index, the invalidation bookkeeping
+    and the tracked connections. Created by ``Redis(cache=CacheConfig(...))``; reach it as
+    ``r.cache`` for ``stats()``, ``clear()`` and ``bypass()``."""
+
+    def __init__(self, config: CacheConfig, encoding: str = "utf-8") -> None:
+        self.config = config
+        self.commands = set(config.commands)
+        self._encoding = encoding
+        self._entries: OrderedDict[tuple[Any, ...], _Entry] = OrderedDict()
+        self._by_key: dict[bytes, set[tuple[Any, ...]]] = {}
+        self._bytes = 0
+        # invalidation sequence: bumped on every invalidation; a read remembers it
+        self._seq = 0
+        self._flush_seq = 0  # the sequence number of the last flush
+        # key -> sequence of its last invalidation, kept only while reads are in flight
+        self._recent: dict[bytes, int] = {}
+        self._inflight = 0
+        # connection -> the future of its CLIENT TRACKING reply
+        self._tracked: dict[Connection, asyncio.Future[Any]] = {}
+        self._redirect: Connection | None = None
+        self._redirect_opening: asyncio.Future[Any] | None = None
+        self.hits = self.misses = self.evictions = self.invalidations = self.flushes = 0
+
+    # ------------------------------------------------------------------ public
+    def stats(self) -> dict[str, int]:
+        """Counters: hits, misses, evictions (bound reached), invalidations (keys the
+        server invalidated that were cached), flushes, and the current entries and bytes."""
+        return {
+            "hits": self.hits, "misses": self.misses, "evictions": self.evictions,
+            "invalidations": self.invalidations, "flushes": self.flushes,
+            "entries": len(self._entries), "bytes": self._bytes,
+        }
+
+    def clear(self) -> None:
+        """Drop every entry (counted as a flush)."""
+        self._flush("cleared by the application")
+
+    @contextlib.contextmanager
+    def bypass(self) -> Iterator[None]:
+        """``with r.cache.bypass(): await r.get(k)`` reads from the server and leaves the
+        cache as it is (per task: a context variable)."""
+        token = _bypass.set(True)
+        try:
+            yield
+        finally:
+            _bypass.reset(token)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def __repr__(self) -> str:
+        return f"<fastredis.ClientCache entries={len(self._entries)} bytes={self._bytes}>"
+
+    # ------------------------------------------------------------------ lookups
+    def cache_key(self, args: tuple[Any, ...]) -> tuple[tuple[Any, ...], bytes] | None:
+        """(entry key, Redis key) for a cacheable command; None otherwise."""
+        if len(args) < 2 or _bypass.get():
+            return None
+        name = args[0]
+        name = name.upper() if name.__class__ is str else _norm(name, "ascii").decode().upper()
+        if name not in self.commands:
+            return None
+        enc = self._encoding
+        key = _norm(args[1], enc)
+        return (name, key) + tuple(_norm(a, enc) for a in args[2:]), key
+
+    def lookup(self, ckey: tuple[Any, ...]) -> _Entry | None:
+        redirect = self._redirect
+        if redirect is not None and redirect.closed:
+            self._redirect_lost(redirect)  # its close callback may not have run yet
+        entry = self._entries.get(ckey)
+        if entry is None:
+            self.misses += 1
+            return None
+        conn = entry.conn
+        if conn.closed or conn._loop is not _get_running_loop() or (
+            self.config.max_staleness is not None
+            and time.monotonic() - entry.born > self.config.max_staleness
+        ):
+            self._drop(ckey)
+            self.misses += 1
+            return None
+        self._entries.move_to_end(ckey)
+        self.hits += 1
+        return entry
+
+    # ------------------------------------------------------------------ filling
+    def begin(self) -> int:
+        """A read is about to be sent: returns its token (the current sequence)."""
+        self._inflight += 1
+        return self._seq
+
+    def end(self, token: int, ckey: tuple[Any, ...], key: bytes, reply: Any, conn: Connection) -> None:
+        """The read's reply came back. Store it only if nothing invalidated its key (or
+        flushed everything) since it was sent, and the connection is tracked and alive."""
+        try:
+            if conn.closed or self._flush_seq > token or self._recent.get(key, -1) > token:
+                return
+            tracking = self._tracked.get(conn)
+            if tracking is None or not tracking.done() or tracking.cancelled() or tracking.exception():
+                return
+            if self._redirect is not None and self._redirect.closed:
+                return
+            size = _size(reply) + len(key) + _ENTRY_OVERHEAD
+            if size > self.config.max_bytes:
+                return
+            old = self._entries.pop(ckey, None)
+            if old is not None:
+                self._bytes -= old.size
+            self._entries[ckey] = _Entry(reply, key, conn, size, time.monotonic())
+            self._by_key.setdefault(key, set()).add(ckey)
+            self._bytes += size
+            self._evict()
+        finally:
+            self._inflight -= 1
+            if not self._inflight:
+                self._recent.clear()
+
+    def abandon(self) -> None:
+        """A read failed or was cancelled: nothing to store."""
+        self._inflight -= 1
+        if not self._inflight:
+            self._recent.clear()
+
+    def _evict(self) -> None:
+        cfg = self.config
+        entries = self._entries
+        while len(entries) > cfg.max_entries or self._bytes > cfg.max_bytes:
+            ckey = next(iter(entries))
+            self._drop(ckey)
+            self.evictions += 1
+
+    def _drop(self, ckey: tuple[Any, ...]) -> None:
+        entry = self._entries.pop(ckey, None)
+        if entry is None:
+            return
+        self._bytes -= entry.size
+        keys = self._by_key.get(entry.key)
+        if keys is not None:
+            keys.discard(ckey)
+            if not keys:
+                del self._by_key[entry.key]
+
+    # ------------------------------------------------------------------ invalidation
+    def invalidate(self, keys: Iterable[Any] | None, count: bool = True) -> None:
+        """Apply one invalidation message (``None``: everything, as after FLUSHALL)."""
+        self._seq += 1
+        if keys is None:
+            self._flush("the server invalidated every key (FLUSHDB / FLUSHALL)")
+            return
+        seq = self._seq
+        track_recent = self._inflight > 0
+        enc = self._encoding
+        for k in keys:
+            key = _norm(k, enc)
+            if track_recent:
+                self._recent[key] = seq
+            ckeys = self._by_key.pop(key, None)
+            if ckeys:
+                for ckey in ckeys:
+                    entry = self._entries.pop(ckey, None)
+                    if entry is not None:
+                        self._bytes -= entry.size
+                        if count:
+                            self.invalidations += 1
+
+    def forget(self, args: tuple[Any, ...]) -> None:
+        """RESP2 mode: a command of ours that may write is being sent; drop what we hold
+        for any of its arguments that is a cached key, and keep reads already in flight for
+        them out of the cache. (Its invalidation comes on the redirect connection and may
+        arrive after the command's own reply: without this a read right after our own
+        write could be served the old value. RESP3 needs nothing of the kind: there the
+        invalidation precedes the write's reply on the same connection.)"""
+        enc = self._encoding
+        by_key = self._by_key
+        for a in args[1:]:
+            t = type(a)
+            if t is not bytes and t is not str and not isinstance(a, (bytearray, memoryview)):
+                continue
+            key = _norm(a, enc)
+            if key in by_key or self._inflight:
+                self.invalidate((key,), count=False)
+
+    def _flush(self, why: str) -> None:
+        self._seq += 1
+        self._flush_seq = self._seq
+        if self._entries:
+            log.info("client-side cache flushed (%d entries): %s", len(self._entries), why)
+        self._entries.clear()
+        self._by_key.clear()
+        self._bytes = 0
+        self.flushes += 1
+
+    def _on_push(self, reply: Any) -> bool:
+        """``Connection.on_push``: runs in the reply path, in wire order. True when the
+        frame was an invalidation (consumed here)."""
+        try:
+            kind = reply[0]
+        except (TypeError, IndexError, KeyError):
+            return False
+        if kind == b"invalidate" or kind == "invalidate":  # RESP3 push
+            self.invalidate(reply[1] if len(reply) > 1 else None)
+            return True
+        if kind == b"message" or kind == "message":  # RESP2 redirect: __redis__:invalidate
+            if len(reply) == 3 and reply[1] in (b"__redis__:invalidate", "__redis__:invalidate"):
+                self.invalidate(reply[2])
+                return True
+            return False
+        if kind in (b"subscribe", "subscribe"):
+            return True  # our own confirmation on the redirect connection
+        if kind in (b"tracking-redir-broken", "tracking-redir-broken"):
+            self._flush("the server reports the invalidation connection broken")
+            return True
+        return False
+
+    # ------------------------------------------------------------------ tracking
+    def _conn_lost(self, conn: Connection) -> None:
+        self._tracked.pop(conn, None)
+        doomed = [ck for ck, e in self._entries.items() if e.conn is conn]
+        if doomed:
+            log.info("client-side cache: connection lost, dropping its %d entries", len(doomed))
+        for ck in doomed:
+            self._drop(ck)
+        self._seq += 1
+
+    def _redirect_lost(self, conn: Connection) -> None:
+        if self._redirect is not conn:
+            return  # closed by close(): nothing was lost
+        self._redirect = None
+        log.warning("client-side cache: the invalidation connection was lost; flushing")
+        self._flush("the invalidation connection was lost")
+        # every data connection's tracking pointed at it: re-enable on the next read
+        self._tracked.clear()
+
+    def needs_tracking(self, conn: Connection) -> bool:
+        fut = self._tracked.get(conn)
+        return fut is None or (fut.done() and (fut.cancelled() or fut.exception() is not None))
+
+    def start_tracking(self, conn: Connection, resp3: bool) -> None:
+        """Write CLIENT TRACKING ON on ``conn`` now (its reply is checked when the read
+        that follows it comes back: same connection, so it arrives first)."""
+        if conn.on_push is None:
+            conn.on_push = self._on_push
+            conn.closed_future.add_done_callback(lambda _f, c=conn: self._conn_lost(c))  # type: ignore[misc]  # mypy cannot type a lambda with a default
+        if resp3:
+            fut = conn.execute(("CLIENT", "TRACKING", "ON"))
+        else:
+            redirect = self._redirect
+            assert redirect is not None and redirect.client_id is not None
+            conn.send_and_forget(("CLIENT", "TRACKING", "OFF"))
+            fut = conn.execute(("CLIENT", "TRACKING", "ON", "REDIRECT", redirect.client_id))
+        fut.add_done_callback(_tracking_done)
+        self._tracked[conn] = fut
+
+    async def ensure_redirect(self, client: Redis[Any]) -> None:
+        """RESP2: the connection subscribed to ``__redis__:invalidate`` (opened once)."""
+        import asyncio
+
+        redirect = self._redirect
+        if redirect is not None and not redirect.closed:
+            return
+        fut = self._redirect_opening
+        if fut is None or fut.done():
+            fut = self._redirect_opening = asyncio.ensure_future(self._open_redirect(client))
+            fut.add_done_callback(_tracking_done)
+        await asyncio.shield(fut)
+
+    async def _open_redirect(self, client: Redis[Any]) -> None:
+        from .connection import connect
+
+        conn = await connect(client.connection_pool.params, client_id=True)
+        conn.set_pubsub(True)
+        conn.on_push = self._on_push
+        try:
+            (ping,) = conn.send_packed(
+                conn.pack(("SUBSCRIBE", "__redis__:invalidate")) + conn.pack(("PING",)), 1
+            )
+            await ping
+        except BaseException:
+            conn.abort("closed: the invalidation subscription failed")
+            raise
+        conn.closed_future.add_done_callback(lambda _f, c=conn: self._redirect_lost(c))  # type: ignore[misc]
+        self._redirect = conn
+        log.debug("client-side cache: invalidations redirected to client %s", conn.client_id)
+
+    def close(self) -> None:
+        self._flush("client closed")
+        if self._redirect is not None:
+            self._redirect.close()
+            self._redirect = None
+        self._tracked.clear()
+
+    async def aclose(self) -> None:
+        redirect = self._redirect
+        self.close()
+        if redirect is not None:
+            await redirect.wait_closed()
+
+
+def _tracking_done(fut: asyncio.Future[Any]) -> None:
+    if not fut.cancelled():
+        exc = fut.exception()
+        if exc is not None:
+            log.warning("client-side cache: CLIENT TRACKING failed: %s", exc)
+
+
+class TrackingError(RedisError):
+    """The server refused CLIENT TRACKING: the cache cannot be kept correct."""
+
+
+def install(client: Redis[Any], config: CacheConfig) -> ClientCache:
+    """Route the client's cacheable reads through a ``ClientCache``."""
+    from .client import _expire
+    pool = client.connection_pool
+    if pool.max_shared != 1:
+        # invalidations for a read on one shared connection could then trail our own write's
+        # reply on another: a read right after our write could see the old value
+        raise ValueError("a client-side cache needs max_shared=1 (one ordered connection)")
+    params = pool.params
+    cache = ClientCache(config, params.encoding)
+    resp3 = params.protocol == 3
+    uncached = client._execute  # the client's own (bound) path
+
+    async def execute(args: tuple[Any, ...], callback: Callable[..., Any] | None = None) -> Any:
+        found = cache.cache_key(args)
+        if found is None:
+            if not resp3 and len(args) > 1:
+                cache.forget(args)
+            return await uncached(args, callback)
+        ckey, key = found
+        entry = cache.lookup(ckey)
+        if entry is not None:
+            reply = _copy(entry.reply)
+            return reply if callback is None else callback(reply)
+        if not resp3:
+            await cache.ensure_redirect(client)
+        conn = pool.current
+        if conn is None or conn.closed or conn._loop is not _get_running_loop():
+            conn = await pool.get_shared()
+        if cache.needs_tracking(conn):
+            cache.start_tracking(conn, resp3)
+        tracking = cache._tracked[conn]
+        token = cache.begin()
+        try:
+            fut = conn.execute(args)
+            timeout = client._timeout
+            if timeout is None:
+                reply = await fut
+            else:
+                handle = conn._loop.call_later(timeout, _expire, fut, timeout, conn)
+                try:
+                    reply = await fut
+                finally:
+                    handle.cancel()
+        except BaseException:
+            cache.abandon()
+            raise
+        if tracking.done() and not tracking.cancelled() and tracking.exception() is not None:
+            cache.abandon()
+            raise TrackingError(
+                f"client-side cache: the server refused CLIENT TRACKING: {tracking.exception()}"
+            )
+        cache.end(token, ckey, key, _copy(reply), conn)
+        return reply if callback is None else callback(reply)
+
+    client._execute = execute  # type: ignore[method-assign]
+    return cache
