@@ -1,5 +1,6 @@
 """pytest-benchmark versions of the bench/run.py workloads, fastredis and redis-py side by
-side (one benchmark group per workload, so the comparison table puts them together).
+side (one benchmark group per workload, so the comparison table puts them together), and
+the floor (bench/floor.py) in the two Pub/Sub drain groups.
 
     pytest bench/ --benchmark-only                       # both loops, both clients
     pytest bench/ --benchmark-only -k uvloop --benchmark-columns=median,ops,rounds
@@ -111,6 +112,34 @@ def test_pubsub_best(benchmark, loop, client_name, subscribed):
         def drain():
             return W.drain_async_for(p.listen(), cfg.backlog)
     _backlog_bench(benchmark, loop, cfg, drain)
+
+
+@pytest.fixture
+def floor_subscribed(loop, bench_server):
+    """(floor subscriber, config): bench/floor.py, the yardstick of the Pub/Sub drains."""
+    import floor
+
+    host, port = bench_server
+    cfg = W.Config(host=host, port=port, backlog=BACKLOG)
+    f = loop.run_until_complete(floor.connect(host, port))
+    loop.run_until_complete(f.subscribe(cfg.channel))
+    loop.run_until_complete(W.first_message(f.get_message))
+    try:
+        yield f, cfg
+    finally:
+        f.t.close()
+
+
+@pytest.mark.benchmark(group="pubsub_get_message: drain a 20k backlog with get_message()")
+def test_pubsub_get_message_floor(benchmark, loop, floor_subscribed):
+    f, cfg = floor_subscribed
+    _backlog_bench(benchmark, loop, cfg, lambda: W.drain_get_message(f.get_message, cfg.backlog))
+
+
+@pytest.mark.benchmark(group="pubsub_best: drain a 20k backlog, each client's best way")
+def test_pubsub_best_floor(benchmark, loop, floor_subscribed):
+    f, cfg = floor_subscribed
+    _backlog_bench(benchmark, loop, cfg, lambda: W.drain_listen_batches(f, cfg.backlog))
 
 
 @pytest.mark.benchmark(group="pubsub_roundtrip: 100 publish -> receive round trips per round")

@@ -7,13 +7,15 @@ Each run is meant to be a fresh process (``bench/run.py`` starts one per measure
 prints one JSON object: ``{"workload", "client", "loop", "value", "unit", ...}``, or
 ``{"error": ...}`` with exit status 1 when the client failed (the driver records that cell
 as failed and goes on). Clients: fastredis, redis-py (``redis.asyncio`` with hiredis),
-coredis. Loops: asyncio (the default loop) and uvloop.
+coredis, and "floor" (``bench/floor.py``: Protocol -> hiredis -> deque, the least a client
+can do; every workload is also reported as a ratio to it). Loops: asyncio and uvloop.
 
 Workloads (higher is better unless marked):
   seq_get             one task, ``await r.get(k)`` in a loop                      ops/s
   tasks50             50 tasks on one client, each ``await set; await get``        ops/s
   pipeline100         pipeline(transaction=False) of 100 SET, executed repeatedly   SET/s
-  pubsub_get_message  drain a backlog published by another process, get_message()  msgs/s
+  pubsub_get_message  drain a backlog published by another process with the everyday
+                      idiom get_message(ignore_subscribe_messages=True, timeout=1.0) msgs/s
   pubsub_best         the same backlog drained the client's best way               msgs/s
   pubsub_roundtrip    publish on a client, receive on a pubsub, same loop; p50     µs (lower)
   import              ``import <client>`` in a fresh interpreter, median           ms (lower)
@@ -42,7 +44,7 @@ from dataclasses import asdict, dataclass
 from typing import Any, Awaitable, Callable
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-CLIENTS = ("fastredis", "redis-py", "coredis")
+CLIENTS = ("fastredis", "redis-py", "coredis", "floor")
 LOOPS = ("asyncio", "uvloop")
 
 KEY = "bench:key"
@@ -143,10 +145,11 @@ async def first_message(get_message: Callable[..., Awaitable[Any]], kind: str = 
 
 
 async def drain_get_message(get_message: Callable[..., Awaitable[Any]], total: int) -> Any:
-    """``total`` calls of ``get_message(timeout=5.0)``; returns the last message."""
+    """``total`` calls of ``get_message(ignore_subscribe_messages=True, timeout=1.0)``, the
+    everyday idiom (issue 8); returns the last message."""
     m = None
     for n in range(total):
-        m = await get_message(timeout=5.0)
+        m = await get_message(ignore_subscribe_messages=True, timeout=1.0)
         if m is None:
             raise RuntimeError(f"backlog stalled after {n}/{total} messages")
     return m
@@ -419,8 +422,78 @@ async def pubsub_roundtrip_coredis(cfg: Config) -> float:
         return await _roundtrip(r.publish, p.get_message, cfg)
 
 
+# ---------------------------------------------------------------------------- floor
+# bench/floor.py: the least a client can do (Protocol -> hiredis -> deque), the yardstick.
+async def _floor(cfg: Config) -> Any:
+    import floor
+
+    return await floor.connect(cfg.host, cfg.port)
+
+
+async def seq_get_floor(cfg: Config) -> float:
+    f = await _floor(cfg)
+    try:
+        await f.execute("SET", KEY, VALUE)
+        return await _seq_get(lambda k: f.execute("GET", k), cfg)
+    finally:
+        f.t.close()
+
+
+async def tasks50_floor(cfg: Config) -> float:
+    f = await _floor(cfg)
+    try:
+        return await _tasks(lambda k, v: f.execute("SET", k, v), lambda k: f.execute("GET", k), cfg)
+    finally:
+        f.t.close()
+
+
+async def pipeline100_floor(cfg: Config) -> float:
+    f = await _floor(cfg)
+    cmds = [("SET", k, VALUE) for k in PIPE_KEYS]
+    try:
+        return await _rate(lambda: f.pipeline(cmds), len(PIPE_KEYS), cfg)
+    finally:
+        f.t.close()
+
+
+async def pubsub_get_message_floor(cfg: Config) -> float:
+    f = await _floor(cfg)
+    try:
+        await f.subscribe(cfg.channel)
+        await first_message(f.get_message)
+        return await _timed_drain(drain_get_message(f.get_message, cfg.backlog), cfg)
+    finally:
+        f.t.close()
+
+
+async def pubsub_best_floor(cfg: Config) -> float:
+    f = await _floor(cfg)
+    try:
+        await f.subscribe(cfg.channel)
+        await first_message(f.get_message)
+        return await _timed_drain(drain_listen_batches(f, cfg.backlog), cfg)
+    finally:
+        f.t.close()
+
+
+async def pubsub_roundtrip_floor(cfg: Config) -> float:
+    pub, sub = await _floor(cfg), await _floor(cfg)
+    try:
+        await sub.subscribe(cfg.channel)
+        await first_message(sub.get_message)
+
+        def get_message(timeout: float) -> Awaitable[Any]:
+            return sub.get_message(True, timeout)
+
+        return await _roundtrip(lambda ch, data: pub.execute("PUBLISH", ch, data), get_message, cfg)
+    finally:
+        pub.t.close()
+        sub.t.close()
+
+
 # ---------------------------------------------------------------------------- import time
-IMPORT_MODULES = {"fastredis": "fastredis", "redis-py": "redis.asyncio", "coredis": "coredis"}
+IMPORT_MODULES = {"fastredis": "fastredis", "redis-py": "redis.asyncio", "coredis": "coredis",
+                  "floor": "floor"}
 
 _IMPORT_PROBE = "import time; t = time.perf_counter(); import {mod}; print(time.perf_counter() - t)"
 
@@ -451,7 +524,7 @@ WORKLOADS: dict[str, dict[str, Any]] = {
     "pubsub_roundtrip": {"unit": "µs p50", "better": "lower"},
     "import": {"unit": "ms", "better": "lower"},
 }
-_SUFFIX = {"fastredis": "fastredis", "redis-py": "redispy", "coredis": "coredis"}
+_SUFFIX = {"fastredis": "fastredis", "redis-py": "redispy", "coredis": "coredis", "floor": "floor"}
 
 
 def function_for(workload: str, client: str) -> Callable[[Config], Awaitable[float]]:

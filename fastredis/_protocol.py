@@ -40,6 +40,22 @@ _SLICE = 16384
 _BUFSIZE = 65536  # BufferedConnection's read buffer: fewer reads for large replies
 _PONG_KINDS = frozenset((b"pong", "pong"))
 _PONG_STRINGS = frozenset((b"PONG", "PONG"))
+# subscribe confirmations, dropped on arrival when the PubSub ignores them anyway
+_SUB_CONFIRMS = frozenset(
+    k for n in ("subscribe", "psubscribe", "ssubscribe") for k in (n, n.encode())
+)
+_DATA_KINDS = frozenset(
+    k for n in ("message", "pmessage", "smessage") for k in (n, n.encode())
+)
+
+
+def _fsize(frame: Any) -> int:
+    """Payload bytes a queued Pub/Sub frame holds (its data; 0 for confirmations/errors)."""
+    if isinstance(frame, list) and frame:
+        d = frame[-1]
+        if isinstance(d, (bytes, str)):
+            return len(d)
+    return 0
 
 
 def _size(reply: Any) -> int:
@@ -68,6 +84,11 @@ def _retrieve(fut: asyncio.Future[Any]) -> None:
         fut.exception()
 
 
+class PongFuture(asyncio.Future[Any]):
+    """The future of a user's ``PubSub.ping()``: its answer is also queued as a ``pong``
+    frame, in wire order, as redis-py delivers it."""
+
+
 class _Batch:
     """The FIFO entry of a pipeline: collects ``remaining`` replies, then resolves."""
 
@@ -91,8 +112,9 @@ class Connection(asyncio.Protocol):
     Many commands may be in flight at once (pipelining by construction)."""
 
     __slots__ = (
-        "_loop", "_reader", "_transport", "_waiters", "_queue", "_queue_waiter",
-        "_pubsub", "_paused", "_high", "_low", "_encoding", "_errors", "closed",
+        "_loop", "_reader", "_transport", "_waiters", "_queue", "_queue_waiters",
+        "_pubsub", "_paused", "_rpaused", "_exact", "_qbytes", "_high_bytes", "_low_bytes",
+        "drop_confirms", "confirms_dropped", "frames_in", "_high", "_low", "_encoding", "_errors", "closed",
         "close_exc", "closed_future", "_arg_encoding", "description", "client_id",
         "on_lost", "_max_reply", "_wbuf", "drop_oldest", "dropped", "_stalled", "on_push",
     )
@@ -122,11 +144,27 @@ class Connection(asyncio.Protocol):
         self._transport: Any = None
         self._wbuf: list[Any] | None = None
         self._waiters: deque[Any] = deque()
-        # Pub/Sub / push frames: a deque plus one waiter future (DESIGN.md).
+        # Pub/Sub / push frames: a deque plus one future per waiting reader (each reader
+        # can be cancelled or time out alone: a shared future would be cancelled for all).
         self._queue: deque[Any] = deque()
-        self._queue_waiter: asyncio.Future[Any] | None = None
+        self._queue_waiters: list[asyncio.Future[Any]] = []
         self._pubsub = False
+        # Flow control (DESIGN.md): _paused = the queue is past its high-water mark (in
+        # frames or bytes); _rpaused = the transport is really paused, which is the case
+        # only while none of our own commands waits for an answer (see _route_pubsub).
         self._paused = False
+        self._rpaused = False
+        # payload bytes queued, as an upper bound: added here per frame; readers do not
+        # subtract (nothing per message on their side), a reader that finds the queue
+        # empty resets it, and it is recounted exactly (sum of _fsize) when it passes the
+        # mark. While paused, from the low frame mark on, it is kept exact (_exact).
+        self._exact = False
+        self._qbytes = 0
+        self._high_bytes = 4 * 1024 * 1024
+        self._low_bytes = 1024 * 1024
+        self.drop_confirms = False
+        self.confirms_dropped = 0
+        self.frames_in = 0  # frames ever queued (counted per read, not per frame)
         self._high = high_water
         self.drop_oldest = False
         self.dropped = 0
@@ -164,6 +202,9 @@ class Connection(asyncio.Protocol):
             self._process()
 
     def _process(self) -> None:
+        if self._pubsub:
+            self._process_pubsub()
+            return
         reader = self._reader
         waiters = self._waiters
         while True:
@@ -175,12 +216,7 @@ class Connection(asyncio.Protocol):
             except UnicodeDecodeError as exc:
                 # A decode error fails only its own command; the stream stays aligned
                 # because hiredis consumed the whole reply before decoding failed.
-                if self._pubsub:  # the reader of the queue gets it in the frame's place
-                    err = DataError(f"Cannot decode a Pub/Sub frame with {self._encoding!r}: {exc}")
-                    err.__cause__ = exc
-                    self._queue.append(err)
-                    self._wake_queue()
-                    continue
+                # (Subscribed mode has its own loop: _process_pubsub.)
                 if not waiters:
                     self._abort(ProtocolError("Reply without a pending command"), None)
                     return
@@ -207,10 +243,6 @@ class Connection(asyncio.Protocol):
                     # still arriving: stop buffering it, the stream cannot continue
                     self._abort(self._too_large(), None)
                 return
-            if self._pubsub:
-                if self.on_push is None or not self.on_push(reply):
-                    self._route_pubsub(reply)
-                continue
             if reply.__class__ is _PushNotification:
                 if self.on_push is not None and self.on_push(reply):
                     continue
@@ -254,30 +286,77 @@ class Connection(asyncio.Protocol):
 
         return MaxReplySizeError(f"Reply larger than max_reply_size={self._max_reply} bytes")
 
+    def _process_pubsub(self) -> None:
+        """Subscribed mode's own loop (the Pub/Sub drain is the hot path): a message is
+        queued and its bytes counted in a few steps, everything else goes to
+        _route_pubsub; the marks are checked and the readers woken once per slice read,
+        not per frame (the overshoot is bounded by one 16 KB slice)."""
+        gets = self._reader.gets
+        queue = self._queue
+        append = queue.append
+        n = len(queue)
+        nbytes = 0
+        not_enough, kinds, list_, int_ = _NOT_ENOUGH, _DATA_KINDS, list, int
+        # no PING of ours pending and confirmations kept: every array frame is queued
+        # as it is (a PING's answer, the only array that is not, cannot come now)
+        # (a connection with an on_push hook, the cache's invalidation subscriber, gives
+        # every frame to the hook first)
+        on_push = self.on_push
+        fast = not self._waiters and not self.drop_confirms and on_push is None
+        try:
+            while True:
+                try:
+                    reply = gets()
+                except hiredis.ProtocolError as exc:
+                    self._abort(ProtocolError(f"Protocol error from {self.description}: {exc}"), exc)
+                    return
+                except UnicodeDecodeError as exc:
+                    # hiredis consumed the whole frame: the reader gets the error in its place
+                    err = DataError(f"Cannot decode a Pub/Sub frame with {self._encoding!r}: {exc}")
+                    err.__cause__ = exc
+                    append(err)
+                    continue
+                except (TypeError, ValueError, OverflowError, MemoryError) as exc:
+                    self._abort(ProtocolError(f"Invalid reply from {self.description}: {exc}"), exc)
+                    return
+                if reply is not_enough:
+                    if self._max_reply is not None and self._reader.len() > self._max_reply:
+                        self._abort(self._too_large(), None)
+                        return
+                    break
+                if reply.__class__ is list_ and (fast or on_push is None and reply[0] in kinds):
+                    append(reply)
+                    d = reply[-1]  # the payload (a confirmation ends with its count)
+                    if d.__class__ is not int_:
+                        nbytes += len(d)
+                elif on_push is None or not on_push(reply):
+                    self._route_pubsub(reply)
+        finally:
+            self._qbytes += nbytes
+            self.frames_in += len(queue) - n
+        if len(queue) != n:
+            if len(queue) >= self._high or self._qbytes >= self._high_bytes:
+                self._overflow()
+            if self._queue_waiters:
+                self._wake_queue()
+
     def _route_pubsub(self, reply: Any) -> None:
         # Subscribed mode: frames go to the queue; PING answers and errors go to the
         # waiter of the PING that follows every (un)subscribe command (see pubsub.py).
         if isinstance(reply, list):
-            if reply and reply[0] in _PONG_KINDS:
-                if self._waiters:
-                    fut = self._waiters.popleft()
-                    if not fut.done():
-                        fut.set_result(reply)
+            kind = reply[0]
+            if kind in _PONG_KINDS:
+                self._answer(reply)
                 return
-            queue = self._queue
-            queue.append(reply)
-            if len(queue) >= self._high:
-                if self.drop_oldest:
-                    queue.popleft()  # the opt-in policy: keep the newest, count the loss
-                    self.dropped += 1
-                elif not self._paused:
-                    self._paused = True
-                    self._transport.pause_reading()
-            w = self._queue_waiter
-            if w is not None:
-                self._queue_waiter = None
-                if not w.done():
-                    w.set_result(None)
+            if self.drop_confirms and kind in _SUB_CONFIRMS:
+                # ignore_subscribe_messages: nobody will ever read it (50,000 of them
+                # after a resubscribe would only fill the queue)
+                self.confirms_dropped += 1
+                return
+            self._queue.append(reply)  # a confirmation or a RESP3 push frame
+            d = reply[-1]
+            if isinstance(d, (bytes, str)):
+                self._qbytes += len(d)
             return
         if reply.__class__ is _ReplyError:
             # An error answers the command group before the next PING: fail that PING's
@@ -286,22 +365,59 @@ class Connection(asyncio.Protocol):
                 _fail(self._waiters[0], error_from_reply(reply.args[0]))
             else:
                 self._queue.append(error_from_reply(reply.args[0]))
-                self._wake_queue()
             return
-        if reply in _PONG_STRINGS:
-            if self._waiters:
-                fut = self._waiters.popleft()
-                if not fut.done():
-                    fut.set_result(reply)
+        if self._waiters:  # RESP3: PING answers +PONG (or its argument) as a plain reply
+            self._answer([b"pong", b""] if reply in _PONG_STRINGS else [b"pong", reply])
             return
         self._abort(ProtocolError(f"Unexpected reply in subscribed mode: {type(reply).__name__}"), None)
 
+    def _answer(self, reply: list[Any]) -> None:
+        """A PING's answer reached its waiter; once none waits, a paused queue pauses the
+        transport again."""
+        if not self._waiters:
+            return
+        fut = self._waiters.popleft()
+        if fut.__class__ is PongFuture:
+            self._queue.append(reply)
+            self._qbytes += _fsize(reply)
+        if not fut.done():
+            fut.set_result(reply)
+        if self._paused and not self._waiters and not self._rpaused and not self.closed:
+            self._rpaused = True
+            self._transport.pause_reading()
+
+    def _overflow(self) -> None:
+        """The queue passed its high-water mark (frames, or bytes by the upper bound)."""
+        if self._paused:
+            return  # the rest of the read in hand is queued as it is
+        queue = self._queue
+        if len(queue) < self._high:
+            self._qbytes = sum(map(_fsize, queue))  # only bytes: make the bound exact
+            if self._qbytes < self._high_bytes:
+                return
+        if self.drop_oldest:
+            # the opt-in policy: keep the newest, count the loss
+            self._qbytes = sum(map(_fsize, queue))
+            while len(queue) > 1 and (len(queue) >= self._high or self._qbytes >= self._high_bytes):
+                self._qbytes -= _fsize(queue.popleft())
+                self.dropped += 1
+            return
+        self._paused = True
+        self._exact = False
+        # TCP is in order: the answer to a command of ours (a PING after an (un)subscribe,
+        # a health check, a resubscribe) may sit behind the messages. While one waits,
+        # keep reading: it is at most one server output buffer away.
+        if not self._waiters and not self._rpaused:
+            self._rpaused = True
+            self._transport.pause_reading()
+
     def _wake_queue(self) -> None:
-        w = self._queue_waiter
-        if w is not None:
-            self._queue_waiter = None
-            if not w.done():
-                w.set_result(None)
+        ws = self._queue_waiters
+        if ws:
+            self._queue_waiters = []
+            for w in ws:
+                if not w.done():
+                    w.set_result(None)
 
     def pause_writing(self) -> None:  # pragma: no cover - asyncio handles buffering
         pass
@@ -453,20 +569,70 @@ class Connection(asyncio.Protocol):
     def get_frames(self) -> deque[Any]:
         return self._queue
 
+    def set_bounds(self, frames: int, nbytes: int, drop_oldest: bool = False,
+                   drop_confirms: bool = False) -> None:
+        """High-water marks of the frame queue; the low marks are a quarter of them."""
+        self._high = frames
+        self._low = max(1, frames // 4)
+        self._high_bytes = nbytes
+        self._low_bytes = max(1, nbytes // 4)
+        self.drop_oldest = drop_oldest
+        self.drop_confirms = drop_confirms
+
+    def took(self, frame: Any) -> None:
+        """A reader took ``frame`` from a paused queue that is at or below its low frame
+        mark: keep the byte count exact from here on, resume once it is low too."""
+        if self._exact:
+            self._qbytes -= _fsize(frame)
+        else:
+            self._qbytes = sum(map(_fsize, self._queue))
+            self._exact = True
+        if self._qbytes <= self._low_bytes:
+            self._unpause()
+
     def after_consume(self) -> None:
-        """Called by the queue's reader after taking frames: resume a paused socket."""
-        if self._paused and len(self._queue) <= self._low and not self.closed:
-            self._paused = False
+        """A reader took a batch of frames: recount, maybe resume."""
+        self._qbytes = sum(map(_fsize, self._queue))
+        if self._paused and len(self._queue) <= self._low:
+            self._exact = True
+            if self._qbytes <= self._low_bytes:
+                self._unpause()
+
+    def _unpause(self) -> None:
+        self._paused = self._exact = False
+        if self._rpaused and not self.closed:
+            self._rpaused = False
             self._transport.resume_reading()
 
+    def send_control(self, data: bytes, pong: bool = False) -> asyncio.Future[Any]:
+        """Write a Pub/Sub command group ending in one PING; the future of the PING's
+        answer. A paused transport resumes until that answer is read (it may sit behind
+        unread messages: TCP is in order), then pauses again if still past the mark."""
+        if self.closed or _get_running_loop() not in (self._loop, None):
+            self._refuse()
+        fut: asyncio.Future[Any] = (PongFuture if pong else _Future)(loop=self._loop)
+        self._transport.write(data)
+        self._waiters.append(fut)
+        if self._rpaused:
+            self._rpaused = False
+            self._transport.resume_reading()
+        return fut
+
     def wait_frames(self) -> asyncio.Future[Any]:
-        """A future resolved when a frame is queued or the connection is lost."""
-        w = self._queue_waiter
-        if w is None or w.done():
-            w = self._queue_waiter = self._loop.create_future()
+        """A future of the caller's own, resolved when a frame is queued or the
+        connection is lost. Give it back with ``forget_waiter`` if you stop waiting."""
+        w = self._loop.create_future()
         if self.closed:
             w.set_result(None)
+        else:
+            self._queue_waiters.append(w)
         return w
+
+    def forget_waiter(self, w: asyncio.Future[Any]) -> None:
+        try:
+            self._queue_waiters.remove(w)
+        except ValueError:
+            pass
 
     # ------------------------------------------------------------------ closing
     def _abort(self, err: BaseException, cause: BaseException | None) -> None:

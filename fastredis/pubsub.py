@@ -3,7 +3,7 @@
 How it works (DESIGN.md "Pub/Sub contract"):
 
 * A PubSub has a connection of its own in subscribed mode. ``data_received`` appends every
-  frame to the connection's queue (a deque plus one waiter future); dicts are built and
+  frame to the connection's queue (a deque plus one future per waiting reader); dicts are built and
   handlers run only here, by whoever reads: ``get_message``, ``listen`` or the worker thread.
 * Every (un)subscribe command is written together with a ``PING``; the PING's answer comes
   after all of the command's confirmations (the server answers in order), so awaiting it
@@ -13,17 +13,20 @@ How it works (DESIGN.md "Pub/Sub contract"):
   re-SELECTs (the handshake does both) and resubscribes everything. Redis Pub/Sub is
   at-most-once: messages published meanwhile are lost, so the loss is *signalled*:
   ``on_reconnect`` is called and ``stats()`` counts reconnects and downtime.
-* Flow control: above ``max_queued`` frames the socket stops being read
-  (``transport.pause_reading()``) and resumes below a quarter of it, so client memory stays
-  bounded; the server's ``client-output-buffer-limit pubsub`` then decides, as in Redis.
+* Flow control: above ``max_queued`` frames or ``max_queued_bytes`` bytes the socket stops
+  being read (``transport.pause_reading()``) and resumes below a quarter of them, so client
+  memory stays bounded; the server's ``client-output-buffer-limit pubsub`` then decides, as
+  in Redis. A command of ours (the PING after an (un)subscribe, a health check, ``ping()``,
+  a resubscribe) resumes reading until its answer is in: TCP is in order, so the answer may
+  sit behind unread messages, and pausing must never turn into a timeout (issue 8).
 """
 
 from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import logging
 import random
-import sys
 import threading
 from collections import deque
 from typing import TYPE_CHECKING, Any, Callable, final
@@ -40,7 +43,16 @@ if TYPE_CHECKING:
     #: a message handler (``subscribe(chan=handler)``): sync or async
     Handler = Callable[[PubSubMessage], Any]
 
-__all__ = ["PubSub", "PubSubWorkerThread"]
+__all__ = ["PubSub", "PubSubWorkerThread", "PubSubNotConnected"]
+
+logger = logging.getLogger("fastredis.pubsub")
+
+_get_running_loop = asyncio.events._get_running_loop
+
+
+class PubSubNotConnected(PubSubError, RuntimeError):
+    """Waiting for a message on a PubSub that never subscribed (redis-py raises the same
+    ``RuntimeError``: nothing could ever arrive)."""
 
 # frame kind (bytes or str, per decode_responses) -> the str the message dict carries
 _KINDS: dict[Any, str] = {}
@@ -48,26 +60,45 @@ for _k in ("message", "pmessage", "smessage", "subscribe", "unsubscribe", "psubs
            "punsubscribe", "ssubscribe", "sunsubscribe"):
     _KINDS[_k] = _k
     _KINDS[_k.encode()] = _k
-_CONFIRMS = frozenset(k for k in _KINDS if _KINDS[k] not in ("message", "pmessage", "smessage"))
+_KINDS["pong"] = _KINDS[b"pong"] = "pong"
+_UNSUBS = frozenset(("unsubscribe", "punsubscribe", "sunsubscribe"))
+_NOT_SET = ("pubsub connection not set: did you forget to call subscribe() or psubscribe()?")
 _PMESSAGE = frozenset((b"pmessage", "pmessage"))
 _MESSAGE = frozenset((b"message", "message"))
 _SMESSAGE = frozenset((b"smessage", "smessage"))
 _PING = pack(("PING",))
 
 
-def _expire(fut: asyncio.Future[Any], timeout: float) -> None:
-    if not fut.done():
-        fut.set_exception(TimeoutError(f"No answer from the server within {timeout}s"))
+class _Deadline:
+    """Fail ``fut`` with TimeoutError when ``timeout`` seconds pass *without progress*.
 
+    Progress is any frame read meanwhile: the answer to a command of ours may sit behind
+    a server output buffer full of messages (TCP is in order); a connection that delivers
+    them is alive, so the deadline moves on instead of killing it (issue 8)."""
 
-async def _reply(conn: Connection, fut: asyncio.Future[Any], timeout: float) -> Any:
-    """Await one reply with a deadline set on the future itself: nothing is left
-    unretrieved, and a late reply is dropped by the connection when it arrives."""
-    handle = conn._loop.call_later(timeout, _expire, fut, timeout)
-    try:
-        return await fut
-    finally:
-        handle.cancel()
+    __slots__ = ("loop", "fut", "timeout", "progress", "mark", "handle")
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, fut: asyncio.Future[Any], timeout: float,
+                 progress: Callable[[], int]) -> None:
+        self.loop = loop
+        self.fut = fut
+        self.timeout = timeout
+        self.progress = progress
+        self.mark = progress()
+        self.handle = loop.call_later(timeout, self.fire)
+
+    def fire(self) -> None:
+        if self.fut.done():
+            return
+        now = self.progress()
+        if now != self.mark:
+            self.mark = now
+            self.handle = self.loop.call_later(self.timeout, self.fire)
+            return
+        self.fut.set_exception(TimeoutError(f"No answer from the server within {self.timeout}s"))
+
+    def cancel(self) -> None:
+        self.handle.cancel()
 
 
 def _wake(fut: asyncio.Future[Any]) -> None:
@@ -75,14 +106,22 @@ def _wake(fut: asyncio.Future[Any]) -> None:
         fut.set_result(None)
 
 
+def _forget(waiters: list[asyncio.Future[Any]], w: asyncio.Future[Any]) -> None:
+    try:
+        waiters.remove(w)
+    except ValueError:
+        pass
+
+
 class PubSub:
     """``r.pubsub(ignore_subscribe_messages=False, health_check_interval=None,
-    on_reconnect=None, max_queued=4096, overflow="pause")``.
+    on_reconnect=None, max_queued=4096, max_queued_bytes=4 MiB, overflow="pause")``.
 
-    ``overflow``: what happens when ``max_queued`` frames wait unread. ``"pause"`` (default)
-    stops reading the socket until the reader catches up (nothing is lost on the client);
-    ``"drop_oldest"`` keeps reading and drops the oldest queued frame, counted in
-    ``stats()["dropped"]`` (for consumers that prefer fresh data to complete data)."""
+    ``overflow``: what happens when ``max_queued`` frames or ``max_queued_bytes`` bytes of
+    payload wait unread. ``"pause"`` (default) stops reading the socket until the reader
+    catches up (nothing is lost on the client); ``"drop_oldest"`` keeps reading and drops
+    the oldest queued frames, counted in ``stats()["dropped"]`` (for consumers that prefer
+    fresh data to complete data)."""
 
     def __init__(
         self,
@@ -91,6 +130,7 @@ class PubSub:
         health_check_interval: float | None = None,
         on_reconnect: Callable[[dict[str, Any]], Any] | None = None,
         max_queued: int = 4096,
+        max_queued_bytes: int = 4 * 1024 * 1024,
         overflow: str = "pause",
         reconnect: bool = True,
         reconnect_backoff: tuple[float, float] = (0.02, 0.5),
@@ -99,12 +139,14 @@ class PubSub:
     ) -> None:
         self.connection_pool = connection_pool
         params = connection_pool.params
-        self.ignore_subscribe_messages = ignore_subscribe_messages
+        self.connection: Connection | None = None
+        self._ignore = bool(ignore_subscribe_messages)
         self.health_check_interval = health_check_interval
         self.on_reconnect = on_reconnect
         self._decode = params.decode_responses
         self._encoding = params.encoding
         self._max_queued = max(4, int(max_queued))
+        self._max_queued_bytes = max(1024, int(max_queued_bytes))
         if overflow not in ("pause", "drop_oldest"):
             raise PubSubError("overflow must be 'pause' or 'drop_oldest'")
         self._drop_oldest = overflow == "drop_oldest"
@@ -117,15 +159,23 @@ class PubSub:
         self.shard_channels: dict[Any, Any] = {}
         # handlers of names being unsubscribed: used until the confirmation is read
         self._retired: dict[Any, Any] = {}
-        self.connection: Connection | None = None
+        # a handler was ever given: messages then need a look-up (else the hot path skips it)
+        self._handlers = False
+        # unsubscribe confirmations sent for but not read yet: ``subscribed`` stays True
+        # until the last one is read (redis-py/aredis: ``while p.subscribed: get_message()``)
+        self._unconfirmed = 0
+        # bumped by every subscribe; _conn_version = what the live connection subscribed to
+        self._version = 0
+        self._conn_version = 0
         self._connecting: asyncio.Future[Any] | None = None
-        self._state_waiter: asyncio.Future[Any] | None = None
+        self._state_waiters: list[asyncio.Future[Any]] = []
         self._reconnect_task: asyncio.Task[Any] | None = None
         self._health_task: asyncio.Task[Any] | None = None
         self._closed = False
         self._lost_at: float | None = None
-        self._stats: dict[str, Any] = {"reconnects": 0, "disconnected_seconds": 0.0, "messages": 0,
-                       "dropped": 0, "last_error": None}
+        self._taken_before = 0  # frames taken from connections before the current one
+        self._stats: dict[str, Any] = {"reconnects": 0, "disconnected_seconds": 0.0,
+                                       "dropped": 0, "last_error": None}
         self._loop: asyncio.AbstractEventLoop | None = None
 
     # ------------------------------------------------------------------ helpers
@@ -141,14 +191,45 @@ class PubSub:
         raise PubSubError(f"Invalid channel name of type {type(name).__name__!r}")
 
     @property
+    def ignore_subscribe_messages(self) -> bool:
+        return self._ignore
+
+    @ignore_subscribe_messages.setter
+    def ignore_subscribe_messages(self, value: bool) -> None:
+        self._ignore = bool(value)
+        if self.connection is not None:
+            self.connection.drop_confirms = self._ignore
+
+    @property
     def subscribed(self) -> bool:
+        """True while anything is subscribed, and until the last unsubscribe confirmation
+        has been read (so ``while p.subscribed: await p.get_message()`` drains them)."""
+        return bool(self.channels or self.patterns or self.shard_channels or self._unconfirmed)
+
+    def _wants(self) -> bool:
         return bool(self.channels or self.patterns or self.shard_channels)
+
+    def _progress(self) -> int:
+        """Frames read from the connection so far (taken, queued, dropped): any change
+        means the connection is delivering."""
+        conn = self.connection
+        if conn is None:
+            return 0
+        return conn.frames_in + conn.confirms_dropped
+
+    def _taken(self) -> int:
+        """Frames taken by readers so far (counted by the connection, per read)."""
+        conn = self.connection
+        if conn is None:
+            return self._taken_before
+        return self._taken_before + conn.frames_in - conn.dropped - len(conn._queue)
 
     def stats(self) -> dict[str, Any]:
         """Counters: reconnects, disconnected_seconds, messages (read so far), queued,
         dropped (only with ``overflow="drop_oldest"``), paused, connected, last_error.
         A reconnect or a drop means messages were lost."""
         s = dict(self._stats)
+        s["messages"] = self._taken()
         conn = self.connection
         s["queued"] = len(conn._queue) if conn is not None else 0
         s["dropped"] += conn.dropped if conn is not None else 0
@@ -159,16 +240,53 @@ class PubSub:
         return s
 
     def _wake_state(self) -> None:
-        w = self._state_waiter
-        if w is not None:
-            self._state_waiter = None
-            _wake(w)
+        ws = self._state_waiters
+        if ws:
+            self._state_waiters = []
+            for w in ws:
+                _wake(w)
+
+    def _check_loop(self) -> None:
+        """A PubSub reused from another event loop (a second ``asyncio.run()``) starts
+        over on the running one, as the client does: the old connection is let go without
+        calling into its loop, and everything asked for is resubscribed."""
+        loop = self._loop
+        if loop is None or loop is _get_running_loop():
+            return
+        self._loop = None
+        conn = self.connection
+        self.connection = None
+        self._connecting = None
+        self._reconnect_task = None
+        self._health_task = None
+        self._state_waiters = []
+        self._unconfirmed = 0
+        if conn is not None:
+            self._let_go(conn)
+            logger.info("PubSub used from a new event loop: reconnecting to %s", conn.description)
+
+    def _let_go(self, conn: Connection) -> None:
+        """Drop a connection of another event loop: never call into that loop from here,
+        only give its pool slot back."""
+        conn.on_lost = None
+        conn.orphan()
+        t = conn._transport
+        if conn._loop.is_closed() and getattr(t, "_sock", None) is not None:
+            # asyncio's transport: orphan() closed its socket through it; it must not
+            # warn "unclosed transport" when collected (uvloop closed its own)
+            t._sock = None
+        pool = self.connection_pool
+        if conn in pool._in_use:
+            pool._in_use.discard(conn)
+            if pool._exclusive_sem is not None:
+                pool._exclusive_sem.release()
 
     # ------------------------------------------------------------------ connection
     async def _ensure(self) -> Connection | None:
         """The live connection, or a new one (subscribed to everything asked for)."""
         if self._closed:
             raise PubSubError("This PubSub is closed")
+        self._check_loop()
         conn = self.connection
         if conn is not None and not conn.closed:
             return conn
@@ -188,16 +306,17 @@ class PubSub:
 
     async def _open(self) -> Connection:
         self._loop = asyncio.get_running_loop()
-        conn = await self.connection_pool.acquire(pubsub=True)
-        conn._high = self._max_queued
-        conn._low = max(1, self._max_queued // 4)
-        conn.drop_oldest = self._drop_oldest
         old = self.connection
-        if old is not None and old._queue:
-            # frames read before the loss but not yet consumed stay first, in order
-            conn._queue.extend(old._queue)
-            old._queue.clear()
+        if old is not None:
+            # the lost connection's pool slot goes back first: with max_connections=1
+            # the new one would otherwise wait for it for ever (issue 8); its unread
+            # frames stay on it until they move over below
+            self.connection_pool.release(old, reusable=False)
+        conn = await self.connection_pool.acquire(pubsub=True)
+        conn.set_bounds(self._max_queued, self._max_queued_bytes, self._drop_oldest, self._ignore)
+        old = self.connection
         try:
+            version = self._version
             cmds = self._resubscribe_commands()
             if cmds:
                 await self._send(conn, cmds)
@@ -210,9 +329,18 @@ class PubSub:
             raise PubSubError("This PubSub is closed")
         conn.on_lost = self._lost
         if old is not None:
+            self._taken_before += old.frames_in - old.dropped - len(old._queue)
+            # frames read before the loss but not yet consumed stay first, in order
+            # (before the resubscribe confirmations that the new connection queued)
+            conn._queue.extendleft(reversed(old._queue))
+            conn.frames_in += len(old._queue)
+            conn._qbytes += old._qbytes
+            old._queue.clear()
+            old._qbytes = 0
             self._stats["dropped"] += old.dropped
             self.connection_pool.release(old, reusable=False)
         self.connection = conn
+        self._conn_version = version
         self._wake_state()
         if self.health_check_interval and (self._health_task is None or self._health_task.done()):
             self._health_task = asyncio.ensure_future(self._health_loop())
@@ -232,19 +360,34 @@ class PubSub:
         """Write the commands plus one PING in one write; wait for the PING's answer,
         which comes after every confirmation (or fails with the commands' error)."""
         data = b"".join([conn.pack(c) for c in cmds] + [_PING])
-        (fut,) = conn.send_packed(data, 1)
         try:
-            await _reply(conn, fut, self._confirm_timeout)
+            await self._answer(conn, conn.send_control(data), self._confirm_timeout)
         except TimeoutError:
+            logger.warning("PubSub connection to %s: no confirmation within %ss, closing it",
+                           conn.description, self._confirm_timeout)
             conn.abort("closed: no confirmation from the server")
             raise
+
+    async def _answer(self, conn: Connection, fut: asyncio.Future[Any], timeout: float) -> Any:
+        """Await the answer to a command of ours; TimeoutError only after ``timeout``
+        seconds during which nothing at all was read."""
+        deadline = _Deadline(conn._loop, fut, timeout, self._progress)
+        try:
+            return await fut
+        finally:
+            deadline.cancel()
 
     def _lost(self, conn: Connection) -> None:
         if conn is not self.connection or self._closed:
             return
         self._lost_at = conn._loop.time()
         self._stats["last_error"] = repr(conn.close_exc) if conn.close_exc else None
-        if self._auto_reconnect and self.subscribed:
+        # unsubscribes the server never confirmed: it forgot this connection anyway
+        self._unconfirmed = 0
+        will = self._auto_reconnect and self._wants()
+        logger.warning("PubSub connection to %s lost (%s)%s", conn.description,
+                       conn.close_exc, "; reconnecting" if will else "")
+        if will:
             self._reconnect_task = asyncio.ensure_future(self._reconnect_loop())
         self._wake_state()
 
@@ -262,6 +405,8 @@ class PubSub:
                 self._stats["last_error"] = repr(exc)
                 if isinstance(exc, PubSubError):
                     return
+                if attempt == 0 or attempt % 20 == 0:  # not one line per attempt
+                    logger.warning("PubSub reconnect attempt %d failed: %s", attempt + 1, exc)
             attempt += 1
             # exponential backoff with full jitter, capped: a restarted server is found
             # within `cap` seconds, and a crowd of clients does not reconnect in lockstep
@@ -273,6 +418,10 @@ class PubSub:
         self._lost_at = None
         self._stats["reconnects"] += 1
         self._stats["disconnected_seconds"] += down
+        conn = self.connection
+        logger.warning("PubSub reconnected to %s after %.3fs (%d attempt(s)); messages "
+                       "published meanwhile are lost", conn.description if conn else "?",
+                       down, attempt + 1)
         cb = self.on_reconnect
         if cb is not None:
             info = {"pubsub": self, "downtime": down, "attempts": attempt + 1,
@@ -282,25 +431,33 @@ class PubSub:
                 if asyncio.iscoroutine(res):
                     await res
             except Exception:  # a faulty callback must not stop the subscriber
-                loop.call_exception_handler({"message": "PubSub on_reconnect callback failed",
-                                             "exception": sys.exc_info()[1]})
+                logger.exception("PubSub on_reconnect callback failed")
 
     async def _health_loop(self) -> None:
         """PING an idle subscribed connection every interval and *require* the answer
-        (redis-py only sends it); a silent connection is aborted, which reconnects."""
+        (redis-py only sends it); a silent connection is aborted, which reconnects.
+        A connection that delivered frames since the last check, or whose reading we
+        paused (the reader is behind, not the server), is alive: no PING then."""
         interval = float(self.health_check_interval or 0)
+        mark = -1
         while not self._closed:
             await asyncio.sleep(interval)
             conn = self.connection
             if conn is None or conn.closed or self._closed:
                 continue
+            now = self._progress()
+            if now != mark or conn._paused:
+                mark = now
+                continue
             try:
-                (fut,) = conn.send_packed(_PING, 1)
-                await _reply(conn, fut, max(interval, 0.05))
+                await self._answer(conn, conn.send_control(_PING), max(interval, 0.05))
             except TimeoutError:
+                logger.warning("PubSub health check: no answer from %s within %ss, closing "
+                               "the connection", conn.description, max(interval, 0.05))
                 conn.abort("closed: health check PING got no answer")
             except (RedisError, OSError):
                 continue
+            mark = self._progress()
 
     # ------------------------------------------------------------------ (un)subscribe
     async def _subscribe(self, kind: str, table: dict[Any, Any], args: tuple[Any, ...],
@@ -308,15 +465,33 @@ class PubSub:
         new: dict[Any, Any] = {self._norm(a): None for a in args}
         for k, v in handlers.items():
             new[self._norm(k)] = v
+            if v is not None:
+                self._handlers = True
         if not new:
             raise PubSubError(f"{kind} needs at least one name")
+        if self._closed:
+            raise PubSubError("This PubSub is closed")
+        self._check_loop()
         before = dict(table)
         table.update(new)
+        self._version += 1
+        mine = self._version
         try:
-            if self.connection is None or self.connection.closed:
-                await self._ensure()  # subscribes to everything, new names included
-            else:
-                await self._send(self.connection, [(kind, *new)])
+            for attempt in range(3):
+                conn = self.connection
+                if conn is None or conn.closed:
+                    conn = await self._ensure()
+                    assert conn is not None
+                    if self._conn_version >= mine:
+                        return  # opened after our names were added: it subscribed them
+                try:
+                    await self._send(conn, [(kind, *new)])
+                    return
+                except ConnectionError:
+                    # lost meanwhile: only the server's confirmation counts (issue 8),
+                    # so subscribe again on the reconnected connection
+                    if attempt == 2 or not self._auto_reconnect or self._closed:
+                        raise
         except BaseException:
             table.clear()
             table.update(before)
@@ -324,6 +499,12 @@ class PubSub:
 
     async def _unsubscribe(self, kind: str, table: dict[Any, Any], args: tuple[Any, ...]) -> None:
         names = [self._norm(a) for a in args]
+        self._check_loop()
+        conn = self.connection
+        live = conn is not None and not conn.closed
+        # one confirmation per name given; for "all", one per name subscribed (or one
+        # saying "none" - except SUNSUBSCRIBE, which then sends nothing)
+        expected = len(names) or len(table) or (0 if kind == "SUNSUBSCRIBE" else 1)
         # handlers stay in force for messages already queued, until the server's
         # confirmation for that name is read (as in redis-py)
         retired = self._retired
@@ -331,9 +512,10 @@ class PubSub:
             handler = table.pop(n, None)
             if handler is not None:
                 retired[n] = handler
-        conn = self.connection
-        if conn is None or conn.closed:
+        if not live:
             return
+        assert conn is not None
+        self._unconfirmed += expected
         await self._send(conn, [(kind, *names)])
 
     async def subscribe(self, *channels: Any, **handlers: Handler) -> None:
@@ -359,16 +541,44 @@ class PubSub:
         await self._unsubscribe("SUNSUBSCRIBE", self.shard_channels, channels)
 
     async def ping(self, message: Any = None) -> Any:
+        """PING on the Pub/Sub connection: returns True (or the echoed message) once the
+        server answered, within ``confirm_timeout`` of silence, even while reading is
+        paused. The answer is also delivered as a ``pong`` message, as in redis-py."""
         conn = await self._ensure()
         assert conn is not None
         data = _PING if message is None else conn.pack(("PING", message))
-        (fut,) = conn.send_packed(data, 1)
-        reply = await fut
+        reply = await self._answer(conn, conn.send_control(data, pong=True), self._confirm_timeout)
         return reply[1] if isinstance(reply, list) and message is not None else True
+
+    async def connect(self) -> None:
+        """Open the connection now (redis-py's ``PubSub.connect``); subscribing does it too."""
+        await self._ensure()
+
+    async def run(self, *, exception_handler: Callable[..., Any] | None = None,
+                  poll_timeout: float = 1.0) -> None:
+        """Read for ever, handlers doing the work (redis-py's ``PubSub.run``); run it as a
+        task and cancel it to stop. An exception is passed to
+        ``exception_handler(exc, pubsub)`` (plain or ``async def``) when given, else raised."""
+        self._check_handlers()
+        await self.connect()
+        while True:
+            try:
+                await self.get_message(ignore_subscribe_messages=True, timeout=poll_timeout)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                if exception_handler is None or isinstance(exc, PubSubError) and self._closed:
+                    raise
+                res = exception_handler(exc, self)
+                if asyncio.iscoroutine(res) or isinstance(res, asyncio.Future):
+                    await res
+            await asyncio.sleep(0)
 
     # ------------------------------------------------------------------ reading
     def _to_message(self, frame: Any, ignore: bool) -> PubSubMessage | _Handled | None:
         """One frame -> the guide's dict, or None (handled by a handler / ignored)."""
+        if isinstance(frame, BaseException):
+            raise frame
         kind = frame[0]
         if kind in _MESSAGE:
             msg: PubSubMessage = {"type": "message", "pattern": None, "channel": frame[1],
@@ -390,37 +600,45 @@ class PubSub:
             t = _KINDS.get(kind)
             if t is None:
                 raise PubSubError(f"Unexpected frame in subscribed mode: {kind!r}")
-            if self._retired and t in ("unsubscribe", "punsubscribe", "sunsubscribe"):
-                self._retired.pop(frame[1], None)
-            if ignore or self.ignore_subscribe_messages:
+            if t == "pong":  # the answer to a user's ping(), never ignored (as redis-py)
+                # redis-py's shape: no channel (PubSubMessage types channel as bytes | str)
+                pong: PubSubMessage = {"type": "pong", "pattern": None,
+                                       "channel": None,  # type: ignore[typeddict-item]
+                                       "data": frame[1]}
+                return pong
+            if t in _UNSUBS:
+                if self._unconfirmed:
+                    self._unconfirmed -= 1
+                if self._retired:
+                    self._retired.pop(frame[1], None)
+            if ignore or self._ignore:
                 return None
             return {"type": t, "pattern": None, "channel": frame[1], "data": frame[2]}
         if handler is not None:
             return _Handled(handler, msg)
         return msg
 
-    def _take(self, conn: Connection, ignore: bool) -> PubSubMessage | _Handled | None:
-        frame = conn._queue.popleft()
-        if conn._paused:
-            conn.after_consume()
-        self._stats["messages"] += 1
-        if isinstance(frame, BaseException):
-            raise frame
-        return self._to_message(frame, ignore)
-
     async def get_message(self, ignore_subscribe_messages: bool = False,
                           timeout: float | None = 0.0) -> PubSubMessage | None:
         """Take one queued frame if there is one; else wait up to ``timeout`` seconds
         (0: do not wait, None: wait forever) and return None if nothing came. Handlers
         consume their messages (None is returned). Never busy-waits; raises PubSubError
-        once closed, and ConnectionError when the connection is lost and reconnecting
-        is off."""
+        once closed, ConnectionError when the connection is lost and reconnecting is off,
+        and PubSubNotConnected (a RuntimeError, as in redis-py) for ``timeout=None`` on a
+        PubSub that never subscribed."""
         conn = self.connection
         if conn is None or not conn._queue:
             conn = await self._wait_for_frame(timeout)
             if conn is None:
                 return None
-        msg = self._take(conn, ignore_subscribe_messages)
+        # the hot path: no await, no timer when a frame is already queued, and a plain
+        # message without a handler is built right here
+        frame = conn._queue.popleft()
+        if conn._paused and len(conn._queue) <= conn._low:
+            conn.took(frame)
+        if frame.__class__ is list and frame[0] in _MESSAGE and not self._handlers:
+            return {"type": "message", "pattern": None, "channel": frame[1], "data": frame[2]}
+        msg = self._to_message(frame, ignore_subscribe_messages)
         if msg.__class__ is _Handled:
             await msg.run()
             return None
@@ -428,7 +646,14 @@ class PubSub:
 
     async def _wait_for_frame(self, timeout: float | None) -> Connection | None:
         """The connection once a frame is queued on it; None when ``timeout`` ran out.
-        Waits on futures (the queue's, or the reconnect's), never spins."""
+        Waits on a future of its own (the queue's, or the reconnect's), never spins; a
+        reader that is cancelled or times out cancels nobody else (issue 8)."""
+        if self._closed:
+            raise PubSubError("This PubSub is closed")
+        self._check_loop()
+        if (timeout is None and self.connection is None and not self.subscribed
+                and self._connecting is None):
+            raise PubSubNotConnected(_NOT_SET)
         loop = asyncio.get_running_loop()
         deadline = None if timeout is None else loop.time() + max(0.0, timeout)
         yielded = False
@@ -448,24 +673,28 @@ class PubSub:
                     await asyncio.sleep(0)
                     continue
                 return None
-            w: asyncio.Future[Any] | None
             if conn is not None and not conn.closed:
+                conn._qbytes = 0  # the queue is empty: its byte bound starts over
                 w = conn.wait_frames()
+                waiters = conn._queue_waiters
             else:
-                w = self._state_waiter
-                if w is None or w.done():
-                    w = self._state_waiter = loop.create_future()
-            if deadline is None:
-                await w
-                continue
-            remaining = deadline - loop.time()
-            if remaining <= 0:
-                return None
-            handle = loop.call_later(remaining, _wake, w)
+                w = loop.create_future()
+                self._state_waiters.append(w)
+                waiters = self._state_waiters
+            handle = None
+            if deadline is not None:
+                remaining = deadline - loop.time()
+                if remaining <= 0:
+                    _forget(waiters, w)
+                    return None
+                handle = loop.call_later(remaining, _wake, w)
             try:
                 await w
             finally:
-                handle.cancel()
+                if handle is not None:
+                    handle.cancel()
+                if waiters:
+                    _forget(waiters, w)
 
     def listen(self) -> _Listener:
         """``async for message in p.listen()`` until nothing is subscribed, or the guide's
@@ -481,15 +710,12 @@ class PubSub:
         queue = conn._queue
         out: list[PubSubMessage] = []
         append = out.append
-        n = 0
-        ignore = self.ignore_subscribe_messages
+        ignore = self._ignore
+        to_message = self._to_message
         try:
             while queue:
                 frame = queue.popleft()
-                n += 1
-                if isinstance(frame, BaseException):
-                    raise frame
-                msg = self._to_message(frame, ignore)
+                msg = to_message(frame, ignore)
                 if msg is None:
                     continue
                 if msg.__class__ is _Handled:
@@ -497,21 +723,26 @@ class PubSub:
                     continue
                 append(msg)  # type: ignore[arg-type]  # as in get_message
         finally:
-            self._stats["messages"] += n
-            if conn._paused:
-                conn.after_consume()
+            conn.after_consume()
         return out
 
     # ------------------------------------------------------------------ thread
-    def run_in_thread(self, sleep_time: float = 0.001, daemon: bool = False,
-                      exception_handler: Callable[..., Any] | None = None,
-                      poll_timeout: float | None = None) -> PubSubWorkerThread:
-        """A started thread that keeps reading (handlers do the work) by running
-        ``get_message`` on this event loop via ``asyncio.run_coroutine_threadsafe``."""
+    def _check_handlers(self) -> None:
         for table in (self.channels, self.patterns, self.shard_channels):
             for name, handler in table.items():
                 if handler is None:
                     raise PubSubError(f"Channel or pattern {name!r} has no handler registered")
+
+    def run_in_thread(self, sleep_time: float = 0.001, daemon: bool = False,
+                      exception_handler: Callable[[BaseException, PubSub, PubSubWorkerThread], Any]
+                      | None = None,
+                      poll_timeout: float | None = None) -> PubSubWorkerThread:
+        """A started thread that keeps reading (handlers do the work) by running
+        ``get_message`` on this event loop via ``asyncio.run_coroutine_threadsafe``.
+        An exception (from a handler, or the connection) goes to
+        ``exception_handler(exc, pubsub, thread)`` as in redis-py; without one it is
+        logged with its traceback on the ``fastredis.pubsub`` logger and the thread goes on."""
+        self._check_handlers()
         loop = asyncio.get_running_loop()
         if poll_timeout is not None:
             sleep_time = poll_timeout
@@ -529,18 +760,24 @@ class PubSub:
         self.channels.clear()
         self.patterns.clear()
         self.shard_channels.clear()
-        for task in (self._reconnect_task, self._health_task):
-            if task is not None and not task.done():
-                task.cancel()
+        self._unconfirmed = 0
+        running = _get_running_loop()
+        for task in (self._reconnect_task, self._health_task, self._connecting):
+            if task is not None and not task.done() and not task.get_loop().is_closed():
+                if task.get_loop() is running:
+                    task.cancel()
+                else:
+                    task.get_loop().call_soon_threadsafe(task.cancel)
         conn, self.connection = self.connection, None
-        fut = self._connecting
-        if fut is not None and not fut.done():
-            fut.cancel()
         self._wake_state()
         if conn is not None:
             conn.on_lost = None
-            self.connection_pool.release(conn, reusable=False)  # closes it
-            conn.close()
+            if conn._loop is running or (running is None and not conn._loop.is_closed()):
+                self.connection_pool.release(conn, reusable=False)  # closes it
+                conn.close()
+            else:  # of another event loop: never call into it from here
+                self._let_go(conn)
+                conn = None
         return _Closing(conn)
 
     reset = close
@@ -672,8 +909,14 @@ class PubSubWorkerThread(threading.Thread):
                 break
             except Exception as exc:  # noqa: BLE001 - reported, then the thread goes on
                 if self.exception_handler is not None:
-                    self.exception_handler(exc, self.pubsub, self)
-                elif not self._running.is_set():
+                    try:
+                        self.exception_handler(exc, self.pubsub, self)
+                    except Exception:  # noqa: BLE001
+                        logger.exception("PubSub worker thread: the exception_handler failed")
+                elif self._running.is_set():
+                    # never swallowed (issue 8): the message it was handling is lost
+                    logger.exception("PubSub worker thread: a handler raised; going on")
+                else:
                     break
             finally:
                 with self._lock:

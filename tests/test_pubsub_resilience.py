@@ -129,10 +129,10 @@ async def test_handler_keeps_messages_queued_before_unsubscribe(r):
     await p.subscribe(h=lambda m: seen.append(m["data"]))
     for i in range(3):
         await r.publish("h", f"m{i}")
-    # all three are queued before the unsubscribe is sent
-    while len(p.connection._queue) < 4:
+    # all three are queued before the unsubscribe is sent (the ignored confirmation is
+    # not queued at all)
+    while len(p.connection._queue) < 3:
         await p.connection.wait_frames()
-    assert await p.get_message() is None  # confirmation, ignored
     assert await p.get_message() is None and seen == [b"m0"]
     await p.unsubscribe("h")
     assert await p.get_message() is None and await p.get_message() is None
@@ -152,6 +152,8 @@ async def test_resp3_pubsub_keeps_the_guide_shapes(redis_server):
     assert await p.get_message(timeout=1) == {"type": "message", "pattern": None, "channel": b"a", "data": b"hi"}
     assert await p.get_message(timeout=1) == {"type": "pmessage", "pattern": b"a*", "channel": b"a", "data": b"hi"}
     assert await p.ping() is True
+    # delivered as a message too, as redis-py does (issue 8)
+    assert await p.get_message() == {"type": "pong", "pattern": None, "channel": None, "data": b""}
     await p.unsubscribe()
     await p.punsubscribe()
     assert (await p.get_message())["type"] == "unsubscribe"
@@ -171,10 +173,11 @@ async def test_drop_oldest_keeps_the_newest_and_counts(r):
     await p.ping()  # the PING's answer follows every message published before it
     s = p.stats()
     assert not s["paused"] and s["queued"] <= 100
-    got = [m["data"] for m in await p.listen()]
-    # 1001 frames (the confirmation, then 1000 messages): the oldest were dropped, the
-    # newest kept, in order
-    assert len(got) + s["dropped"] == 1001
+    msgs = await p.listen()
+    # 1001 frames (1000 messages, then the pong; the ignored confirmation is never
+    # queued): the oldest were dropped, the newest kept, in order
+    assert len(msgs) + s["dropped"] == 1001 and msgs[-1]["type"] == "pong"
+    got = [m["data"] for m in msgs[:-1]]
     assert got == [str(i).encode() for i in range(1000 - len(got), 1000)]
     await p.aclose()
 
