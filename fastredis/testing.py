@@ -617,12 +617,9 @@ if _pytest is not None:
         finally:
             server.stop()
 
-    try:
-        import pytest_asyncio
-    except ImportError:  # pragma: no cover
-        pytest_asyncio = None  # type: ignore[assignment]
+    import importlib.util
 
-    if pytest_asyncio is None:  # pragma: no cover - the `testing` extra brings it
+    if importlib.util.find_spec("pytest_asyncio") is None:  # pragma: no cover - `testing` extra
 
         @_pytest.fixture
         def redis() -> None:
@@ -640,6 +637,7 @@ if _pytest is not None:
             )
 
     else:
+        import pytest_asyncio
 
         # pytest_asyncio.fixture: works in strict and in auto mode
         @pytest_asyncio.fixture

@@ -181,7 +181,7 @@ async def test_queue_is_bounded_in_bytes(make_server, count, size):
         expected = 0
         while expected < count:
             for m in await asyncio.wait_for(p.listen(), 10):
-                assert m["data"][:8] == "%08d" % expected and len(m["data"]) == size
+                assert m["data"][:8] == f"{expected:08d}" and len(m["data"]) == size
                 expected += 1
         assert expected == count
     finally:
