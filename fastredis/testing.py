@@ -617,9 +617,14 @@ if _pytest is not None:
         finally:
             server.stop()
 
-    import importlib.util
+    try:
+        import pytest_asyncio
 
-    if importlib.util.find_spec("pytest_asyncio") is None:  # pragma: no cover - `testing` extra
+        have_pytest_asyncio = True
+    except ImportError:  # pragma: no cover
+        have_pytest_asyncio = False
+
+    if not have_pytest_asyncio:  # pragma: no cover - the `testing` extra brings it
 
         @_pytest.fixture
         def redis() -> None:
@@ -637,11 +642,9 @@ if _pytest is not None:
             )
 
     else:
-        import pytest_asyncio
-
         # pytest_asyncio.fixture: works in strict and in auto mode
         @pytest_asyncio.fixture
-        async def redis(redis_server: RedisServer | ExistingServer) -> Any:
+        async def redis(redis_server: RedisServer | ExistingServer) -> Any:  # type: ignore[misc]  # the other branch
             """A client on ``redis_server``. A server the plugin started is flushed
             before each test; a server it did not start (``REDIS_URL``) never is."""
             client = redis_server.client()
@@ -653,7 +656,7 @@ if _pytest is not None:
                 await client.aclose()
 
         @pytest_asyncio.fixture
-        async def redis_client(redis_server: RedisServer | ExistingServer) -> Any:
+        async def redis_client(redis_server: RedisServer | ExistingServer) -> Any:  # type: ignore[misc]  # the other branch
             """A factory: ``redis_client(**options)`` returns a new client on
             ``redis_server`` (e.g. ``decode_responses=True``); all are closed at teardown."""
             made: list[Redis[Any]] = []
