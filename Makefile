@@ -59,7 +59,11 @@ run: redis-server $(VENV)/.test
 # servers than Debian's Redis 7.0. Tests that need a newer server or TLS say so with a
 # marker and are skipped, with the reason, where it does not apply. Debug mode is
 # server-independent, so the Valkey leg runs plain: three runs, not four.
+# Before the suite, the cheap checks that must hold as much as any test: lint (ruff and
+# mypy --strict, on the package and a typed user program), the documentation site
+# (--strict) and the release artefacts. CI runs exactly this target.
 test: redis-server $(VENV)/.test
+	$(MAKE) --no-print-directory lint docs dist-check
 	$(PY) -m pytest -q tests
 	PYTHONASYNCIODEBUG=1 $(PY) -m pytest -q tests
 	FASTREDIS_TEST_SERVER=valkey $(PY) -m pytest -q tests
