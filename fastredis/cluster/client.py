@@ -1,0 +1,892 @@
+"""``RedisCluster``: the same command mixins and the same multiplexed ``Connection`` as
+``Redis``; what changes is only *which* node a command goes to.
+
+* One shared connection per node carries every concurrent command for that node (opened
+  once for all callers; a lost one is reopened on next use).
+* A command is written once (``fastredis.commands``): this class implements ``_execute`` /
+  ``_execute_blocking``; routing comes from the server's ``COMMAND`` (routing.py).
+* Redirections: MOVED patches the slot at once and retries at the new owner; ASK writes
+  ``ASKING`` and the command back to back on one connection (one synchronous step, so
+  nothing of another task can come between them on the FIFO); TRYAGAIN / CLUSTERDOWN back
+  off (with jitter) and retry; a bounded number of redirections, then a clear error.
+* Never run a command twice: a command whose bytes may have reached a node that was then
+  lost is retried only when it is read-only (COMMAND flags); otherwise the caller gets a
+  ConnectionError saying its outcome is unknown. A command that was never written (the
+  connection could not be opened) is always retried, after a refresh, within a budget.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from typing import Any, AnyStr, AsyncIterator, Callable, Iterable
+
+import hiredis
+
+from .._pack import pack
+from ..client import _CONNECTION_STATE, _block_seconds, _expire, _is_blocking, _split_params
+from ..commands import CoreCommands
+from ..connection import ConnectionParams, connect, parse_url
+from ..exceptions import (
+    AskError,
+    AuthenticationError,
+    BusyLoadingError,
+    ClusterDownError,
+    ConnectionError,
+    DataError,
+    MovedError,
+    ReadOnlyError,
+    RedisError,
+    ResponseError,
+    TimeoutError,
+    TryAgainError,
+    WrongLoop,
+    error_from_reply,
+)
+from .errors import ClusterError, CrossSlotError, TooManyRedirections
+from .routing import Route, Router, aggregate
+from .slots import PRIMARY, REPLICA, ClusterNode, key_slot, split_address
+from .topology import Topology
+
+__all__ = ["RedisCluster"]
+
+log = logging.getLogger("fastredis.cluster")
+
+_ReplyError = hiredis.ReplyError
+_get_running_loop = asyncio.events._get_running_loop
+_ASKING = hiredis.pack_command(("ASKING",))
+# accepted for redis-py compatibility, with no effect here (say why in docs/cluster.md)
+_IGNORED = frozenset((
+    "reinitialize_steps", "dynamic_startup_nodes", "require_full_coverage",
+    "connection_error_retry_attempts", "cluster_error_retry_attempts_on_error", "retry",
+    "retry_on_error", "load_balancing_strategy", "health_check_interval",
+))
+
+
+def _redirect(exc: BaseException, node: ClusterNode) -> tuple[int, str]:
+    """``MOVED 3999 127.0.0.1:6381`` -> (3999, "127.0.0.1:6381"). An empty host
+    (``MOVED 3999 :6381``, the node does not know its address) means the node we asked."""
+    parts = str(exc).split()
+    slot, addr = int(parts[1]), parts[2]
+    if addr.startswith(":"):
+        addr = (f"[{node.host}]" if ":" in node.host else node.host) + addr
+    return slot, addr
+
+
+def _retrieve(fut: asyncio.Future) -> None:
+    if not fut.cancelled():
+        fut.exception()
+
+
+class _Item:
+    """One command of a batch (a split multi-key command, a fan-out, a pipeline)."""
+
+    __slots__ = ("args", "data", "count", "readonly", "slot", "node", "asking", "reply",
+                 "redirects", "attempts", "fixed")
+
+    def __init__(self, args: tuple, data: bytes, readonly: bool, slot: int | None = None,
+                 node: ClusterNode | None = None, count: int = 1) -> None:
+        self.args = args
+        self.data = data
+        self.count = count  # >1: a MULTI ... EXEC block, one reply list
+        self.readonly = readonly
+        self.slot = slot
+        self.node = node
+        self.fixed = node is not None  # keyless, for that node: never redirected
+        self.asking: ClusterNode | None = None
+        self.reply: Any = None
+        self.redirects = 0
+        self.attempts = 0
+
+
+class RedisCluster(CoreCommands[AnyStr]):
+    """An asyncio Redis Cluster client with redis-py's ``RedisCluster`` API.
+
+    ``RedisCluster(host, port)`` or ``RedisCluster(startup_nodes=[ClusterNode(h, p)])``;
+    every other keyword (password, username, ssl*, client_name, decode_responses,
+    socket_timeout ...) applies to every node."""
+
+    PRIMARIES = "primaries"
+    REPLICAS = "replicas"
+    ALL_NODES = "all"
+    RANDOM = "random"
+    DEFAULT_NODE = "default-node"
+
+    def __init__(
+        self,
+        host: str | None = None,
+        port: int = 6379,
+        startup_nodes: Iterable[ClusterNode] | None = None,
+        *,
+        read_from_replicas: bool = False,
+        max_redirects: int = 16,
+        cluster_error_retry_attempts: int = 6,
+        address_remap: Callable[[tuple[str, int]], tuple[str, int]] | None = None,
+        refresh_min_interval: float = 0.25,
+        topology_check_interval: float | None = 30.0,
+        **kwargs: Any,
+    ) -> None:
+        seeds = [(n.host, n.port) for n in startup_nodes or ()]
+        if host is not None:
+            seeds.append((host, int(port)))
+        if not seeds:
+            raise ClusterError("RedisCluster needs host= or startup_nodes= (at least one node)")
+        for k in _IGNORED:
+            kwargs.pop(k, None)
+        params, _pool_kw, rest = _split_params(kwargs)
+        if rest:
+            raise TypeError(f"RedisCluster() got unexpected keyword arguments: {sorted(rest)}")
+        if params.db:
+            raise DataError("Redis Cluster has only database 0 (db= must be 0)")
+        if params.path:
+            raise DataError("Redis Cluster nodes are reached over TCP, not a unix socket")
+        self._params = params
+        self._timeout: float | None = params.socket_timeout
+        self._decode = params.decode_responses
+        self._encoding = params.encoding
+        utf8 = params.encoding.lower().replace("_", "-") in ("utf-8", "utf8")
+        self._arg_encoding = None if utf8 and params.encoding_errors == "strict" else params.encoding
+        self._read_from_replicas = bool(read_from_replicas)
+        self.max_redirects = int(max_redirects)
+        self.retries = int(cluster_error_retry_attempts)
+        self._check_interval = topology_check_interval
+        self._topology = Topology(seeds, self._connection, address_remap=address_remap,
+                                  tls=bool(params.ssl), min_interval=refresh_min_interval)
+        self._router: Router | None = None
+        self._init_fut: asyncio.Future | None = None
+        self._tick: asyncio.TimerHandle | None = None
+        self._rr = 0
+
+    @classmethod
+    def from_url(cls, url: str, **kwargs: Any) -> RedisCluster:
+        """``redis://[[user]:password@]host[:port][?opt=v]`` (``rediss://`` for TLS): the
+        URL names one seed node; its options apply to every node."""
+        opts = parse_url(url)
+        opts.update(kwargs)
+        return cls(**opts)
+
+    # ------------------------------------------------------------------ connections
+    def _node_params(self, node: ClusterNode) -> ConnectionParams:
+        p = self._params
+        params = ConnectionParams.__new__(ConnectionParams)
+        for name in ConnectionParams.__slots__:
+            setattr(params, name, getattr(p, name))
+        params.host = node.host
+        params.port = node.port
+        if p.ssl and node.tls_hostname and not p.ssl_params.get("ssl_server_hostname"):
+            # CLUSTER SHARDS names each node's TLS hostname: verify against it
+            params.ssl_params = dict(p.ssl_params, ssl_server_hostname=node.tls_hostname)
+        return params
+
+    async def _connection(self, node: ClusterNode) -> Any:
+        """The node's one shared connection; opened once for every waiting caller."""
+        loop = asyncio.get_running_loop()
+        conn = node.connection
+        if conn is not None and not conn.closed:
+            if conn._loop is loop:
+                return conn
+            node.connection = None
+            conn.orphan()
+        fut = node.connecting
+        if fut is not None and fut.get_loop() is not loop:
+            fut = None
+        if fut is None:
+            fut = node.connecting = asyncio.ensure_future(self._open(node))
+            fut.add_done_callback(lambda f, n=node: self._connect_done(n, f))
+        return await asyncio.shield(fut)
+
+    @staticmethod
+    def _connect_done(node: ClusterNode, fut: asyncio.Future) -> None:
+        if node.connecting is fut:
+            node.connecting = None
+        _retrieve(fut)
+
+    async def _open(self, node: ClusterNode) -> Any:
+        conn = await connect(self._node_params(node))
+        if self._read_from_replicas:
+            # before any command on this connection (FIFO): reads may go to a replica
+            conn.send_and_forget(("READONLY",))
+        conn.on_lost = lambda c, n=node: self._lost(n, c)
+        old = node.connection
+        node.connection = conn
+        node.failures = 0
+        if old is not None and old is not conn and not old.closed:
+            old.close()  # never two shared connections to one node
+        return conn
+
+    def _lost(self, node: ClusterNode, conn: Any) -> None:
+        if node.connection is conn:
+            node.connection = None
+        topo = self._topology
+        if topo.closing:
+            return
+        if node.server_type == PRIMARY and topo.nodes.get(node.name) is node:
+            log.warning("connection to cluster primary %s lost; refreshing the slot map", node.name)
+            topo.request_refresh()
+
+    # ------------------------------------------------------------------ lifecycle
+    async def initialize(self) -> RedisCluster:
+        """Learn the slot map and the command table (done by the first command too)."""
+        if self._router is not None and self._topology.slots.view:
+            return self
+        loop = asyncio.get_running_loop()
+        fut = self._init_fut
+        if fut is None or fut.get_loop() is not loop or (fut.done() and fut.exception()):
+            fut = self._init_fut = asyncio.ensure_future(self._initialize())
+            fut.add_done_callback(_retrieve)
+        await asyncio.shield(fut)
+        return self
+
+    async def _initialize(self) -> None:
+        topo = self._topology
+        topo.closing = False
+        if not topo.slots.view:
+            await topo.refresh()
+        if self._router is None:
+            node = random.choice(topo.primaries())
+            conn = await self._connection(node)
+            try:
+                self._router = Router(await conn.execute(("COMMAND",)))
+            except ResponseError as exc:  # renamed / denied by ACL: the small static table
+                log.warning("COMMAND unavailable (%s): routing from the static fallback table", exc)
+                self._router = Router(None)
+        self._schedule_check()
+
+    def _schedule_check(self) -> None:
+        """A cheap periodic refresh (a map that changed with no traffic to tell us)."""
+        if self._check_interval and self._tick is None:
+            loop = asyncio.get_running_loop()
+            self._tick = loop.call_later(self._check_interval * (0.9 + random.random() / 5),
+                                         self._periodic)
+
+    def _periodic(self) -> None:
+        self._tick = None
+        if self._topology.closing:
+            return
+        self._topology.request_refresh()
+        self._schedule_check()
+
+    async def aclose(self) -> None:
+        """Close every node connection; the client reconnects if used again."""
+        if self._tick is not None:
+            self._tick.cancel()
+            self._tick = None
+        conns = self._topology.all_connections()
+        self._topology.close()
+        self._init_fut = None
+        for conn in conns:
+            try:
+                await asyncio.wait_for(conn.wait_closed(), 1.0)
+            except (asyncio.TimeoutError, RuntimeError):  # pragma: no cover - already gone
+                pass
+
+    close = aclose
+
+    async def __aenter__(self) -> RedisCluster:
+        return await self.initialize()
+
+    async def __aexit__(self, *exc: Any) -> None:
+        await self.aclose()
+
+    def __await__(self) -> Any:
+        return self.initialize().__await__()
+
+    def __repr__(self) -> str:
+        seeds = ",".join(f"{h}:{p}" for h, p in self._topology.seeds)
+        return f"<fastredis.RedisCluster seeds={seeds} nodes={len(self._topology.nodes)} {self._params!r}>"
+
+    # ------------------------------------------------------------------ nodes (redis-py API)
+    def get_nodes(self) -> list[ClusterNode]:
+        return list(self._topology.nodes.values())
+
+    def get_primaries(self) -> list[ClusterNode]:
+        return self._topology.primaries()
+
+    def get_replicas(self) -> list[ClusterNode]:
+        return self._topology.replicas()
+
+    def get_random_node(self) -> ClusterNode:
+        return random.choice(self.get_nodes())
+
+    def get_default_node(self) -> ClusterNode:
+        return random.choice(self.get_primaries())
+
+    def get_node(self, host: str | None = None, port: int | None = None,
+                 node_name: str | None = None) -> ClusterNode | None:
+        if node_name is None:
+            if host is None or port is None:
+                raise DataError("get_node needs host and port, or node_name")
+            node_name = f"{host}:{port}"
+        host, port = split_address(node_name)
+        return self._topology.nodes.get(f"{host}:{port}")
+
+    def keyslot(self, key: Any) -> int:
+        return key_slot(key, self._encoding)
+
+    def get_node_from_key(self, key: Any, replica: bool = False) -> ClusterNode | None:
+        slot = self.keyslot(key)
+        if replica:
+            reps = self._topology.slots.replicas[slot]
+            return reps[0] if reps else None
+        return self._topology.slots.primaries[slot]
+
+    @property
+    def topology(self) -> Topology:
+        """The slot map and discovery state (``queries`` / ``refreshes`` counters)."""
+        return self._topology
+
+    # ------------------------------------------------------------------ execution
+    async def _execute(self, args: tuple, callback: Callable | None = None) -> Any:
+        router = self._router
+        if router is None or self._init_fut is None:
+            await self.initialize()
+            router = self._router
+            assert router is not None
+        route = router.lookup(args)
+        if route is not None and route.simple and len(args) > 1:
+            reply = await self._run_slot(key_slot(args[1], self._encoding), args, route.readonly)
+            return reply if callback is None else callback(reply)
+        return await self._dispatch(args, route, None, callback)
+
+    def _node_for(self, slot: int, readonly: bool) -> ClusterNode | None:
+        slots = self._topology.slots
+        if readonly and self._read_from_replicas:
+            reps = slots.replicas[slot]
+            if reps:
+                self._rr += 1
+                i = self._rr % (len(reps) + 1)
+                return reps[i - 1] if i else slots.primaries[slot]
+        return slots.primaries[slot]
+
+    async def _backoff(self, attempt: int) -> None:
+        # exponential, capped, with full jitter: a burst of failures does not come back
+        # in lock step (50 ms, 100 ms ... 800 ms)
+        await asyncio.sleep(min(0.8, 0.025 * 2 ** attempt) * (0.5 + random.random() / 2))
+
+    async def _wait(self, fut: asyncio.Future, conn: Any) -> Any:
+        timeout = self._timeout
+        if timeout is None:
+            return await fut
+        handle = conn._loop.call_later(timeout, _expire, fut, timeout, conn)
+        try:
+            return await fut
+        finally:
+            handle.cancel()
+
+    async def _run_slot(self, slot: int, args: tuple, readonly: bool) -> Any:
+        """One command for one slot, through every redirection and retry it needs."""
+        topo = self._topology
+        node: ClusterNode | None = None
+        asking = False
+        redirects = attempts = 0
+        last: BaseException | None = None
+        while True:
+            if node is None:
+                node = self._node_for(slot, readonly)
+                if node is None:  # an uncovered slot: the map is stale or the cluster is down
+                    attempts += 1
+                    if attempts > self.retries:
+                        raise ClusterError(f"No node serves slot {slot} (cluster down?)") from last
+                    await topo.refresh()
+                    continue
+            conn = node.connection
+            try:
+                if conn is None or conn.closed or conn._loop is not _get_running_loop():
+                    conn = await self._connection(node)
+                if asking:
+                    # ASKING and the command in one synchronous step: adjacent on the FIFO
+                    conn.send_and_forget(("ASKING",))
+                fut = conn.execute(args)
+            except AuthenticationError:
+                raise
+            except WrongLoop:
+                node.connection = None
+                continue
+            except (ConnectionError, TimeoutError, OSError) as exc:
+                # nothing was written: always safe to try again, after a refresh
+                attempts += 1
+                last = exc
+                if attempts > self.retries:
+                    raise ConnectionError(
+                        f"Cannot reach {node.name} (slot {slot}) after {attempts} attempts: {exc}"
+                    ) from exc
+                topo.request_refresh()
+                await self._backoff(attempts)
+                node, asking = None, False
+                continue
+            try:
+                return await (fut if self._timeout is None else self._wait(fut, conn))
+            except MovedError as exc:
+                redirects += 1
+                if redirects > self.max_redirects:
+                    raise TooManyRedirections(
+                        f"{_name(args)}: more than {self.max_redirects} redirections (last: {exc})"
+                    ) from exc
+                s, addr = _redirect(exc, node)
+                node, asking = topo.moved(s, addr), False
+            except AskError as exc:
+                redirects += 1
+                if redirects > self.max_redirects:
+                    raise TooManyRedirections(
+                        f"{_name(args)}: more than {self.max_redirects} redirections (last: {exc})"
+                    ) from exc
+                node, asking = topo.node(_redirect(exc, node)[1]), True
+            except (TryAgainError, ClusterDownError, ReadOnlyError, BusyLoadingError) as exc:
+                # not run: TRYAGAIN (keys split by a migration), CLUSTERDOWN, READONLY (a
+                # write reached a demoted primary), LOADING (a replica still loading)
+                attempts += 1
+                last = exc
+                if attempts > self.retries:
+                    raise
+                if not isinstance(exc, TryAgainError):
+                    topo.request_refresh()
+                if isinstance(exc, BusyLoadingError) and node.server_type == REPLICA:
+                    node = topo.slots.primaries[slot]  # read it from the primary instead
+                else:
+                    await self._backoff(attempts)
+                    node = None
+                asking = False
+            except TimeoutError:
+                raise
+            except ConnectionError as exc:
+                if not readonly:
+                    raise ConnectionError(
+                        f"Connection to {node.name} was lost while {_name(args)} was in flight: "
+                        "its outcome is unknown (not retried: only read-only commands are)"
+                    ) from exc
+                attempts += 1
+                if attempts > self.retries:
+                    raise
+                topo.request_refresh()
+                await self._backoff(attempts)
+                node, asking = None, False
+
+    async def _dispatch(self, args: tuple, route: Route | None, target: Any,
+                        callback: Callable | None) -> Any:
+        """Everything but the one-key hot path: multi-key, keyless, targeted commands."""
+        if target is not None:
+            return await self._fan_out(self._resolve(target), args, route, callback, True)
+        if route is None:  # not a command of this server: let one node say so
+            return await self._fan_out([self.get_default_node()], args, None, callback, False)
+        positions = route.positions(args)
+        slots: set[int] | None
+        if positions is None:
+            slots = await self._server_keys(args)
+        else:
+            enc = self._encoding
+            slots = {key_slot(args[i], enc) for i in positions}
+        if slots:
+            if len(slots) == 1:
+                reply = await self._run_slot(slots.pop(), args, route.readonly)
+                return reply if callback is None else callback(reply)
+            if route.request_policy == "multi_shard" and positions:
+                items, combine = self._split(args, route, positions)
+                await self._run_many(items)
+                reply = combine(items)
+                return reply if callback is None else callback(reply)
+            raise CrossSlotError(
+                f"{_name(args)}: its keys hash to {len(slots)} different slots; keys of one "
+                "command must share a slot (use a hash tag: {{user1}}:a, {{user1}}:b)"
+            )
+        policy = route.request_policy
+        if policy == "all_shards":
+            nodes = self.get_primaries()
+        elif policy == "all_nodes":
+            nodes = self.get_nodes()
+        else:
+            nodes = [self._default_node(route.readonly)]
+        return await self._fan_out(nodes, args, route, callback, False)
+
+    def _default_node(self, readonly: bool) -> ClusterNode:
+        if readonly and self._read_from_replicas and self.get_replicas():
+            return random.choice(self.get_replicas())
+        return self.get_default_node()
+
+    async def _server_keys(self, args: tuple) -> set[int]:
+        """Key positions the command table cannot tell: ask a node (COMMAND GETKEYS)."""
+        try:
+            keys = await self._fan_out([self.get_default_node()], ("COMMAND", "GETKEYS", *args),
+                                       None, None, False)
+        except ResponseError:
+            return set()  # "the command has no key arguments"
+        return {key_slot(k, self._encoding) for k in keys}
+
+    def _resolve(self, target: Any) -> list[ClusterNode]:
+        if isinstance(target, str):
+            t = target.lower()
+            if t == self.PRIMARIES:
+                return self.get_primaries()
+            if t == self.REPLICAS:
+                return self.get_replicas()
+            if t == self.ALL_NODES:
+                return self.get_nodes()
+            if t in (self.RANDOM,):
+                return [self.get_random_node()]
+            if t == self.DEFAULT_NODE:
+                return [self.get_default_node()]
+            raise DataError(f"unknown target_nodes {target!r}")
+        if isinstance(target, ClusterNode):
+            return [self._topology.node(target.name)]
+        if isinstance(target, dict):
+            target = list(target.values())
+        nodes = [self._topology.node(n.name) for n in target]
+        if not nodes:
+            raise DataError("target_nodes is empty")
+        return nodes
+
+    def _pack(self, args: tuple) -> bytes:
+        enc = self._arg_encoding
+        if enc is None:
+            return pack(args)
+        return pack(args, enc, self._params.encoding_errors)
+
+    async def _fan_out(self, nodes: list[ClusterNode], args: tuple, route: Route | None,
+                       callback: Callable | None, targeted: bool) -> Any:
+        data = self._pack(args)
+        readonly = route is not None and route.readonly
+        items = [_Item(args, data, readonly, node=n) for n in nodes]
+        await self._run_many(items)
+        policy = route.response_policy if route is not None else None
+        replies = [it.reply for it in items]
+        errors = [r for r in replies if isinstance(r, BaseException)]
+        if errors and not (policy == "one_succeeded" and len(errors) < len(replies)):
+            raise errors[0]
+        if targeted and len(nodes) > 1 and policy is None and (
+            route is None or route.request_policy not in ("all_shards", "all_nodes")
+        ):
+            # no rule to merge the answers (INFO, CLIENT LIST ...): one per node, as redis-py
+            return {n.name: (r if callback is None else callback(r)) for n, r in zip(nodes, replies)}
+        replies = [r for r in replies if not isinstance(r, BaseException)]
+        reply = aggregate(policy, replies)
+        return reply if callback is None else callback(reply)
+
+    def _split(self, args: tuple, route: Route, positions: list[int]) -> tuple[list[_Item], Callable]:
+        """A multi_shard command (MGET, MSET, DEL, EXISTS, TOUCH, UNLINK) as one command
+        per slot; ``combine`` puts the answers back in the caller's order."""
+        step = positions[1] - positions[0] if len(positions) > 1 else 1
+        head = args[:positions[0]]
+        tail = args[positions[-1] + step:]
+        enc = self._encoding
+        by_slot: dict[int, list[int]] = {}
+        for n, p in enumerate(positions):
+            by_slot.setdefault(key_slot(args[p], enc), []).append(n)
+        items: list[_Item] = []
+        groups: list[list[int]] = []
+        for slot, ords in by_slot.items():
+            sub: list[Any] = list(head)
+            for n in ords:
+                p = positions[n]
+                sub.extend(args[p:p + step])
+            sub.extend(tail)
+            cmd = tuple(sub)
+            items.append(_Item(cmd, self._pack(cmd), route.readonly, slot=slot))
+            groups.append(ords)
+        policy = route.response_policy
+        total = len(positions)
+
+        def combine(done: list[_Item]) -> Any:
+            for it in done:
+                if isinstance(it.reply, BaseException):
+                    raise it.reply
+            if policy is not None:
+                return aggregate(policy, [it.reply for it in done])
+            out: list[Any] = [None] * total
+            for it, ords in zip(done, groups):
+                for j, n in enumerate(ords):
+                    out[n] = it.reply[j]
+            return out
+
+        return items, combine
+
+    async def _run_many(self, items: list[_Item]) -> None:
+        """Run a batch: grouped by node, one write per node, every node at once; a part
+        redirected or refused for now is sent again (in order) in the next round. Each
+        item ends with ``reply`` set to its raw reply or to an exception."""
+        topo = self._topology
+        pending = items
+        while pending:
+            groups: dict[ClusterNode, list[_Item]] = {}
+            unserved: list[_Item] = []
+            for it in pending:
+                node = it.node if it.fixed else (it.asking or self._node_for(it.slot, it.readonly))  # type: ignore[arg-type]
+                if node is None:
+                    unserved.append(it)
+                else:
+                    it.node = node
+                    groups.setdefault(node, []).append(it)
+            loop = asyncio.get_running_loop()
+            need = [n for n in groups if n.connection is None or n.connection.closed
+                    or n.connection._loop is not loop]
+            if need:
+                opened = await asyncio.gather(*(self._connection(n) for n in need),
+                                              return_exceptions=True)
+                for r in opened:
+                    if isinstance(r, AuthenticationError):
+                        raise r
+            sent: list[tuple[ClusterNode, list[_Item], asyncio.Future, Any]] = []
+            retry: list[_Item] = []
+            refresh = backoff = False
+            for node, group in groups.items():
+                conn = node.connection
+                if conn is None or conn.closed:
+                    for it in group:  # never written: safe to try again
+                        it.attempts += 1
+                        it.reply = ConnectionError(f"Cannot reach {node.name}")
+                        retry.append(it)
+                    refresh = backoff = True
+                    continue
+                parts: list[bytes] = []
+                count = 0
+                for it in group:
+                    if it.asking is not None:
+                        parts.append(_ASKING)
+                        count += 1
+                    parts.append(it.data)
+                    count += it.count
+                # the whole group in one write and one FIFO entry
+                fut = conn.send_batch(b"".join(parts), count)
+                handle = None
+                if self._timeout is not None:
+                    handle = conn._loop.call_later(self._timeout, _expire, fut, self._timeout)
+                sent.append((node, group, fut, handle))
+            if sent:
+                await asyncio.wait([s[2] for s in sent])
+            for node, group, fut, handle in sent:
+                if handle is not None:
+                    handle.cancel()
+                exc = fut.exception()
+                if exc is not None:
+                    for it in group:
+                        if isinstance(exc, ConnectionError) and it.readonly:
+                            it.attempts += 1
+                            it.reply = exc
+                            retry.append(it)
+                            refresh = backoff = True
+                        elif isinstance(exc, ConnectionError):
+                            err = ConnectionError(
+                                f"Connection to {node.name} was lost while {_name(it.args)} was in "
+                                "flight: its outcome is unknown (not retried: only read-only "
+                                "commands are)")
+                            err.__cause__ = exc
+                            it.reply = err
+                        else:
+                            it.reply = exc
+                    continue
+                replies = iter(fut.result())
+                for it in group:
+                    if it.asking is not None:
+                        next(replies)  # ASKING's +OK
+                        it.asking = None
+                    if it.count == 1:
+                        reply = next(replies)
+                    else:  # MULTI ... EXEC: judged by the first queued command and EXEC
+                        block = [next(replies) for _ in range(it.count)]
+                        reply = block[1] if block[1].__class__ is _ReplyError else block
+                    if reply.__class__ is not _ReplyError:
+                        it.reply = reply
+                        continue
+                    err = error_from_reply(reply.args[0])
+                    it.reply = err
+                    if it.fixed:
+                        continue
+                    if isinstance(err, (MovedError, AskError)):
+                        it.redirects += 1
+                        if it.redirects > self.max_redirects:
+                            it.reply = TooManyRedirections(
+                                f"{_name(it.args)}: more than {self.max_redirects} redirections")
+                            continue
+                        s, addr = _redirect(err, node)
+                        if isinstance(err, MovedError):
+                            topo.moved(s, addr)
+                        elif it.count == 1:
+                            it.asking = topo.node(addr)
+                        else:  # a transaction during a migration: wait for it to end
+                            backoff = True
+                            it.attempts += 1
+                        retry.append(it)
+                    elif isinstance(err, (TryAgainError, ClusterDownError, ReadOnlyError,
+                                          BusyLoadingError)):
+                        it.attempts += 1
+                        retry.append(it)
+                        backoff = True
+                        refresh = refresh or not isinstance(err, TryAgainError)
+            for it in unserved:
+                it.attempts += 1
+                it.reply = ClusterError(f"No node serves slot {it.slot} (cluster down?)")
+                retry.append(it)
+                refresh = True
+            pending = [it for it in retry if it.attempts <= self.retries]
+            # keep the caller's order for what goes again
+            order = {id(it): i for i, it in enumerate(items)}
+            pending.sort(key=lambda it: order[id(it)])
+            if not pending:
+                return
+            if refresh:
+                if unserved:
+                    await topo.refresh()
+                else:
+                    topo.request_refresh()
+            if backoff:
+                await self._backoff(max(it.attempts for it in pending))
+
+    async def _execute_blocking(self, args: tuple, callback: Callable | None = None) -> Any:
+        """A server-side blocking command (BLPOP ...) on a connection of its own to the
+        slot's primary, closed afterwards (cancelling it closes it too)."""
+        await self.initialize()
+        assert self._router is not None
+        route = self._router.lookup(args)
+        positions = route.positions(args) if route is not None else [1]
+        enc = self._encoding
+        slots = {key_slot(args[i], enc) for i in positions or ()}
+        if len(slots) != 1:
+            raise CrossSlotError(f"{_name(args)}: its keys must all be in one slot")
+        slot = slots.pop()
+        data = self._pack(args)
+        redirects = 0
+        asking: ClusterNode | None = None
+        while True:
+            node = asking or self._topology.slots.primaries[slot]
+            if node is None:
+                await self._topology.refresh()
+                continue
+            conn = await connect(self._node_params(node))
+            handle = None
+            try:
+                if asking is not None:
+                    conn.send_and_forget(("ASKING",))
+                (fut,) = conn.send_packed(data, 1)
+                if self._timeout is not None:
+                    block = _block_seconds(args)
+                    if block:
+                        limit = block + self._timeout
+                        handle = conn._loop.call_later(limit, _expire, fut, limit)
+                reply = await fut
+            except (MovedError, AskError) as exc:
+                redirects += 1
+                if redirects > self.max_redirects:
+                    raise TooManyRedirections(f"{_name(args)}: too many redirections") from exc
+                s, addr = _redirect(exc, node)
+                if isinstance(exc, MovedError):
+                    self._topology.moved(s, addr)
+                    asking = None
+                else:
+                    asking = self._topology.node(addr)
+                continue
+            finally:
+                if handle is not None:
+                    handle.cancel()
+                conn.abort("closed after a blocking command")
+            return reply if callback is None else callback(reply)
+
+    async def execute_command(self, *args: Any, target_nodes: Any = None, **options: Any) -> Any:
+        """Any command; routed by its keys (or to ``target_nodes``); the raw reply."""
+        if not args:
+            raise DataError("execute_command needs a command name")
+        name = args[0]
+        if isinstance(name, (str, bytes)) and name.upper() in _CONNECTION_STATE:
+            raise DataError(f"{name!r} changes the state of a connection that other tasks share")
+        if target_nodes is not None:
+            await self.initialize()
+            assert self._router is not None
+            return await self._dispatch(args, self._router.lookup(args), target_nodes, None)
+        if _is_blocking(args):
+            return await self._execute_blocking(args)
+        return await self._execute(args)
+
+    def target(self, target_nodes: Any) -> _Targeted:
+        """Named commands on chosen nodes: ``await rc.target(rc.ALL_NODES).info()`` (redis-py
+        spells it ``rc.info(target_nodes=...)``; the shared command mixins take no such
+        argument). Answers without a merge rule come back as ``{node_name: reply}``."""
+        return _Targeted(self, target_nodes)
+
+    async def scan_iter(self, match: Any = None, count: Any = None, _type: Any = None,
+                        **kwargs: Any) -> AsyncIterator:  # type: ignore[override]
+        """Every key of every shard: SCAN walks each shard's primary in turn. If a shard's
+        primary is lost mid-walk, the walk of that shard starts again at its new primary
+        (keys may repeat, as SCAN allows; none is missed)."""
+        await self.initialize()
+        topo = self._topology
+        extra: tuple = ()
+        if match is not None:
+            extra += ("MATCH", match)
+        if count is not None:
+            extra += ("COUNT", count)
+        if _type is not None:
+            extra += ("TYPE", _type)
+        for shard in topo.slots.view:
+            slot = shard[0][0][0]  # the shard is followed by one of its slots
+            cursor = 0
+            restarts = 0
+            node = topo.slots.primaries[slot]
+            while True:
+                args = ("SCAN", cursor, *extra)
+                item = _Item(args, self._pack(args), True, node=node)
+                await self._run_many([item])
+                reply = item.reply
+                if isinstance(reply, BaseException):
+                    if not isinstance(reply, (ConnectionError, ClusterError)) or restarts >= self.retries:
+                        raise reply
+                    restarts += 1
+                    await topo.refresh()
+                    await self._backoff(restarts)
+                    node, cursor = topo.slots.primaries[slot], 0
+                    continue
+                cursor = int(reply[0])
+                for key in reply[1]:
+                    yield key
+                if cursor == 0:
+                    break
+
+    # ------------------------------------------------------------------ objects
+    def pipeline(self, transaction: bool | None = None, shard_hint: Any = None) -> Any:
+        """A cluster pipeline: commands grouped per node, one write per node, in parallel.
+        ``transaction=True``: MULTI/EXEC, every key in one slot."""
+        from .pipeline import ClusterPipeline
+
+        return ClusterPipeline(self, bool(transaction))
+
+    def pubsub(self, **kwargs: Any) -> Any:
+        """Classic Pub/Sub (PUBLISH reaches every node of a cluster) on one node."""
+        from ..pool import ConnectionPool
+        from ..pubsub import PubSub
+
+        node = kwargs.pop("node", None) or self.get_default_node()
+        return PubSub(ConnectionPool(self._node_params(node)), **kwargs)
+
+    def register_script(self, script: str | bytes) -> Any:
+        from ..commands.scripting import Script
+
+        return Script(self, script)
+
+    def lock(self, *args: Any, **kwargs: Any) -> Any:  # pragma: no cover - lock9's Lock
+        from ..lock import Lock  # type: ignore[import-not-found]
+
+        return Lock(self, *args, **kwargs)
+
+
+class _Targeted(CoreCommands[Any]):
+    """The command mixins bound to chosen nodes (``RedisCluster.target``)."""
+
+    __slots__ = ("_client", "_target")
+
+    def __init__(self, client: RedisCluster, target: Any) -> None:
+        self._client = client
+        self._target = target
+
+    async def _execute(self, args: tuple, callback: Callable | None = None) -> Any:
+        c = self._client
+        await c.initialize()
+        assert c._router is not None
+        return await c._dispatch(args, c._router.lookup(args), self._target, callback)
+
+    def _execute_blocking(self, args: tuple, callback: Callable | None = None) -> Any:
+        raise DataError("blocking commands are routed by their key, not to chosen nodes")
+
+
+def _name(args: tuple) -> str:
+    name = args[0]
+    return name.decode(errors="replace") if isinstance(name, bytes) else str(name)
+
+
+_ = RedisError
