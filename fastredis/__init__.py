@@ -43,4 +43,8 @@ def __getattr__(name: str):  # PubSub / Pipeline on demand: keeps `import fastre
         from .pipeline import Pipeline
 
         return Pipeline
+    if name in ("RedisCluster", "ClusterNode"):
+        from . import cluster
+
+        return getattr(cluster, name)
     raise AttributeError(f"module 'fastredis' has no attribute {name!r}")

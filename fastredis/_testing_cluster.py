@@ -88,6 +88,9 @@ class ClusterHarness:
             "cluster-allow-replica-migration": "no",
             "cluster-replica-validity-factor": 0,
             "repl-diskless-sync-delay": 0,  # a replica syncs at once (default: waits 5 s)
+            # a replica is listed (SLOTS) / "online" (SHARDS) once its offset is non-zero,
+            # which on an idle primary takes its first replication PING (default every 10 s)
+            "repl-ping-replica-period": 1,
         }
         if self.password:
             conf["masterauth"] = self.password

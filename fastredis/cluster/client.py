@@ -489,14 +489,20 @@ class RedisCluster(CoreCommands[AnyStr]):
                 f"{_name(args)}: its keys hash to {len(slots)} different slots; keys of one "
                 "command must share a slot (use a hash tag: {{user1}}:a, {{user1}}:b)"
             )
+        return await self._fan_out(self._keyless_nodes(route), args, route, callback, False)
+
+    def _keyless_nodes(self, route: Route) -> list[ClusterNode]:
+        """Where a command without keys goes, by its request_policy tip."""
         policy = route.request_policy
+        if route.response_policy == "special":
+            # no general rule merges these (INFO, RANDOMKEY ...): one node answers, as in
+            # redis-py; rc.target(...) asks several and returns {node: reply}
+            policy = None
         if policy == "all_shards":
-            nodes = self.get_primaries()
-        elif policy == "all_nodes":
-            nodes = self.get_nodes()
-        else:
-            nodes = [self._default_node(route.readonly)]
-        return await self._fan_out(nodes, args, route, callback, False)
+            return self.get_primaries()
+        if policy == "all_nodes":
+            return self.get_nodes()
+        return [self._default_node(route.readonly)]
 
     def _default_node(self, readonly: bool) -> ClusterNode:
         if readonly and self._read_from_replicas and self.get_replicas():
@@ -552,8 +558,9 @@ class RedisCluster(CoreCommands[AnyStr]):
         errors = [r for r in replies if isinstance(r, BaseException)]
         if errors and not (policy == "one_succeeded" and len(errors) < len(replies)):
             raise errors[0]
-        if targeted and len(nodes) > 1 and policy is None and (
-            route is None or route.request_policy not in ("all_shards", "all_nodes")
+        if targeted and len(nodes) > 1 and policy in (None, "special") and (
+            policy == "special" or route is None
+            or route.request_policy not in ("all_shards", "all_nodes")
         ):
             # no rule to merge the answers (INFO, CLIENT LIST ...): one per node, as redis-py
             return {n.name: (r if callback is None else callback(r)) for n, r in zip(nodes, replies)}

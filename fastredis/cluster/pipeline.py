@@ -18,6 +18,7 @@ from ..commands import CoreCommands
 from ..exceptions import DataError, ExecAbortError, RedisError, ResponseError, WatchError, error_from_reply
 from .client import RedisCluster, _Item
 from .errors import CrossSlotError
+from .routing import aggregate
 from .slots import key_slot
 
 __all__ = ["ClusterPipeline"]
@@ -34,6 +35,21 @@ def _annotate(exc: BaseException, index: int, args: tuple) -> BaseException:
     new = type(exc)(f"Command # {index + 1} ({name}) of pipeline caused error: {exc}")
     new.__cause__ = exc
     return new
+
+
+def _keyless_combine(route: Any) -> Callable:
+    policy = route.response_policy if route is not None else None
+    if policy == "special":
+        policy = None
+
+    def combine(done: list[_Item]) -> Any:
+        replies = [it.reply for it in done]
+        errors = [r for r in replies if isinstance(r, BaseException)]
+        if errors and not (policy == "one_succeeded" and len(errors) < len(replies)):
+            raise errors[0]
+        return aggregate(policy, [r for r in replies if not isinstance(r, BaseException)])
+
+    return combine
 
 
 class ClusterPipeline(CoreCommands[AnyStr]):
@@ -104,9 +120,11 @@ class ClusterPipeline(CoreCommands[AnyStr]):
                                    slot=slots.pop()))
                 plans.append((start, 1, None))
             elif not slots:
-                node = client._default_node(bool(route and route.readonly))
-                items.append(_Item(args, client._pack(args), bool(route and route.readonly), node=node))
-                plans.append((start, 1, None))
+                ro = bool(route and route.readonly)
+                nodes = client._keyless_nodes(route) if route is not None else [client.get_default_node()]
+                data = client._pack(args)
+                items.extend(_Item(args, data, ro, node=n) for n in nodes)
+                plans.append((start, len(nodes), _keyless_combine(route)))
             elif route is not None and route.request_policy == "multi_shard":
                 sub, combine = client._split(args, route, positions)
                 items.extend(sub)

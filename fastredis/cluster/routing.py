@@ -92,6 +92,11 @@ class _Spec:
         return None
 
 
+# Tipped multi_shard by Redis 7.0 (agg_min), but split per slot MSETNX could set some keys
+# and not others: it stays atomic, within one slot, or is refused.
+_ALL_OR_NOTHING = frozenset(("MSETNX",))
+
+
 class Route:
     """How one command (or subcommand) is routed."""
 
@@ -115,6 +120,8 @@ class Route:
                 self.request_policy = v
             elif k == "response_policy":
                 self.response_policy = v
+        if name in _ALL_OR_NOTHING:
+            self.request_policy = None  # splitting would break its all-or-nothing promise
         self.subcommands: dict[str, Route] | None = None
         # the hot path: exactly one key, at args[1] (GET, SET, INCR, HGET ...)
         self.simple = first == 1 and last == 1 and not self.movable and len(specs) <= 1
@@ -208,6 +215,9 @@ class Router:
 
 # Response aggregation by the server's response_policy tip (redis.io "Command tips").
 def aggregate(policy: str | None, replies: list[Any]) -> Any:
+    if policy and policy.startswith("agg_") and replies and isinstance(replies[0], list):
+        # array replies are aggregated element by element (SCRIPT EXISTS: logical AND)
+        return [aggregate(policy, list(col)) for col in zip(*replies)]
     if policy == "agg_sum":
         return sum(int(r) for r in replies)
     if policy == "agg_min":
