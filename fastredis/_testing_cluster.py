@@ -216,7 +216,9 @@ class ClusterHarness:
         return [self.server(p) for p in ports]
 
     def replicas_of(self, primary: RedisServer) -> list[RedisServer]:
-        view = self._view(primary)
+        # asked of another node: the primary itself may be busy (DEBUG SLEEP) or dying
+        other = next(s for s in self.live() if s.port != primary.port)
+        view = self._view(other)
         ports = {p for e in view if e[2] == primary.port for p in e[3]}
         return [self.server(p) for p in sorted(ports)]
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+from collections import Counter
 from typing import Any, AnyStr, AsyncIterator, Callable, Iterable
 
 import hiredis
@@ -157,6 +158,8 @@ class RedisCluster(CoreCommands[AnyStr]):
         self._init_fut: asyncio.Future | None = None
         self._tick: asyncio.TimerHandle | None = None
         self._rr = 0
+        # what the cluster made us do (redirections, retries): read by tests and dashboards
+        self.stats: Counter[str] = Counter()
 
     @classmethod
     def from_url(cls, url: str, **kwargs: Any) -> RedisCluster:
@@ -418,6 +421,7 @@ class RedisCluster(CoreCommands[AnyStr]):
             try:
                 return await (fut if self._timeout is None else self._wait(fut, conn))
             except MovedError as exc:
+                self.stats["moved"] += 1
                 redirects += 1
                 if redirects > self.max_redirects:
                     raise TooManyRedirections(
@@ -426,6 +430,7 @@ class RedisCluster(CoreCommands[AnyStr]):
                 s, addr = _redirect(exc, node)
                 node, asking = topo.moved(s, addr), False
             except AskError as exc:
+                self.stats["ask"] += 1
                 redirects += 1
                 if redirects > self.max_redirects:
                     raise TooManyRedirections(
@@ -435,6 +440,7 @@ class RedisCluster(CoreCommands[AnyStr]):
             except (TryAgainError, ClusterDownError, ReadOnlyError, BusyLoadingError) as exc:
                 # not run: TRYAGAIN (keys split by a migration), CLUSTERDOWN, READONLY (a
                 # write reached a demoted primary), LOADING (a replica still loading)
+                self.stats["retry:" + type(exc).__name__] += 1
                 attempts += 1
                 last = exc
                 if attempts > self.retries:
@@ -698,6 +704,7 @@ class RedisCluster(CoreCommands[AnyStr]):
                     if it.fixed:
                         continue
                     if isinstance(err, (MovedError, AskError)):
+                        self.stats["moved" if isinstance(err, MovedError) else "ask"] += 1
                         it.redirects += 1
                         if it.redirects > self.max_redirects:
                             it.reply = TooManyRedirections(

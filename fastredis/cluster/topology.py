@@ -193,7 +193,8 @@ class Topology:
         nodes: dict[str, ClusterNode] = {}
         for ranges, primary, replicas in view:
             for addr, role in ((primary, PRIMARY), *((r, REPLICA) for r in replicas)):
-                node = self.nodes.get(addr)
+                # a seed spelt like its node is that node: one object, one connection
+                node = self.nodes.get(addr) or self._seed_nodes.get(addr)
                 if node is None:
                     host, port = split_address(addr)
                     node = ClusterNode(host, port)
@@ -238,11 +239,11 @@ class Topology:
                 conn.close()
 
     def all_connections(self) -> list[Any]:
-        out = []
+        out: dict[int, Any] = {}
         for node in (*self.nodes.values(), *self._retired, *self._seed_nodes.values()):
             if node.connection is not None and not node.connection.closed:
-                out.append(node.connection)
-        return out
+                out[id(node.connection)] = node.connection
+        return list(out.values())
 
 
 _ = RedisError  # re-exported for type checkers of callers
