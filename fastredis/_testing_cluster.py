@@ -279,7 +279,8 @@ class ClusterHarness:
             for s in self.primaries():
                 if s.port not in (source.port, target.port):
                     self._try(s, "CLUSTER", "SETSLOT", slot, "NODE", tid)
-        self._until(lambda: all(self._owner_in(s, start, end, target.port) for s in self.live()),
+        port = int(target.port)  # type: ignore[arg-type]
+        self._until(lambda: all(self._owner_in(s, start, end, port) for s in self.live()),
                     "every node to agree on the migrated slots")
 
     def _owner_in(self, s: RedisServer, start: int, end: int, port: int) -> bool:

@@ -92,5 +92,5 @@ def test_aggregation_by_response_policy():
     assert aggregate("agg_sum", [1, 2, 3]) == 6
     assert aggregate(None, [[b"a"], [b"b", b"c"]]) == [b"a", b"b", b"c"]
     assert aggregate("all_succeeded", [b"OK", b"OK"]) == b"OK"
-    with pytest.raises(Exception):
+    with pytest.raises(ValueError):
         aggregate("agg_sum", [b"x"])

@@ -18,6 +18,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import random
 from collections import Counter
@@ -43,8 +44,8 @@ from ..exceptions import (
     TimeoutError,
     TryAgainError,
     WrongLoop,
-    error_from_reply,
 )
+from .batch import _Item, command_name, redirect_of, run_many, split_multi
 from .errors import ClusterError, CrossSlotError, TooManyRedirections
 from .routing import Route, Router, aggregate
 from .slots import PRIMARY, REPLICA, ClusterNode, key_slot, split_address
@@ -65,40 +66,9 @@ _IGNORED = frozenset((
 ))
 
 
-def _redirect(exc: BaseException, node: ClusterNode) -> tuple[int, str]:
-    """``MOVED 3999 127.0.0.1:6381`` -> (3999, "127.0.0.1:6381"). An empty host
-    (``MOVED 3999 :6381``, the node does not know its address) means the node we asked."""
-    parts = str(exc).split()
-    slot, addr = int(parts[1]), parts[2]
-    if addr.startswith(":"):
-        addr = (f"[{node.host}]" if ":" in node.host else node.host) + addr
-    return slot, addr
-
-
-def _retrieve(fut: asyncio.Future) -> None:
+def _retrieve(fut: asyncio.Future[Any]) -> None:
     if not fut.cancelled():
         fut.exception()
-
-
-class _Item:
-    """One command of a batch (a split multi-key command, a fan-out, a pipeline)."""
-
-    __slots__ = ("args", "data", "count", "readonly", "slot", "node", "asking", "reply",
-                 "redirects", "attempts", "fixed")
-
-    def __init__(self, args: tuple, data: bytes, readonly: bool, slot: int | None = None,
-                 node: ClusterNode | None = None, count: int = 1) -> None:
-        self.args = args
-        self.data = data
-        self.count = count  # >1: a MULTI ... EXEC block, one reply list
-        self.readonly = readonly
-        self.slot = slot
-        self.node = node
-        self.fixed = node is not None  # keyless, for that node: never redirected
-        self.asking: ClusterNode | None = None
-        self.reply: Any = None
-        self.redirects = 0
-        self.attempts = 0
 
 
 class RedisCluster(CoreCommands[AnyStr]):
@@ -155,14 +125,14 @@ class RedisCluster(CoreCommands[AnyStr]):
         self._topology = Topology(seeds, self._connection, address_remap=address_remap,
                                   tls=bool(params.ssl), min_interval=refresh_min_interval)
         self._router: Router | None = None
-        self._init_fut: asyncio.Future | None = None
+        self._init_fut: asyncio.Future[Any] | None = None
         self._tick: asyncio.TimerHandle | None = None
         self._rr = 0
         # what the cluster made us do (redirections, retries): read by tests and dashboards
         self.stats: Counter[str] = Counter()
 
     @classmethod
-    def from_url(cls, url: str, **kwargs: Any) -> RedisCluster:
+    def from_url(cls, url: str, **kwargs: Any) -> RedisCluster[Any]:
         """``redis://[[user]:password@]host[:port][?opt=v]`` (``rediss://`` for TLS): the
         URL names one seed node; its options apply to every node."""
         opts = parse_url(url)
@@ -196,11 +166,11 @@ class RedisCluster(CoreCommands[AnyStr]):
             fut = None
         if fut is None:
             fut = node.connecting = asyncio.ensure_future(self._open(node))
-            fut.add_done_callback(lambda f, n=node: self._connect_done(n, f))
+            fut.add_done_callback(functools.partial(self._connect_done, node))
         return await asyncio.shield(fut)
 
     @staticmethod
-    def _connect_done(node: ClusterNode, fut: asyncio.Future) -> None:
+    def _connect_done(node: ClusterNode, fut: asyncio.Future[Any]) -> None:
         if node.connecting is fut:
             node.connecting = None
         _retrieve(fut)
@@ -229,7 +199,7 @@ class RedisCluster(CoreCommands[AnyStr]):
             topo.request_refresh()
 
     # ------------------------------------------------------------------ lifecycle
-    async def initialize(self) -> RedisCluster:
+    async def initialize(self) -> RedisCluster[Any]:
         """Learn the slot map and the command table (done by the first command too)."""
         if self._router is not None and self._topology.slots.view:
             return self
@@ -286,7 +256,7 @@ class RedisCluster(CoreCommands[AnyStr]):
 
     close = aclose
 
-    async def __aenter__(self) -> RedisCluster:
+    async def __aenter__(self) -> RedisCluster[Any]:
         return await self.initialize()
 
     async def __aexit__(self, *exc: Any) -> None:
@@ -340,7 +310,7 @@ class RedisCluster(CoreCommands[AnyStr]):
         return self._topology
 
     # ------------------------------------------------------------------ execution
-    async def _execute(self, args: tuple, callback: Callable | None = None) -> Any:
+    async def _execute(self, args: tuple[Any, ...], callback: Callable[..., Any] | None = None) -> Any:
         router = self._router
         if router is None or self._init_fut is None:
             await self.initialize()
@@ -367,7 +337,7 @@ class RedisCluster(CoreCommands[AnyStr]):
         # in lock step (50 ms, 100 ms ... 800 ms)
         await asyncio.sleep(min(0.8, 0.025 * 2 ** attempt) * (0.5 + random.random() / 2))
 
-    async def _wait(self, fut: asyncio.Future, conn: Any) -> Any:
+    async def _wait(self, fut: asyncio.Future[Any], conn: Any) -> Any:
         timeout = self._timeout
         if timeout is None:
             return await fut
@@ -377,7 +347,7 @@ class RedisCluster(CoreCommands[AnyStr]):
         finally:
             handle.cancel()
 
-    async def _run_slot(self, slot: int, args: tuple, readonly: bool) -> Any:
+    async def _run_slot(self, slot: int, args: tuple[Any, ...], readonly: bool) -> Any:
         """One command for one slot, through every redirection and retry it needs."""
         topo = self._topology
         node: ClusterNode | None = None
@@ -425,18 +395,18 @@ class RedisCluster(CoreCommands[AnyStr]):
                 redirects += 1
                 if redirects > self.max_redirects:
                     raise TooManyRedirections(
-                        f"{_name(args)}: more than {self.max_redirects} redirections (last: {exc})"
+                        f"{command_name(args)}: more than {self.max_redirects} redirections (last: {exc})"
                     ) from exc
-                s, addr = _redirect(exc, node)
+                s, addr = redirect_of(exc, node)
                 node, asking = topo.moved(s, addr), False
             except AskError as exc:
                 self.stats["ask"] += 1
                 redirects += 1
                 if redirects > self.max_redirects:
                     raise TooManyRedirections(
-                        f"{_name(args)}: more than {self.max_redirects} redirections (last: {exc})"
+                        f"{command_name(args)}: more than {self.max_redirects} redirections (last: {exc})"
                     ) from exc
-                node, asking = topo.node(_redirect(exc, node)[1]), True
+                node, asking = topo.node(redirect_of(exc, node)[1]), True
             except (TryAgainError, ClusterDownError, ReadOnlyError, BusyLoadingError) as exc:
                 # not run: TRYAGAIN (keys split by a migration), CLUSTERDOWN, READONLY (a
                 # write reached a demoted primary), LOADING (a replica still loading)
@@ -458,7 +428,7 @@ class RedisCluster(CoreCommands[AnyStr]):
             except ConnectionError as exc:
                 if not readonly:
                     raise ConnectionError(
-                        f"Connection to {node.name} was lost while {_name(args)} was in flight: "
+                        f"Connection to {node.name} was lost while {command_name(args)} was in flight: "
                         "its outcome is unknown (not retried: only read-only commands are)"
                     ) from exc
                 attempts += 1
@@ -468,8 +438,8 @@ class RedisCluster(CoreCommands[AnyStr]):
                 await self._backoff(attempts)
                 node, asking = None, False
 
-    async def _dispatch(self, args: tuple, route: Route | None, target: Any,
-                        callback: Callable | None) -> Any:
+    async def _dispatch(self, args: tuple[Any, ...], route: Route | None, target: Any,
+                        callback: Callable[..., Any] | None) -> Any:
         """Everything but the one-key hot path: multi-key, keyless, targeted commands."""
         if target is not None:
             return await self._fan_out(self._resolve(target), args, route, callback, True)
@@ -492,7 +462,7 @@ class RedisCluster(CoreCommands[AnyStr]):
                 reply = combine(items)
                 return reply if callback is None else callback(reply)
             raise CrossSlotError(
-                f"{_name(args)}: its keys hash to {len(slots)} different slots; keys of one "
+                f"{command_name(args)}: its keys hash to {len(slots)} different slots; keys of one "
                 "command must share a slot (use a hash tag: {{user1}}:a, {{user1}}:b)"
             )
         return await self._fan_out(self._keyless_nodes(route), args, route, callback, False)
@@ -515,7 +485,7 @@ class RedisCluster(CoreCommands[AnyStr]):
             return random.choice(self.get_replicas())
         return self.get_default_node()
 
-    async def _server_keys(self, args: tuple) -> set[int]:
+    async def _server_keys(self, args: tuple[Any, ...]) -> set[int]:
         """Key positions the command table cannot tell: ask a node (COMMAND GETKEYS)."""
         try:
             keys = await self._fan_out([self.get_default_node()], ("COMMAND", "GETKEYS", *args),
@@ -547,14 +517,14 @@ class RedisCluster(CoreCommands[AnyStr]):
             raise DataError("target_nodes is empty")
         return nodes
 
-    def _pack(self, args: tuple) -> bytes:
+    def _pack(self, args: tuple[Any, ...]) -> bytes:
         enc = self._arg_encoding
         if enc is None:
             return pack(args)
         return pack(args, enc, self._params.encoding_errors)
 
-    async def _fan_out(self, nodes: list[ClusterNode], args: tuple, route: Route | None,
-                       callback: Callable | None, targeted: bool) -> Any:
+    async def _fan_out(self, nodes: list[ClusterNode], args: tuple[Any, ...], route: Route | None,
+                       callback: Callable[..., Any] | None, targeted: bool) -> Any:
         data = self._pack(args)
         readonly = route is not None and route.readonly
         items = [_Item(args, data, readonly, node=n) for n in nodes]
@@ -574,177 +544,13 @@ class RedisCluster(CoreCommands[AnyStr]):
         reply = aggregate(policy, replies)
         return reply if callback is None else callback(reply)
 
-    def _split(self, args: tuple, route: Route, positions: list[int]) -> tuple[list[_Item], Callable]:
-        """A multi_shard command (MGET, MSET, DEL, EXISTS, TOUCH, UNLINK) as one command
-        per slot; ``combine`` puts the answers back in the caller's order."""
-        step = positions[1] - positions[0] if len(positions) > 1 else 1
-        head = args[:positions[0]]
-        tail = args[positions[-1] + step:]
-        enc = self._encoding
-        by_slot: dict[int, list[int]] = {}
-        for n, p in enumerate(positions):
-            by_slot.setdefault(key_slot(args[p], enc), []).append(n)
-        items: list[_Item] = []
-        groups: list[list[int]] = []
-        for slot, ords in by_slot.items():
-            sub: list[Any] = list(head)
-            for n in ords:
-                p = positions[n]
-                sub.extend(args[p:p + step])
-            sub.extend(tail)
-            cmd = tuple(sub)
-            items.append(_Item(cmd, self._pack(cmd), route.readonly, slot=slot))
-            groups.append(ords)
-        policy = route.response_policy
-        total = len(positions)
-
-        def combine(done: list[_Item]) -> Any:
-            for it in done:
-                if isinstance(it.reply, BaseException):
-                    raise it.reply
-            if policy is not None:
-                return aggregate(policy, [it.reply for it in done])
-            out: list[Any] = [None] * total
-            for it, ords in zip(done, groups):
-                for j, n in enumerate(ords):
-                    out[n] = it.reply[j]
-            return out
-
-        return items, combine
+    def _split(self, args: tuple[Any, ...], route: Route, positions: list[int]) -> tuple[list[_Item], Callable[..., Any]]:
+        return split_multi(self, args, route, positions)
 
     async def _run_many(self, items: list[_Item]) -> None:
-        """Run a batch: grouped by node, one write per node, every node at once; a part
-        redirected or refused for now is sent again (in order) in the next round. Each
-        item ends with ``reply`` set to its raw reply or to an exception."""
-        topo = self._topology
-        pending = items
-        while pending:
-            groups: dict[ClusterNode, list[_Item]] = {}
-            unserved: list[_Item] = []
-            for it in pending:
-                node = it.node if it.fixed else (it.asking or self._node_for(it.slot, it.readonly))  # type: ignore[arg-type]
-                if node is None:
-                    unserved.append(it)
-                else:
-                    it.node = node
-                    groups.setdefault(node, []).append(it)
-            loop = asyncio.get_running_loop()
-            need = [n for n in groups if n.connection is None or n.connection.closed
-                    or n.connection._loop is not loop]
-            if need:
-                opened = await asyncio.gather(*(self._connection(n) for n in need),
-                                              return_exceptions=True)
-                for r in opened:
-                    if isinstance(r, AuthenticationError):
-                        raise r
-            sent: list[tuple[ClusterNode, list[_Item], asyncio.Future, Any]] = []
-            retry: list[_Item] = []
-            refresh = backoff = False
-            for node, group in groups.items():
-                conn = node.connection
-                if conn is None or conn.closed:
-                    for it in group:  # never written: safe to try again
-                        it.attempts += 1
-                        it.reply = ConnectionError(f"Cannot reach {node.name}")
-                        retry.append(it)
-                    refresh = backoff = True
-                    continue
-                parts: list[bytes] = []
-                count = 0
-                for it in group:
-                    if it.asking is not None:
-                        parts.append(_ASKING)
-                        count += 1
-                    parts.append(it.data)
-                    count += it.count
-                # the whole group in one write and one FIFO entry
-                fut = conn.send_batch(b"".join(parts), count)
-                handle = None
-                if self._timeout is not None:
-                    handle = conn._loop.call_later(self._timeout, _expire, fut, self._timeout)
-                sent.append((node, group, fut, handle))
-            if sent:
-                await asyncio.wait([s[2] for s in sent])
-            for node, group, fut, handle in sent:
-                if handle is not None:
-                    handle.cancel()
-                exc = fut.exception()
-                if exc is not None:
-                    for it in group:
-                        if isinstance(exc, ConnectionError) and it.readonly:
-                            it.attempts += 1
-                            it.reply = exc
-                            retry.append(it)
-                            refresh = backoff = True
-                        elif isinstance(exc, ConnectionError):
-                            err = ConnectionError(
-                                f"Connection to {node.name} was lost while {_name(it.args)} was in "
-                                "flight: its outcome is unknown (not retried: only read-only "
-                                "commands are)")
-                            err.__cause__ = exc
-                            it.reply = err
-                        else:
-                            it.reply = exc
-                    continue
-                replies = iter(fut.result())
-                for it in group:
-                    if it.asking is not None:
-                        next(replies)  # ASKING's +OK
-                        it.asking = None
-                    if it.count == 1:
-                        reply = next(replies)
-                    else:  # MULTI ... EXEC: judged by the first queued command and EXEC
-                        block = [next(replies) for _ in range(it.count)]
-                        reply = block[1] if block[1].__class__ is _ReplyError else block
-                    if reply.__class__ is not _ReplyError:
-                        it.reply = reply
-                        continue
-                    err = error_from_reply(reply.args[0])
-                    it.reply = err
-                    if it.fixed:
-                        continue
-                    if isinstance(err, (MovedError, AskError)):
-                        self.stats["moved" if isinstance(err, MovedError) else "ask"] += 1
-                        it.redirects += 1
-                        if it.redirects > self.max_redirects:
-                            it.reply = TooManyRedirections(
-                                f"{_name(it.args)}: more than {self.max_redirects} redirections")
-                            continue
-                        s, addr = _redirect(err, node)
-                        if isinstance(err, MovedError):
-                            topo.moved(s, addr)
-                        elif it.count == 1:
-                            it.asking = topo.node(addr)
-                        else:  # a transaction during a migration: wait for it to end
-                            backoff = True
-                            it.attempts += 1
-                        retry.append(it)
-                    elif isinstance(err, (TryAgainError, ClusterDownError, ReadOnlyError,
-                                          BusyLoadingError)):
-                        it.attempts += 1
-                        retry.append(it)
-                        backoff = True
-                        refresh = refresh or not isinstance(err, TryAgainError)
-            for it in unserved:
-                it.attempts += 1
-                it.reply = ClusterError(f"No node serves slot {it.slot} (cluster down?)")
-                retry.append(it)
-                refresh = True
-            pending = [it for it in retry if it.attempts <= self.retries]
-            # keep the caller's order for what goes again
-            order = {id(it): i for i, it in enumerate(items)}
-            pending.sort(key=lambda it: order[id(it)])
-            if not pending:
-                return
-            if refresh:
-                if unserved:
-                    await topo.refresh()
-                else:
-                    topo.request_refresh()
-            if backoff:
-                await self._backoff(max(it.attempts for it in pending))
+        await run_many(self, items)
 
-    async def _execute_blocking(self, args: tuple, callback: Callable | None = None) -> Any:
+    async def _execute_blocking(self, args: tuple[Any, ...], callback: Callable[..., Any] | None = None) -> Any:
         """A server-side blocking command (BLPOP ...) on a connection of its own to the
         slot's primary, closed afterwards (cancelling it closes it too)."""
         await self.initialize()
@@ -754,7 +560,7 @@ class RedisCluster(CoreCommands[AnyStr]):
         enc = self._encoding
         slots = {key_slot(args[i], enc) for i in positions or ()}
         if len(slots) != 1:
-            raise CrossSlotError(f"{_name(args)}: its keys must all be in one slot")
+            raise CrossSlotError(f"{command_name(args)}: its keys must all be in one slot")
         slot = slots.pop()
         data = self._pack(args)
         redirects = 0
@@ -779,8 +585,8 @@ class RedisCluster(CoreCommands[AnyStr]):
             except (MovedError, AskError) as exc:
                 redirects += 1
                 if redirects > self.max_redirects:
-                    raise TooManyRedirections(f"{_name(args)}: too many redirections") from exc
-                s, addr = _redirect(exc, node)
+                    raise TooManyRedirections(f"{command_name(args)}: too many redirections") from exc
+                s, addr = redirect_of(exc, node)
                 if isinstance(exc, MovedError):
                     self._topology.moved(s, addr)
                     asking = None
@@ -815,13 +621,13 @@ class RedisCluster(CoreCommands[AnyStr]):
         return _Targeted(self, target_nodes)
 
     async def scan_iter(self, match: Any = None, count: Any = None, _type: Any = None,
-                        **kwargs: Any) -> AsyncIterator:  # type: ignore[override]
+                        **kwargs: Any) -> AsyncIterator[Any]:
         """Every key of every shard: SCAN walks each shard's primary in turn. If a shard's
         primary is lost mid-walk, the walk of that shard starts again at its new primary
         (keys may repeat, as SCAN allows; none is missed)."""
         await self.initialize()
         topo = self._topology
-        extra: tuple = ()
+        extra: tuple[Any, ...] = ()
         if match is not None:
             extra += ("MATCH", match)
         if count is not None:
@@ -873,34 +679,24 @@ class RedisCluster(CoreCommands[AnyStr]):
 
         return Script(self, script)
 
-    def lock(self, *args: Any, **kwargs: Any) -> Any:  # pragma: no cover - lock9's Lock
-        from ..lock import Lock  # type: ignore[import-not-found]
-
-        return Lock(self, *args, **kwargs)
-
 
 class _Targeted(CoreCommands[Any]):
     """The command mixins bound to chosen nodes (``RedisCluster.target``)."""
 
     __slots__ = ("_client", "_target")
 
-    def __init__(self, client: RedisCluster, target: Any) -> None:
+    def __init__(self, client: RedisCluster[Any], target: Any) -> None:
         self._client = client
         self._target = target
 
-    async def _execute(self, args: tuple, callback: Callable | None = None) -> Any:
+    async def _execute(self, args: tuple[Any, ...], callback: Callable[..., Any] | None = None) -> Any:
         c = self._client
         await c.initialize()
         assert c._router is not None
         return await c._dispatch(args, c._router.lookup(args), self._target, callback)
 
-    def _execute_blocking(self, args: tuple, callback: Callable | None = None) -> Any:
+    def _execute_blocking(self, args: tuple[Any, ...], callback: Callable[..., Any] | None = None) -> Any:
         raise DataError("blocking commands are routed by their key, not to chosen nodes")
-
-
-def _name(args: tuple) -> str:
-    name = args[0]
-    return name.decode(errors="replace") if isinstance(name, bytes) else str(name)
 
 
 _ = RedisError

@@ -15,8 +15,16 @@ from typing import Any, AnyStr, Callable
 import hiredis
 
 from ..commands import CoreCommands
-from ..exceptions import DataError, ExecAbortError, RedisError, ResponseError, WatchError, error_from_reply
-from .client import RedisCluster, _Item
+from ..exceptions import (
+    DataError,
+    ExecAbortError,
+    RedisError,
+    ResponseError,
+    WatchError,
+    error_from_reply,
+)
+from .batch import _Item
+from .client import RedisCluster
 from .errors import CrossSlotError
 from .routing import aggregate
 from .slots import key_slot
@@ -28,7 +36,7 @@ _MULTI = hiredis.pack_command(("MULTI",))
 _EXEC = hiredis.pack_command(("EXEC",))
 
 
-def _annotate(exc: BaseException, index: int, args: tuple) -> BaseException:
+def _annotate(exc: BaseException, index: int, args: tuple[Any, ...]) -> BaseException:
     if not isinstance(exc, RedisError):
         return exc
     name = args[0].decode() if isinstance(args[0], bytes) else str(args[0])
@@ -37,7 +45,7 @@ def _annotate(exc: BaseException, index: int, args: tuple) -> BaseException:
     return new
 
 
-def _keyless_combine(route: Any) -> Callable:
+def _keyless_combine(route: Any) -> Callable[..., Any]:
     policy = route.response_policy if route is not None else None
     if policy == "special":
         policy = None
@@ -55,17 +63,17 @@ def _keyless_combine(route: Any) -> Callable:
 class ClusterPipeline(CoreCommands[AnyStr]):
     """``rc.pipeline()``; commands chain (``p.set(..).get(..)``); ``await p.execute()``."""
 
-    def __init__(self, client: RedisCluster, transaction: bool = False) -> None:
+    def __init__(self, client: RedisCluster[Any], transaction: bool = False) -> None:
         self._client = client
         self.transaction = transaction
-        self._queue: list[tuple[tuple, Callable | None]] = []
+        self._queue: list[tuple[tuple[Any, ...], Callable[..., Any] | None]] = []
 
-    def _execute(self, args: tuple, callback: Callable | None = None) -> Any:
+    def _execute(self, args: tuple[Any, ...], callback: Callable[..., Any] | None = None) -> Any:
         self._client._pack(args)  # a bad argument is a DataError here, at the call site
         self._queue.append((args, callback))
         return self
 
-    def _execute_blocking(self, args: tuple, callback: Callable | None = None) -> Any:
+    def _execute_blocking(self, args: tuple[Any, ...], callback: Callable[..., Any] | None = None) -> Any:
         return self._execute(args, callback)
 
     def execute_command(self, *args: Any, **options: Any) -> Any:
@@ -82,7 +90,7 @@ class ClusterPipeline(CoreCommands[AnyStr]):
             yield
         return self
 
-    async def __aenter__(self) -> ClusterPipeline:
+    async def __aenter__(self) -> ClusterPipeline[AnyStr]:
         return self
 
     async def __aexit__(self, *exc: Any) -> None:
@@ -95,7 +103,7 @@ class ClusterPipeline(CoreCommands[AnyStr]):
         raise DataError("WATCH is not supported on a cluster pipeline; use a hash tag and "
                         "transaction=True (MULTI/EXEC on the slot's node)")
 
-    async def execute(self, raise_on_error: bool = True) -> list:
+    async def execute(self, raise_on_error: bool = True) -> list[Any]:
         queue, self._queue = self._queue, []
         if not queue:
             return []
@@ -107,7 +115,7 @@ class ClusterPipeline(CoreCommands[AnyStr]):
         assert router is not None
         enc = client._encoding
         items: list[_Item] = []
-        plans: list[tuple[int, int, Callable | None]] = []  # (first item, item count, combine)
+        plans: list[tuple[int, int, Callable[[list[_Item]], Any] | None]] = []  # (first item, item count, combine)
         for args, _cb in queue:
             route = router.lookup(args)
             positions = route.positions(args) if route is not None else [1]
@@ -134,14 +142,14 @@ class ClusterPipeline(CoreCommands[AnyStr]):
         await client._run_many(items)
         results: list[Any] = []
         first_error: BaseException | None = None
-        for i, ((args, cb), (start, n, combine)) in enumerate(zip(queue, plans)):
+        for i, ((args, cb), (start, n, plan)) in enumerate(zip(queue, plans)):
             try:
-                if combine is None:
+                if plan is None:
                     reply = items[start].reply
                     if isinstance(reply, BaseException):
                         raise reply
                 else:
-                    reply = combine(items[start:start + n])
+                    reply = plan(items[start:start + n])
                 results.append(reply if cb is None else cb(reply))
             except RedisError as exc:
                 err = _annotate(exc, i, args)
@@ -151,8 +159,8 @@ class ClusterPipeline(CoreCommands[AnyStr]):
             raise first_error
         return results
 
-    async def _run_transaction(self, queue: list, raise_on_error: bool) -> list:
-        client = self._client
+    async def _run_transaction(self, queue: list[Any], raise_on_error: bool) -> list[Any]:
+        client: RedisCluster[Any] = self._client
         router = client._router
         assert router is not None
         enc = client._encoding

@@ -51,7 +51,7 @@ class _Spec:
         self.keynumidx = int(fspec.get("keynumidx", 0))
         self.firstkey = int(fspec.get("firstkey", 1))
 
-    def positions(self, args: tuple) -> list[int] | None:
+    def positions(self, args: tuple[Any, ...]) -> list[int] | None:
         """Indexes of the keys in ``args`` (None: the spec cannot tell)."""
         n = len(args)
         if self.begin == "index":
@@ -126,7 +126,7 @@ class Route:
         # the hot path: exactly one key, at args[1] (GET, SET, INCR, HGET ...)
         self.simple = first == 1 and last == 1 and not self.movable and len(specs) <= 1
 
-    def positions(self, args: tuple) -> list[int] | None:
+    def positions(self, args: tuple[Any, ...]) -> list[int] | None:
         if self.specs:
             out: list[int] = []
             for spec in self.specs:
@@ -177,7 +177,7 @@ def _fallback() -> dict[str, Route]:
 
 
 FALLBACK = _fallback()
-_GET_KEYS = object()
+_GET_KEYS: Any = object()
 
 
 class Router:
@@ -196,10 +196,12 @@ class Router:
             self.routes.update(FALLBACK)
         self._cache: dict[Any, Route | None] = {}
 
-    def lookup(self, args: tuple) -> Route | None:
+    def lookup(self, args: tuple[Any, ...]) -> Route | None:
         name = args[0]
-        route = self._cache.get(name, _GET_KEYS)
-        if route is _GET_KEYS:
+        cached = self._cache.get(name, _GET_KEYS)
+        if cached is not _GET_KEYS:
+            route: Route | None = cached
+        else:
             key = _s(name).upper()
             route = self.routes.get(key)
             if route is None and not self.from_server:
@@ -210,7 +212,7 @@ class Router:
             sub = route.subcommands.get(_s(args[1]).upper())
             if sub is not None:
                 return sub
-        return route  # type: ignore[return-value]
+        return route
 
 
 # Response aggregation by the server's response_policy tip (redis.io "Command tips").

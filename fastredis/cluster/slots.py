@@ -80,7 +80,7 @@ class ClusterNode:
         self.node_id = node_id
         self.tls_hostname: str | None = None
         self.connection: Connection | None = None
-        self.connecting: asyncio.Future | None = None
+        self.connecting: asyncio.Future[Any] | None = None
         self.failures = 0
 
     def __repr__(self) -> str:

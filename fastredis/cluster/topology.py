@@ -42,7 +42,7 @@ log = logging.getLogger("fastredis.cluster")
 Opener = Callable[[ClusterNode], Awaitable[Any]]
 
 
-def _retrieve(fut: asyncio.Future) -> None:
+def _retrieve(fut: asyncio.Future[Any]) -> None:
     if not fut.cancelled():
         fut.exception()
 
@@ -64,7 +64,7 @@ class Topology:
         self._retired: list[ClusterNode] = []
         self._seed_nodes: dict[str, ClusterNode] = {}
         self._use_slots = False
-        self._pending: asyncio.Future | None = None
+        self._pending: asyncio.Future[Any] | None = None
         self._last = -math.inf
         self.queries = 0  # CLUSTER SHARDS/SLOTS sent: tests count them
         self.refreshes = 0
@@ -99,7 +99,7 @@ class Topology:
         return node
 
     # ------------------------------------------------------------------ refresh
-    def request_refresh(self) -> asyncio.Future:
+    def request_refresh(self) -> asyncio.Future[Any]:
         """Start (or join) a refresh; returns its future. Never more than one in flight,
         and never sooner than ``min_interval`` (±50% jitter) after the previous start."""
         fut = self._pending
@@ -177,7 +177,7 @@ class Topology:
         return parse_slots(reply, node.name, self._remap, self._tls)
 
     @staticmethod
-    def _consensus(views: list[tuple[View, dict[str, dict[str, Any]]]]) -> tuple[View, dict]:
+    def _consensus(views: list[tuple[View, dict[str, dict[str, Any]]]]) -> tuple[View, dict[str, dict[str, Any]]]:
         counts = Counter(v for v, _ in views)
         best = max(counts, key=lambda v: (counts[v], coverage(v)))
         meta: dict[str, dict[str, Any]] = {}
@@ -191,7 +191,7 @@ class Topology:
         the connections of nodes that left, once nothing is in flight on them."""
         old = self.slots.view
         nodes: dict[str, ClusterNode] = {}
-        for ranges, primary, replicas in view:
+        for _ranges, primary, replicas in view:
             for addr, role in ((primary, PRIMARY), *((r, REPLICA) for r in replicas)):
                 # a seed spelt like its node is that node: one object, one connection
                 node = self.nodes.get(addr) or self._seed_nodes.get(addr)
