@@ -248,3 +248,74 @@ async def test_pipeline_part_moved_runs_once_in_order(redis_cluster):
         assert await rc.lrange("{pm}:log", 0, -1) == [k.encode() for k in keys]
         assert await rc.mget(keys + others) == [b"1"] * 40
         await asyncio.to_thread(redis_cluster.migrate, slot, slot, source)
+
+
+async def test_watch_multi_exec_in_one_slot(rc, redis_cluster):
+    await rc.set("{w}:a", 1)
+    async with rc.pipeline() as p:
+        await p.watch("{w}:a", "{w}:b")
+        assert await p.get("{w}:a") == b"1"  # runs at once, on the watched connection
+        p.multi()
+        p.incr("{w}:a").set("{w}:b", "x")
+        assert await p.execute() == [2, True]
+    # a change by someone else between WATCH and EXEC aborts the transaction
+    async with rc.pipeline() as p:
+        await p.watch("{w}:a")
+        redis_cluster.call(redis_cluster.owner(rc.keyslot("{w}:a")), "SET", "{w}:a", 100)
+        p.multi()
+        p.incr("{w}:a")
+        with pytest.raises(fastredis.WatchError):
+            await p.execute()
+    assert await rc.get("{w}:a") == b"100"
+
+    async def add_one(pipe):
+        value = int(await pipe.get("{w}:a"))
+        pipe.multi()
+        pipe.set("{w}:a", value + 1)
+
+    assert await rc.transaction(add_one, "{w}:a") == [True]
+    assert await rc.get("{w}:a") == b"101"
+    with pytest.raises(CrossSlotError):
+        await rc.pipeline().watch("x1", "y1")
+
+
+async def test_refresh_keeps_healthy_connections(redis_cluster):
+    """A MOVED and the refresh after it touch only what changed: every connection to a
+    node that stays is the same object afterwards (redis-py drops them all)."""
+    async with RedisCluster(**redis_cluster.client_kwargs()) as rc:
+        await rc.mset({f"c{i}": i for i in range(30)})  # a connection to every primary
+        before = {n.name: n.connection for n in rc.get_primaries()}
+        assert all(c is not None for c in before.values())
+        slot = rc.keyslot("c1")
+        source = redis_cluster.owner(slot)
+        target = next(p for p in redis_cluster.primaries() if p.port != source.port)
+        await asyncio.to_thread(redis_cluster.migrate, slot, slot, target)
+        refreshes = rc.topology.refreshes
+        assert await rc.get("c1") == b"1"
+        await rc.topology.refresh()
+        assert rc.topology.refreshes > refreshes
+        assert {n.name: n.connection for n in rc.get_primaries()} == before
+        assert all(not c.closed for c in before.values())
+
+
+async def test_address_remap_and_pubsub(redis_cluster):
+    seen = []
+
+    def remap(addr):
+        seen.append(addr)
+        return ("localhost", addr[1])  # e.g. NAT: announced address -> reachable one
+
+    async with RedisCluster(**redis_cluster.client_kwargs(address_remap=remap)) as rc:
+        assert all(n.host == "localhost" for n in rc.get_nodes())
+        await rc.set("remapped", 1)
+        assert await rc.get("remapped") == b"1"
+        assert seen
+        async with rc.pubsub() as p:
+            await p.subscribe("news")
+            assert await rc.publish("news", "hi") >= 0  # any node: cluster-wide broadcast
+            got = []
+            while len(got) < 2:
+                m = await p.get_message(timeout=5)
+                if m is not None:
+                    got.append(m)
+            assert got[1]["data"] == b"hi"

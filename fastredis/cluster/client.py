@@ -127,6 +127,7 @@ class RedisCluster(CoreCommands[AnyStr]):
         self._router: Router | None = None
         self._init_fut: asyncio.Future[Any] | None = None
         self._tick: asyncio.TimerHandle | None = None
+        self._tick_loop: asyncio.AbstractEventLoop | None = None
         self._rr = 0
         # what the cluster made us do (redirections, retries): read by tests and dashboards
         self.stats: Counter[str] = Counter()
@@ -228,8 +229,12 @@ class RedisCluster(CoreCommands[AnyStr]):
 
     def _schedule_check(self) -> None:
         """A cheap periodic refresh (a map that changed with no traffic to tell us)."""
+        loop = asyncio.get_running_loop()
+        if self._tick is not None and self._tick_loop is not loop:
+            self._tick.cancel()  # left behind by a previous event loop
+            self._tick = None
         if self._check_interval and self._tick is None:
-            loop = asyncio.get_running_loop()
+            self._tick_loop = loop
             self._tick = loop.call_later(self._check_interval * (0.9 + random.random() / 5),
                                          self._periodic)
 
@@ -665,6 +670,27 @@ class RedisCluster(CoreCommands[AnyStr]):
         from .pipeline import ClusterPipeline
 
         return ClusterPipeline(self, bool(transaction))
+
+    async def transaction(self, func: Callable[..., Any], *watches: Any,
+                          value_from_callable: bool = False, watch_delay: float | None = None,
+                          **kwargs: Any) -> Any:
+        """redis-py's helper: ``func(pipe)`` under WATCH (keys of one slot), retried on
+        WatchError."""
+        from ..exceptions import WatchError
+
+        while True:
+            async with self.pipeline(True) as pipe:
+                try:
+                    if watches:
+                        await pipe.watch(*watches)
+                    res = func(pipe)
+                    if asyncio.iscoroutine(res):
+                        res = await res
+                    exec_value = await pipe.execute()
+                    return res if value_from_callable else exec_value
+                except WatchError:
+                    if watch_delay:
+                        await asyncio.sleep(watch_delay)
 
     def pubsub(self, **kwargs: Any) -> Any:
         """Classic Pub/Sub (PUBLISH reaches every node of a cluster) on one node."""

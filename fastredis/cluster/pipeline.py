@@ -10,22 +10,25 @@ belongs to (a CrossSlotError before anything is sent otherwise)."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any, AnyStr, Callable
 
 import hiredis
 
+from .._protocol import Connection
 from ..commands import CoreCommands
+from ..connection import connect
 from ..exceptions import (
-    DataError,
     ExecAbortError,
+    MovedError,
     RedisError,
     ResponseError,
     WatchError,
     error_from_reply,
 )
-from .batch import _Item
+from .batch import _Item, redirect_of
 from .client import RedisCluster
-from .errors import CrossSlotError
+from .errors import CrossSlotError, TooManyRedirections
 from .routing import aggregate
 from .slots import key_slot
 
@@ -67,9 +70,15 @@ class ClusterPipeline(CoreCommands[AnyStr]):
         self._client = client
         self.transaction = transaction
         self._queue: list[tuple[tuple[Any, ...], Callable[..., Any] | None]] = []
+        # WATCH: a connection of its own to the watched slot's primary, until EXEC/reset
+        self._conn: Connection | None = None
+        self._slot: int | None = None
+        self._explicit_multi = False
 
     def _execute(self, args: tuple[Any, ...], callback: Callable[..., Any] | None = None) -> Any:
         self._client._pack(args)  # a bad argument is a DataError here, at the call site
+        if self._conn is not None and not self._explicit_multi:
+            return self._immediate(args, callback)  # between WATCH and MULTI: run now
         self._queue.append((args, callback))
         return self
 
@@ -97,11 +106,77 @@ class ClusterPipeline(CoreCommands[AnyStr]):
         self.reset()
 
     def reset(self) -> None:
+        """Forget queued commands; a WATCH connection is closed (never reused: a WATCH
+        may still be active on it), which also survives cancellation."""
         self._queue = []
+        self._explicit_multi = False
+        self._slot = None
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            conn.abort("closed: the watched transaction ended")
+
+    # ------------------------------------------------------------------ WATCH / MULTI
+    def _one_slot(self, args: tuple[Any, ...]) -> set[int]:
+        client = self._client
+        assert client._router is not None
+        route = client._router.lookup(args)
+        positions = route.positions(args) if route is not None else [1]
+        return {key_slot(args[i], client._encoding) for i in positions or ()}
 
     async def watch(self, *names: Any) -> bool:
-        raise DataError("WATCH is not supported on a cluster pipeline; use a hash tag and "
-                        "transaction=True (MULTI/EXEC on the slot's node)")
+        """WATCH keys of one slot, on a connection of its own to that slot's primary."""
+        if self._explicit_multi:
+            raise RedisError("Cannot issue a WATCH after a MULTI")
+        client = self._client
+        await client.initialize()
+        slots = self._one_slot(("WATCH", *names))
+        if self._slot is not None:
+            slots.add(self._slot)
+        if len(slots) != 1:
+            raise CrossSlotError("WATCH on a cluster: every watched key must be in one slot "
+                                 "(use a hash tag, {user1}:a and {user1}:b)")
+        slot = slots.pop()
+        for _ in range(client.max_redirects):
+            if self._conn is None:
+                node = client._topology.slots.primaries[slot]
+                if node is None:
+                    await client._topology.refresh()
+                    continue
+                self._conn = await connect(client._node_params(node))
+                self._slot = slot
+            try:
+                await self._conn.execute(("WATCH", *names))
+                return True
+            except MovedError as exc:  # our map was stale: WATCH where the slot lives now
+                s, addr = redirect_of(exc, client._topology.node(self._conn.description))
+                client._topology.moved(s, addr)
+                self._conn.abort("closed: the watched slot moved")
+                self._conn = None
+        raise TooManyRedirections("WATCH: the slot kept moving")
+
+    async def unwatch(self) -> bool:
+        if self._conn is not None:
+            await self._conn.execute(("UNWATCH",))
+        return True
+
+    def multi(self) -> None:
+        """Start buffering the transaction's commands (after ``watch``)."""
+        if self._explicit_multi:
+            raise RedisError("Cannot issue nested calls to MULTI")
+        if self._queue:
+            raise RedisError("Commands without an initial WATCH have already been issued")
+        self._explicit_multi = True
+
+    async def _immediate(self, args: tuple[Any, ...], callback: Callable[..., Any] | None) -> Any:
+        if self._one_slot(args) - {self._slot}:
+            raise CrossSlotError("while watching, commands must use the watched slot")
+        assert self._conn is not None
+        try:
+            reply = await self._conn.execute(args)
+        except asyncio.CancelledError:
+            self.reset()
+            raise
+        return reply if callback is None else callback(reply)
 
     async def execute(self, raise_on_error: bool = True) -> list[Any]:
         queue, self._queue = self._queue, []
@@ -109,7 +184,13 @@ class ClusterPipeline(CoreCommands[AnyStr]):
             return []
         client = self._client
         await client.initialize()
-        if self.transaction:
+        if self._conn is not None:
+            try:
+                return await self._run_watched(queue, raise_on_error)
+            finally:
+                self.reset()
+        if self.transaction or self._explicit_multi:
+            self._explicit_multi = False
             return await self._run_transaction(queue, raise_on_error)
         router = client._router
         assert router is not None
@@ -181,32 +262,52 @@ class ClusterPipeline(CoreCommands[AnyStr]):
         reply = item.reply
         if isinstance(reply, BaseException):
             raise reply
-        head, queued, exec_reply = reply[0], reply[1:-1], reply[-1]
-        if head.__class__ is _ReplyError:
-            raise error_from_reply(head.args[0])
-        if exec_reply.__class__ is _ReplyError:
-            exc = error_from_reply(exec_reply.args[0])
-            if isinstance(exc, ExecAbortError):
-                for i, q in enumerate(queued):
-                    if q.__class__ is _ReplyError:
-                        raise _annotate(error_from_reply(q.args[0]), i, queue[i][0]) from exc
-            raise exc
-        if exec_reply is None:
-            raise WatchError("Watched variable changed.")
-        if len(exec_reply) != len(queue):
-            raise ResponseError("Wrong number of replies in the transaction's EXEC")
-        results: list[Any] = []
-        first_error: BaseException | None = None
-        for i, (r, (args, cb)) in enumerate(zip(exec_reply, queue)):
-            if r.__class__ is _ReplyError:
-                err = _annotate(error_from_reply(r.args[0]), i, args)
-                first_error = first_error or err
-                results.append(err)
-            else:
-                results.append(r if cb is None else cb(r))
-        if first_error is not None and raise_on_error:
-            raise first_error
-        return results
+        return _exec_results(reply, queue, raise_on_error)
+
+    async def _run_watched(self, queue: list[Any], raise_on_error: bool) -> list[Any]:
+        conn = self._conn
+        assert conn is not None
+        for args, _cb in queue:
+            if self._one_slot(args) - {self._slot}:
+                raise CrossSlotError("a watched transaction's keys must all be in the watched slot")
+        data = b"".join((_MULTI, *(self._client._pack(a) for a, _ in queue), _EXEC))
+        try:
+            reply = await conn.send_batch(data, len(queue) + 2)
+        except asyncio.CancelledError:
+            self.reset()
+            raise
+        return _exec_results(reply, queue, raise_on_error)
 
     def __repr__(self) -> str:
         return f"<fastredis.ClusterPipeline transaction={self.transaction} queued={len(self._queue)}>"
+
+
+def _exec_results(reply: list[Any], queue: list[Any], raise_on_error: bool) -> list[Any]:
+    """The replies of MULTI, each QUEUED, EXEC -> the results of the queued commands."""
+    head, queued, exec_reply = reply[0], reply[1:-1], reply[-1]
+    if head.__class__ is _ReplyError:
+        raise error_from_reply(head.args[0])
+    if exec_reply.__class__ is _ReplyError:
+        exc = error_from_reply(exec_reply.args[0])
+        if isinstance(exc, ExecAbortError):
+            for i, q in enumerate(queued):
+                if q.__class__ is _ReplyError:
+                    raise _annotate(error_from_reply(q.args[0]), i, queue[i][0]) from exc
+        raise exc
+    if exec_reply is None:
+        raise WatchError("Watched variable changed.")
+    if len(exec_reply) != len(queue):
+        raise ResponseError("Wrong number of replies in the transaction's EXEC")
+    results: list[Any] = []
+    first_error: BaseException | None = None
+    for i, (r, (args, cb)) in enumerate(zip(exec_reply, queue)):
+        if r.__class__ is _ReplyError:
+            err = _annotate(error_from_reply(r.args[0]), i, args)
+            first_error = first_error or err
+            results.append(err)
+        else:
+            results.append(r if cb is None else cb(r))
+    if first_error is not None and raise_on_error:
+        raise first_error
+    return results
+

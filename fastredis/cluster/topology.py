@@ -21,7 +21,7 @@ import random
 from collections import Counter
 from typing import Any, Awaitable, Callable
 
-from ..exceptions import ConnectionError, RedisError, ResponseError
+from ..exceptions import AuthenticationError, ConnectionError, RedisError, ResponseError
 from .slots import (
     PRIMARY,
     REPLICA,
@@ -102,10 +102,12 @@ class Topology:
     def request_refresh(self) -> asyncio.Future[Any]:
         """Start (or join) a refresh; returns its future. Never more than one in flight,
         and never sooner than ``min_interval`` (±50% jitter) after the previous start."""
-        fut = self._pending
-        if fut is not None and not fut.done():
-            return fut
         loop = asyncio.get_running_loop()
+        fut = self._pending
+        if fut is not None and not fut.done() and fut.get_loop() is loop:
+            return fut
+        if fut is not None and fut.get_loop() is not loop:
+            self._last = -math.inf  # a client reused on a new event loop: its clock differs
         delay = self._last + self.min_interval * (0.5 + random.random()) - loop.time()
         fut = self._pending = asyncio.ensure_future(self._run(max(0.0, delay)))
         fut.add_done_callback(_retrieve)
@@ -155,6 +157,9 @@ class Topology:
             if views:
                 self._apply(*self._consensus(views))
                 return
+        for e in errors:
+            if isinstance(e, AuthenticationError):
+                raise e  # a wrong password is not a topology problem: say so
         err = errors[-1] if errors else None
         raise ConnectionError(
             "No cluster node answered CLUSTER SHARDS/SLOTS (asked every known node and the "
