@@ -66,7 +66,8 @@ class ClusterHarness:
 
     def __init__(self, primaries: int = 3, replicas: int = 1, *, node_timeout: int = 1500,
                  password: str | None = None, config: dict[str, Any] | None = None,
-                 ready_timeout: float = 60.0) -> None:
+                 host: str = "127.0.0.1", ready_timeout: float = 60.0) -> None:
+        self.host = host
         self.n_primaries = primaries
         self.n_replicas = replicas
         self.node_timeout = node_timeout
@@ -101,7 +102,7 @@ class ClusterHarness:
         try:
             total = self.n_primaries * (1 + self.n_replicas)
             for _ in range(total):
-                s = RedisServer(config=self._config(), password=self.password)
+                s = RedisServer(config=self._config(), password=self.password, host=self.host)
                 self.servers.append(s.start())
             for s in self.servers:
                 self.ids[s.port] = _text(self.call(s, "CLUSTER", "MYID"))  # type: ignore[index]

@@ -148,6 +148,7 @@ async def run_many(self: RedisCluster[Any], items: list[_Item]) -> None:
             if conn is None or conn.closed:
                 for it in group:  # never written: safe to try again
                     it.attempts += 1
+                    it.asking = None  # an unreachable ASK target: start from the owner again
                     it.reply = ConnectionError(f"Cannot reach {node.name}")
                     retry.append(it)
                 refresh = backoff = True
