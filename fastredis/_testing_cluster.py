@@ -358,3 +358,46 @@ if _pytest is not None:
         redis_cluster_harness.wait_ready()
         redis_cluster_harness.flushall()
         return redis_cluster_harness
+
+
+# ------------------------------------------------------------------ demo
+async def _demo(h: ClusterHarness) -> None:  # pragma: no cover - `python -m` only
+    import asyncio
+
+    from .cluster import RedisCluster
+
+    async with RedisCluster(**h.client_kwargs()) as rc:
+        print("nodes:", ", ".join(f"{n.name} ({n.server_type})" for n in rc.get_nodes()))
+        await rc.set("greeting", "hello")
+        print("GET greeting ->", await rc.get("greeting"), "from", rc.get_node_from_key("greeting"))
+        keys = [f"user:{i}" for i in range(10)]
+        p = rc.pipeline()
+        for i, k in enumerate(keys):
+            p.set(k, i)
+        p.mget(keys)
+        print("pipeline across", len({rc.keyslot(k) for k in keys}), "slots ->", (await p.execute())[-1])
+        slot = rc.keyslot("greeting")
+        target = next(s for s in h.primaries() if s.port != h.owner(slot).port)
+        stop = asyncio.Event()
+        done = 0
+
+        async def traffic() -> None:
+            nonlocal done
+            while not stop.is_set():
+                assert await rc.incr("{greeting}:n")
+                done += 1
+
+        tasks = [asyncio.create_task(traffic()) for _ in range(10)]
+        await asyncio.to_thread(h.migrate, slot, slot, target)
+        stop.set()
+        await asyncio.gather(*tasks)
+        print(f"slot {slot} moved to {target.port} under {done} INCRs: counter =",
+              await rc.get("{greeting}:n"), "| redirections:", dict(rc.stats))
+
+
+if __name__ == "__main__":  # pragma: no cover - `python -m fastredis._testing_cluster`
+    import asyncio
+
+    with ClusterHarness() as harness:
+        print("local cluster up:", harness)
+        asyncio.run(_demo(harness))
