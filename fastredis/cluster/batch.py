@@ -76,26 +76,47 @@ def command_name(args: tuple[Any, ...]) -> str:
 
 
 def split_multi(self: RedisCluster[Any], args: tuple[Any, ...], route: Route,
-                positions: list[int]) -> tuple[list[_Item], Callable[..., Any]]:
+                positions: list[int], slots: list[int] | None = None,
+                ) -> tuple[list[_Item], Callable[..., Any]]:
     """A multi_shard command (MGET, MSET, DEL, EXISTS, TOUCH, UNLINK) as one command
-    per slot; ``combine`` puts the answers back in the caller's order."""
+    per slot; ``combine`` puts the answers back in the caller's order. ``slots``: the
+    slot of each key, when the caller computed them already."""
     step = positions[1] - positions[0] if len(positions) > 1 else 1
     head = args[:positions[0]]
     tail = args[positions[-1] + step:]
-    enc = self._encoding
+    if slots is None:
+        enc = self._encoding
+        slots = [key_slot(args[p], enc) for p in positions]
     by_slot: dict[int, list[int]] = {}
-    for n, p in enumerate(positions):
-        by_slot.setdefault(key_slot(args[p], enc), []).append(n)
+    for n, slot in enumerate(slots):
+        ords = by_slot.get(slot)
+        if ords is None:
+            by_slot[slot] = [n]
+        else:
+            ords.append(n)
     items: list[_Item] = []
     groups: list[list[int]] = []
+    pack = self._pack_fast
+    readonly = route.readonly
+    name = args[0]
+    # MGET k1 k2 ... / DEL ... / EXISTS ...: keys are args[1:], key n is args[n + 1]
+    simple = step == 1 and len(head) == 1 and not tail and positions[0] == 1
     for slot, ords in by_slot.items():
-        sub: list[Any] = list(head)
-        for n in ords:
-            p = positions[n]
-            sub.extend(args[p:p + step])
-        sub.extend(tail)
-        cmd = tuple(sub)
-        items.append(_Item(cmd, self._pack(cmd), route.readonly, slot=slot))
+        if simple:
+            if len(ords) == 1:
+                cmd: tuple[Any, ...] = (name, args[ords[0] + 1])
+            else:
+                cmd = (name, *[args[n + 1] for n in ords])
+        elif step == 1:
+            cmd = (*head, *[args[positions[n]] for n in ords], *tail)
+        else:
+            sub: list[Any] = list(head)
+            for n in ords:
+                p = positions[n]
+                sub.extend(args[p:p + step])
+            sub.extend(tail)
+            cmd = tuple(sub)
+        items.append(_Item(cmd, pack(cmd), readonly, slot))
         groups.append(ords)
     policy = route.response_policy
     total = len(positions)
@@ -124,13 +145,18 @@ async def run_many(self: RedisCluster[Any], items: list[_Item]) -> None:
     while pending:
         groups: dict[ClusterNode, list[_Item]] = {}
         unserved: list[_Item] = []
+        node_for = self._node_for
         for it in pending:
-            node = it.node if it.fixed else (it.asking or self._node_for(it.slot, it.readonly))  # type: ignore[arg-type]
+            node = it.node if it.fixed else (it.asking or node_for(it.slot, it.readonly))  # type: ignore[arg-type]
             if node is None:
                 unserved.append(it)
+                continue
+            it.node = node
+            group = groups.get(node)
+            if group is None:
+                groups[node] = [it]
             else:
-                it.node = node
-                groups.setdefault(node, []).append(it)
+                group.append(it)
         loop = asyncio.get_running_loop()
         need = [n for n in groups if n.connection is None or n.connection.closed
                 or n.connection._loop is not loop]
@@ -140,7 +166,7 @@ async def run_many(self: RedisCluster[Any], items: list[_Item]) -> None:
             for r in opened:
                 if isinstance(r, AuthenticationError):
                     raise r
-        sent: list[tuple[ClusterNode, list[_Item], asyncio.Future[Any], Any]] = []
+        sent: list[tuple[ClusterNode, list[_Item], asyncio.Future[Any], Any, bool]] = []
         retry: list[_Item] = []
         refresh = backoff = False
         for node, group in groups.items():
@@ -153,23 +179,32 @@ async def run_many(self: RedisCluster[Any], items: list[_Item]) -> None:
                     retry.append(it)
                 refresh = backoff = True
                 continue
-            parts: list[bytes] = []
-            count = 0
-            for it in group:
-                if it.asking is not None:
-                    parts.append(_ASKING)
-                    count += 1
-                parts.append(it.data)
-                count += it.count
+            # plain: one reply per item, no ASKING (the common case, a faster loop below)
+            plain = all(it.count == 1 and it.asking is None for it in group)
+            if plain:
+                data = b"".join([it.data for it in group])
+                count = len(group)
+            else:
+                parts: list[bytes] = []
+                count = 0
+                for it in group:
+                    if it.asking is not None:
+                        parts.append(_ASKING)
+                        count += 1
+                    parts.append(it.data)
+                    count += it.count
+                data = b"".join(parts)
             # the whole group in one write and one FIFO entry
-            fut = conn.send_batch(b"".join(parts), count)
+            fut = conn.send_batch(data, count)
             handle = None
             if self._timeout is not None:
                 handle = conn._loop.call_later(self._timeout, _expire, fut, self._timeout)
-            sent.append((node, group, fut, handle))
-        if sent:
+            sent.append((node, group, fut, handle, plain))
+        if len(sent) == 1:
+            await asyncio.wait((sent[0][2],))
+        elif sent:
             await asyncio.wait([s[2] for s in sent])
-        for node, group, fut, handle in sent:
+        for node, group, fut, handle, plain in sent:
             if handle is not None:
                 handle.cancel()
             exc = fut.exception()
@@ -190,7 +225,17 @@ async def run_many(self: RedisCluster[Any], items: list[_Item]) -> None:
                     else:
                         it.reply = exc
                 continue
-            replies = iter(fut.result())
+            if plain:
+                failed = None
+                for it, reply in zip(group, fut.result()):
+                    it.reply = reply
+                    if reply.__class__ is _ReplyError:
+                        failed = True
+                if failed is None:
+                    continue  # every part answered: nothing to look at again
+                replies = iter([it.reply for it in group])
+            else:
+                replies = iter(fut.result())
             for it in group:
                 if it.asking is not None:
                     next(replies)  # ASKING's +OK
@@ -234,12 +279,14 @@ async def run_many(self: RedisCluster[Any], items: list[_Item]) -> None:
             it.reply = ClusterError(f"No node serves slot {it.slot} (cluster down?)")
             retry.append(it)
             refresh = True
+        if not retry:
+            return
         pending = [it for it in retry if it.attempts <= self.retries]
+        if not pending:
+            return
         # keep the caller's order for what goes again
         order = {id(it): i for i, it in enumerate(items)}
         pending.sort(key=lambda it: order[id(it)])
-        if not pending:
-            return
         if refresh:
             if unserved:
                 await topo.refresh()

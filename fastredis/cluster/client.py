@@ -56,6 +56,7 @@ __all__ = ["RedisCluster"]
 log = logging.getLogger("fastredis.cluster")
 
 _ReplyError = hiredis.ReplyError
+_pack_command = hiredis.pack_command
 _get_running_loop = asyncio.events._get_running_loop
 _ASKING = hiredis.pack_command(("ASKING",))
 # accepted for redis-py compatibility, with no effect here (say why in docs/cluster.md)
@@ -452,17 +453,19 @@ class RedisCluster(CoreCommands[AnyStr]):
             return await self._fan_out([self.get_default_node()], args, None, callback, False)
         positions = route.positions(args)
         slots: set[int] | None
+        per_key: list[int] | None = None
         if positions is None:
             slots = await self._server_keys(args)
         else:
             enc = self._encoding
-            slots = {key_slot(args[i], enc) for i in positions}
+            per_key = [key_slot(args[i], enc) for i in positions]
+            slots = set(per_key)
         if slots:
             if len(slots) == 1:
                 reply = await self._run_slot(slots.pop(), args, route.readonly)
                 return reply if callback is None else callback(reply)
             if route.request_policy == "multi_shard" and positions:
-                items, combine = self._split(args, route, positions)
+                items, combine = split_multi(self, args, route, positions, per_key)
                 await self._run_many(items)
                 reply = combine(items)
                 return reply if callback is None else callback(reply)
@@ -521,6 +524,15 @@ class RedisCluster(CoreCommands[AnyStr]):
         if not nodes:
             raise DataError("target_nodes is empty")
         return nodes
+
+    def _pack_fast(self, args: tuple[Any, ...]) -> bytes:
+        if self._arg_encoding is None:
+            try:
+                data: bytes = _pack_command(args)
+                return data
+            except TypeError:
+                pass
+        return self._pack(args)
 
     def _pack(self, args: tuple[Any, ...]) -> bytes:
         enc = self._arg_encoding
