@@ -206,3 +206,37 @@ async def test_20_kill_restart_rounds_one_connection_per_node(redis_cluster):
         for s in h.live():
             clients = h.call(s, "CLIENT", "LIST").decode().splitlines()
             assert sum(f"name={name} " in c for c in clients) <= 1, s
+
+
+async def test_tryagain_while_a_slot_is_half_migrated(redis_cluster):
+    """Keys of one multi-key command split between source and target mid-migration:
+    the node answers TRYAGAIN; the client backs off and succeeds once the move ends."""
+    h = redis_cluster
+    async with RedisCluster(**h.client_kwargs()) as rc:
+        await rc.mset({"{ta}:1": "a", "{ta}:2": "b"})
+        slot = rc.keyslot("{ta}:1")
+        source = h.owner(slot)
+        target = next(p for p in h.primaries() if p.port != source.port)
+        sid, tid = h.ids[source.port], h.ids[target.port]
+        h.call(target, "CLUSTER", "SETSLOT", slot, "IMPORTING", sid)
+        h.call(source, "CLUSTER", "SETSLOT", slot, "MIGRATING", tid)
+        h.call(source, "MIGRATE", target.host, target.port, "", 0, 5000, "KEYS", "{ta}:1")
+        loop = asyncio.get_running_loop()
+        # finish the move a little later, from another thread, while MGET is retrying
+        finish = loop.run_in_executor(None, _finish_after, h, slot, source, target, 0.3)
+        assert await rc.mget(["{ta}:1", "{ta}:2"]) == [b"a", b"b"]
+        await finish
+        assert rc.stats["retry:TryAgainError"] > 0
+
+
+def _finish_after(h, slot, source, target, delay):
+    import time
+
+    time.sleep(delay)  # the half-migrated state must last while the client retries
+    tid = h.ids[target.port]
+    h.call(source, "MIGRATE", target.host, target.port, "", 0, 5000, "KEYS", "{ta}:2")
+    h.call(target, "CLUSTER", "SETSLOT", slot, "NODE", tid)
+    h.call(source, "CLUSTER", "SETSLOT", slot, "NODE", tid)
+    for s in h.primaries():
+        h._try(s, "CLUSTER", "SETSLOT", slot, "NODE", tid)
+    h.wait_ready()

@@ -179,6 +179,9 @@ class RedisCluster(CoreCommands[AnyStr]):
 
     async def _open(self, node: ClusterNode) -> Any:
         conn = await connect(self._node_params(node))
+        if self._topology.closing:  # aclose() ran while we connected: keep nothing open
+            conn.close()
+            raise ConnectionError("the cluster client was closed")
         if self._read_from_replicas:
             # before any command on this connection (FIFO): reads may go to a replica
             conn.send_and_forget(("READONLY",))
@@ -253,6 +256,9 @@ class RedisCluster(CoreCommands[AnyStr]):
             self._tick = None
         conns = self._topology.all_connections()
         self._topology.close()
+        for node in self._topology.nodes.values():
+            if node.connecting is not None and not node.connecting.done():
+                node.connecting.cancel()
         self._init_fut = None
         for conn in conns:
             try:
