@@ -290,7 +290,7 @@ class ClusterHarness:
             return False
         for a, b, p, _ in view:
             if a <= start and end <= b:
-                return p == port
+                return bool(p == port)
         return False
 
     def failover(self, replica: RedisServer, mode: str | None = None) -> None:
