@@ -330,7 +330,21 @@ class RedisCluster(CoreCommands[AnyStr]):
             assert router is not None
         route = router.lookup(args)
         if route is not None and route.simple and len(args) > 1:
-            reply = await self._run_slot(key_slot(args[1], self._encoding), args, route.readonly)
+            slot = key_slot(args[1], self._encoding)
+            readonly = route.readonly
+            node = self._node_for(slot, readonly)
+            conn = node.connection if node is not None else None
+            if (conn is None or conn.closed or self._timeout is not None
+                    or conn._loop is not _get_running_loop()):
+                reply = await self._run_slot(slot, args, readonly, start=node)
+            else:
+                # the hot path: the node's connection is up, send at once; anything but a
+                # plain reply is handled by _run_slot from this very future
+                fut = conn.execute(args)
+                try:
+                    reply = await fut
+                except RedisError:
+                    reply = await self._run_slot(slot, args, readonly, (node, conn, fut))  # type: ignore[arg-type]
             return reply if callback is None else callback(reply)
         return await self._dispatch(args, route, None, callback)
 
@@ -359,47 +373,55 @@ class RedisCluster(CoreCommands[AnyStr]):
         finally:
             handle.cancel()
 
-    async def _run_slot(self, slot: int, args: tuple[Any, ...], readonly: bool) -> Any:
-        """One command for one slot, through every redirection and retry it needs."""
+    async def _run_slot(self, slot: int, args: tuple[Any, ...], readonly: bool,
+                        sent: tuple[ClusterNode, Any, asyncio.Future[Any]] | None = None,
+                        start: ClusterNode | None = None) -> Any:
+        """One command for one slot, through every redirection and retry it needs.
+        ``sent``: the command was already written (the hot path in ``_execute``) and this
+        future failed; its error is handled as if it happened here."""
         topo = self._topology
-        node: ClusterNode | None = None
+        node: ClusterNode | None = start  # the node _execute chose (replicas rotate)
         asking = False
         redirects = attempts = 0
         last: BaseException | None = None
         while True:
-            if node is None:
-                node = self._node_for(slot, readonly)
-                if node is None:  # an uncovered slot: the map is stale or the cluster is down
-                    attempts += 1
-                    if attempts > self.retries:
-                        raise ClusterError(f"No node serves slot {slot} (cluster down?)") from last
-                    await topo.refresh()
+            if sent is not None:
+                node, conn, fut = sent
+                sent = None
+            else:
+                if node is None:
+                    node = self._node_for(slot, readonly)
+                    if node is None:  # an uncovered slot: the map is stale or the cluster is down
+                        attempts += 1
+                        if attempts > self.retries:
+                            raise ClusterError(f"No node serves slot {slot} (cluster down?)") from last
+                        await topo.refresh()
+                        continue
+                conn = node.connection
+                try:
+                    if conn is None or conn.closed or conn._loop is not _get_running_loop():
+                        conn = await self._connection(node)
+                    if asking:
+                        # ASKING and the command in one synchronous step: adjacent on the FIFO
+                        conn.send_and_forget(("ASKING",))
+                    fut = conn.execute(args)
+                except AuthenticationError:
+                    raise
+                except WrongLoop:
+                    node.connection = None
                     continue
-            conn = node.connection
-            try:
-                if conn is None or conn.closed or conn._loop is not _get_running_loop():
-                    conn = await self._connection(node)
-                if asking:
-                    # ASKING and the command in one synchronous step: adjacent on the FIFO
-                    conn.send_and_forget(("ASKING",))
-                fut = conn.execute(args)
-            except AuthenticationError:
-                raise
-            except WrongLoop:
-                node.connection = None
-                continue
-            except (ConnectionError, TimeoutError, OSError) as exc:
-                # nothing was written: always safe to try again, after a refresh
-                attempts += 1
-                last = exc
-                if attempts > self.retries:
-                    raise ConnectionError(
-                        f"Cannot reach {node.name} (slot {slot}) after {attempts} attempts: {exc}"
-                    ) from exc
-                topo.request_refresh()
-                await self._backoff(attempts)
-                node, asking = None, False
-                continue
+                except (ConnectionError, TimeoutError, OSError) as exc:
+                    # nothing was written: always safe to try again, after a refresh
+                    attempts += 1
+                    last = exc
+                    if attempts > self.retries:
+                        raise ConnectionError(
+                            f"Cannot reach {node.name} (slot {slot}) after {attempts} attempts: {exc}"
+                        ) from exc
+                    topo.request_refresh()
+                    await self._backoff(attempts)
+                    node, asking = None, False
+                    continue
             try:
                 return await (fut if self._timeout is None else self._wait(fut, conn))
             except MovedError as exc:
