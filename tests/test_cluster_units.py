@@ -94,3 +94,64 @@ def test_aggregation_by_response_policy():
     assert aggregate("all_succeeded", [b"OK", b"OK"]) == b"OK"
     with pytest.raises(ValueError):
         aggregate("agg_sum", [b"x"])
+
+
+class _FakeConn:
+    def __init__(self, reply):
+        self.reply = reply
+
+    def execute(self, args):
+        import asyncio
+
+        fut = asyncio.get_running_loop().create_future()
+        if isinstance(self.reply, Exception):
+            fut.set_exception(self.reply)
+        else:
+            fut.set_result(self.reply)
+        return fut
+
+
+def _shards(primary_port: int) -> list:
+    return [[b"slots", [0, 16383], b"nodes", [
+        [b"id", b"x", b"port", primary_port, b"ip", b"10.0.0.1", b"role", b"master", b"health", b"online"]]]]
+
+
+async def test_discovery_asks_several_nodes_at_once_and_keeps_the_seeds():
+    from fastredis.exceptions import ConnectionError
+
+    asked: list[str] = []
+    answers: dict[str, object] = {}
+
+    async def opener(node):
+        asked.append(node.name)
+        reply = answers[node.name]
+        if isinstance(reply, ConnectionError):
+            raise reply
+        return _FakeConn(reply)
+
+    topo = Topology([("seed.example", 7000)], opener)
+    answers["seed.example:7000"] = _shards(7001)
+    await topo.refresh()
+    assert [n.name for n in topo.primaries()] == ["10.0.0.1:7001"]
+    # a map of 4 primaries; 3 say one thing, 1 (partitioned) another: the majority wins
+    view = [[b"slots", [i * 4096, i * 4096 + 4095], b"nodes", [
+        [b"id", b"n%d" % i, b"port", 7001 + i, b"ip", b"10.0.0.1", b"role", b"master"]]]
+        for i in range(4)]
+    answers["10.0.0.1:7001"] = view
+    await topo.refresh()
+    assert len(topo.primaries()) == 4
+    asked.clear()
+    for i in range(4):
+        answers[f"10.0.0.1:{7001 + i}"] = view
+    answers["10.0.0.1:7004"] = _shards(7004)
+    topo.min_interval = 0
+    await topo.refresh()
+    assert len(asked) >= 3  # ⌈log2 4⌉+1 nodes, concurrently
+    assert len(topo.primaries()) == 4
+    # every known node is gone: the seed (DNS name, asked again) brings the map back
+    for name in list(answers):
+        answers[name] = ConnectionError("refused")
+    answers["seed.example:7000"] = _shards(7009)
+    await topo.refresh()
+    assert [n.name for n in topo.primaries()] == ["10.0.0.1:7009"]
+    assert "seed.example:7000" in asked
