@@ -499,7 +499,7 @@ class RedisCluster(CoreCommands[AnyStr]):
                 return reply if callback is None else callback(reply)
             raise CrossSlotError(
                 f"{command_name(args)}: its keys hash to {len(slots)} different slots; keys of one "
-                "command must share a slot (use a hash tag: {{user1}}:a, {{user1}}:b)"
+                "command must share a slot (use a hash tag: {user1}:a, {user1}:b)"
             )
         return await self._fan_out(self._keyless_nodes(route), args, route, callback, False)
 
