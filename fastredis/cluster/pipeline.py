@@ -103,9 +103,9 @@ class ClusterPipeline(CoreCommands[AnyStr]):
         return self
 
     async def __aexit__(self, *exc: Any) -> None:
-        self.reset()
+        self._reset()
 
-    def reset(self) -> None:
+    def _reset(self) -> None:
         """Forget queued commands; a WATCH connection is closed (never reused: a WATCH
         may still be active on it), which also survives cancellation."""
         self._queue = []
@@ -114,6 +114,20 @@ class ClusterPipeline(CoreCommands[AnyStr]):
         conn, self._conn = self._conn, None
         if conn is not None:
             conn.abort("closed: the watched transaction ended")
+
+    async def reset(self) -> None:  # type: ignore[override, unused-ignore]
+        """Forget queued commands and end any WATCH (its connection is closed, never
+        reused). Not the RESET command: a pipeline's reset, as in redis-py."""
+        self._reset()
+
+    async def aclose(self) -> None:
+        """Same as :meth:`reset` (the standard name for cleanup)."""
+        self._reset()
+
+    async def discard(self) -> None:
+        """Drop every queued command and the MULTI, and end any WATCH; nothing was sent
+        for queued commands, so nothing is sent now either."""
+        self._reset()
 
     # ------------------------------------------------------------------ WATCH / MULTI
     def _one_slot(self, args: tuple[Any, ...]) -> set[int]:
@@ -174,7 +188,7 @@ class ClusterPipeline(CoreCommands[AnyStr]):
         try:
             reply = await self._conn.execute(args)
         except asyncio.CancelledError:
-            self.reset()
+            self._reset()
             raise
         return reply if callback is None else callback(reply)
 
@@ -188,7 +202,7 @@ class ClusterPipeline(CoreCommands[AnyStr]):
             try:
                 return await self._run_watched(queue, raise_on_error)
             finally:
-                self.reset()
+                self._reset()
         if self.transaction or self._explicit_multi:
             self._explicit_multi = False
             return await self._run_transaction(queue, raise_on_error)
@@ -274,7 +288,7 @@ class ClusterPipeline(CoreCommands[AnyStr]):
         try:
             reply = await conn.send_batch(data, len(queue) + 2)
         except asyncio.CancelledError:
-            self.reset()
+            self._reset()
             raise
         return _exec_results(reply, queue, raise_on_error)
 
