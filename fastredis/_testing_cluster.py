@@ -35,9 +35,12 @@ SLOTS = 16384
 class NodeClient:
     """A blocking one-connection RESP client for the harness (not for applications)."""
 
-    def __init__(self, host: str, port: int, timeout: float = 10.0) -> None:
-        self.sock = socket.create_connection((host, port), timeout=timeout)
-        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    def __init__(self, host: str, port: int, timeout: float = 10.0, ssl_context: Any = None) -> None:
+        sock = socket.create_connection((host, port), timeout=timeout)
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        if ssl_context is not None:
+            sock = ssl_context.wrap_socket(sock, server_hostname="localhost")
+        self.sock = sock
         self.reader = hiredis.Reader()
 
     def __call__(self, *args: Any) -> Any:
@@ -66,8 +69,18 @@ class ClusterHarness:
 
     def __init__(self, primaries: int = 3, replicas: int = 1, *, node_timeout: int = 1500,
                  password: str | None = None, config: dict[str, Any] | None = None,
-                 host: str = "127.0.0.1", ready_timeout: float = 60.0) -> None:
+                 host: str = "127.0.0.1", tls: dict[str, Any] | None = None,
+                 ready_timeout: float = 60.0) -> None:
         self.host = host
+        # tls: {"cert", "key", "ca"} paths (a certificate for "localhost"): every node on
+        # TLS only, the cluster bus and replication too, each node announcing the hostname
+        # "localhost" (CLUSTER SHARDS), which clients verify the certificate against
+        self.tls = tls
+        self._ssl: Any = None
+        if tls:
+            import ssl
+
+            self._ssl = ssl.create_default_context(cafile=str(tls["ca"]))
         self.n_primaries = primaries
         self.n_replicas = replicas
         self.node_timeout = node_timeout
@@ -95,6 +108,9 @@ class ClusterHarness:
         }
         if self.password:
             conf["masterauth"] = self.password
+        if self.tls:
+            conf.update({"tls-cluster": "yes", "tls-replication": "yes",
+                         "cluster-announce-hostname": "localhost"})
         conf.update(self.extra)
         return conf
 
@@ -102,8 +118,12 @@ class ClusterHarness:
         try:
             total = self.n_primaries * (1 + self.n_replicas)
             for _ in range(total):
-                s = RedisServer(config=self._config(), password=self.password, host=self.host)
-                self.servers.append(s.start())
+                s = RedisServer(config=self._config(), password=self.password, host=self.host,
+                                tls=self.tls)
+                s.start()
+                if self.tls:
+                    s.port = s.tls_port  # a TLS-only node is its TLS port (plain port 0)
+                self.servers.append(s)
             for s in self.servers:
                 self.ids[s.port] = _text(self.call(s, "CLUSTER", "MYID"))  # type: ignore[index]
             primaries = self.servers[:self.n_primaries]
@@ -138,7 +158,7 @@ class ClusterHarness:
 
     # ------------------------------------------------------------------ talking to nodes
     def call(self, server: RedisServer, *args: Any) -> Any:
-        c = NodeClient(server.host, server.port)  # type: ignore[arg-type]
+        c = NodeClient(server.host, server.port, ssl_context=self._ssl)  # type: ignore[arg-type]
         try:
             if self.password:
                 c("AUTH", self.password)
@@ -240,6 +260,8 @@ class ClusterHarness:
     def client_kwargs(self, **extra: Any) -> dict[str, Any]:
         s = self.live()[0]
         kw: dict[str, Any] = {"host": s.host, "port": s.port}
+        if self.tls:  # the seed is verified against its name too
+            kw.update(host="localhost", ssl=True, ssl_ca_certs=str(self.tls["ca"]))
         if self.password:
             kw["password"] = self.password
         kw.update(extra)
