@@ -319,3 +319,33 @@ async def test_address_remap_and_pubsub(redis_cluster):
                 if m is not None:
                     got.append(m)
             assert got[1]["data"] == b"hi"
+
+
+async def test_blocking_command_follows_a_moved_slot(redis_cluster):
+    async with RedisCluster(**redis_cluster.client_kwargs()) as rc:
+        await rc.initialize()
+        slot = rc.keyslot("bq")
+        source = redis_cluster.owner(slot)
+        target = next(p for p in redis_cluster.primaries() if p.port != source.port)
+        await asyncio.to_thread(redis_cluster.migrate, slot, slot, target)  # the map is stale
+        waiter = asyncio.create_task(rc.blpop(["bq"], timeout=5))
+        # the BLPOP is blocked at the new owner once that node counts a blocked client
+        for _ in range(2000):
+            info = redis_cluster.call(target, "INFO", "clients").decode()
+            if "blocked_clients:1" in info:
+                break
+            await asyncio.sleep(0.005)
+        await rc.rpush("bq", "x")
+        assert await waiter == (b"bq", b"x")
+        assert rc.stats["moved"] == 1  # sent to the old owner first, then followed
+
+
+async def test_periodic_check_refreshes_without_traffic(redis_cluster):
+    async with RedisCluster(**redis_cluster.client_kwargs(topology_check_interval=0.05)) as rc:
+        await rc.initialize()
+        before = rc.topology.refreshes
+        for _ in range(500):  # polling the client's own counter, no command sent
+            if rc.topology.refreshes >= before + 2:
+                break
+            await asyncio.sleep(0.01)
+        assert rc.topology.refreshes >= before + 2

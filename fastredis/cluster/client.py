@@ -628,6 +628,7 @@ class RedisCluster(CoreCommands[AnyStr]):
                         handle = conn._loop.call_later(limit, _expire, fut, limit)
                 reply = await fut
             except (MovedError, AskError) as exc:
+                self.stats["moved" if isinstance(exc, MovedError) else "ask"] += 1
                 redirects += 1
                 if redirects > self.max_redirects:
                     raise TooManyRedirections(f"{command_name(args)}: too many redirections") from exc
