@@ -40,3 +40,14 @@ async def test_wrong_password_is_an_authentication_error_without_the_secret(auth
         assert SECRET not in str(info.value)
     finally:
         await rc.aclose()
+
+
+async def test_acl_user_on_every_node(auth_cluster):
+    for s in auth_cluster.live():  # ACL users are per node: create it everywhere
+        auth_cluster.call(s, "ACL", "SETUSER", "app", "on", ">app-pw", "~*", "+@all")
+    kw = auth_cluster.client_kwargs(username="app", password="app-pw")
+    async with RedisCluster(**kw, client_name="acl-client") as rc:
+        await rc.mset({f"u{i}": i for i in range(30)})
+        whoami = await rc.target(rc.PRIMARIES).execute_command("ACL", "WHOAMI")
+        assert set(whoami.values()) == {b"app"}
+        await rc.flushall()

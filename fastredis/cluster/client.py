@@ -765,5 +765,10 @@ class _Targeted(CoreCommands[Any]):
     def _execute_blocking(self, args: tuple[Any, ...], callback: Callable[..., Any] | None = None) -> Any:
         raise DataError("blocking commands are routed by their key, not to chosen nodes")
 
+    async def execute_command(self, *args: Any, **options: Any) -> Any:
+        """Any command on the chosen nodes; raw replies (``{node_name: reply}`` when
+        several nodes answer and no rule merges the answers)."""
+        return await self._client.execute_command(*args, target_nodes=self._target)
+
 
 _ = RedisError
