@@ -31,6 +31,8 @@ if TYPE_CHECKING:  # imported on first use at runtime (_LAZY below); visible to 
     from .cache import CacheConfig as CacheConfig
     from .cache import ClientCache as ClientCache
     from .cache import TrackingError as TrackingError
+    from .cluster import ClusterNode as ClusterNode
+    from .cluster import RedisCluster as RedisCluster
     from .lock import Lock as Lock
     from .pipeline import Pipeline as Pipeline
     from .pubsub import PubSub as PubSub
@@ -52,6 +54,8 @@ __all__ = [
 _LAZY = {
     "PubSub": "pubsub",
     "Sentinel": "sentinel",
+    "RedisCluster": "cluster",
+    "ClusterNode": "cluster",
     "Pipeline": "pipeline",
     "Lock": "lock",
     "CacheConfig": "cache",

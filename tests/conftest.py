@@ -9,7 +9,7 @@ import os
 
 import pytest
 
-pytest_plugins = ["fastredis.testing"]
+pytest_plugins = ["fastredis.testing", "fastredis._testing_cluster"]
 
 try:
     import uvloop

@@ -1,0 +1,11 @@
+"""Redis Cluster: ``RedisCluster`` over the same connection and command mixins as ``Redis``.
+
+Modules: ``slots`` (key slots, nodes, the slot map), ``topology`` (discovery, refresh),
+``routing`` (where a command goes, from COMMAND), ``client`` (RedisCluster), ``pipeline``."""
+
+from .client import RedisCluster
+from .errors import ClusterError, CrossSlotError, RedisClusterException, TooManyRedirections
+from .slots import ClusterNode, key_slot
+
+__all__ = ["RedisCluster", "ClusterNode", "ClusterError", "CrossSlotError",
+           "RedisClusterException", "TooManyRedirections", "key_slot"]

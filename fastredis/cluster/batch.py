@@ -1,0 +1,296 @@
+"""Batches: a split multi-key command, a fan-out to several nodes, a pipeline.
+
+Grouped by node, one write (and one FIFO entry) per node, every node at once; a part that
+is redirected (MOVED / ASK) or refused for now (TRYAGAIN, CLUSTERDOWN, READONLY, LOADING) is
+sent again, in the caller's order, in the next round. A part whose bytes may have reached a
+node whose connection was then lost is sent again only when it is read-only."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING, Any, Callable
+
+import hiredis
+
+from ..client import _expire
+from ..exceptions import (
+    AskError,
+    AuthenticationError,
+    BusyLoadingError,
+    ClusterDownError,
+    ConnectionError,
+    MovedError,
+    ReadOnlyError,
+    TryAgainError,
+    error_from_reply,
+)
+from .errors import ClusterError, TooManyRedirections
+from .routing import Route, aggregate
+from .slots import ClusterNode, key_slot
+
+if TYPE_CHECKING:
+    from .client import RedisCluster
+
+__all__ = ["_Item", "run_many", "split_multi", "redirect_of", "command_name"]
+
+_ReplyError = hiredis.ReplyError
+_ASKING = hiredis.pack_command(("ASKING",))
+
+
+class _Item:
+    """One command of a batch (a split multi-key command, a fan-out, a pipeline)."""
+
+    __slots__ = ("args", "data", "count", "readonly", "slot", "node", "asking", "reply",
+                 "redirects", "attempts", "fixed")
+
+    def __init__(self, args: tuple[Any, ...], data: bytes, readonly: bool, slot: int | None = None,
+                 node: ClusterNode | None = None, count: int = 1) -> None:
+        self.args = args
+        self.data = data
+        self.count = count  # >1: a MULTI ... EXEC block, one reply list
+        self.readonly = readonly
+        self.slot = slot
+        self.node = node
+        self.fixed = node is not None  # keyless, for that node: never redirected
+        self.asking: ClusterNode | None = None
+        self.reply: Any = None
+        self.redirects = 0
+        self.attempts = 0
+
+
+def redirect_of(exc: BaseException, node: ClusterNode) -> tuple[int, str]:
+    """``MOVED 3999 127.0.0.1:6381`` -> (3999, "127.0.0.1:6381"). An empty host
+    (``MOVED 3999 :6381``, the node does not know its address) means the node we asked."""
+    parts = str(exc).split()
+    slot, addr = int(parts[1]), parts[2]
+    if addr.startswith(":"):
+        addr = (f"[{node.host}]" if ":" in node.host else node.host) + addr
+    return slot, addr
+
+
+
+def command_name(args: tuple[Any, ...]) -> str:
+    name = args[0]
+    return name.decode(errors="replace") if isinstance(name, bytes) else str(name)
+
+
+
+def split_multi(self: RedisCluster[Any], args: tuple[Any, ...], route: Route,
+                positions: list[int], slots: list[int] | None = None,
+                ) -> tuple[list[_Item], Callable[..., Any]]:
+    """A multi_shard command (MGET, MSET, DEL, EXISTS, TOUCH, UNLINK) as one command
+    per slot; ``combine`` puts the answers back in the caller's order. ``slots``: the
+    slot of each key, when the caller computed them already."""
+    step = positions[1] - positions[0] if len(positions) > 1 else 1
+    head = args[:positions[0]]
+    tail = args[positions[-1] + step:]
+    if slots is None:
+        enc = self._encoding
+        slots = [key_slot(args[p], enc) for p in positions]
+    by_slot: dict[int, list[int]] = {}
+    for n, slot in enumerate(slots):
+        ords = by_slot.get(slot)
+        if ords is None:
+            by_slot[slot] = [n]
+        else:
+            ords.append(n)
+    items: list[_Item] = []
+    groups: list[list[int]] = []
+    pack = self._pack_fast
+    readonly = route.readonly
+    name = args[0]
+    # MGET k1 k2 ... / DEL ... / EXISTS ...: keys are args[1:], key n is args[n + 1]
+    simple = step == 1 and len(head) == 1 and not tail and positions[0] == 1
+    for slot, ords in by_slot.items():
+        if simple:
+            if len(ords) == 1:
+                cmd: tuple[Any, ...] = (name, args[ords[0] + 1])
+            else:
+                cmd = (name, *[args[n + 1] for n in ords])
+        elif step == 1:
+            cmd = (*head, *[args[positions[n]] for n in ords], *tail)
+        else:
+            sub: list[Any] = list(head)
+            for n in ords:
+                p = positions[n]
+                sub.extend(args[p:p + step])
+            sub.extend(tail)
+            cmd = tuple(sub)
+        items.append(_Item(cmd, pack(cmd), readonly, slot))
+        groups.append(ords)
+    policy = route.response_policy
+    total = len(positions)
+
+    def combine(done: list[_Item]) -> Any:
+        for it in done:
+            if isinstance(it.reply, BaseException):
+                raise it.reply
+        if policy is not None:
+            return aggregate(policy, [it.reply for it in done])
+        out: list[Any] = [None] * total
+        for it, ords in zip(done, groups):
+            for j, n in enumerate(ords):
+                out[n] = it.reply[j]
+        return out
+
+    return items, combine
+
+
+async def run_many(self: RedisCluster[Any], items: list[_Item]) -> None:
+    """Run a batch: grouped by node, one write per node, every node at once; a part
+    redirected or refused for now is sent again (in order) in the next round. Each
+    item ends with ``reply`` set to its raw reply or to an exception."""
+    topo = self._topology
+    pending = items
+    while pending:
+        groups: dict[ClusterNode, list[_Item]] = {}
+        unserved: list[_Item] = []
+        node_for = self._node_for
+        for it in pending:
+            node = it.node if it.fixed else (it.asking or node_for(it.slot, it.readonly))  # type: ignore[arg-type]
+            if node is None:
+                unserved.append(it)
+                continue
+            it.node = node
+            group = groups.get(node)
+            if group is None:
+                groups[node] = [it]
+            else:
+                group.append(it)
+        loop = asyncio.get_running_loop()
+        need = [n for n in groups if n.connection is None or n.connection.closed
+                or n.connection._loop is not loop]
+        if need:
+            opened = await asyncio.gather(*(self._connection(n) for n in need),
+                                          return_exceptions=True)
+            for r in opened:
+                if isinstance(r, AuthenticationError):
+                    raise r
+        sent: list[tuple[ClusterNode, list[_Item], asyncio.Future[Any], Any, bool]] = []
+        retry: list[_Item] = []
+        refresh = backoff = False
+        for node, group in groups.items():
+            conn = node.connection
+            if conn is None or conn.closed:
+                for it in group:  # never written: safe to try again
+                    it.attempts += 1
+                    it.asking = None  # an unreachable ASK target: start from the owner again
+                    it.reply = ConnectionError(f"Cannot reach {node.name}")
+                    retry.append(it)
+                refresh = backoff = True
+                continue
+            # plain: one reply per item, no ASKING (the common case, a faster loop below)
+            plain = all(it.count == 1 and it.asking is None for it in group)
+            if plain:
+                data = b"".join([it.data for it in group])
+                count = len(group)
+            else:
+                parts: list[bytes] = []
+                count = 0
+                for it in group:
+                    if it.asking is not None:
+                        parts.append(_ASKING)
+                        count += 1
+                    parts.append(it.data)
+                    count += it.count
+                data = b"".join(parts)
+            # the whole group in one write and one FIFO entry
+            fut = conn.send_batch(data, count)
+            handle = None
+            if self._timeout is not None:
+                handle = conn._loop.call_later(self._timeout, _expire, fut, self._timeout)
+            sent.append((node, group, fut, handle, plain))
+        if len(sent) == 1:
+            await asyncio.wait((sent[0][2],))
+        elif sent:
+            await asyncio.wait([s[2] for s in sent])
+        for node, group, fut, handle, plain in sent:
+            if handle is not None:
+                handle.cancel()
+            exc = fut.exception()
+            if exc is not None:
+                for it in group:
+                    if isinstance(exc, ConnectionError) and it.readonly:
+                        it.attempts += 1
+                        it.reply = exc
+                        retry.append(it)
+                        refresh = backoff = True
+                    elif isinstance(exc, ConnectionError):
+                        lost = ConnectionError(
+                            f"Connection to {node.name} was lost while {command_name(it.args)} was in "
+                            "flight: its outcome is unknown (not retried: only read-only "
+                            "commands are)")
+                        lost.__cause__ = exc
+                        it.reply = lost
+                    else:
+                        it.reply = exc
+                continue
+            if plain:
+                failed = None
+                for it, reply in zip(group, fut.result()):
+                    it.reply = reply
+                    if reply.__class__ is _ReplyError:
+                        failed = True
+                if failed is None:
+                    continue  # every part answered: nothing to look at again
+                replies = iter([it.reply for it in group])
+            else:
+                replies = iter(fut.result())
+            for it in group:
+                if it.asking is not None:
+                    next(replies)  # ASKING's +OK
+                    it.asking = None
+                if it.count == 1:
+                    reply = next(replies)
+                else:  # MULTI ... EXEC: judged by the first queued command and EXEC
+                    block = [next(replies) for _ in range(it.count)]
+                    reply = block[1] if block[1].__class__ is _ReplyError else block
+                if reply.__class__ is not _ReplyError:
+                    it.reply = reply
+                    continue
+                err = error_from_reply(reply.args[0])
+                it.reply = err
+                if it.fixed:
+                    continue
+                if isinstance(err, (MovedError, AskError)):
+                    self.stats["moved" if isinstance(err, MovedError) else "ask"] += 1
+                    it.redirects += 1
+                    if it.redirects > self.max_redirects:
+                        it.reply = TooManyRedirections(
+                            f"{command_name(it.args)}: more than {self.max_redirects} redirections")
+                        continue
+                    s, addr = redirect_of(err, node)
+                    if isinstance(err, MovedError):
+                        topo.moved(s, addr)
+                    elif it.count == 1:
+                        it.asking = topo.node(addr)
+                    else:  # a transaction during a migration: wait for it to end
+                        backoff = True
+                        it.attempts += 1
+                    retry.append(it)
+                elif isinstance(err, (TryAgainError, ClusterDownError, ReadOnlyError,
+                                      BusyLoadingError)):
+                    it.attempts += 1
+                    retry.append(it)
+                    backoff = True
+                    refresh = refresh or not isinstance(err, TryAgainError)
+        for it in unserved:
+            it.attempts += 1
+            it.reply = ClusterError(f"No node serves slot {it.slot} (cluster down?)")
+            retry.append(it)
+            refresh = True
+        if not retry:
+            return
+        pending = [it for it in retry if it.attempts <= self.retries]
+        if not pending:
+            return
+        # keep the caller's order for what goes again
+        order = {id(it): i for i, it in enumerate(items)}
+        pending.sort(key=lambda it: order[id(it)])
+        if refresh:
+            if unserved:
+                await topo.refresh()
+            else:
+                topo.request_refresh()
+        if backoff:
+            await self._backoff(max(it.attempts for it in pending))

@@ -1,0 +1,774 @@
+"""``RedisCluster``: the same command mixins and the same multiplexed ``Connection`` as
+``Redis``; what changes is only *which* node a command goes to.
+
+* One shared connection per node carries every concurrent command for that node (opened
+  once for all callers; a lost one is reopened on next use).
+* A command is written once (``fastredis.commands``): this class implements ``_execute`` /
+  ``_execute_blocking``; routing comes from the server's ``COMMAND`` (routing.py).
+* Redirections: MOVED patches the slot at once and retries at the new owner; ASK writes
+  ``ASKING`` and the command back to back on one connection (one synchronous step, so
+  nothing of another task can come between them on the FIFO); TRYAGAIN / CLUSTERDOWN back
+  off (with jitter) and retry; a bounded number of redirections, then a clear error.
+* Never run a command twice: a command whose bytes may have reached a node that was then
+  lost is retried only when it is read-only (COMMAND flags); otherwise the caller gets a
+  ConnectionError saying its outcome is unknown. A command that was never written (the
+  connection could not be opened) is always retried, after a refresh, within a budget.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+import random
+from collections import Counter
+from typing import Any, AnyStr, AsyncIterator, Callable, Iterable
+
+import hiredis
+
+from .._pack import pack
+from ..client import _CONNECTION_STATE, _block_seconds, _expire, _is_blocking, _split_params
+from ..commands import CoreCommands
+from ..connection import ConnectionParams, connect, parse_url
+from ..exceptions import (
+    AskError,
+    AuthenticationError,
+    BusyLoadingError,
+    ClusterDownError,
+    ConnectionError,
+    DataError,
+    MovedError,
+    ReadOnlyError,
+    RedisError,
+    ResponseError,
+    TimeoutError,
+    TryAgainError,
+    WrongLoop,
+)
+from .batch import _Item, command_name, redirect_of, run_many, split_multi
+from .errors import ClusterError, CrossSlotError, TooManyRedirections
+from .routing import Route, Router, aggregate
+from .slots import PRIMARY, REPLICA, ClusterNode, key_slot, split_address
+from .topology import Topology
+
+__all__ = ["RedisCluster"]
+
+log = logging.getLogger("fastredis.cluster")
+
+_ReplyError = hiredis.ReplyError
+_pack_command = hiredis.pack_command
+_get_running_loop = asyncio.events._get_running_loop
+_ASKING = hiredis.pack_command(("ASKING",))
+# accepted for redis-py compatibility, with no effect here (say why in docs/cluster.md)
+_IGNORED = frozenset((
+    "reinitialize_steps", "dynamic_startup_nodes", "require_full_coverage",
+    "connection_error_retry_attempts", "cluster_error_retry_attempts_on_error", "retry",
+    "retry_on_error", "load_balancing_strategy", "health_check_interval",
+))
+
+
+def _retrieve(fut: asyncio.Future[Any]) -> None:
+    if not fut.cancelled():
+        fut.exception()
+
+
+class RedisCluster(CoreCommands[AnyStr]):
+    """An asyncio Redis Cluster client with redis-py's ``RedisCluster`` API.
+
+    ``RedisCluster(host, port)`` or ``RedisCluster(startup_nodes=[ClusterNode(h, p)])``;
+    every other keyword (password, username, ssl*, client_name, decode_responses,
+    socket_timeout ...) applies to every node."""
+
+    PRIMARIES = "primaries"
+    REPLICAS = "replicas"
+    ALL_NODES = "all"
+    RANDOM = "random"
+    DEFAULT_NODE = "default-node"
+
+    def __init__(
+        self,
+        host: str | None = None,
+        port: int = 6379,
+        startup_nodes: Iterable[ClusterNode] | None = None,
+        *,
+        read_from_replicas: bool = False,
+        max_redirects: int = 16,
+        cluster_error_retry_attempts: int = 6,
+        address_remap: Callable[[tuple[str, int]], tuple[str, int]] | None = None,
+        refresh_min_interval: float = 0.25,
+        topology_check_interval: float | None = 30.0,
+        **kwargs: Any,
+    ) -> None:
+        seeds = [(n.host, n.port) for n in startup_nodes or ()]
+        if host is not None:
+            seeds.append((host, int(port)))
+        if not seeds:
+            raise ClusterError("RedisCluster needs host= or startup_nodes= (at least one node)")
+        for k in _IGNORED:
+            kwargs.pop(k, None)
+        params, _pool_kw, rest = _split_params(kwargs)
+        if rest:
+            raise TypeError(f"RedisCluster() got unexpected keyword arguments: {sorted(rest)}")
+        if params.db:
+            raise DataError("Redis Cluster has only database 0 (db= must be 0)")
+        if params.path:
+            raise DataError("Redis Cluster nodes are reached over TCP, not a unix socket")
+        self._params = params
+        self._timeout: float | None = params.socket_timeout
+        self._decode = params.decode_responses
+        self._encoding = params.encoding
+        utf8 = params.encoding.lower().replace("_", "-") in ("utf-8", "utf8")
+        self._arg_encoding = None if utf8 and params.encoding_errors == "strict" else params.encoding
+        self._read_from_replicas = bool(read_from_replicas)
+        self.max_redirects = int(max_redirects)
+        self.retries = int(cluster_error_retry_attempts)
+        self._check_interval = topology_check_interval
+        self._topology = Topology(seeds, self._connection, address_remap=address_remap,
+                                  tls=bool(params.ssl), min_interval=refresh_min_interval)
+        self._router: Router | None = None
+        self._init_fut: asyncio.Future[Any] | None = None
+        self._tick: asyncio.TimerHandle | None = None
+        self._tick_loop: asyncio.AbstractEventLoop | None = None
+        self._rr = 0
+        # what the cluster made us do (redirections, retries): read by tests and dashboards
+        self.stats: Counter[str] = Counter()
+
+    @classmethod
+    def from_url(cls, url: str, **kwargs: Any) -> RedisCluster[Any]:
+        """``redis://[[user]:password@]host[:port][?opt=v]`` (``rediss://`` for TLS): the
+        URL names one seed node; its options apply to every node."""
+        opts = parse_url(url)
+        opts.update(kwargs)
+        return cls(**opts)
+
+    # ------------------------------------------------------------------ connections
+    def _node_params(self, node: ClusterNode) -> ConnectionParams:
+        p = self._params
+        params = ConnectionParams.__new__(ConnectionParams)
+        for name in ConnectionParams.__slots__:
+            setattr(params, name, getattr(p, name))
+        params.host = node.host
+        params.port = node.port
+        if p.ssl and node.tls_hostname and not p.ssl_params.get("ssl_server_hostname"):
+            # CLUSTER SHARDS names each node's TLS hostname: verify against it
+            params.ssl_params = dict(p.ssl_params, ssl_server_hostname=node.tls_hostname)
+        return params
+
+    async def _connection(self, node: ClusterNode) -> Any:
+        """The node's one shared connection; opened once for every waiting caller."""
+        loop = asyncio.get_running_loop()
+        conn = node.connection
+        if conn is not None and not conn.closed:
+            if conn._loop is loop:
+                return conn
+            node.connection = None
+            conn.orphan()
+        fut = node.connecting
+        if fut is not None and fut.get_loop() is not loop:
+            fut = None
+        if fut is None:
+            fut = node.connecting = asyncio.ensure_future(self._open(node))
+            fut.add_done_callback(functools.partial(self._connect_done, node))
+        return await asyncio.shield(fut)
+
+    @staticmethod
+    def _connect_done(node: ClusterNode, fut: asyncio.Future[Any]) -> None:
+        if node.connecting is fut:
+            node.connecting = None
+        _retrieve(fut)
+
+    async def _open(self, node: ClusterNode) -> Any:
+        conn = await connect(self._node_params(node))
+        if self._topology.closing:  # aclose() ran while we connected: keep nothing open
+            conn.close()
+            raise ConnectionError("the cluster client was closed")
+        if self._read_from_replicas:
+            # before any command on this connection (FIFO): reads may go to a replica
+            conn.send_and_forget(("READONLY",))
+        conn.on_lost = lambda c, n=node: self._lost(n, c)
+        old = node.connection
+        node.connection = conn
+        node.failures = 0
+        if old is not None and old is not conn and not old.closed:
+            old.close()  # never two shared connections to one node
+        return conn
+
+    def _lost(self, node: ClusterNode, conn: Any) -> None:
+        if node.connection is conn:
+            node.connection = None
+        topo = self._topology
+        if topo.closing:
+            return
+        if node.server_type == PRIMARY and topo.nodes.get(node.name) is node:
+            log.warning("connection to cluster primary %s lost; refreshing the slot map", node.name)
+            topo.request_refresh()
+
+    # ------------------------------------------------------------------ lifecycle
+    async def initialize(self) -> RedisCluster[Any]:
+        """Learn the slot map and the command table (done by the first command too)."""
+        if self._router is not None and self._topology.slots.view:
+            return self
+        loop = asyncio.get_running_loop()
+        fut = self._init_fut
+        if fut is None or fut.get_loop() is not loop or (fut.done() and fut.exception()):
+            fut = self._init_fut = asyncio.ensure_future(self._initialize())
+            fut.add_done_callback(_retrieve)
+        await asyncio.shield(fut)
+        return self
+
+    async def _initialize(self) -> None:
+        topo = self._topology
+        topo.closing = False
+        if not topo.slots.view:
+            await topo.refresh()
+        if self._router is None:
+            node = random.choice(topo.primaries())
+            conn = await self._connection(node)
+            try:
+                self._router = Router(await conn.execute(("COMMAND",)))
+            except ResponseError as exc:  # renamed / denied by ACL: the small static table
+                log.warning("COMMAND unavailable (%s): routing from the static fallback table", exc)
+                self._router = Router(None)
+        self._schedule_check()
+
+    def _schedule_check(self) -> None:
+        """A cheap periodic refresh (a map that changed with no traffic to tell us)."""
+        loop = asyncio.get_running_loop()
+        if self._tick is not None and self._tick_loop is not loop:
+            self._tick.cancel()  # left behind by a previous event loop
+            self._tick = None
+        if self._check_interval and self._tick is None:
+            self._tick_loop = loop
+            self._tick = loop.call_later(self._check_interval * (0.9 + random.random() / 5),
+                                         self._periodic)
+
+    def _periodic(self) -> None:
+        self._tick = None
+        if self._topology.closing:
+            return
+        self._topology.request_refresh()
+        self._schedule_check()
+
+    async def aclose(self) -> None:
+        """Close every node connection; the client reconnects if used again."""
+        if self._tick is not None:
+            self._tick.cancel()
+            self._tick = None
+        conns = self._topology.all_connections()
+        self._topology.close()
+        for node in self._topology.nodes.values():
+            if node.connecting is not None and not node.connecting.done():
+                node.connecting.cancel()
+        self._init_fut = None
+        for conn in conns:
+            try:
+                await asyncio.wait_for(conn.wait_closed(), 1.0)
+            except (asyncio.TimeoutError, RuntimeError):  # pragma: no cover - already gone
+                pass
+
+    close = aclose
+
+    async def __aenter__(self) -> RedisCluster[Any]:
+        return await self.initialize()
+
+    async def __aexit__(self, *exc: Any) -> None:
+        await self.aclose()
+
+    def __await__(self) -> Any:
+        return self.initialize().__await__()
+
+    def __repr__(self) -> str:
+        seeds = ",".join(f"{h}:{p}" for h, p in self._topology.seeds)
+        return f"<fastredis.RedisCluster seeds={seeds} nodes={len(self._topology.nodes)} {self._params!r}>"
+
+    # ------------------------------------------------------------------ nodes (redis-py API)
+    def get_nodes(self) -> list[ClusterNode]:
+        return list(self._topology.nodes.values())
+
+    def get_primaries(self) -> list[ClusterNode]:
+        return self._topology.primaries()
+
+    def get_replicas(self) -> list[ClusterNode]:
+        return self._topology.replicas()
+
+    def get_random_node(self) -> ClusterNode:
+        return random.choice(self.get_nodes())
+
+    def get_default_node(self) -> ClusterNode:
+        return random.choice(self.get_primaries())
+
+    def get_node(self, host: str | None = None, port: int | None = None,
+                 node_name: str | None = None) -> ClusterNode | None:
+        if node_name is None:
+            if host is None or port is None:
+                raise DataError("get_node needs host and port, or node_name")
+            node_name = f"{host}:{port}"
+        host, port = split_address(node_name)
+        return self._topology.nodes.get(f"{host}:{port}")
+
+    def keyslot(self, key: Any) -> int:
+        return key_slot(key, self._encoding)
+
+    def get_node_from_key(self, key: Any, replica: bool = False) -> ClusterNode | None:
+        slot = self.keyslot(key)
+        if replica:
+            reps = self._topology.slots.replicas[slot]
+            return reps[0] if reps else None
+        return self._topology.slots.primaries[slot]
+
+    @property
+    def topology(self) -> Topology:
+        """The slot map and discovery state (``queries`` / ``refreshes`` counters)."""
+        return self._topology
+
+    # ------------------------------------------------------------------ execution
+    async def _execute(self, args: tuple[Any, ...], callback: Callable[..., Any] | None = None) -> Any:
+        router = self._router
+        if router is None or self._init_fut is None:
+            await self.initialize()
+            router = self._router
+            assert router is not None
+        route = router.lookup(args)
+        if route is not None and route.simple and len(args) > 1:
+            slot = key_slot(args[1], self._encoding)
+            readonly = route.readonly
+            node = self._node_for(slot, readonly)
+            conn = node.connection if node is not None else None
+            if (conn is None or conn.closed or self._timeout is not None
+                    or conn._loop is not _get_running_loop()):
+                reply = await self._run_slot(slot, args, readonly, start=node)
+            else:
+                # the hot path: the node's connection is up, send at once; anything but a
+                # plain reply is handled by _run_slot from this very future
+                fut = conn.execute(args)
+                try:
+                    reply = await fut
+                except RedisError:
+                    reply = await self._run_slot(slot, args, readonly, (node, conn, fut))  # type: ignore[arg-type]
+            return reply if callback is None else callback(reply)
+        return await self._dispatch(args, route, None, callback)
+
+    def _node_for(self, slot: int, readonly: bool) -> ClusterNode | None:
+        slots = self._topology.slots
+        if readonly and self._read_from_replicas:
+            reps = slots.replicas[slot]
+            if reps:
+                self._rr += 1
+                i = self._rr % (len(reps) + 1)
+                return reps[i - 1] if i else slots.primaries[slot]
+        return slots.primaries[slot]
+
+    async def _backoff(self, attempt: int) -> None:
+        # exponential, capped, with full jitter: a burst of failures does not come back
+        # in lock step (50 ms, 100 ms ... 800 ms)
+        await asyncio.sleep(min(0.8, 0.025 * 2 ** attempt) * (0.5 + random.random() / 2))
+
+    async def _wait(self, fut: asyncio.Future[Any], conn: Any) -> Any:
+        timeout = self._timeout
+        if timeout is None:
+            return await fut
+        handle = conn._loop.call_later(timeout, _expire, fut, timeout, conn)
+        try:
+            return await fut
+        finally:
+            handle.cancel()
+
+    async def _run_slot(self, slot: int, args: tuple[Any, ...], readonly: bool,
+                        sent: tuple[ClusterNode, Any, asyncio.Future[Any]] | None = None,
+                        start: ClusterNode | None = None) -> Any:
+        """One command for one slot, through every redirection and retry it needs.
+        ``sent``: the command was already written (the hot path in ``_execute``) and this
+        future failed; its error is handled as if it happened here."""
+        topo = self._topology
+        node: ClusterNode | None = start  # the node _execute chose (replicas rotate)
+        asking = False
+        redirects = attempts = 0
+        last: BaseException | None = None
+        while True:
+            if sent is not None:
+                node, conn, fut = sent
+                sent = None
+            else:
+                if node is None:
+                    node = self._node_for(slot, readonly)
+                    if node is None:  # an uncovered slot: the map is stale or the cluster is down
+                        attempts += 1
+                        if attempts > self.retries:
+                            raise ClusterError(f"No node serves slot {slot} (cluster down?)") from last
+                        await topo.refresh()
+                        continue
+                conn = node.connection
+                try:
+                    if conn is None or conn.closed or conn._loop is not _get_running_loop():
+                        conn = await self._connection(node)
+                    if asking:
+                        # ASKING and the command in one synchronous step: adjacent on the FIFO
+                        conn.send_and_forget(("ASKING",))
+                    fut = conn.execute(args)
+                except AuthenticationError:
+                    raise
+                except WrongLoop:
+                    node.connection = None
+                    continue
+                except (ConnectionError, TimeoutError, OSError) as exc:
+                    # nothing was written: always safe to try again, after a refresh
+                    attempts += 1
+                    last = exc
+                    if attempts > self.retries:
+                        raise ConnectionError(
+                            f"Cannot reach {node.name} (slot {slot}) after {attempts} attempts: {exc}"
+                        ) from exc
+                    topo.request_refresh()
+                    await self._backoff(attempts)
+                    node, asking = None, False
+                    continue
+            try:
+                return await (fut if self._timeout is None else self._wait(fut, conn))
+            except MovedError as exc:
+                self.stats["moved"] += 1
+                redirects += 1
+                if redirects > self.max_redirects:
+                    raise TooManyRedirections(
+                        f"{command_name(args)}: more than {self.max_redirects} redirections (last: {exc})"
+                    ) from exc
+                s, addr = redirect_of(exc, node)
+                node, asking = topo.moved(s, addr), False
+            except AskError as exc:
+                self.stats["ask"] += 1
+                redirects += 1
+                if redirects > self.max_redirects:
+                    raise TooManyRedirections(
+                        f"{command_name(args)}: more than {self.max_redirects} redirections (last: {exc})"
+                    ) from exc
+                node, asking = topo.node(redirect_of(exc, node)[1]), True
+            except (TryAgainError, ClusterDownError, ReadOnlyError, BusyLoadingError) as exc:
+                # not run: TRYAGAIN (keys split by a migration), CLUSTERDOWN, READONLY (a
+                # write reached a demoted primary), LOADING (a replica still loading)
+                self.stats["retry:" + type(exc).__name__] += 1
+                attempts += 1
+                last = exc
+                if attempts > self.retries:
+                    raise
+                if not isinstance(exc, TryAgainError):
+                    topo.request_refresh()
+                if isinstance(exc, BusyLoadingError) and node.server_type == REPLICA:
+                    node = topo.slots.primaries[slot]  # read it from the primary instead
+                else:
+                    await self._backoff(attempts)
+                    node = None
+                asking = False
+            except TimeoutError:
+                raise
+            except ConnectionError as exc:
+                if not readonly:
+                    raise ConnectionError(
+                        f"Connection to {node.name} was lost while {command_name(args)} was in flight: "
+                        "its outcome is unknown (not retried: only read-only commands are)"
+                    ) from exc
+                attempts += 1
+                if attempts > self.retries:
+                    raise
+                topo.request_refresh()
+                await self._backoff(attempts)
+                node, asking = None, False
+
+    async def _dispatch(self, args: tuple[Any, ...], route: Route | None, target: Any,
+                        callback: Callable[..., Any] | None) -> Any:
+        """Everything but the one-key hot path: multi-key, keyless, targeted commands."""
+        if target is not None:
+            return await self._fan_out(self._resolve(target), args, route, callback, True)
+        if route is None:  # not a command of this server: let one node say so
+            return await self._fan_out([self.get_default_node()], args, None, callback, False)
+        positions = route.positions(args)
+        slots: set[int] | None
+        per_key: list[int] | None = None
+        if positions is None:
+            slots = await self._server_keys(args)
+        else:
+            enc = self._encoding
+            per_key = [key_slot(args[i], enc) for i in positions]
+            slots = set(per_key)
+        if slots:
+            if len(slots) == 1:
+                reply = await self._run_slot(slots.pop(), args, route.readonly)
+                return reply if callback is None else callback(reply)
+            if route.request_policy == "multi_shard" and positions:
+                items, combine = split_multi(self, args, route, positions, per_key)
+                await self._run_many(items)
+                reply = combine(items)
+                return reply if callback is None else callback(reply)
+            raise CrossSlotError(
+                f"{command_name(args)}: its keys hash to {len(slots)} different slots; keys of one "
+                "command must share a slot (use a hash tag: {user1}:a, {user1}:b)"
+            )
+        return await self._fan_out(self._keyless_nodes(route), args, route, callback, False)
+
+    def _keyless_nodes(self, route: Route) -> list[ClusterNode]:
+        """Where a command without keys goes, by its request_policy tip."""
+        policy = route.request_policy
+        if route.response_policy == "special":
+            # no general rule merges these (INFO, RANDOMKEY ...): one node answers, as in
+            # redis-py; rc.target(...) asks several and returns {node: reply}
+            policy = None
+        if policy == "all_shards":
+            return self.get_primaries()
+        if policy == "all_nodes":
+            return self.get_nodes()
+        return [self._default_node(route.readonly)]
+
+    def _default_node(self, readonly: bool) -> ClusterNode:
+        if readonly and self._read_from_replicas and self.get_replicas():
+            return random.choice(self.get_replicas())
+        return self.get_default_node()
+
+    async def _server_keys(self, args: tuple[Any, ...]) -> set[int]:
+        """Key positions the command table cannot tell: ask a node (COMMAND GETKEYS)."""
+        try:
+            keys = await self._fan_out([self.get_default_node()], ("COMMAND", "GETKEYS", *args),
+                                       None, None, False)
+        except ResponseError:
+            return set()  # "the command has no key arguments"
+        return {key_slot(k, self._encoding) for k in keys}
+
+    def _resolve(self, target: Any) -> list[ClusterNode]:
+        if isinstance(target, str):
+            t = target.lower()
+            if t == self.PRIMARIES:
+                return self.get_primaries()
+            if t == self.REPLICAS:
+                return self.get_replicas()
+            if t == self.ALL_NODES:
+                return self.get_nodes()
+            if t in (self.RANDOM,):
+                return [self.get_random_node()]
+            if t == self.DEFAULT_NODE:
+                return [self.get_default_node()]
+            raise DataError(f"unknown target_nodes {target!r}")
+        if isinstance(target, ClusterNode):
+            return [self._topology.node(target.name)]
+        if isinstance(target, dict):
+            target = list(target.values())
+        nodes = [self._topology.node(n.name) for n in target]
+        if not nodes:
+            raise DataError("target_nodes is empty")
+        return nodes
+
+    def _pack_fast(self, args: tuple[Any, ...]) -> bytes:
+        if self._arg_encoding is None:
+            try:
+                data: bytes = _pack_command(args)
+                return data
+            except TypeError:
+                pass
+        return self._pack(args)
+
+    def _pack(self, args: tuple[Any, ...]) -> bytes:
+        enc = self._arg_encoding
+        if enc is None:
+            return pack(args)
+        return pack(args, enc, self._params.encoding_errors)
+
+    async def _fan_out(self, nodes: list[ClusterNode], args: tuple[Any, ...], route: Route | None,
+                       callback: Callable[..., Any] | None, targeted: bool) -> Any:
+        data = self._pack(args)
+        readonly = route is not None and route.readonly
+        items = [_Item(args, data, readonly, node=n) for n in nodes]
+        await self._run_many(items)
+        policy = route.response_policy if route is not None else None
+        replies = [it.reply for it in items]
+        errors = [r for r in replies if isinstance(r, BaseException)]
+        if errors and not (policy == "one_succeeded" and len(errors) < len(replies)):
+            raise errors[0]
+        if targeted and len(nodes) > 1 and policy in (None, "special") and (
+            policy == "special" or route is None
+            or route.request_policy not in ("all_shards", "all_nodes")
+        ):
+            # no rule to merge the answers (INFO, CLIENT LIST ...): one per node, as redis-py
+            return {n.name: (r if callback is None else callback(r)) for n, r in zip(nodes, replies)}
+        replies = [r for r in replies if not isinstance(r, BaseException)]
+        reply = aggregate(policy, replies)
+        return reply if callback is None else callback(reply)
+
+    def _split(self, args: tuple[Any, ...], route: Route, positions: list[int]) -> tuple[list[_Item], Callable[..., Any]]:
+        return split_multi(self, args, route, positions)
+
+    async def _run_many(self, items: list[_Item]) -> None:
+        await run_many(self, items)
+
+    async def _execute_blocking(self, args: tuple[Any, ...], callback: Callable[..., Any] | None = None) -> Any:
+        """A server-side blocking command (BLPOP ...) on a connection of its own to the
+        slot's primary, closed afterwards (cancelling it closes it too)."""
+        await self.initialize()
+        assert self._router is not None
+        route = self._router.lookup(args)
+        positions = route.positions(args) if route is not None else [1]
+        enc = self._encoding
+        slots = {key_slot(args[i], enc) for i in positions or ()}
+        if len(slots) != 1:
+            raise CrossSlotError(f"{command_name(args)}: its keys must all be in one slot")
+        slot = slots.pop()
+        data = self._pack(args)
+        redirects = 0
+        asking: ClusterNode | None = None
+        while True:
+            node = asking or self._topology.slots.primaries[slot]
+            if node is None:
+                await self._topology.refresh()
+                continue
+            conn = await connect(self._node_params(node))
+            handle = None
+            try:
+                if asking is not None:
+                    conn.send_and_forget(("ASKING",))
+                (fut,) = conn.send_packed(data, 1)
+                if self._timeout is not None:
+                    block = _block_seconds(args)
+                    if block:
+                        limit = block + self._timeout
+                        handle = conn._loop.call_later(limit, _expire, fut, limit)
+                reply = await fut
+            except (MovedError, AskError) as exc:
+                self.stats["moved" if isinstance(exc, MovedError) else "ask"] += 1
+                redirects += 1
+                if redirects > self.max_redirects:
+                    raise TooManyRedirections(f"{command_name(args)}: too many redirections") from exc
+                s, addr = redirect_of(exc, node)
+                if isinstance(exc, MovedError):
+                    self._topology.moved(s, addr)
+                    asking = None
+                else:
+                    asking = self._topology.node(addr)
+                continue
+            finally:
+                if handle is not None:
+                    handle.cancel()
+                conn.abort("closed after a blocking command")
+            return reply if callback is None else callback(reply)
+
+    async def execute_command(self, *args: Any, target_nodes: Any = None, **options: Any) -> Any:
+        """Any command; routed by its keys (or to ``target_nodes``); the raw reply."""
+        if not args:
+            raise DataError("execute_command needs a command name")
+        name = args[0]
+        if isinstance(name, (str, bytes)) and name.upper() in _CONNECTION_STATE:
+            raise DataError(f"{name!r} changes the state of a connection that other tasks share")
+        if target_nodes is not None:
+            await self.initialize()
+            assert self._router is not None
+            return await self._dispatch(args, self._router.lookup(args), target_nodes, None)
+        if _is_blocking(args):
+            return await self._execute_blocking(args)
+        return await self._execute(args)
+
+    def target(self, target_nodes: Any) -> _Targeted:
+        """Named commands on chosen nodes: ``await rc.target(rc.ALL_NODES).info()`` (redis-py
+        spells it ``rc.info(target_nodes=...)``; the shared command mixins take no such
+        argument). Answers without a merge rule come back as ``{node_name: reply}``."""
+        return _Targeted(self, target_nodes)
+
+    async def scan_iter(self, match: Any = None, count: Any = None, _type: Any = None,
+                        **kwargs: Any) -> AsyncIterator[Any]:
+        """Every key of every shard: SCAN walks each shard's primary in turn. If a shard's
+        primary is lost mid-walk, the walk of that shard starts again at its new primary
+        (keys may repeat, as SCAN allows; none is missed)."""
+        await self.initialize()
+        topo = self._topology
+        extra: tuple[Any, ...] = ()
+        if match is not None:
+            extra += ("MATCH", match)
+        if count is not None:
+            extra += ("COUNT", count)
+        if _type is not None:
+            extra += ("TYPE", _type)
+        for shard in topo.slots.view:
+            slot = shard[0][0][0]  # the shard is followed by one of its slots
+            cursor = 0
+            restarts = 0
+            node = topo.slots.primaries[slot]
+            while True:
+                args = ("SCAN", cursor, *extra)
+                item = _Item(args, self._pack(args), True, node=node)
+                await self._run_many([item])
+                reply = item.reply
+                if isinstance(reply, BaseException):
+                    if not isinstance(reply, (ConnectionError, ClusterError)) or restarts >= self.retries:
+                        raise reply
+                    restarts += 1
+                    await topo.refresh()
+                    await self._backoff(restarts)
+                    node, cursor = topo.slots.primaries[slot], 0
+                    continue
+                cursor = int(reply[0])
+                for key in reply[1]:
+                    yield key
+                if cursor == 0:
+                    break
+
+    # ------------------------------------------------------------------ objects
+    def pipeline(self, transaction: bool | None = None, shard_hint: Any = None) -> Any:
+        """A cluster pipeline: commands grouped per node, one write per node, in parallel.
+        ``transaction=True``: MULTI/EXEC, every key in one slot."""
+        from .pipeline import ClusterPipeline
+
+        return ClusterPipeline(self, bool(transaction))
+
+    async def transaction(self, func: Callable[..., Any], *watches: Any,
+                          value_from_callable: bool = False, watch_delay: float | None = None,
+                          **kwargs: Any) -> Any:
+        """redis-py's helper: ``func(pipe)`` under WATCH (keys of one slot), retried on
+        WatchError."""
+        from ..exceptions import WatchError
+
+        while True:
+            async with self.pipeline(True) as pipe:
+                try:
+                    if watches:
+                        await pipe.watch(*watches)
+                    res = func(pipe)
+                    if asyncio.iscoroutine(res):
+                        res = await res
+                    exec_value = await pipe.execute()
+                    return res if value_from_callable else exec_value
+                except WatchError:
+                    if watch_delay:
+                        await asyncio.sleep(watch_delay)
+
+    def pubsub(self, **kwargs: Any) -> Any:
+        """Classic Pub/Sub (PUBLISH reaches every node of a cluster) on one node."""
+        from ..pool import ConnectionPool
+        from ..pubsub import PubSub
+
+        node = kwargs.pop("node", None) or self.get_default_node()
+        return PubSub(ConnectionPool(self._node_params(node)), **kwargs)
+
+    def register_script(self, script: str | bytes) -> Any:
+        from ..commands.scripting import Script
+
+        return Script(self, script)
+
+
+class _Targeted(CoreCommands[Any]):
+    """The command mixins bound to chosen nodes (``RedisCluster.target``)."""
+
+    __slots__ = ("_client", "_target")
+
+    def __init__(self, client: RedisCluster[Any], target: Any) -> None:
+        self._client = client
+        self._target = target
+
+    async def _execute(self, args: tuple[Any, ...], callback: Callable[..., Any] | None = None) -> Any:
+        c = self._client
+        await c.initialize()
+        assert c._router is not None
+        return await c._dispatch(args, c._router.lookup(args), self._target, callback)
+
+    def _execute_blocking(self, args: tuple[Any, ...], callback: Callable[..., Any] | None = None) -> Any:
+        raise DataError("blocking commands are routed by their key, not to chosen nodes")
+
+    async def execute_command(self, *args: Any, **options: Any) -> Any:
+        """Any command on the chosen nodes; raw replies (``{node_name: reply}`` when
+        several nodes answer and no rule merges the answers)."""
+        return await self._client.execute_command(*args, target_nodes=self._target)
+
+
+_ = RedisError

@@ -1,0 +1,25 @@
+"""Errors of the cluster layer (server errors such as MOVED keep their classes in
+``fastredis.exceptions``)."""
+
+from __future__ import annotations
+
+from ..exceptions import DataError, RedisError
+
+__all__ = ["ClusterError", "CrossSlotError", "TooManyRedirections", "RedisClusterException"]
+
+
+class ClusterError(RedisError):
+    """The cluster could not serve a command (no node answers, a slot nobody serves)."""
+
+
+RedisClusterException = ClusterError  # redis-py's name
+
+
+class CrossSlotError(ClusterError, DataError):
+    """A multi-key command whose keys are in several slots and which cannot be split
+    (raised before anything is sent). Use a hash tag: ``{user1}:a``, ``{user1}:b``."""
+
+
+class TooManyRedirections(ClusterError):
+    """More MOVED/ASK redirections than ``max_redirects`` for one command: the map keeps
+    changing under it (a migration stuck half-way?)."""

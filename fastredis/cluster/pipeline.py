@@ -1,0 +1,327 @@
+"""The cluster pipeline: queued commands grouped per node, one write per node, every node
+at once; a part that is redirected (MOVED/ASK) or refused for now (TRYAGAIN, CLUSTERDOWN)
+is sent again to its new node in the caller's order; results come back in the caller's
+order. Nothing is sent twice: a part whose connection was lost after it was written is
+retried only when it is read-only, otherwise its result is a ConnectionError saying the
+outcome is unknown.
+
+``transaction=True``: MULTI ... EXEC as one block on the node of the one slot every key
+belongs to (a CrossSlotError before anything is sent otherwise)."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any, AnyStr, Callable
+
+import hiredis
+
+from .._protocol import Connection
+from ..commands import CoreCommands
+from ..connection import connect
+from ..exceptions import (
+    ExecAbortError,
+    MovedError,
+    RedisError,
+    ResponseError,
+    WatchError,
+    error_from_reply,
+)
+from .batch import _Item, redirect_of
+from .client import RedisCluster
+from .errors import CrossSlotError, TooManyRedirections
+from .routing import aggregate
+from .slots import key_slot
+
+__all__ = ["ClusterPipeline"]
+
+_ReplyError = hiredis.ReplyError
+_MULTI = hiredis.pack_command(("MULTI",))
+_EXEC = hiredis.pack_command(("EXEC",))
+
+
+def _annotate(exc: BaseException, index: int, args: tuple[Any, ...]) -> BaseException:
+    if not isinstance(exc, RedisError):
+        return exc
+    name = args[0].decode() if isinstance(args[0], bytes) else str(args[0])
+    new = type(exc)(f"Command # {index + 1} ({name}) of pipeline caused error: {exc}")
+    new.__cause__ = exc
+    return new
+
+
+def _keyless_combine(route: Any) -> Callable[..., Any]:
+    policy = route.response_policy if route is not None else None
+    if policy == "special":
+        policy = None
+
+    def combine(done: list[_Item]) -> Any:
+        replies = [it.reply for it in done]
+        errors = [r for r in replies if isinstance(r, BaseException)]
+        if errors and not (policy == "one_succeeded" and len(errors) < len(replies)):
+            raise errors[0]
+        return aggregate(policy, [r for r in replies if not isinstance(r, BaseException)])
+
+    return combine
+
+
+class ClusterPipeline(CoreCommands[AnyStr]):
+    """``rc.pipeline()``; commands chain (``p.set(..).get(..)``); ``await p.execute()``."""
+
+    def __init__(self, client: RedisCluster[Any], transaction: bool = False) -> None:
+        self._client = client
+        self.transaction = transaction
+        self._queue: list[tuple[tuple[Any, ...], Callable[..., Any] | None]] = []
+        # WATCH: a connection of its own to the watched slot's primary, until EXEC/reset
+        self._conn: Connection | None = None
+        self._slot: int | None = None
+        self._explicit_multi = False
+
+    def _execute(self, args: tuple[Any, ...], callback: Callable[..., Any] | None = None) -> Any:
+        self._client._pack(args)  # a bad argument is a DataError here, at the call site
+        if self._conn is not None and not self._explicit_multi:
+            return self._immediate(args, callback)  # between WATCH and MULTI: run now
+        self._queue.append((args, callback))
+        return self
+
+    def _execute_blocking(self, args: tuple[Any, ...], callback: Callable[..., Any] | None = None) -> Any:
+        return self._execute(args, callback)
+
+    def execute_command(self, *args: Any, **options: Any) -> Any:
+        return self._execute(args)
+
+    def __len__(self) -> int:
+        return len(self._queue)
+
+    def __bool__(self) -> bool:
+        return True
+
+    def __await__(self) -> Any:
+        if False:  # pragma: no cover
+            yield
+        return self
+
+    async def __aenter__(self) -> ClusterPipeline[AnyStr]:
+        return self
+
+    async def __aexit__(self, *exc: Any) -> None:
+        self._reset()
+
+    def _reset(self) -> None:
+        """Forget queued commands; a WATCH connection is closed (never reused: a WATCH
+        may still be active on it), which also survives cancellation."""
+        self._queue = []
+        self._explicit_multi = False
+        self._slot = None
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            conn.abort("closed: the watched transaction ended")
+
+    async def reset(self) -> None:  # type: ignore[override, unused-ignore]
+        """Forget queued commands and end any WATCH (its connection is closed, never
+        reused). Not the RESET command: a pipeline's reset, as in redis-py."""
+        self._reset()
+
+    async def aclose(self) -> None:
+        """Same as :meth:`reset` (the standard name for cleanup)."""
+        self._reset()
+
+    async def discard(self) -> None:
+        """Drop every queued command and the MULTI, and end any WATCH; nothing was sent
+        for queued commands, so nothing is sent now either."""
+        self._reset()
+
+    # ------------------------------------------------------------------ WATCH / MULTI
+    def _one_slot(self, args: tuple[Any, ...]) -> set[int]:
+        client = self._client
+        assert client._router is not None
+        route = client._router.lookup(args)
+        positions = route.positions(args) if route is not None else [1]
+        return {key_slot(args[i], client._encoding) for i in positions or ()}
+
+    async def watch(self, *names: Any) -> bool:
+        """WATCH keys of one slot, on a connection of its own to that slot's primary."""
+        if self._explicit_multi:
+            raise RedisError("Cannot issue a WATCH after a MULTI")
+        client = self._client
+        await client.initialize()
+        slots = self._one_slot(("WATCH", *names))
+        if self._slot is not None:
+            slots.add(self._slot)
+        if len(slots) != 1:
+            raise CrossSlotError("WATCH on a cluster: every watched key must be in one slot "
+                                 "(use a hash tag, {user1}:a and {user1}:b)")
+        slot = slots.pop()
+        for _ in range(client.max_redirects):
+            if self._conn is None:
+                node = client._topology.slots.primaries[slot]
+                if node is None:
+                    await client._topology.refresh()
+                    continue
+                self._conn = await connect(client._node_params(node))
+                self._slot = slot
+            try:
+                await self._conn.execute(("WATCH", *names))
+                return True
+            except MovedError as exc:  # our map was stale: WATCH where the slot lives now
+                s, addr = redirect_of(exc, client._topology.node(self._conn.description))
+                client._topology.moved(s, addr)
+                self._conn.abort("closed: the watched slot moved")
+                self._conn = None
+        raise TooManyRedirections("WATCH: the slot kept moving")
+
+    async def unwatch(self) -> bool:
+        if self._conn is not None:
+            await self._conn.execute(("UNWATCH",))
+        return True
+
+    def multi(self) -> None:
+        """Start buffering the transaction's commands (after ``watch``)."""
+        if self._explicit_multi:
+            raise RedisError("Cannot issue nested calls to MULTI")
+        if self._queue:
+            raise RedisError("Commands without an initial WATCH have already been issued")
+        self._explicit_multi = True
+
+    async def _immediate(self, args: tuple[Any, ...], callback: Callable[..., Any] | None) -> Any:
+        if self._one_slot(args) - {self._slot}:
+            raise CrossSlotError("while watching, commands must use the watched slot")
+        assert self._conn is not None
+        try:
+            reply = await self._conn.execute(args)
+        except asyncio.CancelledError:
+            self._reset()
+            raise
+        return reply if callback is None else callback(reply)
+
+    async def execute(self, raise_on_error: bool = True) -> list[Any]:
+        queue, self._queue = self._queue, []
+        if not queue:
+            return []
+        client = self._client
+        await client.initialize()
+        if self._conn is not None:
+            try:
+                return await self._run_watched(queue, raise_on_error)
+            finally:
+                self._reset()
+        if self.transaction or self._explicit_multi:
+            self._explicit_multi = False
+            return await self._run_transaction(queue, raise_on_error)
+        router = client._router
+        assert router is not None
+        enc = client._encoding
+        items: list[_Item] = []
+        plans: list[tuple[int, int, Callable[[list[_Item]], Any] | None]] = []  # (first item, item count, combine)
+        for args, _cb in queue:
+            route = router.lookup(args)
+            positions = route.positions(args) if route is not None else [1]
+            if positions is None:
+                positions = [1]
+            slots = {key_slot(args[i], enc) for i in positions}
+            start = len(items)
+            if len(slots) == 1:
+                items.append(_Item(args, client._pack(args), bool(route and route.readonly),
+                                   slot=slots.pop()))
+                plans.append((start, 1, None))
+            elif not slots:
+                ro = bool(route and route.readonly)
+                nodes = client._keyless_nodes(route) if route is not None else [client.get_default_node()]
+                data = client._pack(args)
+                items.extend(_Item(args, data, ro, node=n) for n in nodes)
+                plans.append((start, len(nodes), _keyless_combine(route)))
+            elif route is not None and route.request_policy == "multi_shard":
+                sub, combine = client._split(args, route, positions)
+                items.extend(sub)
+                plans.append((start, len(sub), combine))
+            else:
+                raise CrossSlotError(f"{args[0]!s}: its keys hash to {len(slots)} slots")
+        await client._run_many(items)
+        results: list[Any] = []
+        first_error: BaseException | None = None
+        for i, ((args, cb), (start, n, plan)) in enumerate(zip(queue, plans)):
+            try:
+                if plan is None:
+                    reply = items[start].reply
+                    if isinstance(reply, BaseException):
+                        raise reply
+                else:
+                    reply = plan(items[start:start + n])
+                results.append(reply if cb is None else cb(reply))
+            except RedisError as exc:
+                err = _annotate(exc, i, args)
+                first_error = first_error or err
+                results.append(err)
+        if first_error is not None and raise_on_error:
+            raise first_error
+        return results
+
+    async def _run_transaction(self, queue: list[Any], raise_on_error: bool) -> list[Any]:
+        client: RedisCluster[Any] = self._client
+        router = client._router
+        assert router is not None
+        enc = client._encoding
+        slots: set[int] = set()
+        for args, _cb in queue:
+            route = router.lookup(args)
+            positions = route.positions(args) if route is not None else [1]
+            slots.update(key_slot(args[i], enc) for i in positions or ())
+        if len(slots) > 1:
+            raise CrossSlotError(
+                f"a cluster transaction's keys must all be in one slot (found {len(slots)}): "
+                "use a hash tag, {user1}:a and {user1}:b")
+        if not slots:
+            raise CrossSlotError("a cluster transaction needs at least one key to be routed")
+        data = b"".join((_MULTI, *(client._pack(a) for a, _ in queue), _EXEC))
+        item = _Item(("MULTI",), data, False, slot=slots.pop(), count=len(queue) + 2)
+        await client._run_many([item])
+        reply = item.reply
+        if isinstance(reply, BaseException):
+            raise reply
+        return _exec_results(reply, queue, raise_on_error)
+
+    async def _run_watched(self, queue: list[Any], raise_on_error: bool) -> list[Any]:
+        conn = self._conn
+        assert conn is not None
+        for args, _cb in queue:
+            if self._one_slot(args) - {self._slot}:
+                raise CrossSlotError("a watched transaction's keys must all be in the watched slot")
+        data = b"".join((_MULTI, *(self._client._pack(a) for a, _ in queue), _EXEC))
+        try:
+            reply = await conn.send_batch(data, len(queue) + 2)
+        except asyncio.CancelledError:
+            self._reset()
+            raise
+        return _exec_results(reply, queue, raise_on_error)
+
+    def __repr__(self) -> str:
+        return f"<fastredis.ClusterPipeline transaction={self.transaction} queued={len(self._queue)}>"
+
+
+def _exec_results(reply: list[Any], queue: list[Any], raise_on_error: bool) -> list[Any]:
+    """The replies of MULTI, each QUEUED, EXEC -> the results of the queued commands."""
+    head, queued, exec_reply = reply[0], reply[1:-1], reply[-1]
+    if head.__class__ is _ReplyError:
+        raise error_from_reply(head.args[0])
+    if exec_reply.__class__ is _ReplyError:
+        exc = error_from_reply(exec_reply.args[0])
+        if isinstance(exc, ExecAbortError):
+            for i, q in enumerate(queued):
+                if q.__class__ is _ReplyError:
+                    raise _annotate(error_from_reply(q.args[0]), i, queue[i][0]) from exc
+        raise exc
+    if exec_reply is None:
+        raise WatchError("Watched variable changed.")
+    if len(exec_reply) != len(queue):
+        raise ResponseError("Wrong number of replies in the transaction's EXEC")
+    results: list[Any] = []
+    first_error: BaseException | None = None
+    for i, (r, (args, cb)) in enumerate(zip(exec_reply, queue)):
+        if r.__class__ is _ReplyError:
+            err = _annotate(error_from_reply(r.args[0]), i, args)
+            first_error = first_error or err
+            results.append(err)
+        else:
+            results.append(r if cb is None else cb(r))
+    if first_error is not None and raise_on_error:
+        raise first_error
+    return results
+

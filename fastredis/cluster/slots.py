@@ -1,0 +1,199 @@
+"""Slots, nodes and the slot map: who serves which of the 16384 slots.
+
+Pure data, no I/O: ``key_slot`` (CRC16 of the key or of its ``{hash tag}``), ``ClusterNode``
+(one address; its one multiplexed connection is attached by the client), ``SlotMap`` (slot
+-> shard: primary + replicas) and the parsers of ``CLUSTER SHARDS`` / ``CLUSTER SLOTS`` into
+one normalised *view* that discovery can compare between nodes (topology.py)."""
+
+from __future__ import annotations
+
+from binascii import crc_hqx
+from typing import TYPE_CHECKING, Any, Callable
+
+if TYPE_CHECKING:
+    import asyncio
+
+    from .._protocol import Connection
+
+__all__ = ["SLOTS", "key_slot", "ClusterNode", "Shard", "SlotMap", "View", "parse_shards",
+           "parse_slots", "split_address", "PRIMARY", "REPLICA"]
+
+SLOTS = 16384
+PRIMARY = "primary"
+REPLICA = "replica"
+
+
+def key_slot(key: Any, encoding: str = "utf-8") -> int:
+    """The hash slot of a key: CRC16-XMODEM (``binascii.crc_hqx``, C) of the key, or of the
+    part between the first ``{`` and the next ``}`` when that part is not empty (Redis
+    cluster spec, "Hash tags")."""
+    if key.__class__ is str:
+        key = key.encode(encoding)
+    elif key.__class__ is not bytes:
+        if isinstance(key, (bytes, bytearray, memoryview)):
+            key = bytes(key)
+        elif isinstance(key, str):
+            key = str(key).encode(encoding)
+        elif isinstance(key, (int, float)) and not isinstance(key, bool):
+            key = repr(key).encode() if isinstance(key, float) else str(int(key)).encode()
+        else:
+            from ..exceptions import DataError
+
+            raise DataError(f"Invalid key of type {type(key).__name__!r}: use bytes, str, int or float")
+    start = key.find(b"{")
+    if start != -1:
+        end = key.find(b"}", start + 1)
+        if end > start + 1:
+            key = key[start + 1:end]
+    return crc_hqx(key, 0) & 16383
+
+
+def split_address(address: str) -> tuple[str, int]:
+    """``host:port`` split at the LAST colon: ``fd01::1:6379`` is IPv6 host ``fd01::1``
+    (redis/redis#6238, node-redis#2269 got this wrong); ``[::1]:6379`` is accepted too."""
+    host, _, port = address.rpartition(":")
+    if host.startswith("[") and host.endswith("]"):
+        host = host[1:-1]
+    return host, int(port)
+
+
+def _name(host: str, port: int) -> str:
+    return f"{host}:{port}"
+
+
+class ClusterNode:
+    """One cluster node. ``name`` is ``host:port`` (redis-py's spelling); ``server_type``
+    is ``"primary"`` or ``"replica"`` in the current map. The client attaches one shared,
+    multiplexed connection (opened once for all callers, see client.py)."""
+
+    __slots__ = ("host", "port", "name", "server_type", "node_id", "tls_hostname",
+                 "connection", "connecting", "failures", "__weakref__")
+
+    def __init__(self, host: str, port: int, server_type: str | None = None,
+                 node_id: str | None = None) -> None:
+        if host.startswith("[") and host.endswith("]"):
+            host = host[1:-1]
+        self.host = host
+        self.port = int(port)
+        self.name = _name(host, self.port)
+        self.server_type = server_type
+        self.node_id = node_id
+        self.tls_hostname: str | None = None
+        self.connection: Connection | None = None
+        self.connecting: asyncio.Future[Any] | None = None
+        self.failures = 0
+
+    def __repr__(self) -> str:
+        return f"<ClusterNode {self.name} {self.server_type or 'unknown'}>"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, ClusterNode) and other.name == self.name
+
+    def __hash__(self) -> int:
+        return hash(self.name)
+
+
+# A view: what one node says about the cluster, normalised so that two nodes with the
+# same opinion give equal views. Each shard: ((start, end), ...), primary address,
+# replica addresses (sorted), and per address the node id and TLS hostname.
+Shard = tuple[tuple[tuple[int, int], ...], str, tuple[str, ...]]
+View = tuple[Shard, ...]
+
+
+def _s(v: Any) -> str:
+    return v.decode() if isinstance(v, bytes) else str(v)
+
+
+def _pairs(flat: Any) -> dict[str, Any]:
+    if isinstance(flat, dict):
+        return {_s(k): v for k, v in flat.items()}
+    it = iter(flat)
+    return {_s(k): v for k, v in zip(it, it)}
+
+
+Remap = Callable[[tuple[str, int]], tuple[str, int]]
+
+
+def _address(host: str, port: int, remap: Remap | None) -> str:
+    if remap is not None:
+        host, port = remap((host, port))
+    return _name(host, int(port))
+
+
+def parse_shards(reply: Any, queried: str, remap: Remap | None = None,
+                 tls: bool = False) -> tuple[View, dict[str, dict[str, Any]]]:
+    """``CLUSTER SHARDS`` (Redis >= 7) into a view, skipping failed nodes; a ``loading``
+    replica is kept out of the read rotation (it would answer LOADING)."""
+    shards: list[Shard] = []
+    meta: dict[str, dict[str, Any]] = {}
+    for raw in reply:
+        shard = _pairs(raw)
+        flat = list(shard.get("slots") or [])
+        ranges = tuple((int(flat[i]), int(flat[i + 1])) for i in range(0, len(flat), 2))
+        primary = None
+        replicas: list[str] = []
+        for raw_node in shard.get("nodes") or []:
+            n = _pairs(raw_node)
+            health = _s(n.get("health", "online"))
+            if health == "fail":
+                continue
+            host = _s(n.get("ip") or n.get("endpoint") or "")
+            if not host or host == "?":
+                host = queried.rpartition(":")[0]  # the node we asked doesn't know its own ip
+            port = n.get("tls-port") if tls and n.get("tls-port") else n.get("port")
+            if port is None:
+                continue
+            addr = _address(host, int(port), remap)
+            meta[addr] = {"node_id": _s(n.get("id", "")), "hostname": _s(n.get("hostname") or "")}
+            if _s(n.get("role")) == "master":
+                primary = addr
+            elif health == "online":
+                replicas.append(addr)
+        if ranges and primary is not None:
+            shards.append((tuple(sorted(ranges)), primary, tuple(sorted(replicas))))
+    return tuple(sorted(shards)), meta
+
+
+def parse_slots(reply: Any, queried: str, remap: Remap | None = None,
+                tls: bool = False) -> tuple[View, dict[str, dict[str, Any]]]:
+    """``CLUSTER SLOTS`` (the fallback before Redis 7) into a view."""
+    by_primary: dict[tuple[str, tuple[str, ...]], list[tuple[int, int]]] = {}
+    meta: dict[str, dict[str, Any]] = {}
+    for entry in reply:
+        start, end = int(entry[0]), int(entry[1])
+        addrs = []
+        for node in entry[2:]:
+            host = _s(node[0]) or queried.rpartition(":")[0]
+            addr = _address(host, int(node[1]), remap)
+            addrs.append(addr)
+            meta[addr] = {"node_id": _s(node[2]) if len(node) > 2 else "", "hostname": ""}
+        key = (addrs[0], tuple(sorted(addrs[1:])))
+        by_primary.setdefault(key, []).append((start, end))
+    shards = [(tuple(sorted(r)), p, reps) for (p, reps), r in by_primary.items()]
+    return tuple(sorted(shards)), meta
+
+
+def coverage(view: View) -> int:
+    return sum(e - s + 1 for shard in view for s, e in shard[0])
+
+
+class SlotMap:
+    """slot -> primary node, slot -> replicas; built from a view, patched by MOVED."""
+
+    __slots__ = ("primaries", "replicas", "view")
+
+    def __init__(self, view: View = (), nodes: dict[str, ClusterNode] | None = None) -> None:
+        self.primaries: list[ClusterNode | None] = [None] * SLOTS
+        self.replicas: list[tuple[ClusterNode, ...]] = [()] * SLOTS
+        self.view = view
+        nodes = nodes if nodes is not None else {}
+        for ranges, primary, replicas in view:
+            p = nodes[primary]
+            reps = tuple(nodes[r] for r in replicas)
+            for start, end in ranges:
+                for slot in range(start, end + 1):
+                    self.primaries[slot] = p
+                    self.replicas[slot] = reps
+
+    def uncovered(self) -> int:
+        return sum(1 for n in self.primaries if n is None)

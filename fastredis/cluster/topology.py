@@ -1,0 +1,254 @@
+"""Discovery and refresh of the slot map.
+
+* ``CLUSTER SHARDS`` (fallback ``CLUSTER SLOTS`` before Redis 7) is asked of several nodes
+  at once (⌈log2 n⌉+1, at least 3) and the view most of them give is kept; on a tie the one
+  covering more slots wins (valkey-glide's consensus; redis-py and ioredis take the first
+  answer, which may be a partitioned node's).
+* The seeds are kept for ever and asked again (DNS re-resolved) when no known node answers
+  (go-redis; redis-py forgets them, redis-py#2472).
+* A refresh is single-flight (every trigger joins the one in flight), rate-limited with
+  jitter, and *diffs* the maps: nodes that stay keep their connection; only nodes that left
+  the cluster are closed, once idle (redis-py closes every connection on every 5th MOVED).
+* MOVED patches one slot at once (``moved``), before any refresh.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+import random
+from collections import Counter
+from typing import Any, Awaitable, Callable
+
+from ..exceptions import AuthenticationError, ConnectionError, RedisError, ResponseError
+from .slots import (
+    PRIMARY,
+    REPLICA,
+    ClusterNode,
+    Remap,
+    SlotMap,
+    View,
+    coverage,
+    parse_shards,
+    parse_slots,
+    split_address,
+)
+
+__all__ = ["Topology"]
+
+log = logging.getLogger("fastredis.cluster")
+
+Opener = Callable[[ClusterNode], Awaitable[Any]]
+
+
+def _retrieve(fut: asyncio.Future[Any]) -> None:
+    if not fut.cancelled():
+        fut.exception()
+
+
+class Topology:
+    """The nodes, the slot map and how they are kept current."""
+
+    def __init__(self, seeds: list[tuple[str, int]], opener: Opener, *,
+                 address_remap: Remap | None = None, tls: bool = False,
+                 min_interval: float = 0.25, query_timeout: float = 2.0) -> None:
+        self.seeds = list(seeds)
+        self._open = opener
+        self._remap = address_remap
+        self._tls = tls
+        self.min_interval = min_interval
+        self.query_timeout = query_timeout
+        self.nodes: dict[str, ClusterNode] = {}
+        self.slots = SlotMap()
+        self._retired: list[ClusterNode] = []
+        self._seed_nodes: dict[str, ClusterNode] = {}
+        self._use_slots = False
+        self._pending: asyncio.Future[Any] | None = None
+        self._last = -math.inf
+        self.queries = 0  # CLUSTER SHARDS/SLOTS sent: tests count them
+        self.refreshes = 0
+        self.closing = False
+
+    # ------------------------------------------------------------------ lookups
+    def node(self, address: str) -> ClusterNode:
+        """The node at ``host:port`` (a new one, not yet in the map, for a redirect to an
+        address we have not seen)."""
+        host, port = split_address(address)
+        if self._remap is not None:
+            host, port = self._remap((host, port))
+        name = f"{host}:{port}"
+        node = self.nodes.get(name)
+        if node is None:
+            node = self.nodes[name] = ClusterNode(host, port, PRIMARY)
+        return node
+
+    def primaries(self) -> list[ClusterNode]:
+        return [self.nodes[s[1]] for s in self.slots.view if s[1] in self.nodes]
+
+    def replicas(self) -> list[ClusterNode]:
+        return [self.nodes[r] for s in self.slots.view for r in s[2] if r in self.nodes]
+
+    def moved(self, slot: int, address: str) -> ClusterNode:
+        """MOVED: that slot belongs to ``address`` now. Patched at once; a refresh follows
+        (rate-limited) to learn the rest of the change."""
+        node = self.node(address)
+        self.slots.primaries[slot] = node
+        self.slots.replicas[slot] = ()
+        self.request_refresh()
+        return node
+
+    # ------------------------------------------------------------------ refresh
+    def request_refresh(self) -> asyncio.Future[Any]:
+        """Start (or join) a refresh; returns its future. Never more than one in flight,
+        and never sooner than ``min_interval`` (±50% jitter) after the previous start."""
+        loop = asyncio.get_running_loop()
+        fut = self._pending
+        if fut is not None and not fut.done() and fut.get_loop() is loop:
+            return fut
+        if fut is not None and fut.get_loop() is not loop:
+            self._last = -math.inf  # a client reused on a new event loop: its clock differs
+        delay = self._last + self.min_interval * (0.5 + random.random()) - loop.time()
+        fut = self._pending = asyncio.ensure_future(self._run(max(0.0, delay)))
+        fut.add_done_callback(_retrieve)
+        return fut
+
+    async def refresh(self) -> None:
+        await asyncio.shield(self.request_refresh())
+
+    async def _run(self, delay: float) -> None:
+        if delay:
+            await asyncio.sleep(delay)
+        self._last = asyncio.get_running_loop().time()
+        self.refreshes += 1
+        await self._discover()
+
+    def _candidates(self) -> list[ClusterNode]:
+        known = list(self.nodes.values())
+        random.shuffle(known)
+        # primaries first: they hold the freshest view of their own slots
+        known.sort(key=lambda n: n.server_type != PRIMARY)
+        return known
+
+    def _seed(self, host: str, port: int) -> ClusterNode:
+        name = f"{host}:{port}"
+        node = self.nodes.get(name) or self._seed_nodes.get(name)
+        if node is None:
+            node = self._seed_nodes[name] = ClusterNode(host, port)
+        return node
+
+    async def _discover(self) -> None:
+        known = self._candidates()
+        want = max(3, math.ceil(math.log2(max(len(known), 1))) + 1)
+        errors: list[BaseException] = []
+        # known nodes in batches, then the seeds (asked again each time: DNS may have moved)
+        batches = [known[i:i + want] for i in range(0, len(known), want)]
+        batches.append([self._seed(h, p) for h, p in self.seeds])
+        for batch in batches:
+            results = await asyncio.gather(*(self._ask(n) for n in batch), return_exceptions=True)
+            views: list[tuple[View, dict[str, dict[str, Any]]]] = []
+            for r in results:
+                if isinstance(r, BaseException):
+                    if isinstance(r, asyncio.CancelledError):
+                        raise r
+                    errors.append(r)
+                elif r[0]:
+                    views.append(r)
+            if views:
+                self._apply(*self._consensus(views))
+                return
+        for e in errors:
+            if isinstance(e, AuthenticationError):
+                raise e  # a wrong password is not a topology problem: say so
+        err = errors[-1] if errors else None
+        raise ConnectionError(
+            "No cluster node answered CLUSTER SHARDS/SLOTS (asked every known node and the "
+            f"seeds {', '.join(f'{h}:{p}' for h, p in self.seeds)})"
+        ) from err
+
+    async def _ask(self, node: ClusterNode) -> tuple[View, dict[str, dict[str, Any]]]:
+        conn = await asyncio.wait_for(self._open(node), self.query_timeout)
+        self.queries += 1
+        if not self._use_slots:
+            try:
+                reply = await asyncio.wait_for(conn.execute(("CLUSTER", "SHARDS")), self.query_timeout)
+                return parse_shards(reply, node.name, self._remap, self._tls)
+            except ResponseError as exc:
+                if "unknown" not in str(exc).lower():
+                    raise
+                self._use_slots = True  # before Redis 7
+                self.queries += 1
+        reply = await asyncio.wait_for(conn.execute(("CLUSTER", "SLOTS")), self.query_timeout)
+        return parse_slots(reply, node.name, self._remap, self._tls)
+
+    @staticmethod
+    def _consensus(views: list[tuple[View, dict[str, dict[str, Any]]]]) -> tuple[View, dict[str, dict[str, Any]]]:
+        counts = Counter(v for v, _ in views)
+        best = max(counts, key=lambda v: (counts[v], coverage(v)))
+        meta: dict[str, dict[str, Any]] = {}
+        for v, m in views:
+            if v == best:
+                meta.update(m)
+        return best, meta
+
+    def _apply(self, view: View, meta: dict[str, dict[str, Any]]) -> None:
+        """Install a new map: keep every node (and its connection) that stays; close only
+        the connections of nodes that left, once nothing is in flight on them."""
+        old = self.slots.view
+        nodes: dict[str, ClusterNode] = {}
+        for _ranges, primary, replicas in view:
+            for addr, role in ((primary, PRIMARY), *((r, REPLICA) for r in replicas)):
+                # a seed spelt like its node is that node: one object, one connection
+                node = self.nodes.get(addr) or self._seed_nodes.get(addr)
+                if node is None:
+                    host, port = split_address(addr)
+                    node = ClusterNode(host, port)
+                node.server_type = role
+                info = meta.get(addr) or {}
+                node.node_id = info.get("node_id") or node.node_id
+                node.tls_hostname = info.get("hostname") or node.tls_hostname
+                nodes[addr] = node
+        for name, node in self.nodes.items():
+            if name not in nodes:
+                self._retired.append(node)
+        self.nodes = nodes
+        self.slots = SlotMap(view, nodes)
+        retired, self._retired = self._retired, []
+        for node in retired:
+            if node.name in nodes:
+                continue
+            conn = node.connection
+            if conn is not None and not conn.closed and conn.pending:
+                self._retired.append(node)  # still answering: close on a later refresh
+            elif conn is not None:
+                node.connection = None
+                conn.close()
+        for name, node in list(self._seed_nodes.items()):
+            # a seed spelt differently from its node name (a DNS name): its discovery
+            # connection is not kept beside the node's own one
+            if name not in nodes and node.connection is not None and not node.connection.pending:
+                conn, node.connection = node.connection, None
+                conn.close()
+        if old != view:
+            log.info("cluster slot map changed: %d shards, %d slots covered",
+                     len(view), coverage(view))
+
+    def close(self) -> None:
+        self.closing = True
+        fut = self._pending
+        if fut is not None and not fut.done():
+            fut.cancel()
+        for node in (*self.nodes.values(), *self._retired, *self._seed_nodes.values()):
+            conn, node.connection = node.connection, None
+            if conn is not None:
+                conn.close()
+
+    def all_connections(self) -> list[Any]:
+        out: dict[int, Any] = {}
+        for node in (*self.nodes.values(), *self._retired, *self._seed_nodes.values()):
+            if node.connection is not None and not node.connection.closed:
+                out[id(node.connection)] = node.connection
+        return list(out.values())
+
+
+_ = RedisError  # re-exported for type checkers of callers
