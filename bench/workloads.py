@@ -501,12 +501,17 @@ _IMPORT_PROBE = "import time; t = time.perf_counter(); import {mod}; print(time.
 def import_time(client: str, cfg: Config) -> float:
     """Median milliseconds of ``import <module>`` in a fresh interpreter (timed inside it,
     so interpreter start-up is left out: the same as ``python -c 'import x'`` minus
-    ``python -c pass``, with less noise). One unmeasured run first warms the .pyc caches."""
+    ``python -c pass``, with less noise). One unmeasured run first warms the .pyc caches.
+
+    PYTHONDONTWRITEBYTECODE is dropped for these runs: with it set (as on this machine) an
+    editable fastredis would be compiled from source at every import while the peers,
+    installed by pip, have their .pyc; users have .pyc files for both."""
     code = _IMPORT_PROBE.format(mod=IMPORT_MODULES[client])
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     samples = []
     for i in range(cfg.imports + 1):
         out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                             timeout=60, cwd=HERE)
+                             timeout=60, cwd=HERE, env=env)
         if out.returncode != 0:
             raise RuntimeError(out.stderr.strip()[-500:])
         if i:
