@@ -6,6 +6,7 @@ from .exceptions import (
     AuthenticationError,
     AuthorizationError,
     BusyLoadingError,
+    ClientClosedError,
     ConnectionError,
     DataError,
     ExecAbortError,
@@ -31,6 +32,7 @@ __all__ = [
     "AuthorizationError", "BusyLoadingError", "InvalidResponse", "ProtocolError",
     "MaxReplySizeError", "ResponseError", "DataError", "PubSubError", "WatchError",
     "NoScriptError", "ExecAbortError", "ReadOnlyError", "NoPermissionError",
+    "ClientClosedError",
 ]
 
 

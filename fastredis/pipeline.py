@@ -208,9 +208,9 @@ class Pipeline(CoreCommands[AnyStr]):
         if timeout is None:
             handle = None
         else:
-            from .client import _expire
+            from .connection import expire
 
-            handle = conn._loop.call_later(timeout, _expire, fut, timeout)
+            handle = conn._loop.call_later(timeout, expire, fut, timeout)
         try:
             return await fut
         except asyncio.CancelledError:

@@ -29,7 +29,7 @@ from collections import deque
 from typing import Any, Callable
 
 from ._protocol import Connection, pack
-from .exceptions import ConnectionError, PubSubError, RedisError, TimeoutError
+from .exceptions import ClientClosedError, ConnectionError, PubSubError, RedisError, TimeoutError
 
 __all__ = ["PubSub", "PubSubWorkerThread"]
 
@@ -251,7 +251,7 @@ class PubSub:
                 raise
             except (RedisError, OSError) as exc:
                 self._stats["last_error"] = repr(exc)
-                if isinstance(exc, PubSubError):
+                if isinstance(exc, (PubSubError, ClientClosedError)):
                     return
             attempt += 1
             # exponential backoff with full jitter, capped: a restarted server is found
