@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, AsyncIterator, Generator
 
 from ._params import split_params
 from .connection import ConnectionParams, connect, deadline
-from .exceptions import ClientClosedError
+from .exceptions import ClientClosedError, ConnectionError
 
 if TYPE_CHECKING:  # asyncio is imported on first use, not by `import fastredis`
     import asyncio
@@ -232,6 +232,11 @@ class ConnectionPool:
             "create a new client to connect again"
         )
 
+    def _gone_error(self) -> ConnectionError:
+        if self._closed:
+            return self._closed_error()
+        return ConnectionError(f"the pool for {self.params.address} was disconnected while connecting")
+
     def _state(self, loop: asyncio.AbstractEventLoop) -> _LoopState:
         st = self._last
         if st is not None and st.loop is loop:
@@ -308,10 +313,10 @@ class ConnectionPool:
     async def _open_shared(self, st: _LoopState) -> Connection:
         conn = await connect(self.params)
         if self._closed or st.dead:
-            # the pool was closed while this connection was being made: it must not
-            # outlive aclose() (issue 8 item 9)
+            # the pool was closed (or disconnected) while this connection was being
+            # made: it must not outlive aclose() (issue 8 item 9)
             conn.close()
-            raise self._closed_error()
+            raise self._gone_error()
         conn.on_lost = lambda c, st=st: self._shared_lost(st, c)
         st.shared.append(conn)
         if st.lost:
@@ -411,7 +416,7 @@ class ConnectionPool:
                 conn = await connect(self.params, pubsub=pubsub, client_id=not pubsub)
                 if self._closed or st.dead:
                     conn.close()
-                    raise self._closed_error()
+                    raise self._gone_error()
         except BaseException:
             if st.sem is not None:
                 st.sem.release()
