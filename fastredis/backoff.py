@@ -17,7 +17,7 @@ DEFAULT_CAP = 0.512
 
 
 class AbstractBackoff(ABC):
-    def reset(self) -> None:
+    def reset(self) -> None:  # noqa: B027 - optional hook, a no-op unless overridden
         """Called before a new sequence of retries."""
 
     @abstractmethod
@@ -46,7 +46,7 @@ class ExponentialBackoff(AbstractBackoff):
         self._base = base
 
     def compute(self, failures: int) -> float:
-        return min(self._cap, self._base * 2 ** failures)
+        return float(min(self._cap, self._base * 2 ** failures))
 
 
 class FullJitterBackoff(ExponentialBackoff):

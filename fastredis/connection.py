@@ -123,7 +123,7 @@ def _url_float_or_none(v: str) -> float | None:
 def _url_errors(v: str) -> list[type[BaseException]]:
     from . import exceptions
 
-    out = []
+    out: list[type[BaseException]] = []
     for name in filter(None, (n.strip() for n in v.split(","))):
         cls = getattr(exceptions, name, None)
         if not (isinstance(cls, type) and issubclass(cls, exceptions.RedisError)):
@@ -234,7 +234,7 @@ def parse_url(url: str) -> dict[str, Any]:
 
 
 # ---------------------------------------------------------------------------- timeouts
-def expire(fut: asyncio.Future, timeout: float, conn: Connection | None = None) -> None:
+def expire(fut: asyncio.Future[Any], timeout: float, conn: Connection | None = None) -> None:
     """``socket_timeout`` reached for ``fut`` (a loop.call_later callback): fail it; its
     place in the connection's FIFO stays (see Connection.timed_out)."""
     if not fut.done():
@@ -458,8 +458,9 @@ async def _handshake(conn: Connection, params: ConnectionParams, client_id: bool
             results = await asyncio.gather(*futs, return_exceptions=True)
     except asyncio.TimeoutError as exc:
         raise TimeoutError(f"Timeout during the handshake with {params.address}") from exc
-    if client_id and isinstance(results[optional - 1], int):
-        conn.client_id = results[optional - 1]
+    cid = results[optional - 1]
+    if client_id and isinstance(cid, int):
+        conn.client_id = cid
     for i, (cmd, res) in enumerate(zip(cmds, results)):
         if isinstance(res, BaseException):
             name = cmd[0]

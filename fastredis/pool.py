@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import _thread
 import weakref
-from typing import TYPE_CHECKING, Any, AsyncIterator, Generator
+from functools import partial
+from typing import TYPE_CHECKING, Any, AsyncGenerator, Generator
 
 from ._params import split_params
 from .connection import ConnectionParams, connect, deadline
@@ -75,7 +76,7 @@ class _LoopState:
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self.loop = loop
         self.shared: list[Connection] = []
-        self.connecting: asyncio.Task | None = None
+        self.connecting: asyncio.Task[Connection] | None = None
         self.idle: list[Connection] = []
         self.in_use: set[Connection] = set()
         self.sem: asyncio.Semaphore | None = None
@@ -88,7 +89,7 @@ class _LoopState:
         return self.shared + self.idle + list(self.in_use)
 
 
-async def _watch_loop(pool_ref: weakref.ref, state: _LoopState) -> AsyncIterator[None]:
+async def _watch_loop(pool_ref: weakref.ref[ConnectionPool], state: _LoopState) -> AsyncGenerator[None, None]:
     """Suspended for the life of the loop; its ``finally`` runs when the loop shuts down.
     ``asyncio.run`` and ``asyncio.Runner`` close every async generator of the loop
     (``loop.shutdown_asyncgens()``) *before* ``loop.close()``: the one hook asyncio gives
@@ -307,7 +308,7 @@ class ConnectionPool:
             fut = st.connecting
             if fut is None:
                 fut = st.connecting = loop.create_task(self._open_shared(st))
-                fut.add_done_callback(lambda f, st=st: _connect_done(st, f))
+                fut.add_done_callback(partial(_connect_done, st))
             return await asyncio.shield(fut)
 
     async def _open_shared(self, st: _LoopState) -> Connection:
@@ -522,7 +523,7 @@ class ConnectionPool:
         return f"<fastredis.ConnectionPool {self.params!r} connections={self.connection_count()}>"
 
 
-def _connect_done(st: _LoopState, fut: asyncio.Future) -> None:
+def _connect_done(st: _LoopState, fut: asyncio.Future[Connection]) -> None:
     if st.connecting is fut:
         st.connecting = None
     if not fut.cancelled():
