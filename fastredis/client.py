@@ -338,6 +338,31 @@ class Redis(CoreCommands[AnyStr]):
                     await asyncio.sleep(delay)
         return reply if callback is None else callback(reply)
 
+    async def _acquire_retrying(self) -> Connection:
+        """An exclusive connection under the retry policy (connection set-up only: the
+        blocking command itself is never re-sent)."""
+        import asyncio
+
+        retry = self._retry
+        assert retry is not None
+        retry.backoff.reset()
+        failures = 0
+        while True:
+            try:
+                conn: Connection = await self.connection_pool.acquire()
+                return conn
+            except ClientClosedError:
+                raise
+            except retry.supported_errors as exc:
+                failures += 1
+                if not retry.may_retry(failures):
+                    raise
+                delay = retry.backoff.compute(failures)
+                _logger().warning("retrying a connection in %.3fs (attempt %d) after: %s", delay, failures + 1,
+                                  exc or type(exc).__name__)
+                if delay > 0:
+                    await asyncio.sleep(delay)
+
     async def _execute_blocking(self, args: tuple, callback: Callable | None = None) -> Any:
         """A server-side blocking command on a connection of its own. Cancelling it
         closes that connection: the server would otherwise hand the popped value to a
@@ -346,7 +371,7 @@ class Redis(CoreCommands[AnyStr]):
 
         pool = self.connection_pool
         data = pack(args)  # a bad argument is a DataError before any connection is taken
-        conn = await pool.acquire()
+        conn = await (pool.acquire() if self._retry is None else self._acquire_retrying())
         ok = False
         handle = None
         try:

@@ -342,6 +342,9 @@ async def test_retry_connection_setup_with_backoff(caplog):
     with pytest.raises(fastredis.ConnectionError):
         await r.set("k", 1)  # never written: any command may be retried
     assert len([rec for rec in caplog.records if "retrying SET" in rec.getMessage()]) == 3
+    with pytest.raises(fastredis.ConnectionError):
+        await r.blpop(["k"], timeout=1)  # an exclusive connection's set-up, too
+    assert len([rec for rec in caplog.records if "retrying a connection" in rec.getMessage()]) == 3
     no_retry = fastredis.Redis(port=free_port(), retry_on_timeout=True)
     assert fastredis.TimeoutError in no_retry._retry.supported_errors
     await r.aclose()
