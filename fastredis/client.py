@@ -233,7 +233,8 @@ class Redis(CoreCommands[AnyStr]):
                 )
             owns_pool = False
         auto_close = opts.get("auto_close_connection_pool")
-        self._owns_pool = owns_pool if auto_close is None else bool(auto_close)
+        # redis-py's attribute: whether aclose() closes the pool (default: the client made it)
+        self.auto_close_connection_pool = owns_pool if auto_close is None else bool(auto_close)
         self._base_pool = connection_pool
         self._single = bool(opts.get("single_connection_client", False))
         self.connection_pool: Any = _Dedicated(connection_pool) if self._single else connection_pool
@@ -475,7 +476,7 @@ class Redis(CoreCommands[AnyStr]):
         ``close_connection_pool=True``); a shared pool given to several clients is not."""
         if self._single:
             await self.connection_pool.aclose()
-        close = self._owns_pool if close_connection_pool is None else close_connection_pool
+        close = self.auto_close_connection_pool if close_connection_pool is None else close_connection_pool
         if close:
             await self._base_pool.aclose()
 

@@ -209,6 +209,13 @@ async def test_disconnect_is_not_final_and_a_shared_pool_outlives_its_clients(re
     await pool.aclose()
     with pytest.raises(fastredis.ClientClosedError):
         await b.ping()
+    # redis-py's auto_close_connection_pool: the client closes the pool it was given
+    pool2 = fastredis.ConnectionPool.from_url(redis_server.url)
+    c = fastredis.Redis(connection_pool=pool2, auto_close_connection_pool=True)
+    assert await c.ping() is True
+    await c.aclose()
+    with pytest.raises(fastredis.ClientClosedError):
+        await fastredis.Redis(connection_pool=pool2).ping()
 
 
 # ---------------------------------------------------------------------------- item 13
@@ -267,6 +274,9 @@ async def test_unsupported_redis_py_options_raise_naming_them():
         fastredis.Redis(retry=3)
     with pytest.raises(TypeError, match="max_connections"):
         fastredis.Redis(max_connections="10")
+    # accepted with a documented meaning
+    assert fastredis.Redis(connection_class=None)._timeout is None  # redis-py's default value
+    assert fastredis.Redis(stream_timeout=2.5)._timeout == 2.5  # aredis' name for socket_timeout
 
 
 async def test_health_check_pings_an_idle_connection_before_use(make_server):
