@@ -70,13 +70,14 @@ class _LoopState:
     """The pool's connections of one event loop. Touched only from that loop's thread;
     the pool's table of states is guarded by a lock."""
 
-    __slots__ = ("loop", "shared", "connecting", "idle", "in_use", "sem", "watcher", "reaper",
-                 "lost", "dead", "__weakref__")
+    __slots__ = ("loop", "shared", "connecting", "opening", "idle", "in_use", "sem", "watcher",
+                 "reaper", "lost", "dead", "__weakref__")
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self.loop = loop
         self.shared: list[Connection] = []
         self.connecting: asyncio.Task[Connection] | None = None
+        self.opening: set[asyncio.Task[Connection]] = set()  # exclusive connects under way
         self.idle: list[Connection] = []
         self.in_use: set[Connection] = set()
         self.sem: asyncio.Semaphore | None = None
@@ -414,7 +415,19 @@ class ConnectionPool:
                 conn = c
                 break
             if conn is None:
-                conn = await connect(self.params, pubsub=pubsub, client_id=not pubsub)
+                # a task of its own, known to the state: aclose() cancels it and waits,
+                # so no socket outlives aclose() (issue 8 item 9); a cancel of the
+                # caller cancels it too
+                task = st.loop.create_task(connect(self.params, pubsub=pubsub, client_id=not pubsub))
+                st.opening.add(task)
+                try:
+                    conn = await task
+                except BaseException:
+                    if task.done() and not task.cancelled() and task.exception() is None:
+                        task.result().close()  # made as the caller left: nobody owns it
+                    raise
+                finally:
+                    st.opening.discard(task)
                 if self._closed or st.dead:
                     conn.close()
                     raise self._gone_error()
@@ -496,10 +509,10 @@ class ConnectionPool:
                 self.current = None
             c.close()
             waits.append(c)
-        fut = st.connecting
-        if fut is not None and not fut.done():
-            fut.cancel()
-            waits.append(fut)
+        for fut in [st.connecting, *st.opening]:
+            if fut is not None and not fut.done():
+                fut.cancel()
+                waits.append(fut)
         _finish(st.watcher)
         return waits
 

@@ -470,3 +470,28 @@ def test_no_import_circle_between_client_pool_pipeline():
 
     for m in graph:
         visit(m, [])
+
+
+async def test_exclusive_connects_cancelled_or_closed_leak_nothing(redis_server):
+    """The same for exclusive connections (blocking commands): cancelled at every stage
+    of their connect, or left connecting while another task closes the client."""
+    async with _admin(redis_server) as admin:
+        await eventually(lambda: _clients(admin), 0)
+        fds = fd_count()
+        rnd = random.Random(10)
+        for i in range(200):
+            r = fastredis.Redis(**redis_server.client_kwargs(client_name="item9x"))
+            t = asyncio.ensure_future(r.blpop(["nothing"], timeout=5))
+            for _ in range(rnd.randrange(8)):
+                await asyncio.sleep(0)
+            if i % 2:
+                t.cancel()
+            await r.aclose()  # the other half: closed under the caller's feet
+            with contextlib.suppress(asyncio.CancelledError, fastredis.ConnectionError):
+                await t
+        assert await eventually(lambda: _clients(admin), 0) == 0
+
+        async def fds_now():
+            return fd_count()
+
+        assert await eventually(fds_now, fds) == fds
