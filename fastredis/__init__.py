@@ -8,6 +8,7 @@ from .exceptions import (
     AuthenticationError,
     AuthorizationError,
     BusyLoadingError,
+    ClientClosedError,
     ConnectionError,
     DataError,
     ExecAbortError,
@@ -47,6 +48,7 @@ __all__ = [
     "MaxReplySizeError", "ResponseError", "DataError", "PubSubError", "WatchError",
     "NoScriptError", "ExecAbortError", "ReadOnlyError", "NoPermissionError",
     "LockError", "LockNotOwnedError",
+    "ClientClosedError",
 ]
 
 

@@ -16,15 +16,25 @@ One direction, no back and forth (DESIGN.md "The data path"):
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections import deque
 from typing import Any, Callable
 
 import hiredis
 
 from ._pack import pack
-from .exceptions import ConnectionError, DataError, ProtocolError, WrongLoop, error_from_reply
+from .exceptions import (
+    ConnectionError,
+    DataError,
+    ProtocolError,
+    WrongLoop,
+    error_from_reply,
+)
 
 __all__ = ["Connection", "BufferedConnection", "pack"]
+
+# Connection life events only (lost, aborted, refused writes): never per reply.
+_log = logging.getLogger("fastredis.connection")
 
 # A reader sentinel that can never be a reply (hiredis' default ``False`` can be, in RESP3).
 _NOT_ENOUGH = object()
@@ -117,6 +127,7 @@ class Connection(asyncio.Protocol):
         "drop_confirms", "confirms_dropped", "frames_in", "_high", "_low", "_encoding", "_errors", "closed",
         "close_exc", "closed_future", "_arg_encoding", "description", "client_id",
         "on_lost", "_max_reply", "_wbuf", "drop_oldest", "dropped", "_stalled", "on_push",
+        "last_used",
     )
 
     def __init__(
@@ -182,6 +193,8 @@ class Connection(asyncio.Protocol):
         # (the client-side cache's invalidations): returns True when it took the frame.
         # Never user code: a synchronous bookkeeping step, like resolving a future.
         self.on_push: Callable[[Any], bool] | None = None
+        # loop.time() of the last hand-out by the pool (health checks, max_idle_time)
+        self.last_used = 0.0
 
     # ------------------------------------------------------------------ transport side
     def connection_made(self, transport: Any) -> None:
@@ -258,7 +271,12 @@ class Connection(asyncio.Protocol):
             try:
                 fut = waiters.popleft()
             except IndexError:
-                self._abort(ProtocolError(f"Unexpected reply from {self.description}"), None)
+                if reply.__class__ is _ReplyError:
+                    # the server refused us before any command: "-ERR max number of
+                    # clients reached" is sent at accept. Keep its own words.
+                    self._abort(error_from_reply(reply.args[0]), None)
+                else:
+                    self._abort(ProtocolError(f"Unexpected reply from {self.description}"), None)
                 return
             if fut.__class__ is _Batch:  # a pipeline: one entry for all its replies
                 fut.replies.append(reply)
@@ -439,6 +457,8 @@ class Connection(asyncio.Protocol):
             err = ConnectionError(f"Connection to {self.description} lost: {why}")
             if exc is not None:
                 err.__cause__ = exc
+            if not self.closed:
+                _log.warning("connection to %s lost: %s", self.description, why)
         self._mark_closed(err)
         # resolved only now: the socket is really gone (no ResourceWarning after aclose)
         if not self.closed_future.done():
@@ -544,11 +564,15 @@ class Connection(asyncio.Protocol):
         """Nothing is written on a closed connection, nor on one of another event loop
         (WrongLoop: the client then takes a connection of the running loop)."""
         if self.closed:
+            _log.debug("refused a write on the closed connection to %s", self.description)
             raise self._closed_error()
         raise WrongLoop(f"{self!r} belongs to another event loop")
 
     def _closed_error(self) -> ConnectionError:
-        err = ConnectionError(f"Connection to {self.description} is closed")
+        # the reason it closed is part of the message (e.g. the server's "max number of
+        # clients reached" sent before any command), not only of the chained cause
+        why = f": {self.close_exc}" if self.close_exc is not None else ""
+        err = ConnectionError(f"Connection to {self.description} is closed{why}")
         if self.close_exc is not None:
             err.__cause__ = self.close_exc
         return err
@@ -639,6 +663,8 @@ class Connection(asyncio.Protocol):
         """The stream can no longer be trusted: fail everything, never reuse."""
         if cause is not None:
             err.__cause__ = cause
+        if not self.closed:
+            _log.warning("connection to %s closed: %s", self.description, err)
         self._mark_closed(err)
         if self._transport is not None:
             self._transport.abort()
@@ -693,10 +719,14 @@ class Connection(asyncio.Protocol):
         sock = getattr(self._transport, "_sock", None)
         if sock is not None:
             sock.close()
+            # and the transport no longer owns it: its __del__ would warn "unclosed
+            # transport" about a socket that is closed (issue 8 item 10)
+            self._transport._sock = None
 
     def abort(self, reason: str = "aborted") -> None:
         """Close without flushing (used when the stream state is unknown)."""
         if not self.closed:
+            _log.info("connection to %s %s", self.description, reason)
             self._mark_closed(ConnectionError(f"Connection to {self.description} {reason}"))
         t = self._transport
         if t is not None:

@@ -455,7 +455,7 @@ class TrackingError(RedisError):
 
 def install(client: Redis[Any], config: CacheConfig) -> ClientCache:
     """Route the client's cacheable reads through a ``ClientCache``."""
-    from .client import _expire
+    from .connection import expire as _expire
     pool = client.connection_pool
     if pool.max_shared != 1:
         # invalidations for a read on one shared connection could then trail our own write's

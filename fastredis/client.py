@@ -5,9 +5,16 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, AnyStr, Callable, Literal, TypeVar, overload
 
 from ._pack import pack
+from ._params import split_params
 from .commands import CoreCommands
-from .connection import ConnectionParams, parse_url
-from .exceptions import ConnectionError, DataError, TimeoutError, WrongLoop
+from .connection import expire, parse_url
+from .exceptions import (
+    ClientClosedError,
+    ConnectionError,
+    DataError,
+    TimeoutError,
+    WrongLoop,
+)
 from .pool import ConnectionPool
 
 if TYPE_CHECKING:  # asyncio is imported on first connect, not by `import fastredis`
@@ -22,25 +29,17 @@ if TYPE_CHECKING:  # asyncio is imported on first connect, not by `import fastre
     from .monitor import Monitor
     from .pipeline import Pipeline
     from .pubsub import PubSub
+    from .retry import Retry
     from .typing import KeyT, Number
 
 _R = TypeVar("_R", bound="Redis[Any]")
 
 __all__ = ["Redis", "StrictRedis", "from_url"]
 
-_PARAM_NAMES = frozenset(ConnectionParams.__slots__) - {"ssl_params"}
-_POOL_NAMES = frozenset(("max_shared", "max_connections", "max_idle"))
-_SSL_NAMES = frozenset((
-    "ssl_ca_certs", "ssl_ca_path", "ssl_ca_data", "ssl_cert_reqs", "ssl_check_hostname",
-    "ssl_certfile", "ssl_keyfile", "ssl_password", "ssl_server_hostname",
-))
-# accepted for redis-py / aredis compatibility, with no effect here
-_IGNORED = frozenset((
-    "retry_on_timeout", "retry_on_error", "retry", "socket_keepalive_options",
-    "health_check_interval", "single_connection_client", "auto_close_connection_pool",
-    "connection_class", "stream_timeout", "reader_class", "socket_type", "lib_name",
-    "lib_version", "max_idle_time", "idle_check_interval",
-))
+# Moved down (issue 10: no client <-> pool <-> pipeline import circle); these names stay
+# for code written against the old places.
+_split_params = split_params
+_expire = expire
 
 # Commands that block server-side: they get a connection of their own (DESIGN.md).
 BLOCKING = frozenset((
@@ -55,6 +54,34 @@ _CONNECTION_STATE = frozenset(
                 "QUIT", "SYNC", "PSYNC")
     for n in (c, c.lower(), c.encode(), c.lower().encode())
 )
+
+
+# ... of which a single-connection client may send these: the connection is its own.
+_SINGLE_OK = frozenset(
+    n for c in ("SELECT", "RESET", "HELLO") for n in (c, c.lower(), c.encode(), c.lower().encode())
+)
+
+
+def _retry_policy(opts: dict[str, Any]) -> Retry | None:
+    """redis-py's options -> one Retry (or None: no retries, the default)."""
+    retry = opts.get("retry")
+    on_timeout = bool(opts.get("retry_on_timeout", False))
+    on_error = list(opts.get("retry_on_error") or ())
+    if retry is None and not on_timeout and not on_error:
+        return None
+    from .backoff import NoBackoff
+    from .retry import Retry
+
+    if retry is None:
+        retry = Retry(NoBackoff(), 1)  # redis-py: one more attempt, at once
+    elif not isinstance(retry, Retry):
+        raise TypeError(f"Redis(retry=...) takes a fastredis.retry.Retry, got {type(retry).__name__}")
+    for e in on_error:
+        if not (isinstance(e, type) and issubclass(e, BaseException)):
+            raise TypeError(f"retry_on_error takes exception classes, got {e!r}")
+    extra = tuple(on_error) + ((TimeoutError,) if on_timeout else ())
+    # a copy: a Retry shared by several clients is not changed by this one's options
+    return Retry(retry.backoff, retry.get_retries(), tuple(dict.fromkeys(retry.supported_errors + extra)))
 
 
 def _is_blocking(args: tuple[Any, ...]) -> bool:
@@ -89,46 +116,108 @@ def _block_seconds(args: tuple[Any, ...]) -> float | None:
         return None
 
 
-def _split_params(kw: dict[str, Any]) -> tuple[ConnectionParams, dict[str, Any], dict[str, Any]]:
-    """Sort keyword arguments into connection params, pool options and client options."""
-    p: dict[str, Any] = {}
-    ssl_params: dict[str, Any] = {}
-    pool: dict[str, Any] = {}
-    rest: dict[str, Any] = {}
-    for k, v in kw.items():
-        if k == "unix_socket_path":
-            p["path"] = v
-        elif k == "socket_connect_timeout":
-            p["connect_timeout"] = v
-        elif k == "socket_keepalive":
-            p["keepalive"] = bool(v)
-        elif k in _PARAM_NAMES:
-            p[k] = v
-        elif k in _SSL_NAMES:
-            ssl_params[k] = v
-        elif k in _POOL_NAMES:
-            pool[k] = v
-        elif k in _IGNORED:
-            continue
-        else:
-            rest[k] = v
-    if ssl_params and not p.get("ssl"):
-        p["ssl"] = True
-    return ConnectionParams(ssl_params=ssl_params, **p), pool, rest
+def _logger() -> Any:
+    import logging
+
+    return logging.getLogger("fastredis.client")
 
 
-def _expire(fut: asyncio.Future[Any], timeout: float, conn: Connection | None = None) -> None:
-    if not fut.done():
-        fut.set_exception(TimeoutError(f"Timeout reading reply after {timeout}s"))
+class _Dedicated:
+    """The pool seen by a single-connection client (``single_connection_client=True``,
+    ``r.client()``): one exclusive connection of the underlying pool carries every command,
+    pipeline and transaction of this client, so connection state (SELECT, CLIENT TRACKING,
+    CLIENT SETNAME ...) stays with it. Pub/Sub still gets a connection of its own."""
+
+    def __init__(self, pool: ConnectionPool) -> None:
+        self.pool = pool
+        self.params = pool.params
+        self.current: Connection | None = None
+        self._opening: asyncio.Task[Connection] | None = None
+        self._closed = False
+
+    def __getattr__(self, name: str) -> Any:  # max_connections, connection_kwargs ...
+        return getattr(self.pool, name)
+
+    async def get_shared(self) -> Connection:
+        import asyncio
+
+        loop = asyncio.get_running_loop()
+        conn = self.current
+        if conn is not None and not conn.closed and conn._loop is loop:
+            return conn
+        if self._closed:
+            raise ClientClosedError("this single-connection client is closed (aclose() is final)")
         if conn is not None:
-            conn.timed_out(fut, timeout)
+            self.current = None
+            if conn.closed:
+                # a new connection starts from the client's options: SELECT, CLIENT
+                # TRACKING ... done on the lost one are not replayed. Say so.
+                _logger().warning("the dedicated connection to %s was lost; its replacement does not "
+                                  "carry state set by commands (SELECT, CLIENT TRACKING ...)", self.params.address)
+            self.pool.release(conn, reusable=False)
+        fut = self._opening
+        if fut is None or fut.get_loop() is not loop:
+            fut = self._opening = loop.create_task(self.pool.acquire())
+            fut.add_done_callback(self._opened)
+        await asyncio.shield(fut)
+        return await self.get_shared()
+
+    def _opened(self, fut: asyncio.Future[Connection]) -> None:
+        if self._opening is fut:
+            self._opening = None
+        if fut.cancelled() or fut.exception() is not None:
+            return
+        conn = fut.result()
+        if self._closed or (self.current is not None and not self.current.closed):
+            self.pool.release(conn, reusable=False)
+        else:
+            self.current = conn
+
+    async def acquire(self, *, pubsub: bool = False) -> Connection:
+        if pubsub:
+            return await self.pool.acquire(pubsub=True)
+        return await self.get_shared()  # blocking commands and WATCH run on it too
+
+    def release(self, conn: Connection, *, reusable: bool = True) -> None:
+        if conn is self.current:
+            if not reusable or conn.closed:
+                self.current = None
+                self.pool.release(conn, reusable=False)
+            return
+        self.pool.release(conn, reusable=reusable)
+
+    def disconnect(self, inuse_connections: bool = True) -> Any:
+        conn, self.current = self.current, None
+        if conn is not None:
+            self.pool.release(conn, reusable=False)
+        from .pool import _Closing
+
+        return _Closing([conn] if conn is not None else [])
+
+    async def aclose(self) -> None:
+        self._closed = True
+        fut = self._opening
+        if fut is not None and not fut.done():
+            fut.cancel()
+        await self.disconnect()
+
+    def connection_count(self) -> int:
+        return 1 if self.current is not None and not self.current.closed else 0
 
 
 class Redis(CoreCommands[AnyStr]):
     """An asyncio Redis client. Cheap to create; connects on first use.
 
     ``Redis(host, port, db, password, ...)`` as in redis-py / aredis; one client multiplexes
-    every concurrent command over a small number of connections.
+    every concurrent command over a small number of connections. ``aclose()`` is final for
+    the pool the client made (a ClientClosedError afterwards, nothing reopens); a pool given
+    with ``connection_pool=`` is closed by its owner (or ``aclose(close_connection_pool=True)``).
+
+    redis-py options that work here: ``retry`` / ``retry_on_timeout`` / ``retry_on_error``
+    (connection set-up, commands never written, read-only commands: see fastredis.retry),
+    ``health_check_interval``, ``max_idle_time``, ``single_connection_client``,
+    ``socket_keepalive_options``, ``auto_close_connection_pool``, ``lib_name`` /
+    ``lib_version`` (CLIENT SETINFO). Options that swap redis-py internals raise TypeError.
 
     Generic over its response type, as coredis is: ``Redis()`` is a ``Redis[bytes]``,
     ``Redis(decode_responses=True)`` a ``Redis[str]`` (the ``__init__`` overloads below
@@ -197,18 +286,35 @@ class Redis(CoreCommands[AnyStr]):
         **kwargs: Any,
     ) -> None:
         if connection_pool is None:
-            params, pool_kw, rest = _split_params(
+            params, pool_kw, opts = split_params(
                 dict(host=host, port=port, db=db, password=password, **kwargs)
             )
-            if rest:
-                raise TypeError(f"Redis() got unexpected keyword arguments: {sorted(rest)}")
             connection_pool = ConnectionPool(params, **pool_kw)
-        self.connection_pool = connection_pool
+            owns_pool = True
+        else:
+            _, pool_kw, opts = split_params(kwargs)
+            given = sorted(set(kwargs) - set(opts))
+            if given:
+                raise TypeError(
+                    f"Redis(connection_pool=...) got connection options {given}: give them to the ConnectionPool"
+                )
+            owns_pool = False
+        auto_close = opts.get("auto_close_connection_pool")
+        # redis-py's attribute: whether aclose() closes the pool (default: the client made it)
+        self.auto_close_connection_pool = owns_pool if auto_close is None else bool(auto_close)
+        self._base_pool = connection_pool
+        self._single = bool(opts.get("single_connection_client", False))
+        self.connection_pool: Any = _Dedicated(connection_pool) if self._single else connection_pool
         params = connection_pool.params
         self._timeout: float | None = params.socket_timeout
         self._decode = params.decode_responses
         self._encoding = params.encoding
-        self._pubsub_opts = {k: v for k, v in kwargs.items() if k == "health_check_interval"}
+        hci = getattr(connection_pool, "health_check_interval", None)
+        self._pubsub_opts = {"health_check_interval": hci} if hci else {}
+        self._retry = _retry_policy(opts)
+        if self._retry is not None:
+            # the plain _execute stays the hot path of clients without a retry policy
+            self._execute = self._execute_retrying  # type: ignore[method-assign]
         #: the client-side cache (``cache=CacheConfig(...)``), or None
         self.cache: Any = None
         if cache is not None:
@@ -239,6 +345,16 @@ class Redis(CoreCommands[AnyStr]):
         opts.update(kwargs)
         return cls(**opts)
 
+    def client(self) -> Redis[AnyStr]:
+        """A client of the same pool whose commands all run on one dedicated connection
+        (redis-py's ``Redis.client()``): for connection state such as SELECT or CLIENT
+        TRACKING. Close it with ``aclose()`` (closes only its connection)."""
+        c: Redis[AnyStr] = type(self)(connection_pool=self._base_pool, single_connection_client=True)
+        c._retry = self._retry
+        if self._retry is not None:
+            c._execute = c._execute_retrying  # type: ignore[method-assign]
+        return c
+
     # ------------------------------------------------------------------ execution
     async def _execute(self, args: tuple[Any, ...],
                        callback: Callable[[Any], Any] | None = None) -> Any:
@@ -254,7 +370,7 @@ class Redis(CoreCommands[AnyStr]):
         if timeout is None:
             reply = await fut
         else:
-            handle = conn._loop.call_later(timeout, _expire, fut, timeout, conn)
+            handle = conn._loop.call_later(timeout, expire, fut, timeout, conn)
             try:
                 reply = await fut
             finally:
@@ -262,6 +378,83 @@ class Redis(CoreCommands[AnyStr]):
         if callback is None:
             return reply
         return callback(reply)
+
+    async def _execute_retrying(self, args: tuple[Any, ...],
+                                callback: Callable[[Any], Any] | None = None) -> Any:
+        """``_execute`` under the client's retry policy. Retried: a failure to connect, a
+        command refused before it was written, and a read-only command (``READ_ONLY``)
+        whose reply was lost. Anything else that was written may have run: never re-sent."""
+        import asyncio
+
+        from .retry import READ_ONLY
+
+        retry = self._retry
+        assert retry is not None
+        errors = retry.supported_errors
+        pool = self.connection_pool
+        read_only = args[0] in READ_ONLY
+        retry.backoff.reset()
+        failures = 0
+        while True:
+            sent = False
+            try:
+                conn = pool.current
+                if conn is None or conn.closed:
+                    conn = await pool.get_shared()
+                try:
+                    fut = conn.execute(args)
+                except WrongLoop:
+                    conn = await pool.get_shared()
+                    fut = conn.execute(args)
+                sent = True
+                timeout = self._timeout
+                if timeout is None:
+                    reply = await fut
+                else:
+                    handle = conn._loop.call_later(timeout, expire, fut, timeout, conn)
+                    try:
+                        reply = await fut
+                    finally:
+                        handle.cancel()
+                break
+            except ClientClosedError:
+                raise
+            except errors as exc:
+                failures += 1
+                if (sent and not read_only) or not retry.may_retry(failures):
+                    raise
+                delay = retry.backoff.compute(failures)
+                name = args[0].decode(errors="replace") if isinstance(args[0], bytes) else str(args[0])
+                _logger().warning("retrying %s in %.3fs (attempt %d) after: %s", name, delay, failures + 1,
+                                  exc or type(exc).__name__)
+                if delay > 0:
+                    await asyncio.sleep(delay)
+        return reply if callback is None else callback(reply)
+
+    async def _acquire_retrying(self) -> Connection:
+        """An exclusive connection under the retry policy (connection set-up only: the
+        blocking command itself is never re-sent)."""
+        import asyncio
+
+        retry = self._retry
+        assert retry is not None
+        retry.backoff.reset()
+        failures = 0
+        while True:
+            try:
+                conn: Connection = await self.connection_pool.acquire()
+                return conn
+            except ClientClosedError:
+                raise
+            except retry.supported_errors as exc:
+                failures += 1
+                if not retry.may_retry(failures):
+                    raise
+                delay = retry.backoff.compute(failures)
+                _logger().warning("retrying a connection in %.3fs (attempt %d) after: %s", delay, failures + 1,
+                                  exc or type(exc).__name__)
+                if delay > 0:
+                    await asyncio.sleep(delay)
 
     async def _execute_blocking(self, args: tuple[Any, ...],
                                 callback: Callable[[Any], Any] | None = None) -> Any:
@@ -272,7 +465,7 @@ class Redis(CoreCommands[AnyStr]):
 
         pool = self.connection_pool
         data = pack(args)  # a bad argument is a DataError before any connection is taken
-        conn = await pool.acquire()
+        conn = await (pool.acquire() if self._retry is None else self._acquire_retrying())
         ok = False
         handle = None
         try:
@@ -321,10 +514,13 @@ class Redis(CoreCommands[AnyStr]):
         if not args:
             raise DataError("execute_command needs a command name")
         name = args[0]
-        if isinstance(name, (str, bytes)) and name.upper() in _CONNECTION_STATE:
+        if isinstance(name, (str, bytes)) and name.upper() in _CONNECTION_STATE and not (
+            self._single and name.upper() in _SINGLE_OK
+        ):
             raise DataError(
                 f"{name!r} changes the state of a connection that other tasks share: use "
-                "Redis(db=...), r.pubsub(), or a client of its own for this command"
+                "Redis(db=...), r.pubsub(), or a single-connection client (r.client(), "
+                "single_connection_client=True) for this command"
             )
         cb = self._user_callback(name, options)  # set_response_callback (lock9)
         if _is_blocking(args):
@@ -374,9 +570,17 @@ class Redis(CoreCommands[AnyStr]):
 
     # ------------------------------------------------------------------ lifecycle
     async def aclose(self, close_connection_pool: bool | None = None) -> None:
+        """Close the client. Final: a command afterwards raises ClientClosedError (the
+        client does not reopen behind your back and leaks nothing). The pool is closed
+        when the client made it (or ``auto_close_connection_pool=True`` /
+        ``close_connection_pool=True``); a shared pool given to several clients is not."""
         if self.cache is not None:
             await self.cache.aclose()
-        await self.connection_pool.aclose()
+        if self._single:
+            await self.connection_pool.aclose()
+        close = self.auto_close_connection_pool if close_connection_pool is None else close_connection_pool
+        if close:
+            await self._base_pool.aclose()
 
     close = aclose
 

@@ -5,7 +5,8 @@ every repr; errors name the server, never the credentials."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+import sys
+from typing import TYPE_CHECKING, Any, Callable
 
 from .exceptions import (
     AuthenticationError,
@@ -21,13 +22,14 @@ if TYPE_CHECKING:  # asyncio is imported on first connect, not by `import fastre
 
     from ._protocol import Connection
 
-__all__ = ["ConnectionParams", "connect", "parse_url"]
+__all__ = ["ConnectionParams", "connect", "parse_url", "deadline", "expire"]
 
 
-def _truthy(v: Any) -> bool:
-    if isinstance(v, str):
-        return v.strip().lower() in ("1", "true", "yes", "on", "y")
-    return bool(v)
+def _logger() -> Any:
+    # logging is imported with asyncio at the first connect, not by `import fastredis`
+    import logging
+
+    return logging.getLogger("fastredis.connection")
 
 
 class ConnectionParams:
@@ -37,7 +39,7 @@ class ConnectionParams:
         "host", "port", "path", "username", "password", "db", "client_name",
         "connect_timeout", "socket_timeout", "ssl", "ssl_params", "encoding",
         "encoding_errors", "decode_responses", "protocol", "keepalive",
-        "max_reply_size", "buffered",
+        "max_reply_size", "buffered", "keepalive_options", "lib_name", "lib_version",
     )
 
     def __init__(
@@ -60,9 +62,14 @@ class ConnectionParams:
         keepalive: bool = True,
         max_reply_size: int | None = None,
         buffered: bool | None = None,
+        keepalive_options: dict[int, int] | None = None,
+        lib_name: str | None = None,
+        lib_version: str | None = None,
     ) -> None:
         if protocol not in (2, 3):
             raise DataError("protocol must be 2 or 3")
+        if keepalive_options is not None and not isinstance(keepalive_options, dict):
+            raise DataError("socket_keepalive_options must be a dict {socket option: value}")
         self.host = host
         self.port = int(port)
         self.path = path
@@ -81,6 +88,9 @@ class ConnectionParams:
         self.keepalive = keepalive
         self.max_reply_size = max_reply_size
         self.buffered = buffered
+        self.keepalive_options = keepalive_options
+        self.lib_name = lib_name
+        self.lib_version = lib_version
 
     @property
     def address(self) -> str:
@@ -97,14 +107,86 @@ class ConnectionParams:
 
 
 # ---------------------------------------------------------------------------- URLs
-_INT_OPTS = ("db", "port")
-_FLOAT_OPTS = ("socket_timeout", "socket_connect_timeout", "connect_timeout", "health_check_interval")
-_BOOL_OPTS = ("decode_responses", "ssl_check_hostname")
+def _url_bool(v: str) -> bool:
+    s = v.strip().lower()
+    if s in ("1", "true", "yes", "on", "y"):
+        return True
+    if s in ("0", "false", "no", "off", "n", ""):
+        return False
+    raise ValueError(f"{v!r} is not a boolean (true/false, yes/no, on/off, 1/0)")
+
+
+def _url_float_or_none(v: str) -> float | None:
+    return None if v.strip().lower() in ("", "none") else float(v)
+
+
+def _url_errors(v: str) -> list[type[BaseException]]:
+    from . import exceptions
+
+    out: list[type[BaseException]] = []
+    for name in filter(None, (n.strip() for n in v.split(","))):
+        cls = getattr(exceptions, name, None)
+        if not (isinstance(cls, type) and issubclass(cls, exceptions.RedisError)):
+            raise ValueError(f"{name!r} is not a fastredis exception class")
+        out.append(cls)
+    return out
+
+
+def _url_protocol(v: str) -> int:
+    n = int(v)
+    if n not in (2, 3):
+        raise ValueError("must be 2 or 3")
+    return n
+
+
+def _url_cert_reqs(v: str) -> str:
+    if v.lower() not in ("none", "optional", "required"):
+        raise ValueError("must be none, optional or required")
+    return v.lower()
+
+
+# Every query option a URL may carry: name -> parser (the value's type). The keyword the
+# option becomes is its own name (redis-py's names); unknown options are a DataError
+# (redis-py silently passed them on as strings: ?max_connections=10 then failed later).
+URL_OPTIONS: dict[str, Callable[[str], Any]] = {
+    "db": int,
+    "protocol": _url_protocol,
+    "username": str,
+    "password": str,
+    "client_name": str,
+    "lib_name": str,
+    "lib_version": str,
+    "socket_timeout": _url_float_or_none,
+    "socket_connect_timeout": _url_float_or_none,
+    "socket_keepalive": _url_bool,
+    "decode_responses": _url_bool,
+    "encoding": str,
+    "encoding_errors": str,
+    "max_reply_size": int,
+    "health_check_interval": float,
+    "max_connections": int,
+    "max_shared": int,
+    "max_idle": int,
+    "max_idle_time": _url_float_or_none,
+    "idle_check_interval": float,
+    "single_connection_client": _url_bool,
+    "retry_on_timeout": _url_bool,
+    "retry_on_error": _url_errors,
+    "ssl_cert_reqs": _url_cert_reqs,
+    "ssl_check_hostname": _url_bool,
+    "ssl_ca_certs": str,
+    "ssl_ca_path": str,
+    "ssl_certfile": str,
+    "ssl_keyfile": str,
+    "ssl_server_hostname": str,
+}
 
 
 def parse_url(url: str) -> dict[str, Any]:
-    """``redis://[[user]:password@]host[:port][/db][?opt=v]``, ``rediss://`` (TLS) and
-    ``unix://[[user]:password@]/path/to.sock[?db=N]`` into keyword arguments."""
+    """``redis://[[user]:password@]host[:port][/db][?option=value&...]``, ``rediss://``
+    (TLS) and ``unix://[[user]:password@]/path/to.sock[?db=N&...]`` into keyword arguments
+    for ``Redis()`` / ``ConnectionPool()``. Query options: see ``URL_OPTIONS`` and
+    docs/connections.md. A bad value or an unknown option raises DataError naming it."""
     from urllib.parse import parse_qs, unquote, urlsplit  # only when a URL is used
 
     parts = urlsplit(url)
@@ -115,18 +197,16 @@ def parse_url(url: str) -> dict[str, Any]:
             f"(got {scheme + '://' if scheme else 'no scheme'})"
         )
     kw: dict[str, Any] = {}
-    for name, values in parse_qs(parts.query).items():
-        value = values[0]
-        if name in _INT_OPTS:
-            kw[name] = int(value)
-        elif name in _FLOAT_OPTS:
-            kw["connect_timeout" if name == "socket_connect_timeout" else name] = float(value)
-        elif name in _BOOL_OPTS:
-            kw[name] = _truthy(value)
-        elif name == "ssl_cert_reqs":
-            kw[name] = value
-        else:
-            kw[name] = value
+    for name, values in parse_qs(parts.query, keep_blank_values=True).items():
+        parser = URL_OPTIONS.get(name)
+        if parser is None:
+            raise DataError(f"unknown option {name!r} in the Redis URL (known: {', '.join(sorted(URL_OPTIONS))})")
+        try:
+            kw[name] = parser(values[-1])
+        except ValueError as exc:
+            # the value may be a secret (password=): never echo it
+            shown = "" if name == "password" else f" {values[-1]!r}"
+            raise DataError(f"invalid value{shown} for URL option {name!r}: {exc if shown else 'bad value'}") from None
     if parts.username:
         kw["username"] = unquote(parts.username)
     if parts.password is not None:
@@ -136,8 +216,12 @@ def parse_url(url: str) -> dict[str, Any]:
         return kw
     if parts.hostname:
         kw["host"] = unquote(parts.hostname)
-    if parts.port:
-        kw["port"] = parts.port
+    try:
+        port = parts.port
+    except ValueError:
+        raise DataError("the URL port must be a number from 0 to 65535") from None
+    if port:
+        kw["port"] = port
     path = parts.path.strip("/")
     if path and "db" not in kw:
         try:
@@ -147,6 +231,70 @@ def parse_url(url: str) -> dict[str, Any]:
     if scheme == "rediss":
         kw["ssl"] = True
     return kw
+
+
+# ---------------------------------------------------------------------------- timeouts
+def expire(fut: asyncio.Future[Any], timeout: float, conn: Connection | None = None) -> None:
+    """``socket_timeout`` reached for ``fut`` (a loop.call_later callback): fail it; its
+    place in the connection's FIFO stays (see Connection.timed_out)."""
+    if not fut.done():
+        fut.set_exception(TimeoutError(f"Timeout reading reply after {timeout}s"))
+        if conn is not None:
+            conn.timed_out(fut, timeout)
+
+
+if sys.version_info >= (3, 11):
+
+    def deadline(seconds: float | None) -> Any:
+        """A cancellation-safe timeout block. ``asyncio.wait_for`` on 3.10/3.11 returns the
+        inner result when an outer cancel races its completion, swallowing the cancel:
+        a connection opened for a caller that was cancelled (or a pool being closed) then
+        lived on past ``aclose()`` (issue 8 item 9)."""
+        import asyncio
+
+        return asyncio.timeout(seconds)
+
+else:  # pragma: no cover - Python 3.10
+
+    def deadline(seconds: float | None) -> Any:
+        return _Deadline310(seconds)
+
+
+class _Deadline310:
+    """``asyncio.timeout`` for Python 3.10: the block's own task is cancelled when the
+    time is up, and that cancellation (only that one) becomes TimeoutError on the way
+    out. The timer can only fire while the task is suspended inside the block, so the
+    cancel is always delivered there. (3.10 has no ``Task.uncancel``: an outside cancel
+    landing in the very same step as the timer is reported as the timeout.)"""
+
+    __slots__ = ("_seconds", "_handle", "_fired", "_task")
+
+    def __init__(self, seconds: float | None) -> None:
+        self._seconds = seconds
+        self._handle: Any = None
+        self._fired = False
+        self._task: Any = None
+
+    async def __aenter__(self) -> _Deadline310:
+        import asyncio
+
+        if self._seconds is not None:
+            self._task = asyncio.current_task()
+            self._handle = asyncio.get_running_loop().call_later(self._seconds, self._fire)
+        return self
+
+    def _fire(self) -> None:
+        self._fired = True
+        self._task.cancel()
+
+    async def __aexit__(self, et: Any, exc: Any, tb: Any) -> bool:
+        import asyncio
+
+        if self._handle is not None:
+            self._handle.cancel()
+        if self._fired and et is asyncio.CancelledError:
+            raise asyncio.TimeoutError() from exc
+        return False
 
 
 # ---------------------------------------------------------------------------- TLS
@@ -193,7 +341,6 @@ async def connect(params: ConnectionParams, *, pubsub: bool = False, client_id: 
     """Open, secure and hand-shake one connection; raise ConnectionError (chained) or
     AuthenticationError. A failure after the socket opened closes it."""
     import asyncio
-    import socket
 
     loop = asyncio.get_running_loop()
     cls = _connection_class(loop, params.buffered)
@@ -224,33 +371,53 @@ async def connect(params: ConnectionParams, *, pubsub: bool = False, client_id: 
                 ssl=ssl_ctx,
                 server_hostname=params.ssl_params.get("ssl_server_hostname") or params.host if ssl_ctx else None,
             )
-        if params.connect_timeout:
-            transport, conn = await asyncio.wait_for(coro, params.connect_timeout)
-        else:
+        # not asyncio.wait_for: it can swallow a cancel and hand back a socket nobody
+        # owns (see deadline()); a cancel here closes the half-made socket
+        async with deadline(params.connect_timeout or None):
             transport, conn = await coro
     except asyncio.TimeoutError as exc:
+        _logger().warning("cannot connect to %s: timeout after %ss", params.address, params.connect_timeout)
         raise TimeoutError(f"Timeout connecting to {params.address}") from exc
     except OSError as exc:
         where = params.address
+        _logger().warning("cannot connect to %s: %s", where, exc.strerror or exc)
         if params.path and isinstance(exc, (FileNotFoundError,)):
             raise ConnectionError(f"Unix socket {params.path} does not exist") from exc
         raise ConnectionError(f"Error connecting to {where}: {exc.strerror or exc}") from exc
-    sock = transport.get_extra_info("socket")
-    if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
-        try:
-            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            if params.keepalive:
-                sock.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
-        except OSError:  # pragma: no cover - platform without these options
-            pass
     try:
+        _set_socket_options(transport, params)
         await _handshake(conn, params, client_id)
-    except BaseException:
+    except BaseException as exc:
         conn.abort("closed after a failed handshake")
+        if not isinstance(exc, asyncio.CancelledError):
+            _logger().warning("handshake with %s failed: %s", params.address, exc)
         raise
     if pubsub:
         conn.set_pubsub(True)
+    conn.last_used = loop.time()
+    _logger().debug("connected to %s%s", params.address, " (pubsub)" if pubsub else "")
     return conn
+
+
+def _set_socket_options(transport: Any, params: ConnectionParams) -> None:
+    import socket
+
+    sock = transport.get_extra_info("socket")
+    if sock is None or sock.family not in (socket.AF_INET, socket.AF_INET6):
+        return
+    try:
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    except OSError:  # pragma: no cover - platform without this option
+        pass
+    if params.keepalive:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
+        # redis-py's socket_keepalive_options: {socket.TCP_KEEPIDLE: 60, ...}; an
+        # option the platform refuses is an error, not silently dropped
+        for opt, value in (params.keepalive_options or {}).items():
+            try:
+                sock.setsockopt(socket.IPPROTO_TCP, opt, value)
+            except OSError as exc:
+                raise ConnectionError(f"socket_keepalive_options: cannot set option {opt}={value}: {exc}") from exc
 
 
 async def _handshake(conn: Connection, params: ConnectionParams, client_id: bool = False) -> None:
@@ -275,23 +442,30 @@ async def _handshake(conn: Connection, params: ConnectionParams, client_id: bool
         # exclusive connections remember their id: a cancelled blocking command is then
         # CLIENT UNBLOCKed from the shared connection (see Redis._execute_blocking)
         cmds.append(("CLIENT", "ID"))
+    # CLIENT SETINFO (Redis >= 7.2) only when asked for; an older server's "unknown
+    # subcommand" is ignored, as redis-py does
+    optional = len(cmds)
+    if params.lib_name:
+        cmds.append(("CLIENT", "SETINFO", "LIB-NAME", params.lib_name))
+    if params.lib_version:
+        cmds.append(("CLIENT", "SETINFO", "LIB-VER", params.lib_version))
     if not cmds:
         return
     # One write, N futures; the first failure wins.
     futs = [conn.execute(c) for c in cmds]
     try:
-        if params.socket_timeout or params.connect_timeout:
-            done = asyncio.gather(*futs, return_exceptions=True)
-            results = await asyncio.wait_for(done, params.connect_timeout or params.socket_timeout)
-        else:
+        async with deadline(params.connect_timeout or params.socket_timeout or None):
             results = await asyncio.gather(*futs, return_exceptions=True)
     except asyncio.TimeoutError as exc:
         raise TimeoutError(f"Timeout during the handshake with {params.address}") from exc
-    if client_id and isinstance(results[-1], int):
-        conn.client_id = results[-1]
-    for cmd, res in zip(cmds, results):
+    cid = results[optional - 1]
+    if client_id and isinstance(cid, int):
+        conn.client_id = cid
+    for i, (cmd, res) in enumerate(zip(cmds, results)):
         if isinstance(res, BaseException):
             name = cmd[0]
+            if i >= optional and isinstance(res, ResponseError):
+                continue
             if isinstance(res, AuthenticationError):
                 raise AuthenticationError(_auth_text(res)) from None
             if name in ("AUTH", "HELLO") and isinstance(res, ResponseError):

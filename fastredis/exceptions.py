@@ -9,7 +9,7 @@ __all__ = [
     "ResponseError", "DataError", "PubSubError", "WatchError", "NoScriptError",
     "ExecAbortError", "ReadOnlyError", "NoPermissionError", "ModuleError",
     "OutOfMemoryError", "MaxReplySizeError", "ClusterDownError", "MovedError",
-    "AskError", "TryAgainError", "LockError", "LockNotOwnedError",
+    "AskError", "TryAgainError", "LockError", "LockNotOwnedError", "ClientClosedError",
 ]
 
 import builtins
@@ -26,6 +26,11 @@ class ConnectionError(RedisError, builtins.ConnectionError):
 
 class TimeoutError(RedisError, builtins.TimeoutError):
     pass
+
+
+class ClientClosedError(ConnectionError):
+    """The client (its connection pool) was closed with ``aclose()``: nothing is sent and
+    nothing reopens behind your back; create a new client to connect again. Never retried."""
 
 
 class AuthenticationError(ConnectionError):

@@ -322,9 +322,9 @@ class Pipeline(_PipelineCommands[AnyStr]):
         if timeout is None:
             handle = None
         else:
-            from .client import _expire
+            from .connection import expire
 
-            handle = conn._loop.call_later(timeout, _expire, fut, timeout)
+            handle = conn._loop.call_later(timeout, expire, fut, timeout)
         try:
             replies: list[Any] = await fut
             return replies

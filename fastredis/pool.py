@@ -1,4 +1,4 @@
-"""The pool: a few shared, multiplexed connections plus exclusive checkouts.
+"""The pool: a few shared, multiplexed connections plus exclusive checkouts, per event loop.
 
 * Ordinary commands share ``max_shared`` connections (default 1): many commands are in
   flight on one connection at once, matched FIFO, so 200 concurrent tasks use one socket.
@@ -7,14 +7,23 @@
   healthy and has nothing in flight.
 * A lost shared connection is replaced on the next command; commands that were in flight on
   it fail with ConnectionError and are never re-sent (they may have run).
+* Connections belong to one event loop. The pool keeps a separate set per loop (a client
+  shared by two threads, each with its own loop, or by successive ``asyncio.run`` calls),
+  and closes a loop's connections on that loop when it shuts down (issue 8 item 10).
+* ``aclose()`` is final: a closed pool raises ClientClosedError instead of silently
+  reopening (issue 8 item 12). ``disconnect()`` only drops the current connections.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+import _thread
+import weakref
+from functools import partial
+from typing import TYPE_CHECKING, Any, AsyncGenerator, Generator
 
-from .connection import ConnectionParams, connect
-from .exceptions import ConnectionError
+from ._params import split_params
+from .connection import ConnectionParams, connect, deadline
+from .exceptions import ClientClosedError, ConnectionError
 
 if TYPE_CHECKING:  # asyncio is imported on first use, not by `import fastredis`
     import asyncio
@@ -31,7 +40,121 @@ def _running_loop() -> asyncio.AbstractEventLoop | None:
     return asyncio_mod.events._get_running_loop() if asyncio_mod is not None else None
 
 
+def _logger() -> Any:
+    import logging
+
+    return logging.getLogger("fastredis.pool")
+
+
+def _int_option(name: str, value: Any, minimum: int, *, none_ok: bool = False) -> Any:
+    if value is None and none_ok:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"ConnectionPool option {name!r} must be an int, got {type(value).__name__}")
+    if value < minimum:
+        raise ValueError(f"ConnectionPool option {name!r} must be >= {minimum}, got {value}")
+    return value
+
+
+def _seconds_option(name: str, value: Any, *, none_ok: bool = True) -> float | None:
+    if value is None or (none_ok and value == 0):
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(f"ConnectionPool option {name!r} must be a number of seconds, got {type(value).__name__}")
+    if value < 0:
+        raise ValueError(f"ConnectionPool option {name!r} must be >= 0, got {value}")
+    return float(value)
+
+
+class _LoopState:
+    """The pool's connections of one event loop. Touched only from that loop's thread;
+    the pool's table of states is guarded by a lock."""
+
+    __slots__ = ("loop", "shared", "connecting", "opening", "idle", "in_use", "sem", "watcher",
+                 "reaper", "lost", "dead", "__weakref__")
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self.shared: list[Connection] = []
+        self.connecting: asyncio.Task[Connection] | None = None
+        self.opening: set[asyncio.Task[Connection]] = set()  # exclusive connects under way
+        self.idle: list[Connection] = []
+        self.in_use: set[Connection] = set()
+        self.sem: asyncio.Semaphore | None = None
+        self.watcher: Any = None
+        self.reaper: asyncio.TimerHandle | None = None
+        self.lost = False  # a shared connection was lost: the next one is a reconnect
+        self.dead = False
+
+    def connections(self) -> list[Connection]:
+        return self.shared + self.idle + list(self.in_use)
+
+
+async def _watch_loop(pool_ref: weakref.ref[ConnectionPool], state: _LoopState) -> AsyncGenerator[None, None]:
+    """Suspended for the life of the loop; its ``finally`` runs when the loop shuts down.
+    ``asyncio.run`` and ``asyncio.Runner`` close every async generator of the loop
+    (``loop.shutdown_asyncgens()``) *before* ``loop.close()``: the one hook asyncio gives
+    to run code on a loop that is about to close. The loop's connections are closed there,
+    properly, so a client used by many ``asyncio.run`` calls leaves no socket behind."""
+    try:
+        yield
+    finally:
+        pool = pool_ref()
+        if pool is not None and not state.dead:
+            await pool._close_state(state)
+
+
+def _finish(gen: Any) -> None:
+    """Run a suspended watcher to its end now (its state is already dead, so its
+    ``finally`` does not await): nothing is left for the loop's asyncgen finalizer."""
+    if gen is None:
+        return
+    try:
+        gen.aclose().send(None)
+    except (StopIteration, RuntimeError):
+        pass
+
+
+class _Closing:
+    """What ``disconnect()`` returns: the closing already happened when it returned;
+    ``await`` it to also wait until the sockets are released (redis-py's
+    ``await pool.disconnect()``)."""
+
+    __slots__ = ("_waits",)
+
+    def __init__(self, waits: list[Any]) -> None:
+        self._waits = waits
+
+    def __await__(self) -> Generator[Any, None, None]:
+        return _wait_released(self._waits).__await__()
+
+
+async def _wait_released(waits: list[Any]) -> None:
+    import asyncio
+
+    from ._protocol import Connection
+
+    for w in waits:
+        try:
+            async with deadline(1.0):
+                if isinstance(w, Connection):
+                    await w.wait_closed()
+                else:  # a connecting task, cancelled: it closes what it opened
+                    await asyncio.wait((w,))
+        except (asyncio.TimeoutError, OSError):  # pragma: no cover - a stuck close
+            pass
+
+
 class ConnectionPool:
+    """``ConnectionPool(host=..., port=..., max_connections=..., ...)`` or
+    ``ConnectionPool.from_url(url)``, as in redis-py; give it to ``Redis(connection_pool=)``.
+
+    Pool options: ``max_shared`` (multiplexed connections, default 1), ``max_connections``
+    (exclusive connections at once, per event loop; None = no limit), ``max_idle`` (idle
+    exclusive connections kept), ``health_check_interval`` (seconds: a connection unused
+    that long is PINGed before it is used again), ``max_idle_time`` (seconds: connections
+    unused that long are closed, checked every ``idle_check_interval`` seconds)."""
+
     def __init__(
         self,
         params: ConnectionParams | None = None,
@@ -39,19 +162,35 @@ class ConnectionPool:
         max_shared: int = 1,
         max_connections: int | None = None,
         max_idle: int = 8,
+        health_check_interval: float | None = None,
+        max_idle_time: float | None = None,
+        idle_check_interval: float = 1.0,
         **kwargs: Any,
     ) -> None:
-        self.params = params if params is not None else ConnectionParams(**kwargs)
-        self.max_shared = max(1, int(max_shared))
-        self.max_connections = max_connections
-        self.max_idle = max_idle
-        self._shared: list[Connection] = []
-        self._connecting: asyncio.Future[Any] | None = None
-        self._idle: list[Connection] = []
-        self._in_use: set[Connection] = set()
+        if params is None:
+            params, pool_kw, client_kw = split_params(kwargs, "ConnectionPool()")
+            if client_kw:
+                raise TypeError(f"ConnectionPool() got client options {sorted(client_kw)}: give them to Redis()")
+        elif kwargs:
+            raise TypeError(f"ConnectionPool() got params= and keyword arguments {sorted(kwargs)}")
+        self.params = params
+        self.max_shared = _int_option("max_shared", max_shared, 1)
+        self.max_connections = _int_option("max_connections", max_connections, 1, none_ok=True)
+        self.max_idle = _int_option("max_idle", max_idle, 0)
+        self.health_check_interval = _seconds_option("health_check_interval", health_check_interval)
+        self.max_idle_time = _seconds_option("max_idle_time", max_idle_time)
+        self.idle_check_interval = _seconds_option("idle_check_interval", idle_check_interval, none_ok=False)
+        if self.max_idle_time is not None and not self.idle_check_interval:
+            raise ValueError("ConnectionPool option 'idle_check_interval' must be > 0 with max_idle_time")
+        # health checks and idle tracking need to see every hand-out: those pools skip the
+        # `current` fast path (the cost is paid only by who asked for them)
+        self._tracked = bool(self.health_check_interval or self.max_idle_time)
+        self._lock = _thread.allocate_lock()
+        self._states: dict[Any, _LoopState] = {}
+        self._last: _LoopState | None = None  # the state of the loop served last (O(1))
         self._closed = False
-        self._exclusive_sem: asyncio.Semaphore | None = None
-        # fast path for Redis._execute: the one shared connection when it is up
+        # fast path for Redis._execute: the one shared connection of the loop served last
+        # (Connection.execute refuses it from another loop, which sends callers here)
         self.current: Connection | None = None
 
     @classmethod
@@ -60,71 +199,200 @@ class ConnectionPool:
 
         opts = parse_url(url)
         opts.update(kwargs)
-        from .client import _split_params
-
-        params, pool_kw, _ = _split_params(opts)
+        params, pool_kw, client_kw = split_params(opts, "ConnectionPool.from_url()")
+        if client_kw:
+            raise TypeError(f"ConnectionPool.from_url() got client options {sorted(client_kw)}: give them to Redis()")
         return cls(params, **pool_kw)
+
+    @property
+    def connection_kwargs(self) -> dict[str, Any]:
+        """The connection options, with redis-py's names (the password included: this is
+        the caller's own configuration, never shown in a repr)."""
+        p = self.params
+        kw: dict[str, Any] = {
+            "db": p.db, "username": p.username, "password": p.password,
+            "client_name": p.client_name, "socket_timeout": p.socket_timeout,
+            "socket_connect_timeout": p.connect_timeout, "socket_keepalive": p.keepalive,
+            "socket_keepalive_options": p.keepalive_options, "encoding": p.encoding,
+            "encoding_errors": p.encoding_errors, "decode_responses": p.decode_responses,
+            "protocol": p.protocol,
+        }
+        if p.path:
+            kw["path"] = p.path
+        else:
+            kw["host"] = p.host
+            kw["port"] = p.port
+        if p.ssl:
+            kw["ssl"] = p.ssl
+            kw.update(p.ssl_params)
+        return kw
+
+    # ------------------------------------------------------------------ per loop
+    def _closed_error(self) -> ClientClosedError:
+        return ClientClosedError(
+            f"the client (connection pool) for {self.params.address} is closed: aclose() is final, "
+            "create a new client to connect again"
+        )
+
+    def _gone_error(self) -> ConnectionError:
+        if self._closed:
+            return self._closed_error()
+        return ConnectionError(f"the pool for {self.params.address} was disconnected while connecting")
+
+    def _state(self, loop: asyncio.AbstractEventLoop) -> _LoopState:
+        st = self._last
+        if st is not None and st.loop is loop:
+            return st
+        st = self._states.get(loop)
+        if st is None:
+            with self._lock:
+                if self._closed:
+                    raise self._closed_error()
+                st = self._states.get(loop)
+                new = st is None
+                if st is None:
+                    st = self._states[loop] = _LoopState(loop)
+            if new:
+                self._drop_closed_loops()
+                gen = _watch_loop(weakref.ref(self), st)
+                try:  # runs to its `yield`; the loop's asyncgen hook now knows it
+                    gen.asend(None).send(None)
+                except StopIteration:
+                    st.watcher = gen
+        self._last = st
+        return st
+
+    def _drop_closed_loops(self) -> None:
+        """Forget the connections of loops closed without ``shutdown_asyncgens`` (a loop
+        made and closed by hand): their sockets are released without calling into them."""
+        with self._lock:
+            dead = [st for st in self._states.values() if st.loop.is_closed()]
+            for st in dead:
+                del self._states[st.loop]
+        for st in dead:
+            st.dead = True
+            if self._last is st:
+                self._last = None
+            for c in st.connections():
+                if self.current is c:
+                    self.current = None
+                c.orphan()
+            _finish(st.watcher)
+            _logger().debug("released the connections of a closed event loop")
 
     # ------------------------------------------------------------------ shared
     async def get_shared(self) -> Connection:
         """A live shared connection; opens one (once, for all waiting callers) if needed."""
         import asyncio
 
-        if self._closed:
-            # a closed pool reopens on use, like redis-py's; close() is not final
-            self._closed = False
         loop = asyncio.get_running_loop()
-        shared = [c for c in self._shared if not c.closed and c._loop is loop]
-        if len(shared) != len(self._shared):
-            self._drop_foreign(loop)
-        self._shared = shared
-        if shared:
-            best = min(shared, key=lambda c: c.pending)
-            if best.pending == 0 or len(shared) >= self.max_shared:
-                self.current = shared[0] if len(shared) == 1 else None
-                return best
-        fut = self._connecting
-        if fut is None:
-            fut = self._connecting = asyncio.ensure_future(self._open_shared())
-            fut.add_done_callback(self._connect_done)
-        return await asyncio.shield(fut)
-
-    def _drop_foreign(self, loop: asyncio.AbstractEventLoop) -> None:
-        """Forget connections made on another event loop (a client reused across
-        ``asyncio.run`` calls or benchmark rounds); each gets a new one on this loop."""
-        for c in self._shared + self._idle:
-            if c._loop is not loop:
-                c.orphan()
-        self._shared = [c for c in self._shared if c._loop is loop]
-        self._idle = [c for c in self._idle if c._loop is loop]
-        if self.current is not None and self.current._loop is not loop:
-            self.current = None
-        fut = self._connecting
-        if fut is not None and fut.get_loop() is not loop:
-            self._connecting = None
-
-    def _connect_done(self, fut: asyncio.Future[Any]) -> None:
-        self._connecting = None
-        if not fut.cancelled():
-            fut.exception()  # retrieved: callers got it through the shield
+        if self._closed:
+            raise self._closed_error()
+        st = self._state(loop)
+        while True:
+            shared = st.shared
+            if shared:
+                if len(shared) == 1:
+                    best = shared[0]
+                else:
+                    best = min(shared, key=lambda c: c.pending)
+                if best.closed:
+                    st.shared = [c for c in shared if not c.closed]
+                    continue
+                if best.pending == 0 or len(shared) >= self.max_shared:
+                    if not self._tracked:
+                        self.current = best if len(shared) == 1 else None
+                        return best
+                    if await self._check(best):
+                        return best
+                    continue  # failed its health check: replaced below
+            fut = st.connecting
+            if fut is None:
+                fut = st.connecting = loop.create_task(self._open_shared(st))
+                fut.add_done_callback(partial(_connect_done, st))
+            return await asyncio.shield(fut)
 
     async def _connect(self, **kw: Any) -> Connection:
         """Open one connection. The one place a subclass may choose the address per
         connection (fastredis.sentinel resolves the master here and verifies its ROLE)."""
         return await connect(self.params, **kw)
 
-    async def _open_shared(self) -> Connection:
+    async def _open_shared(self, st: _LoopState) -> Connection:
         conn = await self._connect()
-        conn.on_lost = self._shared_lost
-        self._shared.append(conn)
-        self.current = conn if len(self._shared) == 1 else None
+        if self._closed or st.dead:
+            # the pool was closed (or disconnected) while this connection was being
+            # made: it must not outlive aclose() (issue 8 item 9)
+            conn.close()
+            raise self._gone_error()
+        conn.on_lost = lambda c, st=st: self._shared_lost(st, c)
+        st.shared.append(conn)
+        if st.lost:
+            st.lost = False
+            _logger().info("reconnected to %s", self.params.address)
+        if not self._tracked:
+            self.current = conn if len(st.shared) == 1 else None
+        self._start_reaper(st)
         return conn
 
-    def _shared_lost(self, conn: Connection) -> None:
-        if conn in self._shared:
-            self._shared.remove(conn)
+    def _shared_lost(self, st: _LoopState, conn: Connection) -> None:
+        if conn in st.shared:
+            st.shared.remove(conn)
+            st.lost = True
         if self.current is conn:
             self.current = None
+
+    async def _check(self, conn: Connection) -> bool:
+        """Health check (``health_check_interval``): a connection unused for longer than
+        the interval answers a PING before it is handed out; one that does not is closed
+        (and logged), and the caller gets a new connection."""
+        import asyncio
+
+        now = conn._loop.time()
+        idle = now - conn.last_used
+        conn.last_used = now  # callers arriving meanwhile queue behind the same PING
+        interval = self.health_check_interval
+        if not interval or idle <= interval:
+            return True
+        limit = self.params.socket_timeout or self.params.connect_timeout or 10.0
+        try:
+            async with deadline(limit):
+                await conn.execute(("PING",))
+            return True
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            _logger().warning("health check of %s failed after %.1fs idle (%s): reconnecting",
+                              self.params.address, idle, exc or type(exc).__name__)
+            conn.abort("closed: failed its health check")
+            return False
+
+    # ------------------------------------------------------------------ idle reaping
+    def _start_reaper(self, st: _LoopState) -> None:
+        if self.max_idle_time is not None and st.reaper is None and not st.dead:
+            st.reaper = st.loop.call_later(self.idle_check_interval, self._reap, st)  # type: ignore[arg-type]
+
+    def _reap(self, st: _LoopState) -> None:
+        """``max_idle_time``: close connections nobody used for that long."""
+        st.reaper = None
+        if st.dead:
+            return
+        limit = st.loop.time() - (self.max_idle_time or 0)
+        for c in [c for c in st.shared if c.pending == 0 and c.last_used < limit]:
+            c.on_lost = None  # closed on purpose: the next command is not a "reconnect"
+            st.shared.remove(c)
+            if self.current is c:
+                self.current = None
+            _logger().debug("closing a connection to %s idle for more than %ss", self.params.address, self.max_idle_time)
+            c.close()
+        keep = []
+        for c in st.idle:
+            if c.last_used < limit or c.closed:
+                c.close()
+            else:
+                keep.append(c)
+        st.idle = keep
+        if st.shared or st.idle or st.in_use:
+            self._start_reaper(st)
 
     # ------------------------------------------------------------------ exclusive
     async def acquire(self, *, pubsub: bool = False) -> Connection:
@@ -132,74 +400,175 @@ class ConnectionPool:
         import asyncio
 
         if self._closed:
-            self._closed = False
+            raise self._closed_error()
+        st = self._state(asyncio.get_running_loop())
         if self.max_connections is not None:
-            if self._exclusive_sem is None:
-                self._exclusive_sem = asyncio.Semaphore(self.max_connections)
-            await self._exclusive_sem.acquire()
+            if st.sem is None:
+                st.sem = asyncio.Semaphore(self.max_connections)
+            await st.sem.acquire()
         try:
             conn = None
-            loop = asyncio.get_running_loop()
-            while self._idle and not pubsub:
-                c = self._idle.pop()
-                if c._loop is not loop:
-                    c.orphan()
-                elif not c.closed:
-                    conn = c
-                    break
+            while st.idle and not pubsub:
+                c = st.idle.pop()
+                if c.closed:
+                    continue
+                if self.max_idle_time is not None and c._loop.time() - c.last_used > self.max_idle_time:
+                    c.close()
+                    continue
+                if self._tracked and not await self._check(c):
+                    continue
+                conn = c
+                break
             if conn is None:
-                conn = await self._connect(pubsub=pubsub, client_id=not pubsub)
+                # a task of its own, known to the state: aclose() cancels it and waits,
+                # so no socket outlives aclose() (issue 8 item 9); a cancel of the
+                # caller cancels it too
+                task = st.loop.create_task(self._connect(pubsub=pubsub, client_id=not pubsub))
+                st.opening.add(task)
+                try:
+                    conn = await task
+                except BaseException:
+                    if task.done() and not task.cancelled() and task.exception() is None:
+                        task.result().close()  # made as the caller left: nobody owns it
+                    raise
+                finally:
+                    st.opening.discard(task)
+                if self._closed or st.dead:
+                    conn.close()
+                    raise self._gone_error()
         except BaseException:
-            if self._exclusive_sem is not None:
-                self._exclusive_sem.release()
+            if st.sem is not None:
+                st.sem.release()
             raise
-        self._in_use.add(conn)
+        st.in_use.add(conn)
+        self._start_reaper(st)
         return conn
+
+    def forget(self, conn: Connection) -> None:
+        """Drop an exclusive connection of another (possibly closed) event loop from the
+        accounting, giving its ``max_connections`` slot back, without calling into that
+        loop (a PubSub moving to a new loop lets go of its old connection this way)."""
+        st = self._states.get(conn._loop)
+        if st is not None and conn in st.in_use:
+            st.in_use.discard(conn)
+            if st.sem is not None:
+                st.sem.release()
+
+    def all_connections(self) -> list[Connection]:
+        """Every connection of every event loop (shared, idle and in use)."""
+        with self._lock:
+            states = list(self._states.values())
+        return [c for st in states for c in st.connections()]
+
+    def prune_closed(self) -> None:
+        """Forget closed connections (after a layer above aborted some by hand)."""
+        with self._lock:
+            states = list(self._states.values())
+        for st in states:
+            st.shared = [c for c in st.shared if not c.closed]
+            st.idle = [c for c in st.idle if not c.closed]
+        if self.current is not None and self.current.closed:
+            self.current = None
 
     def release(self, conn: Connection, *, reusable: bool = True) -> None:
         """Give an exclusive connection back. Never awaits, so it survives cancellation."""
-        if conn not in self._in_use:
+        st = self._states.get(conn._loop)
+        if st is None or conn not in st.in_use:
+            if st is None and not conn.closed:
+                conn.close() if conn._loop is _running_loop() else conn.orphan()
             return
-        self._in_use.discard(conn)
-        if self._exclusive_sem is not None:
-            self._exclusive_sem.release()
-        if reusable and not conn.closed and conn.is_idle and not self._closed and len(self._idle) < self.max_idle:
-            self._idle.append(conn)
+        st.in_use.discard(conn)
+        if st.sem is not None:
+            st.sem.release()
+        if reusable and not conn.closed and conn.is_idle and not self._closed and len(st.idle) < self.max_idle:
+            conn.last_used = conn._loop.time()
+            st.idle.append(conn)
         else:
             conn.close()
 
     # ------------------------------------------------------------------ closing
-    def disconnect(self) -> None:
-        """Close every connection now (in-flight commands fail with ConnectionError)."""
-        self._closed = True
-        self.current = None
-        running = _running_loop()
-        for c in self._shared + self._idle + list(self._in_use):
-            if c._loop is running or (running is None and not c._loop.is_closed()):
-                c.close()
-            else:
-                c.orphan()  # made on another event loop: never call into it from here
-        self._shared = []
-        self._idle = []
-        self._in_use.clear()
-        fut = self._connecting
-        if fut is not None and not fut.done() and fut.get_loop() is running:
-            fut.cancel()
+    def disconnect(self, inuse_connections: bool = True) -> _Closing:
+        """Close every connection now (in-flight commands fail with ConnectionError). The
+        pool stays usable: the next command connects again (redis-py's meaning).
+        ``await pool.disconnect()`` also waits until the sockets are released."""
+        return _Closing(self._close_all(final=False))
 
     async def aclose(self) -> None:
-        import asyncio
+        """Close every connection and the pool itself, for good: using it afterwards
+        raises ClientClosedError. Safe to call twice."""
+        await _wait_released(self._close_all(final=True))
 
-        loop = asyncio.get_running_loop()
-        conns = [c for c in self._shared + self._idle + list(self._in_use) if c._loop is loop]
-        self.disconnect()
+    def _close_all(self, *, final: bool) -> list[Any]:
+        with self._lock:
+            if final:
+                self._closed = True
+            states = list(self._states.values())
+            self._states.clear()
+            self._last = None
+            self.current = None
+        running = _running_loop()
+        waits: list[Any] = []
+        for st in states:
+            st.dead = True
+            if st.loop is running:
+                waits.extend(self._shutdown_state(st))
+            elif st.loop.is_closed():
+                for c in st.connections():
+                    c.orphan()
+                _finish(st.watcher)
+            else:  # a live loop in another thread: it closes its own connections
+                try:
+                    st.loop.call_soon_threadsafe(self._shutdown_state, st)
+                except RuntimeError:  # closed meanwhile
+                    for c in st.connections():
+                        c.orphan()
+        return waits
+
+    def _shutdown_state(self, st: _LoopState) -> list[Any]:
+        """On ``st``'s own loop: close its connections now; what to wait for."""
+        st.dead = True
+        if st.reaper is not None:
+            st.reaper.cancel()
+            st.reaper = None
+        conns = st.connections()
+        st.shared, st.idle = [], []
+        st.in_use.clear()
+        waits: list[Any] = []
         for c in conns:
-            try:
-                await asyncio.wait_for(c.wait_closed(), 1.0)
-            except (asyncio.TimeoutError, ConnectionError):  # pragma: no cover
-                pass
+            c.on_lost = None
+            if self.current is c:
+                self.current = None
+            c.close()
+            waits.append(c)
+        for fut in [st.connecting, *st.opening]:
+            if fut is not None and not fut.done():
+                fut.cancel()
+                waits.append(fut)
+        _finish(st.watcher)
+        return waits
+
+    async def _close_state(self, st: _LoopState) -> None:
+        """The loop of ``st`` is shutting down (see _watch_loop)."""
+        with self._lock:
+            if self._states.get(st.loop) is st:
+                del self._states[st.loop]
+            if self._last is st:
+                self._last = None
+        st.watcher = None  # it is the one running this
+        await _wait_released(self._shutdown_state(st))
 
     def connection_count(self) -> int:
-        return len([c for c in self._shared if not c.closed]) + len(self._idle) + len(self._in_use)
+        n = 0
+        for st in list(self._states.values()):
+            n += len([c for c in st.shared if not c.closed]) + len(st.idle) + len(st.in_use)
+        return n
 
     def __repr__(self) -> str:
         return f"<fastredis.ConnectionPool {self.params!r} connections={self.connection_count()}>"
+
+
+def _connect_done(st: _LoopState, fut: asyncio.Future[Connection]) -> None:
+    if st.connecting is fut:
+        st.connecting = None
+    if not fut.cancelled():
+        fut.exception()  # retrieved: callers got it through the shield

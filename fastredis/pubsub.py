@@ -32,7 +32,7 @@ from collections import deque
 from typing import TYPE_CHECKING, Any, Callable, final
 
 from ._protocol import Connection, pack
-from .exceptions import ConnectionError, PubSubError, RedisError, TimeoutError
+from .exceptions import ClientClosedError, ConnectionError, PubSubError, RedisError, TimeoutError
 
 if TYPE_CHECKING:
     from collections.abc import Generator
@@ -275,11 +275,7 @@ class PubSub:
             # asyncio's transport: orphan() closed its socket through it; it must not
             # warn "unclosed transport" when collected (uvloop closed its own)
             t._sock = None
-        pool = self.connection_pool
-        if conn in pool._in_use:
-            pool._in_use.discard(conn)
-            if pool._exclusive_sem is not None:
-                pool._exclusive_sem.release()
+        self.connection_pool.forget(conn)
 
     # ------------------------------------------------------------------ connection
     async def _ensure(self) -> Connection | None:
@@ -403,7 +399,7 @@ class PubSub:
                 raise
             except (RedisError, OSError) as exc:
                 self._stats["last_error"] = repr(exc)
-                if isinstance(exc, PubSubError):
+                if isinstance(exc, (PubSubError, ClientClosedError)):
                     return
                 if attempt == 0 or attempt % 20 == 0:  # not one line per attempt
                     logger.warning("PubSub reconnect attempt %d failed: %s", attempt + 1, exc)

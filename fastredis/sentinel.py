@@ -292,17 +292,14 @@ class SentinelConnectionPool(ConnectionPool):
         """Abort (never flush: unsent bytes must not reach the old node) every matching
         connection, in-use ones included; in-flight commands fail with ConnectionError."""
         running = _running_loop()
-        for c in self._shared + self._idle + list(self._in_use):
+        for c in self.all_connections():
             if c.closed or not pred(c):
                 continue
             if c._loop is running or (running is None and not c._loop.is_closed()):
                 c.abort(reason)
             else:
                 c.orphan()
-        self._shared = [c for c in self._shared if not c.closed]
-        self._idle = [c for c in self._idle if not c.closed]
-        if self.current is not None and self.current.closed:
-            self.current = None
+        self.prune_closed()
 
     def _on_switch(self, new: Address, seq: int) -> None:
         if self.is_master:
