@@ -460,6 +460,12 @@ class ConnectionPool:
             states = list(self._states.values())
         return [c for st in states for c in st.connections()]
 
+    def in_use(self) -> set[Connection]:
+        """The exclusive connections checked out now, of every event loop."""
+        with self._lock:
+            states = list(self._states.values())
+        return {c for st in states for c in st.in_use}
+
     def prune_closed(self) -> None:
         """Forget closed connections (after a layer above aborted some by hand)."""
         with self._lock:

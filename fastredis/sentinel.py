@@ -566,10 +566,11 @@ class Sentinel:
                 kwargs: dict[str, Any]) -> Any:
         kw = dict(self.connection_kwargs)
         kw.update(kwargs)
-        extra = {k: kw.pop(k) for k in ("health_check_interval",) if k in kw}
         pool = pool_class(service_name, self, is_master=is_master, **kw)
         cls = _managed(redis_class) if is_master else redis_class
-        return cls(connection_pool=pool, **extra)
+        # the client owns its pool, as redis-py's Redis.from_pool: aclose() closes it (and
+        # is final, as for every fastredis client)
+        return cls(connection_pool=pool, auto_close_connection_pool=True)
 
     # ------------------------------------------------------------------ +switch-master
     def _ensure_watching(self) -> None:

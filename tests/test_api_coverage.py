@@ -53,12 +53,6 @@ EXCLUDED: dict[str, str] = {
     "keyspace_notifications": "redis-py 8 Pub/Sub helper; fastredis: r.pubsub() + psubscribe",
 }
 
-# Client plumbing other engineers implement on their branches (lock9: lock, monitor,
-# from_pool, set_response_callback; core8: client). They are NOT excluded: the lead
-# deletes this set once those branches are merged, and the test then requires them.
-PROVIDED_BY_OTHER_BRANCHES = {"client"}
-
-
 def _public(cls: type) -> set[str]:
     return {n for n in dir(cls) if not n.startswith("_")}
 
@@ -70,7 +64,7 @@ def _excluded(name: str) -> bool:
 def test_every_redis_py_name_is_present_or_excluded_with_a_reason():
     missing = sorted(
         n for n in _public(redis_asyncio.Redis) - _public(fastredis.Redis)
-        if not _excluded(n) and n not in PROVIDED_BY_OTHER_BRANCHES
+        if not _excluded(n)
     )
     assert missing == [], f"redis-py names fastredis lacks (implement or add to EXCLUDED): {missing}"
 
@@ -84,8 +78,6 @@ def test_exclusions_are_short_and_not_stale():
     theirs = _public(redis_asyncio.Redis)
     unused = sorted(p for p in EXCLUDED if not any(fnmatch.fnmatchcase(n, p) for n in theirs))
     assert unused == [], f"redis-py no longer has these: remove them from EXCLUDED: {unused}"
-    arrived = sorted(PROVIDED_BY_OTHER_BRANCHES & ours)
-    assert arrived == [], f"merged: remove them from PROVIDED_BY_OTHER_BRANCHES: {arrived}"
 
 
 # Every method both clients have takes redis-py's parameters: each of redis-py's named

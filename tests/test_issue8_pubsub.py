@@ -218,7 +218,7 @@ async def test_subscribe_during_a_reconnect_is_confirmed(redis_server, r):
         pipe.execute_command("CLIENT", "KILL", "TYPE", "pubsub")
         pipe.execute_command("CLIENT", "PAUSE", 400, "ALL")
         await pipe.execute()
-        await until(lambda: any(c is not old and c.pending for c in pool._in_use))
+        await until(lambda: any(c is not old and c.pending for c in pool.in_use()))
         await asyncio.wait_for(p.subscribe("b"), 10)
         # main: returned without subscribing "b" (NUMSUB 0, its messages lost)
         assert await r.pubsub_numsub("a", "b") == [(b"a", 1), (b"b", 1)]

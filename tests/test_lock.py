@@ -366,7 +366,7 @@ async def test_decode_responses_client(redis_server):
 async def test_release_survives_cancellation(r):
     lock = r.lock("l:relcancel")
     await lock.acquire()
-    await r.connection_pool.aclose()  # the release must reconnect first: cancel it there
+    await r.connection_pool.disconnect()  # the release must reconnect first: cancel it there
     task = asyncio.ensure_future(lock.release())
     await asyncio.sleep(0)  # the release has started, nothing is written yet
     task.cancel()

@@ -39,7 +39,7 @@ async def test_watching_discard_aclose(r):
     await pipe.watch("w:a")
     await pipe.aclose()
     assert pipe.watching is False
-    assert r.connection_pool._in_use == set()  # the watched connection went back
+    assert r.connection_pool.in_use() == set()  # the watched connection went back
 
 
 @pytest.mark.parametrize("transaction", [True, False])

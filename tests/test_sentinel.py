@@ -563,7 +563,8 @@ async def test_the_switch_feed_stops_when_every_client_is_closed(sentinel_setup)
     assert task is not None and await until(lambda: s._watching)
     await m.aclose()
     await asyncio.wait_for(asyncio.shield(task), 5.0)  # ended by itself: nothing to follow
-    await m.set("feed:k", "2")  # used again: following again
+    m = s.master_for(SERVICE)  # a new client (aclose() is final): following again
+    await m.set("feed:k", "2")
     assert s._watch_task is not task and await until(lambda: s._watching)
     await m.aclose()
     await s.aclose()

@@ -11,7 +11,7 @@ belongs to (a CrossSlotError before anything is sent otherwise)."""
 from __future__ import annotations
 
 import asyncio
-from typing import Any, AnyStr, Callable
+from typing import TYPE_CHECKING, Any, AnyStr, Callable
 
 import hiredis
 
@@ -27,10 +27,12 @@ from ..exceptions import (
     error_from_reply,
 )
 from .batch import _Item, redirect_of
-from .client import RedisCluster
 from .errors import CrossSlotError, TooManyRedirections
 from .routing import aggregate
 from .slots import key_slot
+
+if TYPE_CHECKING:  # the client imports this module when a pipeline is made: no circle
+    from .client import RedisCluster
 
 __all__ = ["ClusterPipeline"]
 
