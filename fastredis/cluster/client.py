@@ -615,7 +615,7 @@ class RedisCluster(CoreCommands[AnyStr]):
             if node is None:
                 await self._topology.refresh()
                 continue
-            conn = await connect(self._node_params(node))
+            conn = await connect(self._node_params(node), client_id=True)
             handle = None
             try:
                 if asking is not None:
@@ -639,6 +639,15 @@ class RedisCluster(CoreCommands[AnyStr]):
                 else:
                     asking = self._topology.node(addr)
                 continue
+            except asyncio.CancelledError:
+                # as Redis._execute_blocking: closing alone races with a later push sent on
+                # the node's shared connection (the server may hand the value to the BLPOP
+                # it has not yet seen closed); CLIENT UNBLOCK written there first is ordered
+                # before every later command to that node
+                shared = node.connection
+                if shared is not None and not shared.closed and conn.client_id is not None:
+                    shared.send_and_forget(("CLIENT", "UNBLOCK", conn.client_id))
+                raise
             finally:
                 if handle is not None:
                     handle.cancel()
