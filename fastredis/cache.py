@@ -344,12 +344,15 @@ class ClientCache:
                             self.invalidations += 1
 
     def forget(self, args: tuple[Any, ...]) -> None:
-        """RESP2 mode: a command of ours that may write is being sent; drop what we hold
-        for any of its arguments that is a cached key, and keep reads already in flight for
-        them out of the cache. (Its invalidation comes on the redirect connection and may
-        arrive after the command's own reply: without this a read right after our own
-        write could be served the old value. RESP3 needs nothing of the kind: there the
-        invalidation precedes the write's reply on the same connection.)"""
+        """A command of ours that may write went (or goes) by another connection than the
+        tracked one: drop what we hold for any of its arguments that is a cached key, and
+        keep reads already in flight for them out of the cache. Its invalidation may arrive
+        after the command's own reply; without this a read right after our own write could
+        be served the old value. Used in RESP2 mode for every command (invalidations come on
+        the redirect connection), and in any mode after a blocking command or (cluster) a
+        WATCHed transaction, which run on connections of their own. A command on the
+        tracked RESP3 connection needs nothing of the kind: there the invalidation precedes
+        the write's reply."""
         enc = self._encoding
         by_key = self._by_key
         for a in args[1:]:
@@ -544,7 +547,23 @@ def install(client: Redis[Any], config: CacheConfig) -> ClientCache:
         return reply if callback is None else callback(reply)
 
     client._execute = execute  # type: ignore[method-assign]
+    _forget_after_blocking(client, cache)
     return cache
+
+
+def _forget_after_blocking(client: Redis[Any] | RedisCluster[Any], cache: ClientCache) -> None:
+    """A blocking command (BLPOP, BLMOVE ...) runs on a connection of its own: the
+    invalidation of what it wrote reaches the tracked connection only later, so what we
+    hold for its keys is dropped when it returns (or fails: its outcome may be unknown)."""
+    blocking = client._execute_blocking
+
+    async def execute_blocking(args: tuple[Any, ...], callback: Callable[..., Any] | None = None) -> Any:
+        try:
+            return await blocking(args, callback)
+        finally:
+            cache.forget(args)
+
+    client._execute_blocking = execute_blocking  # type: ignore[method-assign]
 
 
 #: errors after which a cached read is handed to the cluster's own path, which follows
@@ -631,4 +650,5 @@ def install_cluster(client: RedisCluster[Any], config: CacheConfig) -> ClientCac
         return reply if callback is None else callback(reply)
 
     client._execute = execute  # type: ignore[method-assign]
+    _forget_after_blocking(client, cache)
     return cache

@@ -202,6 +202,25 @@ async def test_concurrent_reads_and_writes_converge(clients):
     assert await r.get("k") == b"300"
 
 
+async def test_blocking_command_on_its_own_connection_is_read_back(clients):
+    """BLPOP runs on a connection of its own: its invalidation reaches the tracked one
+    later (held back here by pausing it), yet its key is gone from the cache when it
+    returns."""
+    r, other = clients
+    await other.rpush("bl", "a", "b")
+    assert await r.lrange("bl", 0, -1) == [b"a", b"b"]
+    held = [c for c in (r.connection_pool.current, r.cache._redirect) if c is not None]
+    for c in held:
+        c._transport.pause_reading()  # the invalidations stay in the socket for now
+    try:
+        assert await r.blpop(["bl"], 1) is not None
+        assert r.cache.stats()["entries"] == 0
+    finally:
+        for c in held:
+            c._transport.resume_reading()
+    assert await r.lrange("bl", 0, -1) == [b"b"]
+
+
 async def test_lost_connection_drops_its_entries(clients, caplog):
     r, other = clients
     await other.set("k", "v1")

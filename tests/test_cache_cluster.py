@@ -81,6 +81,32 @@ async def test_read_your_own_writes(clients):
     assert rc.cache.stats()["hits"] >= 30 * len(keys)
 
 
+async def test_own_writes_on_connections_of_their_own(clients):
+    """A blocking command and a WATCHed transaction run on connections of their own:
+    their invalidations reach the tracked connection later (held back here by pausing
+    it), yet what they wrote is gone from the cache when they return."""
+    rc, other = clients
+    await other.rpush("{own}l", "a", "b")
+    await other.set("{own}k", "v1")
+    assert await rc.lrange("{own}l", 0, -1) == [b"a", b"b"]
+    assert await rc.get("{own}k") == b"v1"
+    conn = rc.get_node_from_key("{own}k").connection
+    conn._transport.pause_reading()  # its invalidations stay in the socket for now
+    try:
+        assert await rc.blpop(["{own}l"], 1) is not None
+        assert rc.cache.stats()["entries"] == 1
+        async with rc.pipeline() as pipe:
+            await pipe.watch("{own}k")
+            pipe.multi()
+            pipe.set("{own}k", "v2")
+            assert await pipe.execute() == [True]
+        assert rc.cache.stats()["entries"] == 0
+    finally:
+        conn._transport.resume_reading()
+    assert await rc.get("{own}k") == b"v2"
+    assert await rc.lrange("{own}l", 0, -1) == [b"b"]
+
+
 async def test_concurrent_reads_and_writes_converge(clients):
     rc, other = clients
     keys = [f"conv:{i}" for i in range(20)]
