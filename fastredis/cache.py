@@ -425,6 +425,10 @@ class ClientCache:
         if conn.on_push is None:
             conn.on_push = self._on_push
             conn.closed_future.add_done_callback(lambda _f, c=conn: self._conn_lost(c))  # type: ignore[misc]  # mypy cannot type a lambda with a default
+        elif conn.on_push != self._on_push:
+            # its invalidations would go to someone else: the cache would go stale unseen
+            raise TrackingError(f"client-side cache: the push frames of {conn.description} "
+                                "are already taken by another handler")
         if resp3:
             fut = conn.execute(("CLIENT", "TRACKING", "ON"))
         else:

@@ -12,7 +12,7 @@ import asyncio
 
 import pytest
 
-from fastredis.cache import CacheConfig
+from fastredis.cache import CacheConfig, TrackingError
 from fastredis.cluster import RedisCluster
 from fastredis.exceptions import DataError
 
@@ -271,3 +271,16 @@ async def test_options_are_checked(redis_cluster):
         RedisCluster(**redis_cluster.client_kwargs(cache=CacheConfig()))
     with pytest.raises(DataError):
         RedisCluster(**redis_cluster.client_kwargs(protocol=3, cache={"max_entries": 3}))
+
+
+async def test_push_frames_taken_by_someone_else_is_an_error(clients):
+    """A node connection whose push frames another handler already takes cannot carry
+    our invalidations: a cached read there fails loudly instead of going stale."""
+    rc, other = clients
+    await other.set("pf", "v")
+    node = rc.get_node_from_key("pf")
+    conn = await rc._connection(node)
+    conn.on_push = lambda _reply: False
+    with pytest.raises(TrackingError, match="another handler"):
+        await rc.get("pf")
+    assert rc.cache.stats()["entries"] == 0
