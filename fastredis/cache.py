@@ -21,6 +21,12 @@
   invalidation (FLUSHDB / FLUSHALL) flushes everything.
 * **Bounded**: entries and bytes (LRU), and an optional ``max_staleness`` backstop.
 
+On a cluster (``RedisCluster(..., protocol=3, cache=...)``, ``install_cluster``) one cache
+serves every node: each node's shared connection is tracked at its first cached read (so
+nodes that appear later are tracked too), entries are indexed by slot as well, an entry is
+served only while its connection is still its slot's primary's, and a slot that changes
+owner (MOVED, a new slot map) drops its entries at once.
+
 Only read-only commands on one whole key are cached (an allow list; the default leaves
 out anything whose answer depends on time or chance: TTL, OBJECT, RANDOMKEY, SRANDMEMBER
 ...). The raw reply is cached and the command's callback runs on every hit, so a caller
