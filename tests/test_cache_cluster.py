@@ -333,3 +333,19 @@ async def test_push_frames_taken_by_someone_else_is_an_error(clients):
     with pytest.raises(TrackingError, match="another handler"):
         await rc.get("pf")
     assert rc.cache.stats()["entries"] == 0
+
+
+async def test_decode_responses(redis_cluster):
+    rc = RedisCluster(**redis_cluster.client_kwargs(protocol=3, decode_responses=True,
+                                                    cache=CacheConfig()))
+    try:
+        await rc.hset("dr", mapping={"a": "1"})
+        for _ in range(2):
+            assert await rc.get("dr-missing") is None
+            assert await rc.hgetall("dr") == {"a": "1"}
+            assert await rc.hget("dr", "a") == "1"
+        assert rc.cache.stats()["hits"] == 3
+        await rc.hset("dr", "a", "2")
+        assert await rc.hgetall("dr") == {"a": "2"}
+    finally:
+        await rc.aclose()
