@@ -1,12 +1,14 @@
 """Client-side cache benchmark (issue 12): a cached GET (a hit) against fastredis's uncached
 GET and redis-py's GET (``redis.asyncio`` with hiredis), same server, same run.
 
-    python bench/cache_bench.py [--duration 1.0] [--reps 5] [--loops asyncio,uvloop]
+    python bench/cache_bench.py [--duration 1.0] [--reps 5] [--loops asyncio,uvloop] [--no-cluster]
 
 Each measurement: one task, ``await get(key)`` in a loop for ``duration`` seconds; ops/s and
 the p50 of per-call latency (perf_counter around each await). Repetitions are interleaved
 (hit, uncached, redis-py, hit, ...) so drift on a shared machine hits every client alike;
-medians are reported with their ratios. Writes bench/results/cache.md and cache.json.
+medians are reported with their ratios. The cluster rows do the same on a local 3-primary
+cluster: a cached ``RedisCluster`` GET (a hit) against an uncached one and redis-py's
+``RedisCluster`` GET. Writes bench/results/cache.md and cache.json.
 """
 
 from __future__ import annotations
@@ -75,12 +77,44 @@ async def _run_loop(port: int, duration: float, reps: int) -> dict[str, dict[str
     }
 
 
+async def _run_cluster_loop(kwargs: dict, duration: float, reps: int) -> dict[str, dict[str, float]]:
+    from redis.asyncio.cluster import RedisCluster as PeerCluster
+
+    from fastredis import CacheConfig
+    from fastredis.cluster import RedisCluster
+
+    cached = RedisCluster(**kwargs, protocol=3, cache=CacheConfig())
+    plain = RedisCluster(**kwargs)
+    peer = PeerCluster(host=kwargs["host"], port=kwargs["port"])
+    await plain.set(KEY, VALUE)
+    runs: dict[str, list[tuple[float, float]]] = {
+        "cluster: cached hit": [], "cluster: fastredis GET": [], "cluster: redis-py GET": []}
+    try:
+        for _ in range(reps):
+            runs["cluster: cached hit"].append(await _measure(cached.get, duration))
+            runs["cluster: fastredis GET"].append(await _measure(plain.get, duration))
+            runs["cluster: redis-py GET"].append(await _measure(peer.get, duration))
+        assert cached.cache is not None and cached.cache.stats()["hits"] > 0
+    finally:
+        await cached.aclose()
+        await plain.aclose()
+        await peer.aclose()
+    return {
+        name: {
+            "ops": statistics.median(r[0] for r in rs),
+            "p50_us": statistics.median(r[1] for r in rs),
+        }
+        for name, rs in runs.items()
+    }
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--duration", type=float, default=1.0)
     ap.add_argument("--reps", type=int, default=5)
     ap.add_argument("--loops", default="asyncio,uvloop")
     ap.add_argument("--out", default=os.path.join(HERE, "results"))
+    ap.add_argument("--no-cluster", action="store_true", help="skip the cluster rows")
     args = ap.parse_args()
 
     import hiredis
@@ -99,6 +133,19 @@ def main() -> None:
                 runner = asyncio.run
             results[loop_name] = runner(_run_loop(server.port, args.duration, args.reps))
         version = server.cli("INFO", "server")
+    if not args.no_cluster:
+        from fastredis._testing_cluster import ClusterHarness
+
+        with ClusterHarness(primaries=3, replicas=0) as cluster:
+            for loop_name in args.loops.split(","):
+                if loop_name == "uvloop":
+                    import uvloop
+
+                    runner = uvloop.run
+                else:
+                    runner = asyncio.run
+                results[loop_name].update(runner(_run_cluster_loop(
+                    cluster.client_kwargs(), args.duration, args.reps)))
     rv = next((ln.split(":", 1)[1].strip() for ln in version.splitlines()
                if ln.startswith("redis_version:")), "?")
     meta = (f"Python {platform.python_version()}, redis-server {rv}, hiredis {hiredis.__version__}, "
@@ -106,11 +153,12 @@ def main() -> None:
             f"{args.reps} interleaved {args.duration}s runs")
     lines = ["# Client-side cache: cached GET vs uncached vs redis-py", "", meta, ""]
     for loop_name, res in results.items():
-        base = res["redis-py GET"]
         lines += [f"**{loop_name}**", "",
                   "| client | ops/s | p50 µs | ops/s ÷ redis-py | p50 ÷ redis-py |",
                   "|---|---:|---:|---:|---:|"]
         for name, v in res.items():
+            # each row against redis-py's GET on the same kind of server (one node / cluster)
+            base = res["cluster: redis-py GET" if name.startswith("cluster") else "redis-py GET"]
             lines.append(f"| {name} | {v['ops']:,.0f} | {v['p50_us']:.1f} | "
                          f"{v['ops'] / base['ops']:.2f}× | {v['p50_us'] / base['p50_us']:.3f}× |")
         lines.append("")

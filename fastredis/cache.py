@@ -21,6 +21,12 @@
   invalidation (FLUSHDB / FLUSHALL) flushes everything.
 * **Bounded**: entries and bytes (LRU), and an optional ``max_staleness`` backstop.
 
+On a cluster (``RedisCluster(..., protocol=3, cache=...)``, ``install_cluster``) one cache
+serves every node: each node's shared connection is tracked at its first cached read (so
+nodes that appear later are tracked too), entries are indexed by slot as well, an entry is
+served only while its connection is still its slot's primary's, and a slot that changes
+owner (MOVED, a new slot map) drops its entries at once.
+
 Only read-only commands on one whole key are cached (an allow list; the default leaves
 out anything whose answer depends on time or chance: TTL, OBJECT, RANDOMKEY, SRANDMEMBER
 ...). The raw reply is cached and the command's callback runs on every hit, so a caller
@@ -45,6 +51,7 @@ if TYPE_CHECKING:
 
     from ._protocol import Connection
     from .client import Redis
+    from .cluster import RedisCluster
 
 __all__ = ["CacheConfig", "ClientCache", "DEFAULT_CACHEABLE", "TrackingError"]
 
@@ -132,14 +139,16 @@ def _copy(reply: Any) -> Any:
 
 
 class _Entry:
-    __slots__ = ("reply", "key", "conn", "size", "born")
+    __slots__ = ("reply", "key", "conn", "size", "born", "slot")
 
-    def __init__(self, reply: Any, key: bytes, conn: Connection, size: int, born: float) -> None:
+    def __init__(self, reply: Any, key: bytes, conn: Connection, size: int, born: float,
+                 slot: int = -1) -> None:
         self.reply = reply
         self.key = key
         self.conn = conn
         self.size = size
         self.born = born
+        self.slot = slot  # the cluster hash slot (-1 on one server)
 
 
 class ClientCache:
@@ -153,6 +162,8 @@ class ClientCache:
         self._encoding = encoding
         self._entries: OrderedDict[tuple[Any, ...], _Entry] = OrderedDict()
         self._by_key: dict[bytes, set[tuple[Any, ...]]] = {}
+        # cluster: slot -> its entries, dropped together when the slot changes owner
+        self._by_slot: dict[int, set[tuple[Any, ...]]] = {}
         self._bytes = 0
         # invalidation sequence: bumped on every invalidation; a read remembers it
         self._seq = 0
@@ -209,7 +220,9 @@ class ClientCache:
         key = _norm(args[1], enc)
         return (name, key) + tuple(_norm(a, enc) for a in args[2:]), key
 
-    def lookup(self, ckey: tuple[Any, ...]) -> _Entry | None:
+    def lookup(self, ckey: tuple[Any, ...], owner: object = None) -> _Entry | None:
+        """The live entry for ``ckey`` or None. ``owner`` (cluster): the connection of the
+        slot's current primary; an entry read on any other connection is not served."""
         redirect = self._redirect
         if redirect is not None and redirect.closed:
             self._redirect_lost(redirect)  # its close callback may not have run yet
@@ -219,6 +232,8 @@ class ClientCache:
             return None
         conn = entry.conn
         if conn.closed or conn._loop is not _get_running_loop() or (
+            owner is not None and conn is not owner
+        ) or (
             self.config.max_staleness is not None
             and time.monotonic() - entry.born > self.config.max_staleness
         ):
@@ -235,7 +250,8 @@ class ClientCache:
         self._inflight += 1
         return self._seq
 
-    def end(self, token: int, ckey: tuple[Any, ...], key: bytes, reply: Any, conn: Connection) -> None:
+    def end(self, token: int, ckey: tuple[Any, ...], key: bytes, reply: Any, conn: Connection,
+            slot: int = -1) -> None:
         """The read's reply came back. Store it only if nothing invalidated its key (or
         flushed everything) since it was sent, and the connection is tracked and alive."""
         try:
@@ -249,11 +265,11 @@ class ClientCache:
             size = _size(reply) + len(key) + _ENTRY_OVERHEAD
             if size > self.config.max_bytes:
                 return
-            old = self._entries.pop(ckey, None)
-            if old is not None:
-                self._bytes -= old.size
-            self._entries[ckey] = _Entry(reply, key, conn, size, time.monotonic())
+            self._drop(ckey)
+            self._entries[ckey] = _Entry(reply, key, conn, size, time.monotonic(), slot)
             self._by_key.setdefault(key, set()).add(ckey)
+            if slot >= 0:
+                self._by_slot.setdefault(slot, set()).add(ckey)
             self._bytes += size
             self._evict()
         finally:
@@ -285,6 +301,29 @@ class ClientCache:
             keys.discard(ckey)
             if not keys:
                 del self._by_key[entry.key]
+        self._unslot(entry, ckey)
+
+    def _unslot(self, entry: _Entry, ckey: tuple[Any, ...]) -> None:
+        if entry.slot >= 0:
+            in_slot = self._by_slot.get(entry.slot)
+            if in_slot is not None:
+                in_slot.discard(ckey)
+                if not in_slot:
+                    del self._by_slot[entry.slot]
+
+    def drop_slots(self, slots: Iterable[int]) -> None:
+        """Cluster: these slots changed owner (MOVED, a new map, a failover). The new
+        owner never saw our reads, so it will never invalidate them: drop them now."""
+        by_slot = self._by_slot
+        dropped = 0
+        for slot in slots:
+            ckeys = by_slot.get(slot)
+            if ckeys:
+                for ckey in list(ckeys):
+                    self._drop(ckey)
+                    dropped += 1
+        if dropped:
+            log.info("client-side cache: %d entries dropped, their slots changed owner", dropped)
 
     # ------------------------------------------------------------------ invalidation
     def invalidate(self, keys: Iterable[Any] | None, count: bool = True) -> None:
@@ -306,16 +345,20 @@ class ClientCache:
                     entry = self._entries.pop(ckey, None)
                     if entry is not None:
                         self._bytes -= entry.size
+                        self._unslot(entry, ckey)
                         if count:
                             self.invalidations += 1
 
     def forget(self, args: tuple[Any, ...]) -> None:
-        """RESP2 mode: a command of ours that may write is being sent; drop what we hold
-        for any of its arguments that is a cached key, and keep reads already in flight for
-        them out of the cache. (Its invalidation comes on the redirect connection and may
-        arrive after the command's own reply: without this a read right after our own
-        write could be served the old value. RESP3 needs nothing of the kind: there the
-        invalidation precedes the write's reply on the same connection.)"""
+        """A command of ours that may write went (or goes) by another connection than the
+        tracked one: drop what we hold for any of its arguments that is a cached key, and
+        keep reads already in flight for them out of the cache. Its invalidation may arrive
+        after the command's own reply; without this a read right after our own write could
+        be served the old value. Used in RESP2 mode for every command (invalidations come on
+        the redirect connection), and in any mode after a blocking command or (cluster) a
+        WATCHed transaction, which run on connections of their own. A command on the
+        tracked RESP3 connection needs nothing of the kind: there the invalidation precedes
+        the write's reply."""
         enc = self._encoding
         by_key = self._by_key
         for a in args[1:]:
@@ -333,6 +376,7 @@ class ClientCache:
             log.info("client-side cache flushed (%d entries): %s", len(self._entries), why)
         self._entries.clear()
         self._by_key.clear()
+        self._by_slot.clear()
         self._bytes = 0
         self.flushes += 1
 
@@ -387,6 +431,10 @@ class ClientCache:
         if conn.on_push is None:
             conn.on_push = self._on_push
             conn.closed_future.add_done_callback(lambda _f, c=conn: self._conn_lost(c))  # type: ignore[misc]  # mypy cannot type a lambda with a default
+        elif conn.on_push != self._on_push:
+            # its invalidations would go to someone else: the cache would go stale unseen
+            raise TrackingError(f"client-side cache: the push frames of {conn.description} "
+                                "are already taken by another handler")
         if resp3:
             fut = conn.execute(("CLIENT", "TRACKING", "ON"))
         else:
@@ -509,4 +557,108 @@ def install(client: Redis[Any], config: CacheConfig) -> ClientCache:
         return reply if callback is None else callback(reply)
 
     client._execute = execute  # type: ignore[method-assign]
+    _forget_after_blocking(client, cache)
+    return cache
+
+
+def _forget_after_blocking(client: Redis[Any] | RedisCluster[Any], cache: ClientCache) -> None:
+    """A blocking command (BLPOP, BLMOVE ...) runs on a connection of its own: the
+    invalidation of what it wrote reaches the tracked connection only later, so what we
+    hold for its keys is dropped when it returns (or fails: its outcome may be unknown)."""
+    blocking = client._execute_blocking
+
+    async def execute_blocking(args: tuple[Any, ...], callback: Callable[..., Any] | None = None) -> Any:
+        try:
+            return await blocking(args, callback)
+        finally:
+            cache.forget(args)
+
+    client._execute_blocking = execute_blocking  # type: ignore[method-assign]
+
+
+#: errors after which a cached read is handed to the cluster's own path, which follows
+#: redirections and retries (the read is read-only: sending it again is safe)
+_NOBODY = object()  # no connection to the slot's primary yet: no entry can be served
+_CLUSTER_RETRY = ("MovedError", "AskError", "TryAgainError", "ClusterDownError",
+                  "BusyLoadingError", "ConnectionError")
+
+
+def install_cluster(client: RedisCluster[Any], config: CacheConfig) -> ClientCache:
+    """``RedisCluster(cache=...)``: one cache for the whole cluster. Each node's shared
+    connection is tracked (RESP3, in-band) when a read is first sent on it, so a node
+    that appears later (a promoted replica, a new shard) is tracked like the others.
+    Cached reads go to the slot's primary; an entry is served only while the connection
+    that read it is still its slot's primary's connection, and a slot that changes owner
+    drops its entries at once (``Topology.on_owner_change``)."""
+    from . import exceptions
+    from .client import _expire
+    from .cluster.slots import key_slot
+
+    params = client._params
+    if params.protocol != 3:
+        # RESP2 would need a second (redirect) connection per node, and our own write's
+        # invalidation could then trail its reply: read-your-writes would not hold
+        raise ValueError("a client-side cache on RedisCluster needs protocol=3 (RESP3 tracking "
+                         "on each node's connection); see docs/caching.md")
+    cache = ClientCache(config, params.encoding)
+    uncached = client._execute
+    retry = tuple(getattr(exceptions, n) for n in _CLUSTER_RETRY)
+    client._topology.on_owner_change = cache.drop_slots
+
+    async def execute(args: tuple[Any, ...], callback: Callable[..., Any] | None = None) -> Any:
+        found = cache.cache_key(args)
+        if found is None:
+            return await uncached(args, callback)
+        if client._router is None or client._init_fut is None:
+            await client.initialize()
+        ckey, key = found
+        slot = key_slot(key)
+        node = client._topology.slots.primaries[slot]
+        if node is None:  # an uncovered slot: the cluster path refreshes and retries
+            return await uncached(args, callback)
+        conn = node.connection
+        entry = cache.lookup(ckey, _NOBODY if conn is None else conn)
+        if entry is not None:
+            reply = _copy(entry.reply)
+            return reply if callback is None else callback(reply)
+        try:
+            if conn is None or conn.closed or conn._loop is not _get_running_loop():
+                conn = await client._connection(node)
+        except retry:
+            return await uncached(args, callback)
+        if cache.needs_tracking(conn):
+            cache.start_tracking(conn, True)
+        tracking = cache._tracked[conn]
+        token = cache.begin()
+        try:
+            fut = conn.execute(args)
+            timeout = client._timeout
+            if timeout is None:
+                reply = await fut
+            else:
+                handle = conn._loop.call_later(timeout, _expire, fut, timeout, conn)
+                try:
+                    reply = await fut
+                finally:
+                    handle.cancel()
+        except retry:
+            # redirected, retried or lost: not cached this time; the cluster path follows it
+            cache.abandon()
+            return await uncached(args, callback)
+        except BaseException:
+            cache.abandon()
+            raise
+        if tracking.done() and not tracking.cancelled() and tracking.exception() is not None:
+            cache.abandon()
+            raise TrackingError(
+                f"client-side cache: {node.name} refused CLIENT TRACKING: {tracking.exception()}"
+            )
+        if client._topology.slots.primaries[slot] is not node:
+            cache.abandon()  # the slot changed owner while the read was in flight
+        else:
+            cache.end(token, ckey, key, _copy(reply), conn, slot)
+        return reply if callback is None else callback(reply)
+
+    client._execute = execute  # type: ignore[method-assign]
+    _forget_after_blocking(client, cache)
     return cache

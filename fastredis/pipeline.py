@@ -292,6 +292,12 @@ class Pipeline(_PipelineCommands[AnyStr]):
                 return await self._run_transaction(packed, meta, raise_on_error)
             return await self._run_pipeline(packed, meta, raise_on_error)
         finally:
+            cache = self._client.cache
+            if cache is not None and (self._conn is not None or self._pool.params.protocol != 3):
+                # not on the cache's tracked connection (WATCH, blocking) or RESP2: the
+                # invalidations of what this batch wrote trail its replies (cache.forget)
+                for args, _cb in meta:
+                    cache.forget(args)
             await self.reset()
 
     def _script_loads(self) -> list[bytes]:

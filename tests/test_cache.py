@@ -202,6 +202,56 @@ async def test_concurrent_reads_and_writes_converge(clients):
     assert await r.get("k") == b"300"
 
 
+async def test_blocking_command_on_its_own_connection_is_read_back(clients):
+    """BLPOP runs on a connection of its own: its invalidation reaches the tracked one
+    later (held back here by pausing it), yet its key is gone from the cache when it
+    returns."""
+    r, other = clients
+    await other.rpush("bl", "a", "b")
+    assert await r.lrange("bl", 0, -1) == [b"a", b"b"]
+    held = [c for c in (r.connection_pool.current, r.cache._redirect) if c is not None]
+    for c in held:
+        c._transport.pause_reading()  # the invalidations stay in the socket for now
+    try:
+        assert await r.blpop(["bl"], 1) is not None
+        assert r.cache.stats()["entries"] == 0
+    finally:
+        for c in held:
+            c._transport.resume_reading()
+    assert await r.lrange("bl", 0, -1) == [b"b"]
+
+
+async def test_watched_transaction_and_resp2_pipeline_are_read_back(clients):
+    """A WATCHed transaction runs on a connection of its own (and in RESP2 every
+    invalidation comes on the redirect connection): with the invalidations held back,
+    what the batch wrote is still gone from the cache when execute() returns."""
+    r, other = clients
+    await other.set("wt", "v1")
+    await other.set("pl", "p1")
+    assert await r.get("wt") == b"v1"
+    assert await r.get("pl") == b"p1"
+    resp2 = r.cache._redirect is not None
+    # where the invalidations come: held back there for now
+    held = r.cache._redirect if resp2 else r.connection_pool.current
+    held._transport.pause_reading()
+    try:
+        async with r.pipeline() as pipe:
+            await pipe.watch("wt")
+            pipe.multi()
+            pipe.set("wt", "v2")
+            assert await pipe.execute() == [True]
+        assert r.cache.stats()["entries"] == 1
+        if resp2:  # a plain pipeline on the shared connection is covered too
+            async with r.pipeline(transaction=False) as pipe:
+                pipe.set("pl", "p2")
+                assert await pipe.execute() == [True]
+            assert r.cache.stats()["entries"] == 0
+    finally:
+        held._transport.resume_reading()
+    assert await r.get("wt") == b"v2"
+    assert await r.get("pl") == (b"p2" if resp2 else b"p1")
+
+
 async def test_lost_connection_drops_its_entries(clients, caplog):
     r, other = clients
     await other.set("k", "v1")

@@ -97,6 +97,7 @@ class RedisCluster(CoreCommands[AnyStr]):
         address_remap: Callable[[tuple[str, int]], tuple[str, int]] | None = None,
         refresh_min_interval: float = 0.25,
         topology_check_interval: float | None = 30.0,
+        cache: Any = None,
         **kwargs: Any,
     ) -> None:
         seeds = [(n.host, n.port) for n in startup_nodes or ()]
@@ -132,6 +133,14 @@ class RedisCluster(CoreCommands[AnyStr]):
         self._rr = 0
         # what the cluster made us do (redirections, retries): read by tests and dashboards
         self.stats: Counter[str] = Counter()
+        #: the client-side cache (``cache=CacheConfig(...)``, fastredis/cache.py), or None
+        self.cache: Any = None
+        if cache is not None:
+            from ..cache import CacheConfig, install_cluster
+
+            if not isinstance(cache, CacheConfig):
+                raise DataError(f"cache must be a fastredis.CacheConfig, got {type(cache).__name__!r}")
+            self.cache = install_cluster(self, cache)
 
     @classmethod
     def from_url(cls, url: str, **kwargs: Any) -> RedisCluster[Any]:
@@ -254,6 +263,8 @@ class RedisCluster(CoreCommands[AnyStr]):
         if self._tick is not None:
             self._tick.cancel()
             self._tick = None
+        if self.cache is not None:
+            self.cache.close()  # every node connection (and what it tracked) goes now
         conns = self._topology.all_connections()
         self._topology.close()
         for node in self._topology.nodes.values():

@@ -292,6 +292,11 @@ class ClusterPipeline(CoreCommands[AnyStr]):
         except asyncio.CancelledError:
             self._reset()
             raise
+        finally:
+            cache = self._client.cache
+            if cache is not None:  # its own connection: invalidations trail EXEC's reply
+                for args, _cb in queue:
+                    cache.forget(args)
         return _exec_results(reply, queue, raise_on_error)
 
     def __repr__(self) -> str:

@@ -69,6 +69,9 @@ class Topology:
         self.queries = 0  # CLUSTER SHARDS/SLOTS sent: tests count them
         self.refreshes = 0
         self.closing = False
+        # called with the slots whose primary changed (MOVED, a refresh that changed the
+        # map): the client-side cache drops their entries (the new owner never saw our reads)
+        self.on_owner_change: Callable[[list[int]], None] | None = None
 
     # ------------------------------------------------------------------ lookups
     def node(self, address: str) -> ClusterNode:
@@ -93,8 +96,11 @@ class Topology:
         """MOVED: that slot belongs to ``address`` now. Patched at once; a refresh follows
         (rate-limited) to learn the rest of the change."""
         node = self.node(address)
+        old = self.slots.primaries[slot]
         self.slots.primaries[slot] = node
         self.slots.replicas[slot] = ()
+        if old is not node and self.on_owner_change is not None:
+            self.on_owner_change([slot])
         self.request_refresh()
         return node
 
@@ -212,7 +218,14 @@ class Topology:
             if name not in nodes:
                 self._retired.append(node)
         self.nodes = nodes
+        before = self.slots
         self.slots = SlotMap(view, nodes)
+        if self.on_owner_change is not None:
+            # compared with the map in use (MOVED patches included), not the last view
+            changed = [s for s, (a, b) in enumerate(zip(before.primaries, self.slots.primaries))
+                       if a is not b and (a is None or b is None or a.name != b.name)]
+            if changed:
+                self.on_owner_change(changed)
         retired, self._retired = self._retired, []
         for node in retired:
             if node.name in nodes:
