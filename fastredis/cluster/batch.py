@@ -31,7 +31,7 @@ from .slots import ClusterNode, key_slot
 if TYPE_CHECKING:
     from .client import RedisCluster
 
-__all__ = ["_Item", "run_many", "split_multi", "redirect_of", "command_name"]
+__all__ = ["_Item", "run_many", "split_multi", "split_fast", "redirect_of", "command_name"]
 
 _ReplyError = hiredis.ReplyError
 _ASKING = hiredis.pack_command(("ASKING",))
@@ -270,6 +270,7 @@ async def run_many(self: RedisCluster[Any], items: list[_Item]) -> None:
                     retry.append(it)
                 elif isinstance(err, (TryAgainError, ClusterDownError, ReadOnlyError,
                                       BusyLoadingError)):
+                    self.stats["retry:" + type(err).__name__] += 1
                     it.attempts += 1
                     retry.append(it)
                     backoff = True
@@ -294,3 +295,143 @@ async def run_many(self: RedisCluster[Any], items: list[_Item]) -> None:
                 topo.request_refresh()
         if backoff:
             await self._backoff(max(it.attempts for it in pending))
+
+
+_SLOW: Any = object()  # split_fast cannot take this one: the general path (split_multi) does
+_get_running_loop = asyncio.events._get_running_loop
+
+
+async def split_fast(self: RedisCluster[Any], args: tuple[Any, ...], route: Route, step: int) -> Any:
+    """``MGET k1 k2 ...`` (``DEL``, ``EXISTS``, ``MSET k v ...`` ...) across slots, the fast
+    way: keys grouped by slot and the slots by node in one pass, one command per slot
+    packed by hand (str/bytes: ~0.1 us instead of hiredis.pack_command's ~0.4 us), all the
+    slots of a node in one write and one FIFO entry (no future, item or task per slot),
+    answers put back in order from the index lists. Redis refuses a multi-key command
+    across slots even on one node (CROSSSLOT): one command per slot is the floor.
+
+    Returns the reply, or ``_SLOW`` (nothing was sent) when a node of the map is unknown,
+    its connection is not up on this loop, or socket_timeout is set. A part answered by
+    an error (MOVED, ASK, TRYAGAIN ...: the command did not run) goes through ``run_many``
+    again, with its redirection and retry rules; so does a read-only part whose connection
+    was lost. A write whose connection was lost in flight is reported, never re-sent."""
+    name = args[0]
+    nkeys = (len(args) - 1) // step
+    slot_of = self._slot_of
+    slot_fn = self._slots.slot
+    by_slot: dict[int, list[int]] = {}
+    for n in range(nkeys):
+        key = args[1 + n * step]
+        cls = key.__class__
+        s = slot_of.get(key) if cls is str or cls is bytes else None
+        if s is None:
+            s = slot_fn(key)
+        ords = by_slot.get(s)
+        if ords is None:
+            by_slot[s] = [n]
+        else:
+            ords.append(n)
+    readonly = route.readonly
+    node_for = self._node_for if readonly and self._read_from_replicas else None
+    primaries = self._topology.slots.primaries
+    loop = _get_running_loop()
+    # per node (by id: ClusterNode.__hash__ is Python code): node, its slots, packed parts
+    plan: dict[int, tuple[ClusterNode, list[int], list[bytes]]] = {}
+    enc = self._arg_encoding
+    errors = self._params.encoding_errors
+    head = b"$%d\r\n%s\r\n" % (len(name), name.encode() if name.__class__ is str else name)
+    head2 = b"*2\r\n" + head
+    segs = self._slots.segments  # recent keys packed: "$7\r\nbench:1\r\n"
+    for s, ords in by_slot.items():
+        node = node_for(s, readonly) if node_for is not None else primaries[s]
+        if node is None:
+            return _SLOW
+        entry = plan.get(id(node))
+        if entry is None:
+            conn = node.connection
+            if conn is None or conn.closed or conn._loop is not loop:
+                return _SLOW
+            entry = plan[id(node)] = (node, [], [])
+        entry[1].append(s)
+        parts = entry[2]
+        if step == 1 and len(ords) == 1:  # the common case: one key in its slot
+            key = args[1 + ords[0]]
+            cls = key.__class__
+            seg = segs.get(key) if cls is str or cls is bytes else None
+            if seg is None:
+                if cls is str:
+                    seg = key.encode() if enc is None else key.encode(enc, errors)
+                    seg = b"$%d\r\n%s\r\n" % (len(seg), seg)
+                elif cls is bytes:
+                    seg = b"$%d\r\n%s\r\n" % (len(key), key)
+                else:
+                    seg = self._pack((key,))[4:]
+                if cls is str or cls is bytes:
+                    if len(segs) >= 8192:
+                        segs.clear()
+                    segs[key] = seg
+            parts.append(head2)
+            parts.append(seg)
+            continue
+        parts.append(b"*%d\r\n" % (1 + len(ords) * step))
+        parts.append(head)
+        for n in ords:
+            for v in args[1 + n * step:1 + (n + 1) * step]:
+                cls = v.__class__
+                if cls is str:
+                    v = v.encode() if enc is None else v.encode(enc, errors)
+                elif cls is not bytes:
+                    parts.append(self._pack((v,))[4:])  # "*1\r\n" off: the same rules as pack
+                    continue
+                parts.append(b"$%d\r\n%s\r\n" % (len(v), v))
+    sent = []
+    for node, slots, parts in plan.values():
+        sent.append((node, slots, node.connection.send_batch(b"".join(parts), len(slots))))  # type: ignore[union-attr]
+    # every node's answers (each future retrieved, so none is left with an unseen error)
+    results: dict[int, Any] = {}  # slot -> its raw reply
+    redo: list[int] = []
+    lost: BaseException | None = None
+    for node, slots, fut in sent:
+        try:
+            replies = await fut
+        except ConnectionError as exc:
+            if not readonly:
+                lost = ConnectionError(
+                    f"Connection to {node.name} was lost while {command_name(args)} was in flight: "
+                    "its outcome is unknown (not retried: only read-only commands are)")
+                lost.__cause__ = exc
+            redo.extend(slots)
+            continue
+        except BaseException as exc:
+            lost = lost or exc
+            continue
+        for s, reply in zip(slots, replies):
+            if reply.__class__ is _ReplyError:
+                redo.append(s)
+            else:
+                results[s] = reply
+    if lost is not None:
+        raise lost
+    if redo:  # rare: the general machinery, for these slots only
+        items = []
+        for s in redo:
+            cmd: list[Any] = [name]
+            for n in by_slot[s]:
+                cmd.extend(args[1 + n * step:1 + (n + 1) * step])
+            items.append(_Item(tuple(cmd), self._pack(tuple(cmd)), readonly, s))
+        await run_many(self, items)
+        for it in items:
+            if isinstance(it.reply, BaseException):
+                raise it.reply
+            results[it.slot] = it.reply  # type: ignore[index]
+    policy = route.response_policy
+    if policy is not None:
+        return aggregate(policy, [results[s] for s in by_slot])
+    out: list[Any] = [None] * nkeys
+    for s, ords in by_slot.items():
+        reply = results[s]
+        if len(ords) == 1:
+            out[ords[0]] = reply[0]
+        else:
+            for j, n in enumerate(ords):
+                out[n] = reply[j]
+    return out
