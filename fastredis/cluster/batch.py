@@ -316,78 +316,75 @@ async def split_fast(self: RedisCluster[Any], args: tuple[Any, ...], route: Rout
     was lost. A write whose connection was lost in flight is reported, never re-sent."""
     name = args[0]
     nkeys = (len(args) - 1) // step
-    slot_of = self._slot_of
-    slot_fn = self._slots.slot
+    known = self._slots.keys
+    miss = self._slots.packed
     by_slot: dict[int, list[int]] = {}
-    for n in range(nkeys):
-        key = args[1 + n * step]
-        cls = key.__class__
-        s = slot_of.get(key) if cls is str or cls is bytes else None
-        if s is None:
-            s = slot_fn(key)
-        ords = by_slot.get(s)
-        if ords is None:
-            by_slot[s] = [n]
-        else:
-            ords.append(n)
+    infos: list[tuple[int, bytes]] = []  # per key: (slot, key packed)
+    try:
+        for n, key in enumerate(args[1::step]):
+            e = known.get(key)
+            if e is None:
+                e = miss(key)
+            infos.append(e)
+            s = e[0]
+            ords = by_slot.get(s)
+            if ords is None:
+                by_slot[s] = [n]
+            else:
+                ords.append(n)
+    except TypeError:  # an unhashable key (bytearray): the general path takes it
+        return _SLOW
     readonly = route.readonly
     node_for = self._node_for if readonly and self._read_from_replicas else None
     primaries = self._topology.slots.primaries
     loop = _get_running_loop()
-    # per node (by id: ClusterNode.__hash__ is Python code): node, its slots, packed parts
-    plan: dict[int, tuple[ClusterNode, list[int], list[bytes]]] = {}
+    # per node (by name: ClusterNode.__hash__ is Python code): node, its slots, packed parts
+    plan: dict[str, tuple[ClusterNode, list[int], list[bytes]]] = {}
     enc = self._arg_encoding
     errors = self._params.encoding_errors
     head = b"$%d\r\n%s\r\n" % (len(name), name.encode() if name.__class__ is str else name)
     head2 = b"*2\r\n" + head
-    segs = self._slots.segments  # recent keys packed: "$7\r\nbench:1\r\n"
     for s, ords in by_slot.items():
         node = node_for(s, readonly) if node_for is not None else primaries[s]
         if node is None:
             return _SLOW
-        entry = plan.get(id(node))
+        entry = plan.get(node.name)
         if entry is None:
             conn = node.connection
             if conn is None or conn.closed or conn._loop is not loop:
                 return _SLOW
-            entry = plan[id(node)] = (node, [], [])
+            entry = plan[node.name] = (node, [], [])
         entry[1].append(s)
         parts = entry[2]
-        if step == 1 and len(ords) == 1:  # the common case: one key in its slot
-            key = args[1 + ords[0]]
-            cls = key.__class__
-            seg = segs.get(key) if cls is str or cls is bytes else None
-            if seg is None:
-                if cls is str:
-                    seg = key.encode() if enc is None else key.encode(enc, errors)
-                    seg = b"$%d\r\n%s\r\n" % (len(seg), seg)
-                elif cls is bytes:
-                    seg = b"$%d\r\n%s\r\n" % (len(key), key)
-                else:
-                    seg = self._pack((key,))[4:]
-                if cls is str or cls is bytes:
-                    if len(segs) >= 8192:
-                        segs.clear()
-                    segs[key] = seg
-            parts.append(head2)
-            parts.append(seg)
+        if step == 1:
+            if len(ords) == 1:  # the common case: one key in its slot
+                parts.append(head2)
+                parts.append(infos[ords[0]][1])
+            else:
+                parts.append(b"*%d\r\n" % (1 + len(ords)))
+                parts.append(head)
+                parts.extend([infos[n][1] for n in ords])
             continue
-        parts.append(b"*%d\r\n" % (1 + len(ords) * step))
+        parts.append(b"*%d\r\n" % (1 + len(ords) * 2))
         parts.append(head)
-        for n in ords:
-            for v in args[1 + n * step:1 + (n + 1) * step]:
-                cls = v.__class__
-                if cls is str:
-                    v = v.encode() if enc is None else v.encode(enc, errors)
-                elif cls is not bytes:
-                    parts.append(self._pack((v,))[4:])  # "*1\r\n" off: the same rules as pack
-                    continue
-                parts.append(b"$%d\r\n%s\r\n" % (len(v), v))
+        for n in ords:  # MSET: key, value
+            parts.append(infos[n][1])
+            v = args[2 + n * 2]
+            cls = v.__class__
+            if cls is str:
+                v = v.encode() if enc is None else v.encode(enc, errors)
+            elif cls is not bytes:
+                parts.append(self._pack((v,))[4:])  # "*1\r\n" off: the same rules as pack
+                continue
+            parts.append(b"$%d\r\n%s\r\n" % (len(v), v))
     sent = []
     for node, slots, parts in plan.values():
         sent.append((node, slots, node.connection.send_batch(b"".join(parts), len(slots))))  # type: ignore[union-attr]
-    # every node's answers (each future retrieved, so none is left with an unseen error)
-    results: dict[int, Any] = {}  # slot -> its raw reply
+    # every node's answers (each future retrieved, so none is left with an unseen error),
+    # put in place as they come: MGET's straight into the caller's order
+    policy = route.response_policy
+    out: list[Any] = [None] * nkeys
+    done: list[Any] = []  # replies to aggregate (DEL, EXISTS, MSET ...)
     redo: list[int] = []
     lost: BaseException | None = None
     for node, slots, fut in sent:
@@ -404,11 +401,23 @@ async def split_fast(self: RedisCluster[Any], args: tuple[Any, ...], route: Rout
         except BaseException as exc:
             lost = lost or exc
             continue
-        for s, reply in zip(slots, replies):
-            if reply.__class__ is _ReplyError:
-                redo.append(s)
-            else:
-                results[s] = reply
+        if policy is None:
+            for s, reply in zip(slots, replies):
+                if reply.__class__ is _ReplyError:
+                    redo.append(s)
+                    continue
+                ords = by_slot[s]
+                if len(ords) == 1:
+                    out[ords[0]] = reply[0]
+                else:
+                    for j, n in enumerate(ords):
+                        out[n] = reply[j]
+        else:
+            for s, reply in zip(slots, replies):
+                if reply.__class__ is _ReplyError:
+                    redo.append(s)
+                else:
+                    done.append(reply)
     if lost is not None:
         raise lost
     if redo:  # rare: the general machinery, for these slots only
@@ -422,16 +431,9 @@ async def split_fast(self: RedisCluster[Any], args: tuple[Any, ...], route: Rout
         for it in items:
             if isinstance(it.reply, BaseException):
                 raise it.reply
-            results[it.slot] = it.reply  # type: ignore[index]
-    policy = route.response_policy
-    if policy is not None:
-        return aggregate(policy, [results[s] for s in by_slot])
-    out: list[Any] = [None] * nkeys
-    for s, ords in by_slot.items():
-        reply = results[s]
-        if len(ords) == 1:
-            out[ords[0]] = reply[0]
-        else:
-            for j, n in enumerate(ords):
-                out[n] = reply[j]
-    return out
+            if policy is None:
+                for j, n in enumerate(by_slot[it.slot]):  # type: ignore[index]
+                    out[n] = it.reply[j]
+            else:
+                done.append(it.reply)
+    return out if policy is None else aggregate(policy, done)

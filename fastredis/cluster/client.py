@@ -133,7 +133,7 @@ class RedisCluster(CoreCommands[AnyStr]):
         # hot-path caches: one-key routes by command name (filled once initialized, emptied
         # by aclose so that the next command initializes again) and recent keys' slots
         self._simple: dict[Any, Route] = {}
-        self._slots = SlotCache(params.encoding)
+        self._slots = SlotCache(params.encoding, errors=params.encoding_errors)
         self._slot_of = self._slots.slots
         # what the cluster made us do (redirections, retries): read by tests and dashboards
         self.stats: Counter[str] = Counter()

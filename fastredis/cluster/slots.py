@@ -53,21 +53,23 @@ def _key_bytes(key: Any, encoding: str) -> bytes:
 
 class SlotCache:
     """The slot of recently used ``str``/``bytes`` keys: a dict lookup (~30 ns) instead
-    of encode + CRC16 (~200 ns) on the hot path. Bounded: emptied when full, so a huge
-    key space costs one extra dict store per key and never grows memory."""
+    of encode + CRC16 (~200 ns) on the hot path; for the split MGET/DEL/MSET, the slot and
+    the key packed as a RESP bulk string in one lookup. Bounded: emptied when full, so a
+    huge key space costs one extra dict store per key and never grows memory. Only str and
+    bytes keys are stored (1 == 1.0 == True as dict keys, but they are different Redis
+    keys), so a lookup with any other hashable key simply misses."""
 
-    __slots__ = ("slots", "segments", "encoding", "limit")
+    __slots__ = ("slots", "keys", "encoding", "errors", "limit")
 
-    def __init__(self, encoding: str = "utf-8", limit: int = 8192) -> None:
+    def __init__(self, encoding: str = "utf-8", limit: int = 8192, errors: str = "strict") -> None:
         self.slots: dict[str | bytes, int] = {}
-        # keys packed as one RESP bulk string, for the split MGET (batch.split_fast)
-        self.segments: dict[str | bytes, bytes] = {}
+        self.keys: dict[Any, tuple[int, bytes]] = {}  # key -> (slot, b"$7\r\nbench:1\r\n")
         self.encoding = encoding
+        self.errors = errors
         self.limit = limit
 
     def slot(self, key: Any) -> int:
-        """``key_slot(key)``, remembered for str and bytes keys (only those: 1 == 1.0 ==
-        True as dict keys, but they are different Redis keys)."""
+        """``key_slot(key)``, remembered for str and bytes keys."""
         cls = key.__class__
         if cls is str or cls is bytes:
             slot = self.slots.get(key)
@@ -78,6 +80,26 @@ class SlotCache:
                 self.slots[key] = slot
             return slot
         return key_slot(key, self.encoding)
+
+    def packed(self, key: Any) -> tuple[int, bytes]:
+        """(slot, the key as a RESP bulk string), remembered for str and bytes keys; other
+        keys are packed by ``pack``'s rules (a DataError for a type Redis cannot take)."""
+        cls = key.__class__
+        if cls is str:
+            data = key.encode(self.encoding, self.errors)
+        elif cls is bytes:
+            data = key
+        else:
+            from .._pack import pack
+
+            enc = self.encoding
+            utf8 = enc.lower().replace("_", "-") in ("utf-8", "utf8") and self.errors == "strict"
+            return key_slot(key, enc), pack((key,), None if utf8 else enc, self.errors)[4:]
+        entry = (key_slot(key, self.encoding), b"$%d\r\n%s\r\n" % (len(data), data))
+        if len(self.keys) >= self.limit:
+            self.keys.clear()
+        self.keys[key] = entry
+        return entry
 
 
 def split_address(address: str) -> tuple[str, int]:
