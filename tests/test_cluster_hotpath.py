@@ -150,3 +150,23 @@ async def test_split_read_lost_in_flight_is_sent_again(rc, monkeypatch):
     monkeypatch.setattr(type(conn), "send_batch", send_then_drop)
     assert await rc.mget(keys) == [k.encode() for k in keys]
     assert node.connection is not conn  # reopened for the parts sent again
+
+
+async def test_pipeline_packs_each_command_once(rc, monkeypatch):
+    packed = []
+    real = type(rc)._pack
+
+    def counting(self, args):
+        packed.append(args)
+        return real(self, args)
+
+    monkeypatch.setattr(type(rc), "_pack", counting)
+    p = rc.pipeline()
+    for i in range(20):
+        p.set(f"pp:{i}", i)
+    p.get("pp:3").mget(["pp:1", "pp:2"])
+    with pytest.raises(DataError):
+        p.set("pp:x", object())  # still refused at the call site
+    assert len(packed) == 23
+    assert await p.execute() == [True] * 20 + [b"3", [b"1", b"2"]]
+    assert len(packed) == 23  # not again at execute (the split MGET packs its parts itself)

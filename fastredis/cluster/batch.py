@@ -143,20 +143,32 @@ async def run_many(self: RedisCluster[Any], items: list[_Item]) -> None:
     topo = self._topology
     pending = items
     while pending:
-        groups: dict[ClusterNode, list[_Item]] = {}
+        # grouped by node name (ClusterNode.__hash__ is Python code: once per node, not item)
+        by_name: dict[str, list[_Item]] = {}
+        nodes: dict[str, ClusterNode] = {}
         unserved: list[_Item] = []
         node_for = self._node_for
+        primaries = None if self._read_from_replicas else self._topology.slots.primaries
         for it in pending:
-            node = it.node if it.fixed else (it.asking or node_for(it.slot, it.readonly))  # type: ignore[arg-type]
+            if it.fixed:
+                node = it.node
+            elif it.asking is not None:
+                node = it.asking
+            elif primaries is not None:
+                node = primaries[it.slot]  # type: ignore[index]
+            else:
+                node = node_for(it.slot, it.readonly)  # type: ignore[arg-type]
             if node is None:
                 unserved.append(it)
                 continue
             it.node = node
-            group = groups.get(node)
+            group = by_name.get(node.name)
             if group is None:
-                groups[node] = [it]
+                by_name[node.name] = [it]
+                nodes[node.name] = node
             else:
                 group.append(it)
+        groups = {nodes[name]: group for name, group in by_name.items()}
         loop = asyncio.get_running_loop()
         need = [n for n in groups if n.connection is None or n.connection.closed
                 or n.connection._loop is not loop]
