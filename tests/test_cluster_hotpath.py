@@ -170,3 +170,29 @@ async def test_pipeline_packs_each_command_once(rc, monkeypatch):
     assert len(packed) == 23
     assert await p.execute() == [True] * 20 + [b"3", [b"1", b"2"]]
     assert len(packed) == 23  # not again at execute (the split MGET packs its parts itself)
+
+
+async def test_split_mget_cancelled_while_a_node_is_slow_ends_at_once(rc, redis_cluster):
+    keys = [f"c:{i}" for i in range(60)]
+    await rc.mget(keys)  # connections up
+    slow = [redis_cluster.server(n.port) for n in rc.get_primaries()[:2]]
+    for server in slow:  # two nodes answer in 3 s
+        redis_cluster.call(server, "CLIENT", "PAUSE", 3000, "ALL")
+    try:
+        task = asyncio.create_task(rc.mget(keys))
+        await asyncio.sleep(0.05)  # written to every node
+        task.cancel()
+        # the caller leaves now, not when the slow node answers (bound far above a loop turn)
+        done, _ = await asyncio.wait([task], timeout=1.5)
+        assert done and task.cancelled()
+    finally:
+        for server in slow:
+            redis_cluster.call(server, "CLIENT", "UNPAUSE")
+    conns = [n.connection for n in rc.get_primaries()]
+    for conn in conns:  # the answers the caller left behind now fail: none goes unseen
+        conn.abort("dropped by the test")
+    import gc
+
+    gc.collect()
+    await asyncio.sleep(0)
+    assert await rc.mget(keys[:3]) == [None, None, None]

@@ -309,6 +309,11 @@ async def run_many(self: RedisCluster[Any], items: list[_Item]) -> None:
             await self._backoff(max(it.attempts for it in pending))
 
 
+def _seen(fut: asyncio.Future[Any]) -> None:
+    if not fut.cancelled():
+        fut.exception()  # retrieved: no "exception was never retrieved" for a caller who left
+
+
 _SLOW: Any = object()  # split_fast cannot take this one: the general path (split_multi) does
 _get_running_loop = asyncio.events._get_running_loop
 
@@ -402,6 +407,10 @@ async def split_fast(self: RedisCluster[Any], args: tuple[Any, ...], route: Rout
     for node, slots, fut in sent:
         try:
             replies = await fut
+        except asyncio.CancelledError:
+            for other in sent:  # the caller left: whatever the other nodes answer is seen
+                other[2].add_done_callback(_seen)
+            raise
         except ConnectionError as exc:
             if not readonly:
                 lost = ConnectionError(
