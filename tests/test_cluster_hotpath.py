@@ -196,3 +196,9 @@ async def test_split_mget_cancelled_while_a_node_is_slow_ends_at_once(rc, redis_
     gc.collect()
     await asyncio.sleep(0)
     assert await rc.mget(keys[:3]) == [None, None, None]
+
+
+async def test_split_with_unhashable_keys_takes_the_general_path(rc):
+    await rc.mset({"u:0": "a", "u:1": "b"})
+    assert await rc.mget(bytearray(b"u:0"), memoryview(bytearray(b"u:1")), "nope") == [b"a", b"b", None]
+    assert await rc.delete(bytearray(b"u:0"), memoryview(bytearray(b"u:1"))) == 2

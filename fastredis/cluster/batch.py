@@ -349,8 +349,8 @@ async def split_fast(self: RedisCluster[Any], args: tuple[Any, ...], route: Rout
                 by_slot[s] = [n]
             else:
                 ords.append(n)
-    except TypeError:  # an unhashable key (bytearray): the general path takes it
-        return _SLOW
+    except (TypeError, ValueError):  # unhashable (bytearray, a writable memoryview)
+        return _SLOW  # the general path takes it
     readonly = route.readonly
     node_for = self._node_for if readonly and self._read_from_replicas else None
     primaries = self._topology.slots.primaries
