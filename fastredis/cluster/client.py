@@ -259,13 +259,13 @@ class RedisCluster(CoreCommands[AnyStr]):
         if self._tick is not None:
             self._tick.cancel()
             self._tick = None
-        self._simple.clear()
         conns = self._topology.all_connections()
         self._topology.close()
         for node in self._topology.nodes.values():
             if node.connecting is not None and not node.connecting.done():
                 node.connecting.cancel()
         self._init_fut = None
+        self._simple.clear()  # the next command goes through initialize() again
         for conn in conns:
             try:
                 await asyncio.wait_for(conn.wait_closed(), 1.0)
