@@ -202,3 +202,26 @@ async def test_split_with_unhashable_keys_takes_the_general_path(rc):
     await rc.mset({"u:0": "a", "u:1": "b"})
     assert await rc.mget(bytearray(b"u:0"), memoryview(bytearray(b"u:1")), "nope") == [b"a", b"b", None]
     assert await rc.delete(bytearray(b"u:0"), memoryview(bytearray(b"u:1"))) == 2
+
+
+async def test_socket_timeout_keeps_the_hot_path_and_still_times_out(redis_cluster, monkeypatch):
+    async with RedisCluster(**redis_cluster.client_kwargs(socket_timeout=0.3)) as rc:
+        await rc.set("to", "v")
+        await rc.incr("to:n")
+        assert await rc.get("to") == b"v"  # connections up, routes and slots cached
+
+        async def no_slow_path(*a, **k):
+            raise AssertionError("the slow path was used")
+
+        with monkeypatch.context() as m:
+            m.setattr(type(rc), "_run_slot", no_slow_path)
+            assert await rc.get("to") == b"v"
+            assert await rc.incr("to:n") == 2
+        node = redis_cluster.server(rc.get_node_from_key("to").port)
+        redis_cluster.call(node, "CLIENT", "PAUSE", 1500, "ALL")  # no answer within 0.3 s
+        try:
+            with pytest.raises(TimeoutError):
+                await rc.get("to")
+        finally:
+            redis_cluster.call(node, "CLIENT", "UNPAUSE")
+        assert await rc.get("to") == b"v"  # the client goes on (a new connection if need be)

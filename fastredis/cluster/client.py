@@ -345,14 +345,22 @@ class RedisCluster(CoreCommands[AnyStr]):
             else:
                 node = self._topology.slots.primaries[slot]
             conn = node.connection if node is not None else None
-            if (conn is None or conn.closed or self._timeout is not None
-                    or conn._loop is not _get_running_loop()):
+            if conn is None or conn.closed or conn._loop is not _get_running_loop():
                 reply = await self._run_slot(slot, args, readonly, start=node)
             else:
                 # anything but a plain reply is handled by _run_slot from this very future
+                # (a TimeoutError too: it re-raises it)
                 fut = conn.execute(args)
+                timeout = self._timeout
                 try:
-                    reply = await fut
+                    if timeout is None:
+                        reply = await fut
+                    else:
+                        handle = conn._loop.call_later(timeout, _expire, fut, timeout, conn)
+                        try:
+                            reply = await fut
+                        finally:
+                            handle.cancel()
                 except RedisError:
                     reply = await self._run_slot(slot, args, readonly, (node, conn, fut))  # type: ignore[arg-type]
             return reply if callback is None else callback(reply)
