@@ -6,7 +6,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip
 
-.PHONY: run test docs dist dist-check bench bench-quick lint redis-server venv clean
+.PHONY: run test docs dist dist-check bench bench-quick bench-cluster bench-cluster-quick lint redis-server venv clean
 
 $(VENV)/.created:
 	$(PYTHON) -m venv $(VENV)
@@ -90,6 +90,14 @@ bench: redis-server $(VENV)/.bench
 
 bench-quick: redis-server $(VENV)/.bench
 	$(PY) bench/run.py --quick
+
+# RedisCluster against redis-py's (hiredis) on a throw-away local cluster of 3 primaries,
+# with the floor of each workload; writes bench/results/cluster.md and cluster.json.
+bench-cluster: redis-server $(VENV)/.bench
+	$(PY) bench/cluster_bench.py
+
+bench-cluster-quick: redis-server $(VENV)/.bench
+	$(PY) bench/cluster_bench.py --quick
 
 # ruff, then mypy --strict on the package and on a typed user program whose assert_type
 # lines pin the public types (Redis[bytes] / Redis[str], command results, pipelines).

@@ -12,7 +12,13 @@ alternate the client order):
   pipe100     a pipeline of 100 SETs across slots, executed repeatedly (commands/s)
   mget100     MGET of 100 keys across slots (fastredis splits per slot; redis-py:
               mget_nonatomic, its cross-slot MGET) (keys/s)
-Prints one table with the ratio fastredis / redis-py per cell, and the versions.
+Prints one table with the ratio fastredis / redis-py per cell, and the versions, and writes
+bench/results/cluster.md and cluster.json (``--out``; ``make bench-cluster``).
+
+The floor (``--clients`` includes ``floor``; by default it runs) is what no cluster client
+can beat on this machine, measured the same way: seq_get is fastredis.Redis.get straight to
+the node that owns the key (no routing at all), mget100 writes the per-slot MGETs packed
+once before the clock starts, one batch per node (no client work but reading the replies).
 """
 
 from __future__ import annotations
@@ -32,6 +38,8 @@ ROOT = os.path.dirname(HERE)
 sys.path.insert(0, ROOT)
 
 WORKLOADS = ("seq_get", "tasks50", "pipe100", "mget100")
+CLIENTS = ("fastredis", "redis-py", "floor")
+FLOORED = ("seq_get", "mget100")  # the workloads the floor client has a form of
 
 
 async def _client(kind: str, host: str, port: int):
@@ -48,17 +56,54 @@ async def _client(kind: str, host: str, port: int):
     return rc
 
 
+async def _floor(rc, workload: str, keys: list[str]):
+    """The floor's step for ``workload`` (see the module docstring)."""
+    import hiredis
+
+    import fastredis
+
+    if workload == "seq_get":
+        node = rc.get_node_from_key("bench:seq")
+        r = fastredis.Redis(host=node.host, port=node.port)
+
+        async def get() -> int:
+            await r.get("bench:seq")
+            return 1
+
+        return get, r
+    per: dict[str, tuple] = {}
+    for k in keys:
+        node = rc.get_node_from_key(k)
+        per.setdefault(node.name, (node, []))[1].append(hiredis.pack_command(("MGET", k)))
+    plan = [(node.connection, b"".join(parts), len(parts)) for node, parts in per.values()]
+
+    async def mget() -> int:
+        futs = [conn.send_batch(data, count) for conn, data, count in plan]
+        for fut in futs:
+            await fut
+        return 100
+
+    return mget, None
+
+
 async def _measure(kind: str, workload: str, host: str, port: int, scale: float) -> float:
     """Operations per second over a ``scale`` s window after a warm-up of a quarter of it
-    (bench/run.py's method), both clients alike."""
-    rc = await _client(kind, host, port)
+    (bench/run.py's method), every client alike."""
+    rc = await _client("redis-py" if kind == "redis-py" else "fastredis", host, port)
     keys = [f"bench:{i}" for i in range(100)]
     await rc.set("bench:seq", "x" * 32)
     for k in keys:
         await rc.set(k, "v")
+    if kind != "redis-py":
+        await rc.mget(keys)  # every node connection up
     loop = asyncio.get_running_loop()
+    floor_step = other = None
+    if kind == "floor":
+        floor_step, other = await _floor(rc, workload, keys)
 
     async def once() -> int:  # one step of the workload; returns the operations it did
+        if floor_step is not None:
+            return await floor_step()
         if workload == "seq_get":
             await rc.get("bench:seq")
             return 1
@@ -93,6 +138,8 @@ async def _measure(kind: str, workload: str, host: str, port: int, scale: float)
             done += await once()
         return done / (loop.time() - start)
     finally:
+        if other is not None:
+            await other.aclose()
         await rc.aclose()
 
 
@@ -123,6 +170,8 @@ def main() -> None:
     ap.add_argument("--reps", type=int, default=None)
     ap.add_argument("--loops", default="asyncio,uvloop")
     ap.add_argument("--workloads", default=",".join(WORKLOADS))
+    ap.add_argument("--clients", default=",".join(CLIENTS))
+    ap.add_argument("--out", default=os.path.join(HERE, "results"), help="output directory")
     ap.add_argument("--no-pin", action="store_true", help="do not use taskset")
     ap.add_argument("--child", action="store_true")
     ap.add_argument("--client")
@@ -154,21 +203,48 @@ def main() -> None:
         for rep in range(reps):
             for wl in workloads:
                 for loop in loops:
-                    order = ["fastredis", "redis-py"] if rep % 2 == 0 else ["redis-py", "fastredis"]
+                    order = [c for c in args.clients.split(",")
+                             if c in ("fastredis", "redis-py") or wl in FLOORED]
+                    if rep % 2:
+                        order.reverse()
                     for client in order:
                         rates.setdefault((client, wl, loop), []).append(
                             _run_cell(client, wl, loop, s.host, s.port, scale, pin))
         version = h.call(s, "INFO", "server").decode().split("redis_version:")[1].split()[0]
-    print(f"Python {platform.python_version()}, Redis {version}, hiredis "
-          f"{metadata.version('hiredis')}, redis-py {metadata.version('redis')}, "
-          f"uvloop {metadata.version('uvloop')}, {os.cpu_count()} cores, {reps} rep(s), median, "
-          + ("client and nodes pinned to CPU 0" if pin else "no CPU pinning"))
-    print(f"{'workload':10} {'loop':8} {'fastredis':>12} {'redis-py':>12} {'ratio':>7}")
+    env = (f"Python {platform.python_version()}, Redis {version}, hiredis "
+           f"{metadata.version('hiredis')}, redis-py {metadata.version('redis')}, "
+           f"uvloop {metadata.version('uvloop')}, {os.cpu_count()} cores, {reps} rep(s), median, "
+           + ("client and nodes pinned to CPU 0" if pin else "no CPU pinning"))
+    rows = []
     for wl in workloads:
         for loop in loops:
-            f = statistics.median(rates[("fastredis", wl, loop)])
-            r = statistics.median(rates[("redis-py", wl, loop)])
-            print(f"{wl:10} {loop:8} {f:12,.0f} {r:12,.0f} {f / r:6.1f}x")
+            med = {c: statistics.median(rates[(c, wl, loop)]) for c in ("fastredis", "redis-py", "floor")
+                   if (c, wl, loop) in rates}
+            rows.append({"workload": wl, "loop": loop, **med})
+    head = f"{'workload':10} {'loop':8} {'fastredis':>12} {'redis-py':>12} {'ratio':>7} {'floor':>12} {'floor/py':>9}"
+    lines = [head]
+    md = ["# fastredis.RedisCluster vs redis.asyncio.RedisCluster", "", env, "",
+          "| workload | loop | fastredis | redis-py | ratio | floor | floor / redis-py |",
+          "|---|---|---:|---:|---:|---:|---:|"]
+    for row in rows:
+        f, r, fl = row.get("fastredis"), row.get("redis-py"), row.get("floor")
+        ratio = f"{f / r:.1f}x" if f and r else "-"
+        fl_s = f"{fl:,.0f}" if fl else "-"
+        fl_r = f"{fl / r:.1f}x" if fl and r else "-"
+        f_s = f"{f:,.0f}" if f else "-"
+        r_s = f"{r:,.0f}" if r else "-"
+        lines.append(f"{row['workload']:10} {row['loop']:8} {f_s:>12} {r_s:>12} {ratio:>7} {fl_s:>12} {fl_r:>9}")
+        md.append(f"| {row['workload']} | {row['loop']} | {f_s} | {r_s} | {ratio} | {fl_s} | {fl_r} |")
+    print(env)
+    print("\n".join(lines))
+    os.makedirs(args.out, exist_ok=True)
+    with open(os.path.join(args.out, "cluster.json"), "w") as fh:
+        json.dump({"env": env, "rows": rows,
+                   "samples": [{"client": c, "workload": w, "loop": lp, "rates": v}
+                               for (c, w, lp), v in rates.items()]}, fh, indent=1)
+    with open(os.path.join(args.out, "cluster.md"), "w") as fh:
+        fh.write("\n".join(md) + "\n")
+    print(f"wrote {os.path.relpath(args.out, ROOT)}/cluster.md, cluster.json")
 
 
 if __name__ == "__main__":

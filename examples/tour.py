@@ -2,7 +2,10 @@
 
 It walks a few commands, a pipeline, every example of the Pub/Sub guide
 (../shared/seed/pubsub.txt, see docs/pubsub.md) and a short benchmark beside redis-py's
-asyncio client when that is installed. Everything it does is printed."""
+asyncio client when that is installed, then starts a throw-away local Redis Cluster (3
+primaries on loopback, temp dirs; also when REDIS_URL is set: it never touches that server)
+for a few commands, a pipeline across slots and a slot migration with commands in flight,
+and stops it. Everything it does is printed."""
 
 from __future__ import annotations
 
@@ -210,6 +213,26 @@ async def main(kwargs: dict, server: RedisServer | None = None) -> None:
         await r.aclose()
 
 
+def cluster_tour() -> None:
+    """The cluster part: fastredis._testing_cluster's demo on a cluster of its own."""
+    from fastredis._testing_cluster import ClusterHarness, _demo
+    from fastredis.testing import find_redis_server
+
+    print("\n== a throw-away local Redis Cluster (docs/cluster.md)")
+    if find_redis_server() is None:  # REDIS_URL users may have no local redis-server
+        print("  skipped: no local redis-server to build it from (set REDIS_SERVER_BIN)")
+        return
+    t0 = time.perf_counter()
+    with ClusterHarness(primaries=3, replicas=0) as h:
+        print(f"  3 primaries up on 127.0.0.1 ports {', '.join(str(s.port) for s in h.live())} "
+              f"in {time.perf_counter() - t0:.1f} s")
+        if uvloop is not None:
+            uvloop.run(_demo(h))
+        else:
+            asyncio.run(_demo(h))
+    print("stopped the throw-away cluster")
+
+
 def run() -> int:
     url = os.environ.get("REDIS_URL")
     server = None
@@ -231,6 +254,7 @@ def run() -> int:
         if server is not None:
             server.stop()
             print("\nstopped the throw-away redis-server")
+    cluster_tour()
     return 0
 
 

@@ -31,7 +31,7 @@ from .slots import ClusterNode, key_slot
 if TYPE_CHECKING:
     from .client import RedisCluster
 
-__all__ = ["_Item", "run_many", "split_multi", "redirect_of", "command_name"]
+__all__ = ["_Item", "run_many", "split_multi", "split_fast", "redirect_of", "command_name"]
 
 _ReplyError = hiredis.ReplyError
 _ASKING = hiredis.pack_command(("ASKING",))
@@ -143,20 +143,32 @@ async def run_many(self: RedisCluster[Any], items: list[_Item]) -> None:
     topo = self._topology
     pending = items
     while pending:
-        groups: dict[ClusterNode, list[_Item]] = {}
+        # grouped by node name (ClusterNode.__hash__ is Python code: once per node, not item)
+        by_name: dict[str, list[_Item]] = {}
+        nodes: dict[str, ClusterNode] = {}
         unserved: list[_Item] = []
         node_for = self._node_for
+        primaries = None if self._read_from_replicas else self._topology.slots.primaries
         for it in pending:
-            node = it.node if it.fixed else (it.asking or node_for(it.slot, it.readonly))  # type: ignore[arg-type]
+            if it.fixed:
+                node = it.node
+            elif it.asking is not None:
+                node = it.asking
+            elif primaries is not None:
+                node = primaries[it.slot]  # type: ignore[index]
+            else:
+                node = node_for(it.slot, it.readonly)  # type: ignore[arg-type]
             if node is None:
                 unserved.append(it)
                 continue
             it.node = node
-            group = groups.get(node)
+            group = by_name.get(node.name)
             if group is None:
-                groups[node] = [it]
+                by_name[node.name] = [it]
+                nodes[node.name] = node
             else:
                 group.append(it)
+        groups = {nodes[name]: group for name, group in by_name.items()}
         loop = asyncio.get_running_loop()
         need = [n for n in groups if n.connection is None or n.connection.closed
                 or n.connection._loop is not loop]
@@ -270,6 +282,7 @@ async def run_many(self: RedisCluster[Any], items: list[_Item]) -> None:
                     retry.append(it)
                 elif isinstance(err, (TryAgainError, ClusterDownError, ReadOnlyError,
                                       BusyLoadingError)):
+                    self.stats["retry:" + type(err).__name__] += 1
                     it.attempts += 1
                     retry.append(it)
                     backoff = True
@@ -294,3 +307,154 @@ async def run_many(self: RedisCluster[Any], items: list[_Item]) -> None:
                 topo.request_refresh()
         if backoff:
             await self._backoff(max(it.attempts for it in pending))
+
+
+def _seen(fut: asyncio.Future[Any]) -> None:
+    if not fut.cancelled():
+        fut.exception()  # retrieved: no "exception was never retrieved" for a caller who left
+
+
+_SLOW: Any = object()  # split_fast cannot take this one: the general path (split_multi) does
+_get_running_loop = asyncio.events._get_running_loop
+
+
+async def split_fast(self: RedisCluster[Any], args: tuple[Any, ...], route: Route, step: int) -> Any:
+    """``MGET k1 k2 ...`` (``DEL``, ``EXISTS``, ``MSET k v ...`` ...) across slots, the fast
+    way: keys grouped by slot and the slots by node in one pass, one command per slot
+    packed by hand (str/bytes: ~0.1 us instead of hiredis.pack_command's ~0.4 us), all the
+    slots of a node in one write and one FIFO entry (no future, item or task per slot),
+    answers put back in order from the index lists. Redis refuses a multi-key command
+    across slots even on one node (CROSSSLOT): one command per slot is the floor.
+
+    Returns the reply, or ``_SLOW`` (nothing was sent) when a node of the map is unknown,
+    its connection is not up on this loop, or socket_timeout is set. A part answered by
+    an error (MOVED, ASK, TRYAGAIN ...: the command did not run) goes through ``run_many``
+    again, with its redirection and retry rules; so does a read-only part whose connection
+    was lost. A write whose connection was lost in flight is reported, never re-sent."""
+    name = args[0]
+    nkeys = (len(args) - 1) // step
+    known = self._slots.keys
+    miss = self._slots.packed
+    by_slot: dict[int, list[int]] = {}
+    infos: list[tuple[int, bytes]] = []  # per key: (slot, key packed)
+    try:
+        for n, key in enumerate(args[1::step]):
+            e = known.get(key)
+            if e is None:
+                e = miss(key)
+            infos.append(e)
+            s = e[0]
+            ords = by_slot.get(s)
+            if ords is None:
+                by_slot[s] = [n]
+            else:
+                ords.append(n)
+    except (TypeError, ValueError):  # unhashable (bytearray, a writable memoryview)
+        return _SLOW  # the general path takes it
+    readonly = route.readonly
+    node_for = self._node_for if readonly and self._read_from_replicas else None
+    primaries = self._topology.slots.primaries
+    loop = _get_running_loop()
+    # per node (by name: ClusterNode.__hash__ is Python code): node, its slots, packed parts
+    plan: dict[str, tuple[ClusterNode, list[int], list[bytes]]] = {}
+    enc = self._arg_encoding
+    errors = self._params.encoding_errors
+    head = b"$%d\r\n%s\r\n" % (len(name), name.encode() if name.__class__ is str else name)
+    head2 = b"*2\r\n" + head
+    for s, ords in by_slot.items():
+        node = node_for(s, readonly) if node_for is not None else primaries[s]
+        if node is None:
+            return _SLOW
+        entry = plan.get(node.name)
+        if entry is None:
+            conn = node.connection
+            if conn is None or conn.closed or conn._loop is not loop:
+                return _SLOW
+            entry = plan[node.name] = (node, [], [])
+        entry[1].append(s)
+        parts = entry[2]
+        if step == 1:
+            if len(ords) == 1:  # the common case: one key in its slot
+                parts.append(head2)
+                parts.append(infos[ords[0]][1])
+            else:
+                parts.append(b"*%d\r\n" % (1 + len(ords)))
+                parts.append(head)
+                parts.extend([infos[n][1] for n in ords])
+            continue
+        parts.append(b"*%d\r\n" % (1 + len(ords) * 2))
+        parts.append(head)
+        for n in ords:  # MSET: key, value
+            parts.append(infos[n][1])
+            v = args[2 + n * 2]
+            cls = v.__class__
+            if cls is str:
+                v = v.encode() if enc is None else v.encode(enc, errors)
+            elif cls is not bytes:
+                parts.append(self._pack((v,))[4:])  # "*1\r\n" off: the same rules as pack
+                continue
+            parts.append(b"$%d\r\n%s\r\n" % (len(v), v))
+    sent = []
+    for node, slots, parts in plan.values():
+        sent.append((node, slots, node.connection.send_batch(b"".join(parts), len(slots))))  # type: ignore[union-attr]
+    # every node's answers (each future retrieved, so none is left with an unseen error),
+    # put in place as they come: MGET's straight into the caller's order
+    policy = route.response_policy
+    out: list[Any] = [None] * nkeys
+    done: list[Any] = []  # replies to aggregate (DEL, EXISTS, MSET ...)
+    redo: list[int] = []
+    lost: BaseException | None = None
+    for node, slots, fut in sent:
+        try:
+            replies = await fut
+        except asyncio.CancelledError:
+            for other in sent:  # the caller left: whatever the other nodes answer is seen
+                other[2].add_done_callback(_seen)
+            raise
+        except ConnectionError as exc:
+            if not readonly:
+                lost = ConnectionError(
+                    f"Connection to {node.name} was lost while {command_name(args)} was in flight: "
+                    "its outcome is unknown (not retried: only read-only commands are)")
+                lost.__cause__ = exc
+            redo.extend(slots)
+            continue
+        except BaseException as exc:
+            lost = lost or exc
+            continue
+        if policy is None:
+            for s, reply in zip(slots, replies):
+                if reply.__class__ is _ReplyError:
+                    redo.append(s)
+                    continue
+                ords = by_slot[s]
+                if len(ords) == 1:
+                    out[ords[0]] = reply[0]
+                else:
+                    for j, n in enumerate(ords):
+                        out[n] = reply[j]
+        else:
+            for s, reply in zip(slots, replies):
+                if reply.__class__ is _ReplyError:
+                    redo.append(s)
+                else:
+                    done.append(reply)
+    if lost is not None:
+        raise lost
+    if redo:  # rare: the general machinery, for these slots only
+        items = []
+        for s in redo:
+            cmd: list[Any] = [name]
+            for n in by_slot[s]:
+                cmd.extend(args[1 + n * step:1 + (n + 1) * step])
+            items.append(_Item(tuple(cmd), self._pack(tuple(cmd)), readonly, s))
+        await run_many(self, items)
+        for it in items:
+            if isinstance(it.reply, BaseException):
+                raise it.reply
+            if policy is None:
+                for j, n in enumerate(by_slot[it.slot]):  # type: ignore[index]
+                    out[n] = it.reply[j]
+            else:
+                done.append(it.reply)
+    return out if policy is None else aggregate(policy, done)

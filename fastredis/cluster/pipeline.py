@@ -72,16 +72,18 @@ class ClusterPipeline(CoreCommands[AnyStr]):
         self._client = client
         self.transaction = transaction
         self._queue: list[tuple[tuple[Any, ...], Callable[..., Any] | None]] = []
+        self._data: list[bytes] = []  # each queued command packed (once, at the call site)
         # WATCH: a connection of its own to the watched slot's primary, until EXEC/reset
         self._conn: Connection | None = None
         self._slot: int | None = None
         self._explicit_multi = False
 
     def _execute(self, args: tuple[Any, ...], callback: Callable[..., Any] | None = None) -> Any:
-        self._client._pack(args)  # a bad argument is a DataError here, at the call site
+        data = self._client._pack(args)  # a bad argument is a DataError here, at the call site
         if self._conn is not None and not self._explicit_multi:
             return self._immediate(args, callback)  # between WATCH and MULTI: run now
         self._queue.append((args, callback))
+        self._data.append(data)
         return self
 
     def _execute_blocking(self, args: tuple[Any, ...], callback: Callable[..., Any] | None = None) -> Any:
@@ -111,6 +113,7 @@ class ClusterPipeline(CoreCommands[AnyStr]):
         """Forget queued commands; a WATCH connection is closed (never reused: a WATCH
         may still be active on it), which also survives cancellation."""
         self._queue = []
+        self._data = []
         self._explicit_multi = False
         self._slot = None
         conn, self._conn = self._conn, None
@@ -196,6 +199,7 @@ class ClusterPipeline(CoreCommands[AnyStr]):
 
     async def execute(self, raise_on_error: bool = True) -> list[Any]:
         queue, self._queue = self._queue, []
+        packed, self._data = self._data, []
         if not queue:
             return []
         client = self._client
@@ -213,21 +217,24 @@ class ClusterPipeline(CoreCommands[AnyStr]):
         enc = client._encoding
         items: list[_Item] = []
         plans: list[tuple[int, int, Callable[[list[_Item]], Any] | None]] = []  # (first item, item count, combine)
-        for args, _cb in queue:
+        slot_of = client._slots.slot
+        for (args, _cb), data in zip(queue, packed):
             route = router.lookup(args)
+            start = len(items)
+            if route is not None and route.simple and len(args) > 1:  # one key at args[1]
+                items.append(_Item(args, data, route.readonly, slot=slot_of(args[1])))
+                plans.append((start, 1, None))
+                continue
             positions = route.positions(args) if route is not None else [1]
             if positions is None:
                 positions = [1]
             slots = {key_slot(args[i], enc) for i in positions}
-            start = len(items)
             if len(slots) == 1:
-                items.append(_Item(args, client._pack(args), bool(route and route.readonly),
-                                   slot=slots.pop()))
+                items.append(_Item(args, data, bool(route and route.readonly), slot=slots.pop()))
                 plans.append((start, 1, None))
             elif not slots:
                 ro = bool(route and route.readonly)
                 nodes = client._keyless_nodes(route) if route is not None else [client.get_default_node()]
-                data = client._pack(args)
                 items.extend(_Item(args, data, ro, node=n) for n in nodes)
                 plans.append((start, len(nodes), _keyless_combine(route)))
             elif route is not None and route.request_policy == "multi_shard":
