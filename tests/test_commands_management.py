@@ -51,7 +51,9 @@ async def test_memory_and_modules(r, rp):
     assert all(isinstance(x, bytes) for x in await r.memory_help())
     assert isinstance(await r.memory_malloc_stats(), bytes)
     assert await same(r, rp, "memory_purge") is True
-    assert await same(r, rp, "module_list") == []
+    # Redis 7.0: no modules; Valkey 9 lists its built-in Lua engine as a module
+    modules = await same(r, rp, "module_list")
+    assert isinstance(modules, list) and all(isinstance(m, dict) for m in modules)
     with pytest.raises(ResponseError):
         await r.module_load("/nonexistent/module.so")
     with pytest.raises(ResponseError):
@@ -226,9 +228,16 @@ async def test_cluster_single_node(make_server):
 
 
 async def test_outside_cluster_mode_the_server_refuses(r):
-    for call in (r.readonly, r.readwrite, lambda: r.cluster("INFO")):
-        with pytest.raises(ResponseError, match="cluster support disabled"):
-            await call()
+    with pytest.raises(ResponseError, match="cluster support disabled"):
+        await r.cluster("INFO")
+    # Redis 7.0 refuses READONLY/READWRITE outside cluster mode; Valkey 9 accepts them
+    valkey = (await r.info("server")).get("server_name") == "valkey"
+    for call in (r.readonly, r.readwrite):
+        if valkey:
+            assert await call() is True
+        else:
+            with pytest.raises(ResponseError, match="cluster support disabled"):
+                await call()
     with pytest.raises(DataError):
         await r.cluster("")
 
