@@ -69,6 +69,8 @@ class Topology:
         self.queries = 0  # CLUSTER SHARDS/SLOTS sent: tests count them
         self.refreshes = 0
         self.closing = False
+        # called (no arguments) after the slot map changed: the cluster PubSub reconciles
+        self.on_change: list[Callable[[], Any]] = []
 
     # ------------------------------------------------------------------ lookups
     def node(self, address: str) -> ClusterNode:
@@ -232,6 +234,8 @@ class Topology:
         if old != view:
             log.info("cluster slot map changed: %d shards, %d slots covered",
                      len(view), coverage(view))
+            for cb in list(self.on_change):
+                cb()
 
     def close(self) -> None:
         self.closing = True

@@ -1,0 +1,177 @@
+"""Cluster Pub/Sub (fastredis/cluster/pubsub.py) on the session cluster: the API, sharded
+channels on their owners, one stream, one bound, and the reconciler's triggers (the
+destructive tests are in test_cluster_pubsub_resilience.py)."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from fastredis.cluster import RedisCluster
+from fastredis.cluster.pubsub import ClusterPubSub, GapEvent
+
+
+def channels_over(rc: RedisCluster, n: int, prefix: str = "ch") -> list[str]:
+    """``n`` channels, spread over every primary."""
+    return [f"{prefix}:{i}" for i in range(n)]
+
+
+async def collect(p, want: int, timeout: float = 10.0) -> list[dict]:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    got: list[dict] = []
+    while len(got) < want and loop.time() < deadline:
+        m = await p.get_message(ignore_subscribe_messages=True, timeout=0.2)
+        if m is not None:
+            got.append(m)
+    return got
+
+
+async def test_ssubscribe_on_the_owners_one_stream(redis_cluster):
+    h = redis_cluster
+    async with RedisCluster(**h.client_kwargs()) as rc:
+        await rc.initialize()
+        chans = channels_over(rc, 100)
+        owners = {rc.get_node_from_key(c).name for c in chans}
+        assert len(owners) == len(rc.get_primaries())  # spread over every primary
+        async with rc.pubsub() as p:
+            assert isinstance(p, ClusterPubSub)
+            await p.ssubscribe(*chans)
+            # the user's own subscribe is confirmed to the reader, one per channel
+            confirms = await collect_all(p, 100)
+            assert sorted(m["channel"] for m in confirms) == sorted(c.encode() for c in chans)
+            assert {m["type"] for m in confirms} == {"ssubscribe"}
+            # one connection per owning node, nothing on the others
+            assert p.stats()["nodes"] == sorted(owners)
+            for c in chans:
+                assert await rc.spublish(c, f"v-{c}") == 1  # routed to the owner
+            got = await collect(p, 100)
+            assert sorted(m["channel"] for m in got) == sorted(c.encode() for c in chans)
+            assert all(m["type"] == "smessage" and m["data"] == f"v-{m['channel'].decode()}".encode()
+                       for m in got)
+            # unsubscribing empties nodes: their connections close
+            on_first = [c for c in chans if rc.get_node_from_key(c).name == sorted(owners)[0]]
+            await p.sunsubscribe(*on_first)
+            assert sorted(owners)[0] not in p.stats()["nodes"]
+            unsubs = await collect_all(p, len(on_first))
+            assert {m["type"] for m in unsubs} == {"sunsubscribe"}
+            st = p.stats()
+            assert st["gaps"] == 0 and st["messages"] >= 200
+
+
+async def collect_all(p, want: int, timeout: float = 10.0) -> list[dict]:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    got: list[dict] = []
+    while len(got) < want and loop.time() < deadline:
+        m = await p.get_message(timeout=0.2)
+        if m is not None:
+            got.append(m)
+    return got
+
+
+async def test_handlers_listen_and_classic(redis_cluster):
+    async with RedisCluster(**redis_cluster.client_kwargs(decode_responses=True)) as rc:
+        seen: list[dict] = []
+        async with rc.pubsub(ignore_subscribe_messages=True) as p:
+            await p.ssubscribe("s1", s2=seen.append)
+            await p.subscribe("news")
+            await p.psubscribe("ne*")
+            await rc.spublish("s1", "a")
+            await rc.spublish("s2", "b")  # the handler consumes it
+            await rc.publish("news", "c")
+            batch: list[dict] = []
+            loop = asyncio.get_running_loop()
+            deadline = loop.time() + 10
+            while len(batch) < 3 and loop.time() < deadline:
+                batch += await asyncio.wait_for(p.listen(), 10)  # the guide's batch form
+            kinds = sorted((m["type"], m["channel"], m["data"]) for m in batch)
+            assert kinds == [("message", "news", "c"), ("pmessage", "news", "c"), ("smessage", "s1", "a")]
+            assert seen and seen[0]["data"] == "b"
+            await rc.spublish("s1", "d")
+            async for m in p.listen():  # the async-for form
+                assert m["data"] == "d"
+                break
+            assert await p.ping() is True
+
+
+async def test_run_in_thread(redis_cluster):
+    async with RedisCluster(**redis_cluster.client_kwargs()) as rc:
+        got = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        async with rc.pubsub() as p:
+            await p.ssubscribe(t1=lambda m: loop.call_soon_threadsafe(got.set))
+            thread = p.run_in_thread(sleep_time=0.05)
+            try:
+                await rc.spublish("t1", "x")
+                await asyncio.wait_for(got.wait(), 10)
+            finally:
+                thread.stop()
+                await asyncio.to_thread(thread.join, 10)
+
+
+async def test_one_memory_bound_across_shards(redis_cluster):
+    """Nobody reads: the shared queue stops at max_queued across all node connections
+    (each pauses its socket), then everything is delivered once read, in order per channel."""
+    async with RedisCluster(**redis_cluster.client_kwargs()) as rc:
+        await rc.initialize()
+        chans = channels_over(rc, 30, "b")
+        async with rc.pubsub(ignore_subscribe_messages=True, max_queued=64) as p:
+            await p.ssubscribe(*chans)
+            n = 40
+            pipe = [rc.spublish(c, b"%04d" % i) for i in range(n) for c in chans]
+            await asyncio.gather(*pipe)
+            await asyncio.sleep(0)  # (not a sync point: the bound is checked below)
+            st = p.stats()
+            # the overshoot is at most one read slice per connection
+            assert st["queued"] <= 64 + 3 * 400
+            got = await collect(p, n * len(chans), timeout=20)
+            assert len(got) == n * len(chans)
+            per: dict = {}
+            for m in got:
+                per.setdefault(m["channel"], []).append(int(m["data"]))
+            assert all(v == list(range(n)) for v in per.values())
+
+
+async def test_ssubscribe_answered_with_moved_is_followed(redis_cluster):
+    """A stale map: the SSUBSCRIBE goes to the old owner, which answers MOVED; the
+    subscription lands on the new owner anyway."""
+    h = redis_cluster
+    async with RedisCluster(**h.client_kwargs(topology_check_interval=None)) as rc:
+        await rc.initialize()
+        chan = "moved-chan"
+        slot = rc.keyslot(chan)
+        source = h.owner(slot)
+        target = next(s for s in h.primaries() if s.port != source.port)
+        try:
+            await asyncio.to_thread(h.migrate, slot, slot, target)
+            assert rc.get_node_from_key(chan).port == source.port  # stale on purpose
+            async with rc.pubsub(ignore_subscribe_messages=True, reconcile_interval=60) as p:
+                await p.ssubscribe(chan)
+                assert p.stats()["moved"] >= 1
+                assert p.stats()["nodes"] == [f"{target.host}:{target.port}"]
+                await rc.spublish(chan, "here")
+                got = await collect(p, 1)
+                assert got and got[0]["data"] == b"here"
+        finally:
+            await asyncio.to_thread(h.migrate, slot, slot, source)
+
+
+async def test_gap_event_type():
+    ev = GapEvent(frozenset({"a"}), 1.0, 3.5, "slot-moved")
+    assert ev.duration == 2.5 and ev.patterns == frozenset()
+
+
+@pytest.mark.parametrize("closed_twice", [True])
+async def test_close_twice_and_reuse_refused(redis_cluster, closed_twice):
+    async with RedisCluster(**redis_cluster.client_kwargs()) as rc:
+        p = rc.pubsub()
+        await p.ssubscribe("c1")
+        conns = [lk.conn for lk in p._all_links()]
+        await p.aclose()
+        await p.aclose()
+        assert all(c.closed for c in conns)
+        assert p.stats()["nodes"] == []
+        with pytest.raises(Exception):
+            await p.ssubscribe("c2")
