@@ -175,3 +175,67 @@ async def test_close_twice_and_reuse_refused(redis_cluster, closed_twice):
         assert p.stats()["nodes"] == []
         with pytest.raises(Exception):
             await p.ssubscribe("c2")
+
+
+@pytest.mark.parametrize("trigger", ["push", "tick", "map-change"])
+async def test_what_makes_a_moved_channel_followed(redis_cluster, monkeypatch, trigger):
+    """``push``: the server's ``sunsubscribe`` push alone (no tick, no other traffic) is
+    taken as a topology event. It is not always sent: with it suppressed, a moved channel
+    is still followed - by the periodic tick (which refreshes the map itself), or at once
+    when the client's own topology refresh sees the new map - and it is subscribed at the
+    new owner before it is let go at the old one."""
+    orig = ClusterPubSub._on_frame
+
+    def no_push(self, link, frame):
+        if (frame.__class__ is list and frame[0] == b"sunsubscribe"
+                and not link.internal[(frame[0], frame[1])]):
+            return True  # as if the server never sent it
+        return orig(self, link, frame)
+
+    if trigger != "push":
+        monkeypatch.setattr(ClusterPubSub, "_on_frame", no_push)
+    h = redis_cluster
+    kw = {"topology_check_interval": None}
+    async with RedisCluster(**h.client_kwargs(**kw)) as rc:
+        await rc.initialize()
+        chan = "nopush"
+        slot = rc.keyslot(chan)
+        source = h.owner(slot)
+        target = next(s for s in h.primaries() if s.port != source.port)
+        gaps: list[GapEvent] = []
+        order: list[str] = []
+        p = rc.pubsub(ignore_subscribe_messages=True, on_gap=gaps.append,
+                      reconcile_interval=0.3 if trigger == "tick" else 60)
+        orig_send = ClusterPubSub._send
+
+        async def spy(self, link, groups):
+            order.extend(f"{cmd} {link.node.port}" for cmd, _, _ in groups)
+            return await orig_send(self, link, groups)
+
+        monkeypatch.setattr(ClusterPubSub, "_send", spy)
+        try:
+            await p.ssubscribe(chan)
+            await asyncio.to_thread(h.migrate, slot, slot, target)
+            if trigger == "map-change":
+                await rc.spublish(chan, "x")  # MOVED -> the client refreshes its map
+            loop = asyncio.get_running_loop()
+            deadline = loop.time() + 10
+            while not gaps and loop.time() < deadline:
+                await asyncio.sleep(0.05)
+            assert gaps and gaps[0].channels == {chan.encode()}
+            if trigger == "push":
+                assert gaps[0].reason == "unsubscribed-by-server"
+                assert p.stats()["server_unsubscribes"] == 1
+                assert order[-1] == f"SSUBSCRIBE {target.port}"
+            else:
+                assert gaps[0].reason == "slot-moved"
+                assert order[-2:] == [f"SSUBSCRIBE {target.port}", f"SUNSUBSCRIBE {source.port}"]
+            assert p.stats()["nodes"] == [f"{target.host}:{target.port}"]
+            assert await rc.spublish(chan, "there") == 1
+            got = await collect(p, 1)
+            while got and got[-1]["data"] != b"there":
+                got += await collect(p, 1)
+            assert got[-1]["data"] == b"there"
+        finally:
+            await p.aclose()
+            await asyncio.to_thread(h.migrate, slot, slot, source)
