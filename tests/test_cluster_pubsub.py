@@ -10,6 +10,7 @@ import pytest
 
 from fastredis.cluster import RedisCluster
 from fastredis.cluster.pubsub import ClusterPubSub, GapEvent
+from fastredis.exceptions import PubSubError
 
 
 def channels_over(rc: RedisCluster, n: int, prefix: str = "ch") -> list[str]:
@@ -173,7 +174,7 @@ async def test_close_twice_and_reuse_refused(redis_cluster, closed_twice):
         await p.aclose()
         assert all(c.closed for c in conns)
         assert p.stats()["nodes"] == []
-        with pytest.raises(Exception):
+        with pytest.raises(PubSubError):
             await p.ssubscribe("c2")
 
 

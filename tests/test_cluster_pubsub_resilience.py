@@ -94,7 +94,7 @@ async def test_sharded_subscriber_follows_live_migrations(redis_cluster, pure):
             traffic = asyncio.ensure_future(t.publish())
             primaries = h.primaries()
             moving = chans[::8][:12]
-            for i, c in enumerate(moving):
+            for c in moving:
                 slot = pub.keyslot(c)
                 source = h.owner(slot)
                 target = next(s for s in primaries if s.port != source.port)

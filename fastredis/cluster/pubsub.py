@@ -339,7 +339,7 @@ class ClusterPubSub(PubSub):
         link = _Link(node, conn, classic)
         self._merged.adopt(conn)
         conn.on_push = lambda frame, link=link: self._on_frame(link, frame)
-        conn.on_lost = lambda c, link=link: self._lost(link)  # type: ignore[misc, assignment]
+        conn.on_lost = lambda c, link=link: self._link_lost(link)
         return link
 
     def _on_frame(self, link: _Link, frame: Any) -> bool:
@@ -371,7 +371,7 @@ class ClusterPubSub(PubSub):
             return True  # the answer to ours after the server's push: still wanted
         return False
 
-    def _lost(self, link: _Link) -> None:
+    def _link_lost(self, link: _Link) -> None:
         if self._closed:
             return
         now = time.time()
@@ -440,7 +440,7 @@ class ClusterPubSub(PubSub):
             except asyncio.TimeoutError:
                 self._refresh_wanted = True  # the tick: the push is not always sent
             kick.clear()
-            if self._closed:
+            if self._merged.closed:  # close() ran meanwhile
                 break
             try:
                 if self._refresh_wanted:
@@ -593,7 +593,7 @@ class ClusterPubSub(PubSub):
                 continue
             wanted = plan.get(nname, (None, {}))[1]
             extra: dict[int, list[Any]] = {}
-            for tag, name in list(link.actual):
+            for _tag, name in list(link.actual):
                 slot = self._slot(name)
                 if name not in wanted.get(slot, ()):
                     if name in self.shard_channels and not self._actual(("s", name)):
@@ -636,7 +636,7 @@ class ClusterPubSub(PubSub):
                   for names in slots.values()]
         results = await self._send(link, groups)
         ok = True
-        for slot, (_, names, _), err in zip(slots, groups, results):
+        for (_, names, _), err in zip(groups, results):
             if err is None:
                 for n in names:
                     k = ("s", n)
@@ -681,13 +681,16 @@ class ClusterPubSub(PubSub):
             logger.warning("cluster PubSub: %d subscription(s) restored after %.3fs (%s, from %s); "
                            "messages published meanwhile may be lost", len(keys), ev.duration,
                            reason, node)
-            for cb, arg in ((self.on_gap, ev), (self.on_reconnect, {
+            calls: list[tuple[Callable[[Any], Any], Any]] = []
+            if self.on_gap is not None:
+                calls.append((self.on_gap, ev))
+            if self.on_reconnect is not None:
+                calls.append((self.on_reconnect, {
                     "pubsub": self, "downtime": ev.duration, "gap": ev, "node": node,
-                    "reconnects": self._stats["reconnects"], "error": self._stats["last_error"]})):
-                if cb is None:
-                    continue
+                    "reconnects": self._stats["reconnects"], "error": self._stats["last_error"]}))
+            for cb, arg in calls:
                 try:
-                    res = cb(arg)  # type: ignore[operator]
+                    res = cb(arg)
                     if asyncio.iscoroutine(res):
                         await res
                 except Exception:  # a faulty callback must not stop the subscriber
@@ -791,8 +794,6 @@ class ClusterPubSub(PubSub):
 
     def close(self) -> Any:
         """Unsubscribe everything and close every node connection (awaitable; safe twice)."""
-        from ..pubsub import _Closing
-
         self._closed = True
         self._retired.clear()
         self.channels.clear()
