@@ -34,6 +34,7 @@ How it works (DESIGN.md "Cluster Pub/Sub"):
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import random
 import time
@@ -394,17 +395,32 @@ class ClusterPubSub(PubSub):
                        link.node.name, link.conn.close_exc, len(lost))
         self._want_refresh()
 
-    async def _send(self, link: _Link, groups: list[tuple[str, list[Any], bool]]) -> list[BaseException | None]:  # type: ignore[override]
-        """Write each ``(command, names, internal)`` group followed by a PING, in one
-        write; the outcome per group (None = confirmed)."""
+    def _write(self, link: _Link, groups: list[tuple[str, list[Any], bool]]) -> list[asyncio.Future[Any]]:
+        """Write each ``(command, names, internal)`` group followed by a PING (no await
+        between the writes and their futures); ``internal`` confirmations are the
+        reconciler's own and never reach the reader."""
         conn = link.conn
         futs: list[asyncio.Future[Any]] = []
         for cmd, names, internal in groups:
             if internal:
-                conf = cmd.lower()
-                for n in names:
-                    link.internal[(conf if self._decode else conf.encode(), n)] += 1
+                self._expect(link, cmd, names, 1)
             futs.append(conn.send_control(conn.pack((cmd, *names)) + _PING))
+        return futs
+
+    def _expect(self, link: _Link, cmd: str, names: list[Any], n: int) -> None:
+        conf = cmd.lower()
+        kind = conf if self._decode else conf.encode()
+        for name in names:
+            k = (kind, name)
+            link.internal[k] += n
+            if link.internal[k] <= 0:
+                del link.internal[k]
+
+    async def _send(self, link: _Link, groups: list[tuple[str, list[Any], bool]]) -> list[BaseException | None]:  # type: ignore[override]
+        """Write the groups and wait for the answers: the outcome per group (None =
+        confirmed). Silence for ``confirm_timeout`` closes the connection."""
+        conn = link.conn
+        futs = self._write(link, groups)
         deadline = _Deadline(conn._loop, futs[-1], self._confirm_timeout, self._progress) if futs else None
         try:
             res = await asyncio.gather(*futs, return_exceptions=True)
@@ -417,16 +433,27 @@ class ClusterPubSub(PubSub):
         for (cmd, names, internal), r in zip(groups, res):
             if isinstance(r, BaseException):
                 if internal:  # no confirmation will come for these
-                    conf = cmd.lower()
-                    for n in names:
-                        k = (conf if self._decode else conf.encode(), n)
-                        link.internal[k] -= 1
-                        if link.internal[k] <= 0:
-                            del link.internal[k]
+                    self._expect(link, cmd, names, -1)
                 out.append(r)
             else:
                 out.append(None)
         return out
+
+    def _send_nowait(self, link: _Link, groups: list[tuple[str, list[Any], bool]]) -> None:
+        try:
+            futs = self._write(link, groups)
+        except (ConnectionError, OSError):
+            return  # the connection is gone: so are its subscriptions
+        for (cmd, names, internal), fut in zip(groups, futs):
+            fut.add_done_callback(functools.partial(self._sent, link, cmd, names, internal))
+
+    def _sent(self, link: _Link, cmd: str, names: list[Any], internal: bool,
+              fut: asyncio.Future[Any]) -> None:
+        if fut.cancelled() or fut.exception() is None:
+            return
+        if internal:
+            self._expect(link, cmd, names, -1)
+        logger.debug("cluster PubSub: %s on %s failed: %s", cmd, link.node.name, fut.exception())
 
     # ------------------------------------------------------------------ the reconciler
     async def _run(self) -> None:
@@ -600,16 +627,26 @@ class ClusterPubSub(PubSub):
                         continue  # not yet held by its new owner: keep it here meanwhile
                     extra.setdefault(slot, []).append(name)
             if extra:
-                groups = []
+                groups: list[tuple[str, list[Any], bool]] = []
                 for names in extra.values():
                     for n in names:
                         link.actual.discard(("s", n))
                     # a user's unsubscribe is confirmed to the reader; a move is ours
-                    groups.append(("SUNSUBSCRIBE", names, names[0] in self.shard_channels))
-                try:
-                    await self._send(link, groups)
-                except (ConnectionError, OSError):
-                    pass
+                    moved = [n for n in names if n in self.shard_channels]
+                    gone = [n for n in names if n not in self.shard_channels]
+                    if moved:
+                        groups.append(("SUNSUBSCRIBE", moved, True))
+                    if gone:
+                        groups.append(("SUNSUBSCRIBE", gone, False))
+                if any(not internal for _, _, internal in groups):
+                    try:  # the reader gets the confirmations before the connection may close
+                        await self._send(link, groups)
+                    except (ConnectionError, OSError):
+                        pass
+                elif link.actual:
+                    # a move: never wait on the old owner (it may be the node that is dying)
+                    self._send_nowait(link, groups)
+                # else: closing the connection below lets go of everything at once
             if not link.actual and not link.internal and self._links.get(nname) is link:
                 del self._links[nname]
                 self._retire(link)
