@@ -248,3 +248,29 @@ async def test_what_makes_a_moved_channel_followed(redis_cluster, monkeypatch, t
         finally:
             await p.aclose()
             await asyncio.to_thread(h.migrate, slot, slot, source)
+
+
+async def test_health_check_restores_a_silent_node_connection(redis_cluster):
+    """``health_check_interval`` works on every node connection: a node that stops
+    answering (CLIENT PAUSE: its cluster bus goes on, so no failover) has its connection
+    closed by the check and the subscription restored, with a gap event."""
+    h = redis_cluster
+    async with RedisCluster(**h.client_kwargs()) as rc:
+        await rc.initialize()
+        chan = "hc"
+        owner = h.owner(rc.keyslot(chan))
+        gaps: list[GapEvent] = []
+        async with rc.pubsub(ignore_subscribe_messages=True, health_check_interval=0.1,
+                             on_gap=gaps.append, reconcile_interval=60) as p:
+            await p.ssubscribe(chan)
+            first = p._links[f"{owner.host}:{owner.port}"].conn
+            await asyncio.to_thread(h.call, owner, "CLIENT", "PAUSE", 1000, "ALL")
+            loop = asyncio.get_running_loop()
+            deadline = loop.time() + 10
+            while not gaps and loop.time() < deadline:
+                await asyncio.sleep(0.05)
+            assert first.closed and "health check" in str(first.close_exc)
+            assert gaps and gaps[0].channels == {chan.encode()} and gaps[0].reason == "connection-lost"
+            assert await rc.spublish(chan, "back") == 1
+            got = await collect(p, 1)
+            assert got and got[0]["data"] == b"back"

@@ -295,6 +295,8 @@ class ClusterPubSub(PubSub):
             self._registered = True
         if self._task is None or self._task.done():
             self._task = asyncio.ensure_future(self._run())
+        if self.health_check_interval and (self._health_task is None or self._health_task.done()):
+            self._health_task = asyncio.ensure_future(self._health_loop())
 
     def _map_changed(self) -> None:
         if self._kick is not None and not self._closed:
@@ -733,6 +735,47 @@ class ClusterPubSub(PubSub):
                 except Exception:  # a faulty callback must not stop the subscriber
                     logger.exception("cluster PubSub: the on_gap/on_reconnect callback failed")
 
+    async def _health_loop(self) -> None:
+        """Every ``health_check_interval``, PING each node connection that delivered
+        nothing since the last check and *require* the answer; a silent one is aborted,
+        which the reconciler restores (a gap event). A paused connection is alive: the
+        reader is behind, not the server."""
+        interval = float(self.health_check_interval or 0)
+        marks: dict[int, int] = {}
+        while not self._merged.closed:
+            await asyncio.sleep(interval)
+            checks = []
+            seen: dict[int, int] = {}
+            for link in self._all_links():
+                conn = link.conn
+                if conn.closed:
+                    continue
+                now = seen[id(conn)] = conn.frames_in + conn.confirms_dropped
+                if marks.get(id(conn)) != now or conn._paused:
+                    continue
+                checks.append(self._check(link, max(interval, 0.05)))
+            marks = seen
+            if checks:
+                await asyncio.gather(*checks)
+
+    async def _check(self, link: _Link, timeout: float) -> None:
+        conn = link.conn
+        try:
+            fut = conn.send_control(_PING)
+        except (RedisError, OSError):
+            return
+        deadline = _Deadline(conn._loop, fut, timeout, lambda: conn.frames_in + conn.confirms_dropped)
+        try:
+            await fut
+        except TimeoutError:
+            logger.warning("cluster PubSub health check: no answer from %s within %ss, closing "
+                           "the connection", link.node.name, timeout)
+            conn.abort("closed: health check PING got no answer")
+        except (RedisError, OSError):
+            pass
+        finally:
+            deadline.cancel()
+
     # ------------------------------------------------------------------ public API
     async def _subscribe(self, kind: str, table: dict[Any, Any], args: tuple[Any, ...],
                          handlers: dict[Any, Any]) -> None:
@@ -844,13 +887,15 @@ class ClusterPubSub(PubSub):
             except ValueError:
                 pass
             self._registered = False
-        task, self._task = self._task, None
+        tasks = (self._task, self._health_task)
+        self._task = self._health_task = None
         running = asyncio.events._get_running_loop()
-        if task is not None and not task.done() and not task.get_loop().is_closed():
-            if task.get_loop() is running:
-                task.cancel()
-            else:
-                task.get_loop().call_soon_threadsafe(task.cancel)
+        for task in tasks:
+            if task is not None and not task.done() and not task.get_loop().is_closed():
+                if task.get_loop() is running:
+                    task.cancel()
+                else:
+                    task.get_loop().call_soon_threadsafe(task.cancel)
         links = self._all_links()
         self._links.clear()
         self._classic = None
