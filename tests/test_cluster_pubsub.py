@@ -10,7 +10,7 @@ import pytest
 
 from fastredis.cluster import RedisCluster
 from fastredis.cluster.pubsub import ClusterPubSub, GapEvent
-from fastredis.exceptions import PubSubError
+from fastredis.exceptions import PubSubError, ResponseError
 
 
 def channels_over(rc: RedisCluster, n: int, prefix: str = "ch") -> list[str]:
@@ -274,3 +274,26 @@ async def test_health_check_restores_a_silent_node_connection(redis_cluster):
             assert await rc.spublish(chan, "back") == 1
             got = await collect(p, 1)
             assert got and got[0]["data"] == b"back"
+
+
+async def test_a_refused_channel_fails_exactly_that_call(redis_cluster):
+    """NOPERM on one shard channel: that ssubscribe raises and keeps nothing; the other
+    channels (and later calls) are unaffected."""
+    h = redis_cluster
+    for s in h.live():  # ACL users are per node
+        h.call(s, "ACL", "SETUSER", "psub", "on", ">psub-pw", "~*", "+@all", "resetchannels",
+               "&ok*")
+    try:
+        async with RedisCluster(**h.client_kwargs(username="psub", password="psub-pw")) as rc:
+            async with rc.pubsub(ignore_subscribe_messages=True) as p:
+                await p.ssubscribe("ok1", "ok2")
+                with pytest.raises(ResponseError, match="NOPERM|permission"):
+                    await p.ssubscribe("secret")
+                assert set(p.shard_channels) == {b"ok1", b"ok2"}
+                assert await rc.spublish("ok1", "x") == 1
+                assert (await collect(p, 1))[0]["data"] == b"x"
+                await p.ssubscribe("ok3")
+                assert await rc.spublish("ok3", "y") == 1
+    finally:
+        for s in h.live():
+            h.call(s, "ACL", "DELUSER", "psub")

@@ -341,7 +341,7 @@ class ClusterPubSub(PubSub):
         conn.set_bounds(self._max_queued, self._max_queued_bytes, self._drop_oldest, self._ignore)
         link = _Link(node, conn, classic)
         self._merged.adopt(conn)
-        conn.on_push = lambda frame, link=link: self._on_frame(link, frame)
+        conn.on_push = functools.partial(self._on_frame, link)  # every frame: keep it cheap
         conn.on_lost = lambda c, link=link: self._link_lost(link)
         return link
 
@@ -570,9 +570,10 @@ class ClusterPubSub(PubSub):
     async def _classic_link(self) -> _Link | None:
         rc = self._rc
         now = time.time()
-        nodes = [n for n in rc._topology.nodes.values() if self._bad.get(n.name, 0) < now]
+        nodes = list(rc._topology.nodes.values())
         random.shuffle(nodes)
-        nodes.sort(key=lambda n: n.server_type != "primary")
+        # primaries first; nodes that failed lately last (still tried: it may be the only one)
+        nodes.sort(key=lambda n: (self._bad.get(n.name, 0) >= now, n.server_type != "primary"))
         if self._preferred is not None and self._bad.get(self._preferred.name, 0) < now:
             nodes.insert(0, self._preferred)
         for node in nodes[:3]:
