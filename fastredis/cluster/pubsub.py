@@ -144,8 +144,15 @@ class _Merged:
         return [link.conn for link in self._owner._all_links() if not link.conn.closed]
 
     @property
-    def _paused(self) -> bool:
-        return any(c._paused for c in self._conns())
+    def _paused(self) -> bool:  # read once per message: no list built
+        o = self._owner
+        c = o._classic
+        if c is not None and c.conn._paused:
+            return True
+        for link in o._links.values():
+            if link.conn._paused:
+                return True
+        return False
 
     @property
     def _qbytes(self) -> int:
@@ -900,18 +907,16 @@ class ClusterPubSub(PubSub):
         links = self._all_links()
         self._links.clear()
         self._classic = None
-        last = None
         for link in links:
             link.conn.on_push = None
             if link.conn._loop is running or (running is None and not link.conn._loop.is_closed()):
                 self._retire(link)
-                last = link.conn
             else:
                 self._retire(link, close=False)
                 link.conn.orphan()
         self._merged.wake()
         self._wake_state()
-        return _ClusterClosing([lk.conn for lk in links if lk.conn._loop is running], last)
+        return _ClusterClosing([lk.conn for lk in links if lk.conn._loop is running])
 
     reset = close
 
@@ -927,7 +932,7 @@ class ClusterPubSub(PubSub):
 class _ClusterClosing:
     __slots__ = ("_conns",)
 
-    def __init__(self, conns: list[Connection], _last: Any) -> None:
+    def __init__(self, conns: list[Connection]) -> None:
         self._conns = conns
 
     def __await__(self) -> Any:
