@@ -297,3 +297,20 @@ async def test_a_refused_channel_fails_exactly_that_call(redis_cluster):
     finally:
         for s in h.live():
             h.call(s, "ACL", "DELUSER", "psub")
+
+
+async def test_drop_oldest_across_shards(redis_cluster):
+    """``overflow="drop_oldest"``: the shared queue keeps the newest frames, the loss is
+    counted in ``stats()["dropped"]``."""
+    async with RedisCluster(**redis_cluster.client_kwargs()) as rc:
+        await rc.initialize()
+        chans = channels_over(rc, 6, "d")
+        async with rc.pubsub(ignore_subscribe_messages=True, max_queued=16,
+                             overflow="drop_oldest") as p:
+            await p.ssubscribe(*chans)
+            for i in range(100):
+                await asyncio.gather(*(rc.spublish(c, b"%04d" % i) for c in chans))
+            got = await collect(p, 600, timeout=1.0)
+            st = p.stats()
+            assert st["dropped"] > 0 and len(got) + st["dropped"] == 600
+            assert b"0099" in {m["data"] for m in got}  # the newest are kept

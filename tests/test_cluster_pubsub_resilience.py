@@ -135,7 +135,8 @@ async def test_kill_9_of_a_primary_shard_and_classic_subscribers(redis_cluster):
         on_victim = {c for c in chans if pub.get_node_from_key(c).port == victim.port}
         assert on_victim and on_victim != set(chans)
         gaps: list[GapEvent] = []
-        p = sub.pubsub(on_gap=gaps.append, reconcile_interval=0.5,
+        infos: list[dict] = []
+        p = sub.pubsub(on_gap=gaps.append, reconcile_interval=0.5, on_reconnect=infos.append,
                        node=sub.get_node(victim.host, victim.port))
         t = Traffic(pub, chans)
         reader = None
@@ -170,6 +171,7 @@ async def test_kill_9_of_a_primary_shard_and_classic_subscribers(redis_cluster):
             assert reported <= on_victim | {"news"}
             assert {e.reason for e in gaps} == {"connection-lost"}
             assert p.stats()["reconnects"] >= 2 and p.stats()["open_gaps"] == 0
+            assert [i["gap"] for i in infos] == gaps  # on_reconnect, as on one server
         finally:
             if reader is not None:
                 reader.cancel()
