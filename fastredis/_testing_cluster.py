@@ -303,8 +303,21 @@ class ClusterHarness:
                 if s.port not in (source.port, target.port):
                     self._try(s, "CLUSTER", "SETSLOT", slot, "NODE", tid)
         port = int(target.port)  # type: ignore[arg-type]
-        self._until(lambda: all(self._owner_in(s, start, end, port) for s in self.live()),
-                    "every node to agree on the migrated slots")
+
+        def agreed() -> bool:
+            return all(self._owner_in(s, start, end, port) for s in self.live())
+
+        try:
+            self._until(agreed, "every node to agree on the migrated slots", min(5.0, self.ready_timeout))
+        except TimeoutError:
+            # seen on Redis 7.0 (about 1 migration in 1,000): gossip from the source, whose
+            # config epoch is higher, took the slot back on the target before the source let
+            # go of it; then no node claims it and the views never converge. The target
+            # claims it again, with a new epoch that wins.
+            for slot in range(start, end + 1):
+                self._try(target, "CLUSTER", "SETSLOT", slot, "NODE", tid)
+            self._try(target, "CLUSTER", "BUMPEPOCH")
+            self._until(agreed, "every node to agree on the migrated slots")
 
     def _owner_in(self, s: RedisServer, start: int, end: int, port: int) -> bool:
         view = self._view(s)

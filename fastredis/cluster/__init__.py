@@ -1,11 +1,13 @@
 """Redis Cluster: ``RedisCluster`` over the same connection and command mixins as ``Redis``.
 
 Modules: ``slots`` (key slots, nodes, the slot map), ``topology`` (discovery, refresh),
-``routing`` (where a command goes, from COMMAND), ``client`` (RedisCluster), ``pipeline``."""
+``routing`` (where a command goes, from COMMAND), ``client`` (RedisCluster), ``pipeline``,
+``pubsub`` (ClusterPubSub: classic and sharded Pub/Sub that follows the cluster)."""
 
 from .client import RedisCluster
 from .errors import ClusterError, CrossSlotError, RedisClusterException, TooManyRedirections
+from .pubsub import ClusterPubSub, GapEvent
 from .slots import ClusterNode, key_slot
 
 __all__ = ["RedisCluster", "ClusterNode", "ClusterError", "CrossSlotError",
-           "RedisClusterException", "TooManyRedirections", "key_slot"]
+           "RedisClusterException", "TooManyRedirections", "key_slot", "ClusterPubSub", "GapEvent"]

@@ -789,13 +789,16 @@ class RedisCluster(CoreCommands[AnyStr]):
                     if watch_delay:
                         await asyncio.sleep(watch_delay)
 
-    def pubsub(self, **kwargs: Any) -> Any:
-        """Classic Pub/Sub (PUBLISH reaches every node of a cluster) on one node."""
-        from ..pool import ConnectionPool
-        from ..pubsub import PubSub
+    def pubsub(self, node: ClusterNode | None = None, host: str | None = None,
+               port: int | None = None, **kwargs: Any) -> Any:
+        """A cluster PubSub (fastredis/cluster/pubsub.py): classic channels on one node
+        (``node`` / ``host``+``port`` if given), sharded channels on their slot owners,
+        one stream; it follows migrations and failovers and reports gaps (``on_gap``)."""
+        from .pubsub import ClusterPubSub
 
-        node = kwargs.pop("node", None) or self.get_default_node()
-        return PubSub(ConnectionPool(self._node_params(node)), **kwargs)
+        if node is None and host is not None:
+            node = self.get_node(host, port) or ClusterNode(host, int(port or 6379))
+        return ClusterPubSub(self, node=node, **kwargs)
 
     def register_script(self, script: str | bytes) -> Any:
         from ..commands.scripting import Script

@@ -72,6 +72,8 @@ class Topology:
         # called with the slots whose primary changed (MOVED, a refresh that changed the
         # map): the client-side cache drops their entries (the new owner never saw our reads)
         self.on_owner_change: Callable[[list[int]], None] | None = None
+        # called (no arguments) after the slot map changed: the cluster PubSub reconciles
+        self.on_change: list[Callable[[], Any]] = []
 
     # ------------------------------------------------------------------ lookups
     def node(self, address: str) -> ClusterNode:
@@ -245,6 +247,8 @@ class Topology:
         if old != view:
             log.info("cluster slot map changed: %d shards, %d slots covered",
                      len(view), coverage(view))
+            for cb in list(self.on_change):
+                cb()
 
     def close(self) -> None:
         self.closing = True
