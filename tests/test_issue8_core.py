@@ -387,12 +387,14 @@ async def test_single_connection_client_keeps_connection_state(redis_server):
 
 async def test_max_idle_time_closes_idle_connections(redis_server):
     async with _admin(redis_server) as admin:
-        r = fastredis.Redis(**redis_server.client_kwargs(max_idle_time=0.1, idle_check_interval=0.05,
+        # max_idle_time well above what the steps before the count take on a loaded machine
+        # (at 0.1 s the shared connection was sometimes reaped before it was counted)
+        r = fastredis.Redis(**redis_server.client_kwargs(max_idle_time=1.0, idle_check_interval=0.05,
                                                           client_name="idle"))
         await r.ping()
         assert await r.blpop(["nothing"], timeout=0.01) is None  # an idle exclusive one too
         assert await _clients(admin, "idle") == 2
-        assert await eventually(lambda: _clients(admin, "idle"), 0) == 0
+        assert await eventually(lambda: _clients(admin, "idle"), 0, timeout=5) == 0
         assert await r.ping() is True
         await r.aclose()
 
