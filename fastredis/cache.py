@@ -591,8 +591,8 @@ def install_cluster(client: RedisCluster[Any], config: CacheConfig) -> ClientCac
     that read it is still its slot's primary's connection, and a slot that changes owner
     drops its entries at once (``Topology.on_owner_change``)."""
     from . import exceptions
-    from .client import _expire
     from .cluster.slots import key_slot
+    from .connection import expire as _expire
 
     params = client._params
     if params.protocol != 3:
