@@ -497,13 +497,25 @@ def _tracking_done(fut: asyncio.Future[Any]) -> None:
             log.warning("client-side cache: CLIENT TRACKING failed: %s", exc)
 
 
+async def _reply(conn: Connection, fut: asyncio.Future[Any], timeout: float | None) -> Any:
+    """A cached read's reply, under the client's socket_timeout (as Redis._execute)."""
+    if timeout is None:
+        return await fut
+    from .connection import expire
+
+    handle = conn._loop.call_later(timeout, expire, fut, timeout, conn)
+    try:
+        return await fut
+    finally:
+        handle.cancel()
+
+
 class TrackingError(RedisError):
     """The server refused CLIENT TRACKING: the cache cannot be kept correct."""
 
 
 def install(client: Redis[Any], config: CacheConfig) -> ClientCache:
     """Route the client's cacheable reads through a ``ClientCache``."""
-    from .connection import expire as _expire
     pool = client.connection_pool
     if pool.max_shared != 1:
         # invalidations for a read on one shared connection could then trail our own write's
@@ -535,16 +547,7 @@ def install(client: Redis[Any], config: CacheConfig) -> ClientCache:
         tracking = cache._tracked[conn]
         token = cache.begin()
         try:
-            fut = conn.execute(args)
-            timeout = client._timeout
-            if timeout is None:
-                reply = await fut
-            else:
-                handle = conn._loop.call_later(timeout, _expire, fut, timeout, conn)
-                try:
-                    reply = await fut
-                finally:
-                    handle.cancel()
+            reply = await _reply(conn, conn.execute(args), client._timeout)
         except BaseException:
             cache.abandon()
             raise
@@ -592,7 +595,6 @@ def install_cluster(client: RedisCluster[Any], config: CacheConfig) -> ClientCac
     drops its entries at once (``Topology.on_owner_change``)."""
     from . import exceptions
     from .cluster.slots import key_slot
-    from .connection import expire as _expire
 
     params = client._params
     if params.protocol != 3:
@@ -631,16 +633,7 @@ def install_cluster(client: RedisCluster[Any], config: CacheConfig) -> ClientCac
         tracking = cache._tracked[conn]
         token = cache.begin()
         try:
-            fut = conn.execute(args)
-            timeout = client._timeout
-            if timeout is None:
-                reply = await fut
-            else:
-                handle = conn._loop.call_later(timeout, _expire, fut, timeout, conn)
-                try:
-                    reply = await fut
-                finally:
-                    handle.cancel()
+            reply = await _reply(conn, conn.execute(args), client._timeout)
         except retry:
             # redirected, retried or lost: not cached this time; the cluster path follows it
             cache.abandon()
