@@ -537,24 +537,9 @@ class Redis(CoreCommands[AnyStr]):
                           value_from_callable: bool = False,
                           watch_delay: float | None = None, **kwargs: Any) -> Any:
         """redis-py's helper: run ``func(pipe)`` under WATCH, retrying on WatchError."""
-        import asyncio
+        from ._transaction import run_transaction
 
-        from .exceptions import WatchError
-
-        while True:
-            async with self.pipeline(True) as pipe:
-                try:
-                    if watches:
-                        await pipe.watch(*watches)
-                    res = func(pipe)
-                    if asyncio.iscoroutine(res):
-                        res = await res
-                    exec_value = await pipe.execute()
-                    return res if value_from_callable else exec_value
-                except WatchError:
-                    if watch_delay:
-                        await asyncio.sleep(watch_delay)
-                    continue
+        return await run_transaction(self, func, watches, value_from_callable, watch_delay)
 
     def pubsub(self, **kwargs: Any) -> PubSub:
         from .pubsub import PubSub

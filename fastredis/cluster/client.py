@@ -773,21 +773,9 @@ class RedisCluster(CoreCommands[AnyStr]):
                           **kwargs: Any) -> Any:
         """redis-py's helper: ``func(pipe)`` under WATCH (keys of one slot), retried on
         WatchError."""
-        from ..exceptions import WatchError
+        from .._transaction import run_transaction
 
-        while True:
-            async with self.pipeline(True) as pipe:
-                try:
-                    if watches:
-                        await pipe.watch(*watches)
-                    res = func(pipe)
-                    if asyncio.iscoroutine(res):
-                        res = await res
-                    exec_value = await pipe.execute()
-                    return res if value_from_callable else exec_value
-                except WatchError:
-                    if watch_delay:
-                        await asyncio.sleep(watch_delay)
+        return await run_transaction(self, func, watches, value_from_callable, watch_delay)
 
     def pubsub(self, node: ClusterNode | None = None, host: str | None = None,
                port: int | None = None, **kwargs: Any) -> Any:
