@@ -21,6 +21,7 @@ import platform
 import statistics
 import sys
 import time
+from typing import Any
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
@@ -57,17 +58,22 @@ async def _run_loop(port: int, duration: float, reps: int) -> dict[str, dict[str
     plain = fastredis.Redis(port=port)
     peer = redis_py.Redis(port=port)
     await plain.set(KEY, VALUE)
-    runs: dict[str, list[tuple[float, float]]] = {"cached hit": [], "fastredis GET": [], "redis-py GET": []}
+    return await _compare({"cached hit": cached, "fastredis GET": plain, "redis-py GET": peer},
+                          duration, reps)
+
+
+async def _compare(clients: dict[str, Any], duration: float, reps: int) -> dict[str, dict[str, float]]:
+    """Interleaved reps of each client's GET (the first one cached); closes every client."""
+    runs: dict[str, list[tuple[float, float]]] = {name: [] for name in clients}
     try:
         for _ in range(reps):
-            runs["cached hit"].append(await _measure(cached.get, duration))
-            runs["fastredis GET"].append(await _measure(plain.get, duration))
-            runs["redis-py GET"].append(await _measure(peer.get, duration))
+            for name, c in clients.items():
+                runs[name].append(await _measure(c.get, duration))
+        cached = next(iter(clients.values()))
         assert cached.cache is not None and cached.cache.stats()["hits"] > 0
     finally:
-        await cached.aclose()
-        await plain.aclose()
-        await peer.aclose()
+        for c in clients.values():
+            await c.aclose()
     return {
         name: {
             "ops": statistics.median(r[0] for r in rs),
@@ -87,25 +93,8 @@ async def _run_cluster_loop(kwargs: dict, duration: float, reps: int) -> dict[st
     plain = RedisCluster(**kwargs)
     peer = PeerCluster(host=kwargs["host"], port=kwargs["port"])
     await plain.set(KEY, VALUE)
-    runs: dict[str, list[tuple[float, float]]] = {
-        "cluster: cached hit": [], "cluster: fastredis GET": [], "cluster: redis-py GET": []}
-    try:
-        for _ in range(reps):
-            runs["cluster: cached hit"].append(await _measure(cached.get, duration))
-            runs["cluster: fastredis GET"].append(await _measure(plain.get, duration))
-            runs["cluster: redis-py GET"].append(await _measure(peer.get, duration))
-        assert cached.cache is not None and cached.cache.stats()["hits"] > 0
-    finally:
-        await cached.aclose()
-        await plain.aclose()
-        await peer.aclose()
-    return {
-        name: {
-            "ops": statistics.median(r[0] for r in rs),
-            "p50_us": statistics.median(r[1] for r in rs),
-        }
-        for name, rs in runs.items()
-    }
+    return await _compare({"cluster: cached hit": cached, "cluster: fastredis GET": plain,
+                           "cluster: redis-py GET": peer}, duration, reps)
 
 
 def main() -> None:

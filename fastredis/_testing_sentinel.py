@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
 import socket
 import subprocess
 import tempfile
@@ -30,7 +29,7 @@ import threading
 import time
 from typing import Any
 
-from .testing import RedisServer, find_redis_server, free_port
+from .testing import RedisServer, find_redis_server, free_port, stop_process
 
 __all__ = ["SentinelSetup", "SentinelProcess", "command"]
 
@@ -141,18 +140,7 @@ class SentinelProcess:
         return proc.poll() is None and any("+monitor master" in ln for ln in log)
 
     def _kill(self) -> None:
-        proc = self.proc
-        if proc is None:
-            return
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(10)
-        if proc.stdout is not None:
-            proc.stdout.close()
+        stop_process(self.proc)
         self.proc = None
 
     def kill9(self) -> None:

@@ -456,8 +456,8 @@ class PubSub:
             mark = self._progress()
 
     # ------------------------------------------------------------------ (un)subscribe
-    async def _subscribe(self, kind: str, table: dict[Any, Any], args: tuple[Any, ...],
-                         handlers: dict[Any, Any]) -> None:
+    def _wanted(self, kind: str, args: tuple[Any, ...], handlers: dict[Any, Any]) -> dict[Any, Any]:
+        """The names a (p/s)subscribe call asks for, normalised, with their handlers."""
         new: dict[Any, Any] = {self._norm(a): None for a in args}
         for k, v in handlers.items():
             new[self._norm(k)] = v
@@ -465,6 +465,11 @@ class PubSub:
                 self._handlers = True
         if not new:
             raise PubSubError(f"{kind} needs at least one name")
+        return new
+
+    async def _subscribe(self, kind: str, table: dict[Any, Any], args: tuple[Any, ...],
+                         handlers: dict[Any, Any]) -> None:
+        new = self._wanted(kind, args, handlers)
         if self._closed:
             raise PubSubError("This PubSub is closed")
         self._check_loop()

@@ -31,7 +31,9 @@ import weakref
 from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Callable
 
-from .client import Redis, _split_params
+from ._params import split_params as _split_params
+from .client import Redis
+from .commands.sentinel import parse_sentinel_state
 from .connection import connect
 from .exceptions import ConnectionError, NoPermissionError, ReadOnlyError, RedisError, TimeoutError
 from .pool import ConnectionPool, _running_loop
@@ -60,47 +62,12 @@ ReplicaNotFoundError = SlaveNotFoundError
 
 Address = tuple[str, int]
 
-# the numeric fields of SENTINEL MASTER / REPLICAS / SENTINELS (redis-py's shape)
-_INT_FIELDS = frozenset((
-    "can-failover-its-master", "config-epoch", "down-after-milliseconds", "failover-timeout",
-    "info-refresh", "last-hello-message", "last-ok-ping-reply", "last-ping-reply",
-    "last-ping-sent", "master-link-down-time", "master-port", "num-other-sentinels",
-    "num-slaves", "o-down-time", "pending-commands", "parallel-syncs", "port", "quorum",
-    "role-reported-time", "s-down-time", "slave-priority", "slave-repl-offset",
-    "voted-leader-epoch",
-))
-_FLAGS = (
-    ("is_master", "master"), ("is_slave", "slave"), ("is_sdown", "s_down"),
-    ("is_odown", "o_down"), ("is_sentinel", "sentinel"), ("is_disconnected", "disconnected"),
-    ("is_master_down", "master_down"),
-)
+# one SENTINEL MASTER / REPLICAS entry as redis-py returns it (the SENTINEL commands' parser)
+parse_state = parse_sentinel_state
 
 
 def _str(v: Any) -> Any:
     return v.decode("utf-8", "replace") if isinstance(v, bytes) else v
-
-
-def parse_state(reply: Any) -> dict[str, Any]:
-    """One SENTINEL MASTER / REPLICAS entry (RESP2 flat list or RESP3 map) as redis-py
-    returns it: str keys, ints where numeric, ``flags`` as text plus ``is_*`` booleans."""
-    if isinstance(reply, Mapping):
-        pairs: Iterable[tuple[Any, Any]] = reply.items()
-    else:
-        it = iter(reply)
-        pairs = zip(it, it)
-    state: dict[str, Any] = {}
-    for k, v in pairs:
-        key, value = _str(k), _str(v)
-        if key in _INT_FIELDS:
-            try:
-                value = int(value)
-            except (TypeError, ValueError):
-                pass
-        state[key] = value
-    flags = set(str(state.get("flags", "")).split(","))
-    for name, flag in _FLAGS:
-        state[name] = flag in flags
-    return state
 
 
 def _addr_text(address: Address) -> str:

@@ -72,6 +72,21 @@ _KINDS = ("redis", "valkey")
 VALKEY_REDIS_COMPAT = (7, 2, 4)
 
 
+def stop_process(proc: subprocess.Popen[Any] | None, sig: int = signal.SIGTERM) -> None:
+    """Stop a server process (``sig``, then SIGKILL after 10 s) and close its output pipe."""
+    if proc is None:
+        return
+    if proc.poll() is None:
+        proc.send_signal(sig)
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(10)
+    if proc.stdout is not None:
+        proc.stdout.close()
+
+
 class RedisServerMissing(RuntimeError):
     """The requested server binary is not installed, or lacks what was asked (TLS)."""
 
@@ -331,18 +346,7 @@ class RedisServer:
         return proc.poll() is None and any("Ready to accept" in ln for ln in log)
 
     def _kill(self, sig: int = signal.SIGTERM) -> None:
-        proc = self.proc
-        if proc is None:
-            return
-        if proc.poll() is None:
-            proc.send_signal(sig)
-            try:
-                proc.wait(10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(10)
-        if proc.stdout is not None:
-            proc.stdout.close()
+        stop_process(self.proc, sig)
         self.proc = None
 
     def stop(self) -> None:

@@ -644,20 +644,14 @@ class ClusterPubSub(PubSub):
                            "the connection", link.node.name, timeout)
             conn.abort("closed: health check PING got no answer")
         except (RedisError, OSError):
-            pass
+            pass  # the connection is gone: its loss is logged and restored (a gap event) there
         finally:
             deadline.cancel()
 
     # ------------------------------------------------------------------ public API
     async def _subscribe(self, kind: str, table: dict[Any, Any], args: tuple[Any, ...],
                          handlers: dict[Any, Any]) -> None:
-        new: dict[Any, Any] = {self._norm(a): None for a in args}
-        for k, v in handlers.items():
-            new[self._norm(k)] = v
-            if v is not None:
-                self._handlers = True
-        if not new:
-            raise PubSubError(f"{kind} needs at least one name")
+        new = self._wanted(kind, args, handlers)
         self._start()
         tag = {"SUBSCRIBE": "c", "PSUBSCRIBE": "p", "SSUBSCRIBE": "s"}[kind]
         keys = [(tag, n) for n in new]
