@@ -105,8 +105,11 @@ class RedisCluster(CoreCommands[AnyStr]):
             seeds.append((host, int(port)))
         if not seeds:
             raise ClusterError("RedisCluster needs host= or startup_nodes= (at least one node)")
-        for k in _IGNORED:
-            kwargs.pop(k, None)
+        ignored = sorted(k for k in _IGNORED if kwargs.pop(k, None) not in (None, False))
+        if ignored:
+            # not silent: these redis-py options do nothing on RedisCluster yet
+            log.warning("RedisCluster ignores the redis-py options %s (see docs/cluster.md)",
+                        ", ".join(ignored))
         params, _pool_kw, rest = _split_params(kwargs)
         if rest:
             raise TypeError(f"RedisCluster() got unexpected keyword arguments: {sorted(rest)}")
