@@ -128,11 +128,14 @@ class SentinelProcess:
         proc, log, ready = self.proc, self.log, threading.Event()
 
         def pump() -> None:
-            for line in proc.stdout:  # type: ignore[union-attr]
-                if len(log) < 5000:
-                    log.append(line.rstrip())
-                if "+monitor master" in line:
-                    ready.set()
+            try:
+                for line in proc.stdout:  # type: ignore[union-attr]
+                    if len(log) < 5000:
+                        log.append(line.rstrip())
+                    if "+monitor master" in line:
+                        ready.set()
+            except ValueError:  # stop_process() closed the pipe while we read it: done
+                pass
             ready.set()
 
         threading.Thread(target=pump, daemon=True, name="redis-sentinel-log").start()

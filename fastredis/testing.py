@@ -334,11 +334,14 @@ class RedisServer:
         log = self._log
 
         def pump() -> None:
-            for line in stdout:
-                if len(log) < 2000:
-                    log.append(line.rstrip())
-                if "Ready to accept connections" in line:
-                    ready.set()
+            try:
+                for line in stdout:
+                    if len(log) < 2000:
+                        log.append(line.rstrip())
+                    if "Ready to accept connections" in line:
+                        ready.set()
+            except ValueError:  # stop_process() closed the pipe while we read it: done
+                pass
             ready.set()  # EOF: the process ended
 
         threading.Thread(target=pump, daemon=True, name="redis-server-log").start()
