@@ -38,6 +38,7 @@ from __future__ import annotations
 import functools
 import os
 import platform
+import random
 import re
 import shutil
 import signal
@@ -173,6 +174,30 @@ def free_port(host: str = "127.0.0.1") -> int:
         return port
 
 
+def _bindable(host: str, port: int) -> bool:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as s:
+        try:
+            s.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def free_cluster_port(host: str = "127.0.0.1") -> int:
+    """A port for a cluster node: free with its bus port (+10000) free too, and at most
+    55535, which Redis requires of a cluster node. The OS's own pick (``free_port``) is
+    above that about one time in five on Linux's default ephemeral range (32768-60999),
+    and its next picks are near the last one, so retrying with it fails again: a node
+    could not start. Candidates come from below the ephemeral range instead."""
+    rng = random.Random()
+    for _ in range(200):
+        port = rng.randrange(10000, 22768)  # bus port 20000-32767: below the range too
+        if _bindable(host, port) and _bindable(host, port + 10000):
+            return port
+    raise RuntimeError(f"no free port pair (port, port + 10000) found on {host}")
+
+
 def _url(scheme: str, host: str, port: int | None, password: str | None, db: int,
          *, redact: bool = False) -> str:
     auth = ""
@@ -302,10 +327,12 @@ class RedisServer:
         last_error = ""
         for _attempt in range(5):
             fixed = self.port is not None
+            # a cluster node's port: <= 55535 with its bus port free (free_cluster_port)
+            pick = free_cluster_port if self.config.get("cluster-enabled") == "yes" else free_port
             if self.port is None:
-                self.port = free_port(self.host)
+                self.port = pick(self.host)
             if self.tls and self.tls_port is None:
-                self.tls_port = free_port(self.host)
+                self.tls_port = pick(self.host)
             conf = self._write_config()
             self.proc = subprocess.Popen(
                 [self.binary, conf],
