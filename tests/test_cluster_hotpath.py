@@ -116,6 +116,35 @@ async def test_split_mget_sends_a_moved_part_again_and_only_that_part(rc, redis_
         await asyncio.to_thread(redis_cluster.migrate, slot, slot, source)
 
 
+async def test_split_mget_moved_slot_holding_several_keys_comes_back_in_order(rc, redis_cluster,
+                                                                               monkeypatch):
+    # keys sharing slots: one command per slot (not per key); the moved slot holds three
+    # of them, and the node it left also serves one-key slots (both shapes of a node's part)
+    tagged = ["{mvt}:a", "{mvt}:b", "{mvt}:c"]
+    others = [f"mvo:{i}" for i in range(30)]
+    keys = [others[0], tagged[0], *others[1:15], tagged[1], others[0], *others[15:], tagged[2]]
+    await rc.mset({k: k for k in tagged + others})
+    slot = rc.keyslot(tagged[0])
+    source = redis_cluster.owner(slot)
+    target = next(p for p in redis_cluster.primaries() if p.port != source.port)
+    await rc.mget(keys)  # connections up, map known
+    await asyncio.to_thread(redis_cluster.migrate, slot, slot, target)  # the client's map is stale
+    try:
+        seen: list[list[tuple[int | None, int]]] = []
+        real = cluster_batch.run_many
+
+        async def spy(client, items):
+            seen.append([(it.slot, len(it.args) - 1) for it in items])
+            await real(client, items)
+
+        monkeypatch.setattr(cluster_batch, "run_many", spy)
+        assert await rc.mget(keys) == [k.encode() for k in keys]
+        assert seen == [[(slot, 3)]]  # only the moved slot's one command, its three keys
+        assert await rc.exists(*keys) == len(keys)
+    finally:
+        await asyncio.to_thread(redis_cluster.migrate, slot, slot, source)
+
+
 async def test_split_write_lost_in_flight_is_reported_never_resent(rc, monkeypatch):
     keys = [f"w:{i}" for i in range(40)]
     await rc.mget(keys)  # connections up

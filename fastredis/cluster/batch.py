@@ -8,6 +8,8 @@ node whose connection was then lost is sent again only when it is read-only."""
 from __future__ import annotations
 
 import asyncio
+import operator
+from collections import defaultdict
 from typing import TYPE_CHECKING, Any, Callable
 
 import hiredis
@@ -316,15 +318,33 @@ def _seen(fut: asyncio.Future[Any]) -> None:
 
 _SLOW: Any = object()  # split_fast cannot take this one: the general path (split_multi) does
 _get_running_loop = asyncio.events._get_running_loop
+_itemgetter = operator.itemgetter
+_first = operator.itemgetter(0)
+_second = operator.itemgetter(1)
+_connection_of = operator.attrgetter("connection")
+_HEADS: dict[Any, tuple[bytes, bytes]] = {}
+
+
+def _heads(name: Any) -> tuple[bytes, bytes]:
+    """A command name as a RESP bulk string, alone and after ``*2``: a one-key command is
+    ``head2`` + the key packed (remembered for the few names split_fast sees)."""
+    head = b"$%d\r\n%s\r\n" % (len(name), name.encode() if name.__class__ is str else name)
+    heads = (head, b"*2\r\n" + head)
+    if len(_HEADS) < 64:
+        _HEADS[name] = heads
+    return heads
+
 
 
 async def split_fast(self: RedisCluster[Any], args: tuple[Any, ...], route: Route, step: int) -> Any:
     """``MGET k1 k2 ...`` (``DEL``, ``EXISTS``, ``MSET k v ...`` ...) across slots, the fast
-    way: keys grouped by slot and the slots by node in one pass, one command per slot
-    packed by hand (str/bytes: ~0.1 us instead of hiredis.pack_command's ~0.4 us), all the
-    slots of a node in one write and one FIFO entry (no future, item or task per slot),
-    answers put back in order from the index lists. Redis refuses a multi-key command
-    across slots even on one node (CROSSSLOT): one command per slot is the floor.
+    way: one command per slot packed by hand from the slot cache (the key already a RESP
+    bulk string), all the commands of a node in one write and one FIFO entry (no future,
+    item or task per slot), answers put back in order from index lists. Redis refuses a
+    multi-key command across slots even on one node (CROSSSLOT): one command per slot is
+    the floor. When every key has a slot of its own (the usual MGET/DEL of unrelated
+    keys), the per-key work is done by C loops (``map``, ``itemgetter``, ``join``) and
+    one short Python loop that groups the keys by node.
 
     Returns the reply, or ``_SLOW`` (nothing was sent) when a node of the map is unknown,
     its connection is not up on this loop, or socket_timeout is set. A part answered by
@@ -332,79 +352,128 @@ async def split_fast(self: RedisCluster[Any], args: tuple[Any, ...], route: Rout
     again, with its redirection and retry rules; so does a read-only part whose connection
     was lost. A write whose connection was lost in flight is reported, never re-sent."""
     name = args[0]
-    nkeys = (len(args) - 1) // step
+    keys = args[1::step]
+    nkeys = len(keys)
     known = self._slots.keys
-    miss = self._slots.packed
-    by_slot: dict[int, list[int]] = {}
-    infos: list[tuple[int, bytes]] = []  # per key: (slot, key packed)
     try:
-        for n, key in enumerate(args[1::step]):
-            e = known.get(key)
-            if e is None:
-                e = miss(key)
-            infos.append(e)
-            s = e[0]
+        infos: list[Any] = list(map(known.get, keys))  # per key: (slot, key packed)
+        if not all(infos):  # (entries are non-empty tuples)
+            miss = self._slots.packed
+            infos = [e if e is not None else miss(k) for e, k in zip(infos, keys)]
+    except (TypeError, ValueError):  # unhashable (bytearray, a writable memoryview)
+        return _SLOW  # the general path takes it
+    slots: list[int] = list(map(_first, infos))
+    readonly = route.readonly
+    node_for = self._node_for if readonly and self._read_from_replicas else None
+    primaries = self._topology.slots.primaries
+    loop = _get_running_loop()
+    heads = _HEADS.get(name)
+    if heads is None:
+        heads = _heads(name)
+    head, head2 = heads
+    # per node: (node, what each of its commands covers, the bytes to write, single). A
+    # command covers one key (its index) when ``single``, else one slot (its keys are
+    # by_slot[slot])
+    plan: list[tuple[ClusterNode, list[int], bytes, bool]] = []
+    by_slot: dict[int, list[int]] = {}
+    if step == 1 and node_for is None:
+        if len(set(slots)) == nkeys:  # a slot per key: a command per key
+            units = slots
+        else:  # some keys share a slot: a command per slot
+            for n, s in enumerate(slots):
+                ords = by_slot.get(s)
+                if ords is None:
+                    by_slot[s] = [n]
+                else:
+                    ords.append(n)
+            units = list(by_slot)
+            if len(units) == 1:
+                return _SLOW  # one slot after all: one command, not ours
+        owners = _itemgetter(*units)(primaries)
+        if not all(owners):  # (a ClusterNode is always true: a C check per node)
+            return _SLOW  # a slot nobody serves in our map
+        # grouped by node connection (the default hash: ClusterNode.__hash__ is Python code)
+        groups: defaultdict[Any, list[int]] = defaultdict(list)
+        for i, conn in enumerate(map(_connection_of, owners)):
+            groups[conn].append(i)
+        if None in groups:
+            return _SLOW  # a node not connected yet
+        for conn, upos in groups.items():
+            if conn.closed or conn._loop is not loop:
+                return _SLOW
+            node = owners[upos[0]]
+            if by_slot:
+                nslots = list(_itemgetter(*upos)(units)) if len(upos) > 1 else [units[upos[0]]]
+                keysets = [by_slot[s] for s in nslots]
+                if max(map(len, keysets)) > 1:
+                    parts: list[bytes] = []
+                    for ords in keysets:
+                        if len(ords) == 1:
+                            parts.append(head2)
+                            parts.append(infos[ords[0]][1])
+                        else:
+                            parts.append(b"*%d\r\n" % (1 + len(ords)))
+                            parts.append(head)
+                            parts.extend([infos[n][1] for n in ords])
+                    plan.append((node, nslots, b"".join(parts), False))
+                    continue
+                upos = list(map(_first, keysets))  # this node: a slot per key after all
+            sel = _itemgetter(*upos)(infos) if len(upos) > 1 else (infos[upos[0]],)
+            plan.append((node, upos, head2 + head2.join(map(_second, sel)), True))
+    else:
+        for n, s in enumerate(slots):
             ords = by_slot.get(s)
             if ords is None:
                 by_slot[s] = [n]
             else:
                 ords.append(n)
-    except (TypeError, ValueError):  # unhashable (bytearray, a writable memoryview)
-        return _SLOW  # the general path takes it
-    readonly = route.readonly
-    node_for = self._node_for if readonly and self._read_from_replicas else None
-    primaries = self._topology.slots.primaries
-    loop = _get_running_loop()
-    # per node (by name: ClusterNode.__hash__ is Python code): node, its slots, packed parts
-    plan: dict[str, tuple[ClusterNode, list[int], list[bytes]]] = {}
-    enc = self._arg_encoding
-    errors = self._params.encoding_errors
-    head = b"$%d\r\n%s\r\n" % (len(name), name.encode() if name.__class__ is str else name)
-    head2 = b"*2\r\n" + head
-    for s, ords in by_slot.items():
-        node = node_for(s, readonly) if node_for is not None else primaries[s]
-        if node is None:
-            return _SLOW
-        entry = plan.get(node.name)
-        if entry is None:
-            conn = node.connection
-            if conn is None or conn.closed or conn._loop is not loop:
+        enc = self._arg_encoding
+        errors = self._params.encoding_errors
+        per: dict[str, tuple[ClusterNode, list[int], list[bytes]]] = {}  # by name: see above
+        for s, ords in by_slot.items():
+            node = node_for(s, readonly) if node_for is not None else primaries[s]
+            if node is None:
                 return _SLOW
-            entry = plan[node.name] = (node, [], [])
-        entry[1].append(s)
-        parts = entry[2]
-        if step == 1:
-            if len(ords) == 1:  # the common case: one key in its slot
-                parts.append(head2)
-                parts.append(infos[ords[0]][1])
-            else:
-                parts.append(b"*%d\r\n" % (1 + len(ords)))
-                parts.append(head)
-                parts.extend([infos[n][1] for n in ords])
-            continue
-        parts.append(b"*%d\r\n" % (1 + len(ords) * 2))
-        parts.append(head)
-        for n in ords:  # MSET: key, value
-            parts.append(infos[n][1])
-            v = args[2 + n * 2]
-            cls = v.__class__
-            if cls is str:
-                v = v.encode() if enc is None else v.encode(enc, errors)
-            elif cls is not bytes:
-                parts.append(self._pack((v,))[4:])  # "*1\r\n" off: the same rules as pack
+            entry = per.get(node.name)
+            if entry is None:
+                conn = node.connection
+                if conn is None or conn.closed or conn._loop is not loop:
+                    return _SLOW
+                entry = per[node.name] = (node, [], [])
+            entry[1].append(s)
+            parts = entry[2]
+            if step == 1:  # read from replicas
+                if len(ords) == 1:
+                    parts.append(head2)
+                    parts.append(infos[ords[0]][1])
+                else:
+                    parts.append(b"*%d\r\n" % (1 + len(ords)))
+                    parts.append(head)
+                    parts.extend([infos[n][1] for n in ords])
                 continue
-            parts.append(b"$%d\r\n%s\r\n" % (len(v), v))
-    sent = []
-    for node, slots, parts in plan.values():
-        sent.append((node, slots, node.connection.send_batch(b"".join(parts), len(slots))))  # type: ignore[union-attr]
+            parts.append(b"*%d\r\n" % (1 + len(ords) * 2))
+            parts.append(head)
+            for n in ords:  # MSET: key, value
+                parts.append(infos[n][1])
+                v = args[2 + n * 2]
+                cls = v.__class__
+                if cls is str:
+                    v = v.encode() if enc is None else v.encode(enc, errors)
+                elif cls is not bytes:
+                    parts.append(self._pack((v,))[4:])  # "*1\r\n" off: the same rules as pack
+                    continue
+                parts.append(b"$%d\r\n%s\r\n" % (len(v), v))
+        plan = [(node, covers, b"".join(parts), False) for node, covers, parts in per.values()]
+    sent = [(node, covers, node.connection.send_batch(data, len(covers)), single)  # type: ignore[union-attr]
+            for node, covers, data, single in plan]
     # every node's answers (each future retrieved, so none is left with an unseen error),
     # put in place as they come: MGET's straight into the caller's order
     policy = route.response_policy
     out: list[Any] = [None] * nkeys
     done: list[Any] = []  # replies to aggregate (DEL, EXISTS, MSET ...)
-    redo: list[int] = []
+    redo: list[tuple[int, list[int]]] = []  # (slot, its keys' indexes) to send again
     lost: BaseException | None = None
-    for node, slots, fut in sent:
+    for node, covers, fut, single in sent:
         try:
             replies = await fut
         except asyncio.CancelledError:
@@ -417,44 +486,59 @@ async def split_fast(self: RedisCluster[Any], args: tuple[Any, ...], route: Rout
                     f"Connection to {node.name} was lost while {command_name(args)} was in flight: "
                     "its outcome is unknown (not retried: only read-only commands are)")
                 lost.__cause__ = exc
-            redo.extend(slots)
+            redo.extend(_covered(covers, single, slots, by_slot))
             continue
         except BaseException as exc:
             lost = lost or exc
             continue
-        if policy is None:
-            for s, reply in zip(slots, replies):
+        if _ReplyError in map(type, replies):  # rare: take the answered parts, redo the rest
+            for c, reply in zip(covers, replies):
                 if reply.__class__ is _ReplyError:
-                    redo.append(s)
-                    continue
+                    redo.extend(_covered([c], single, slots, by_slot))
+                elif policy is not None:
+                    done.append(reply)
+                elif single:
+                    out[c] = reply[0]
+                else:
+                    for j, n in enumerate(by_slot[c]):
+                        out[n] = reply[j]
+        elif policy is not None:
+            done.extend(replies)
+        elif single:
+            for i, reply in zip(covers, replies):
+                out[i] = reply[0]
+        else:
+            for s, reply in zip(covers, replies):
                 ords = by_slot[s]
                 if len(ords) == 1:
                     out[ords[0]] = reply[0]
                 else:
                     for j, n in enumerate(ords):
                         out[n] = reply[j]
-        else:
-            for s, reply in zip(slots, replies):
-                if reply.__class__ is _ReplyError:
-                    redo.append(s)
-                else:
-                    done.append(reply)
     if lost is not None:
         raise lost
     if redo:  # rare: the general machinery, for these slots only
         items = []
-        for s in redo:
+        for s, ords in redo:
             cmd: list[Any] = [name]
-            for n in by_slot[s]:
+            for n in ords:
                 cmd.extend(args[1 + n * step:1 + (n + 1) * step])
             items.append(_Item(tuple(cmd), self._pack(tuple(cmd)), readonly, s))
         await run_many(self, items)
-        for it in items:
+        for it, (_slot, ords) in zip(items, redo):
             if isinstance(it.reply, BaseException):
                 raise it.reply
             if policy is None:
-                for j, n in enumerate(by_slot[it.slot]):  # type: ignore[index]
+                for j, n in enumerate(ords):
                     out[n] = it.reply[j]
             else:
                 done.append(it.reply)
     return out if policy is None else aggregate(policy, done)
+
+
+def _covered(covers: list[int], single: bool, slots: list[int],
+             by_slot: dict[int, list[int]]) -> list[tuple[int, list[int]]]:
+    """(slot, key indexes) of the commands ``covers`` names (see split_fast's plan)."""
+    if single:
+        return [(slots[i], [i]) for i in covers]
+    return [(s, by_slot[s]) for s in covers]
