@@ -254,3 +254,25 @@ async def test_socket_timeout_keeps_the_hot_path_and_still_times_out(redis_clust
         finally:
             redis_cluster.call(node, "CLIENT", "UNPAUSE")
         assert await rc.get("to") == b"v"  # the client goes on (a new connection if need be)
+
+
+@pytest.mark.parametrize("fast", [True, False], ids=["split-fast", "general"])
+async def test_fallback_routing_table_splits_multi_key_commands_by_every_key(rc, fast, monkeypatch):
+    # COMMAND unreadable (renamed, or denied by ACL): the static table must still find every
+    # key of MGET/MSET/DEL, not only the first one (the server would answer CROSSSLOT)
+    from fastredis.cluster.routing import Router
+
+    rc._router = Router(None)
+    rc._simple.clear()
+    if not fast:
+        async def slow(*a, **k):
+            return cluster_batch._SLOW
+
+        monkeypatch.setattr("fastredis.cluster.client.split_fast", slow)
+    keys = [f"fb:{i}" for i in range(20)]
+    assert len({rc.keyslot(k) for k in keys}) > 3
+    assert await rc.mset({k: k for k in keys}) is True
+    assert await rc.mget(keys) == [k.encode() for k in keys]
+    assert await rc.exists(*keys, "fb:none") == 20
+    assert await rc.delete(*keys) == 20
+    assert await rc.get(keys[0]) is None

@@ -491,6 +491,13 @@ async def split_fast(self: RedisCluster[Any], args: tuple[Any, ...], route: Rout
         except BaseException as exc:
             lost = lost or exc
             continue
+        if single and policy is None:  # MGET, a key per command: the common case
+            try:
+                for i, reply in zip(covers, replies):
+                    out[i] = reply[0]  # (an error reply is not subscriptable: TypeError)
+                continue
+            except TypeError:
+                pass  # the loop below looks at each part
         if _ReplyError in map(type, replies):  # rare: take the answered parts, redo the rest
             for c, reply in zip(covers, replies):
                 if reply.__class__ is _ReplyError:
@@ -504,9 +511,6 @@ async def split_fast(self: RedisCluster[Any], args: tuple[Any, ...], route: Rout
                         out[n] = reply[j]
         elif policy is not None:
             done.extend(replies)
-        elif single:
-            for i, reply in zip(covers, replies):
-                out[i] = reply[0]
         else:
             for s, reply in zip(covers, replies):
                 ords = by_slot[s]

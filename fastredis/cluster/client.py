@@ -522,14 +522,12 @@ class RedisCluster(CoreCommands[AnyStr]):
             return await self._fan_out(self._resolve(target), args, route, callback, True)
         if route is None:  # not a command of this server: let one node say so
             return await self._fan_out([self.get_default_node()], args, None, callback, False)
+        step = route.split_step  # MGET k.. / MSET k v ..: no key search needed
+        if step and len(args) > 1 + step and not (len(args) - 1) % step and self._timeout is None:
+            reply = await split_fast(self, args, route, step)
+            if reply is not _SLOW:
+                return reply if callback is None else callback(reply)
         positions = route.positions(args)
-        if (positions and route.request_policy == "multi_shard" and positions[0] == 1
-                and len(positions) > 1 and self._timeout is None):
-            step = positions[1] - 1
-            if step <= 2 and len(args) == 1 + len(positions) * step:  # MGET k.. / MSET k v ..
-                reply = await split_fast(self, args, route, step)
-                if reply is not _SLOW:
-                    return reply if callback is None else callback(reply)
         slots: set[int] | None
         per_key: list[int] | None = None
         if positions is None:

@@ -100,8 +100,8 @@ _ALL_OR_NOTHING = frozenset(("MSETNX",))
 class Route:
     """How one command (or subcommand) is routed."""
 
-    __slots__ = ("name", "readonly", "blocking", "specs", "first", "request_policy",
-                 "response_policy", "subcommands", "simple", "keystep", "movable")
+    __slots__ = ("name", "readonly", "blocking", "specs", "first", "last", "request_policy",
+                 "response_policy", "subcommands", "simple", "keystep", "movable", "split_step")
 
     def __init__(self, name: str, flags: set[str], first: int, last: int, step: int,
                  tips: list[str], specs: list[_Spec]) -> None:
@@ -111,6 +111,7 @@ class Route:
         self.movable = "movablekeys" in flags
         self.specs = specs
         self.first = first
+        self.last = last
         self.keystep = step or 1
         self.request_policy: str | None = None
         self.response_policy: str | None = None
@@ -125,6 +126,10 @@ class Route:
         self.subcommands: dict[str, Route] | None = None
         # the hot path: exactly one key, at args[1] (GET, SET, INCR, HGET ...)
         self.simple = first == 1 and last == 1 and not self.movable and len(specs) <= 1
+        # split per slot with no key search: every argument from args[1] on is a key
+        # (MGET, DEL, EXISTS ...: 1) or a key and its value (MSET: 2); else 0
+        self.split_step = (self.keystep if self.request_policy == "multi_shard" and first == 1
+                           and last == -1 and self.keystep <= 2 and not self.movable else 0)
 
     def positions(self, args: tuple[Any, ...]) -> list[int] | None:
         if self.specs:
@@ -137,7 +142,11 @@ class Route:
             return sorted(set(out)) if len(self.specs) > 1 else out
         if self.first <= 0:
             return []
-        return [self.first]  # legacy fields only: rare, no key specs before Redis 7
+        # legacy fields only (no key specs before Redis 7; the fallback table): first key,
+        # last key (negative: from the end), step
+        n = len(args)
+        last = self.last if self.last >= 0 else n + self.last
+        return list(range(self.first, min(last, n - 1) + 1, self.keystep))
 
     def __repr__(self) -> str:
         return f"<Route {self.name} ro={self.readonly} req={self.request_policy} resp={self.response_policy}>"
