@@ -126,7 +126,7 @@ class Connection(asyncio.Protocol):
         "_pubsub", "_paused", "_rpaused", "_exact", "_qbytes", "_high_bytes", "_low_bytes",
         "drop_confirms", "confirms_dropped", "frames_in", "_high", "_low", "_encoding", "_errors", "closed",
         "close_exc", "closed_future", "_arg_encoding", "description", "client_id",
-        "on_lost", "_max_reply", "_wbuf", "drop_oldest", "dropped", "_stalled", "on_push",
+        "on_lost", "_max_reply", "_wbuf", "drop_oldest", "dropped", "_stalled", "on_push", "push_data",
         "last_used",
     )
 
@@ -193,6 +193,10 @@ class Connection(asyncio.Protocol):
         # (the client-side cache's invalidations): returns True when it took the frame.
         # Never user code: a synchronous bookkeeping step, like resolving a future.
         self.on_push: Callable[[Any], bool] | None = None
+        # False: on_push never takes a Pub/Sub data frame (message, pmessage, smessage),
+        # so those are queued without a call (the cluster PubSub's hook watches only
+        # confirmations; the cache's takes its invalidation messages)
+        self.push_data = True
         # loop.time() of the last hand-out by the pool (health checks, max_idle_time)
         self.last_used = 0.0
 
@@ -321,6 +325,7 @@ class Connection(asyncio.Protocol):
         # every frame to the hook first)
         on_push = self.on_push
         fast = not self._waiters and not self.drop_confirms and on_push is None
+        data_direct = on_push is None or not self.push_data  # data frames skip the hook
         try:
             while True:
                 try:
@@ -342,7 +347,7 @@ class Connection(asyncio.Protocol):
                         self._abort(self._too_large(), None)
                         return
                     break
-                if reply.__class__ is list_ and (fast or on_push is None and reply[0] in kinds):
+                if reply.__class__ is list_ and (fast or data_direct and reply[0] in kinds):
                     append(reply)
                     d = reply[-1]  # the payload (a confirmation ends with its count)
                     if d.__class__ is not int_:

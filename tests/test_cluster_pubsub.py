@@ -314,3 +314,37 @@ async def test_drop_oldest_across_shards(redis_cluster):
             st = p.stats()
             assert st["dropped"] > 0 and len(got) + st["dropped"] == 600
             assert b"0099" in {m["data"] for m in got}  # the newest are kept
+
+
+async def test_messages_bypass_the_link_hook_confirmations_do_not(redis_cluster):
+    # the node connections' on_push hook exists for confirmations (and the server's own
+    # sunsubscribe); a message must reach the queue without a Python call per frame
+    async with RedisCluster(**redis_cluster.client_kwargs()) as rc:
+        async with rc.pubsub() as p:
+            await p.ssubscribe("hook:s")
+            await p.subscribe("hook:c")
+            assert len(await collect(p, 0)) == 0
+            seen: list[object] = []
+            links = p._all_links()
+            assert links
+            for link in links:
+                real = link.conn.on_push
+
+                def counting(frame, real=real):
+                    seen.append(frame[0] if isinstance(frame, list) else frame)
+                    return real(frame)
+
+                link.conn.on_push = counting
+            for i in range(20):
+                await rc.spublish("hook:s", i)
+                await rc.publish("hook:c", i)
+            got = await collect(p, 40)
+            assert len(got) == 40
+            assert seen == []
+            await p.sunsubscribe("hook:s")  # a confirmation still goes through the hook
+            m = await p.get_message(timeout=5)
+            while m is not None and m["type"] != "sunsubscribe":
+                m = await p.get_message(timeout=5)
+            assert m is not None
+            assert b"sunsubscribe" in seen or "sunsubscribe" in seen
+            assert not {b"message", b"smessage", "message", "smessage"} & set(seen)

@@ -212,7 +212,8 @@ class ClusterPubSub(PubSub):
         conn.set_bounds(self._max_queued, self._max_queued_bytes, self._drop_oldest, self._ignore)
         link = _Link(node, conn, classic)
         self._merged.adopt(conn)
-        conn.on_push = functools.partial(self._on_frame, link)  # every frame: keep it cheap
+        conn.on_push = functools.partial(self._on_frame, link)  # confirmations: keep it cheap
+        conn.push_data = False  # messages go straight to the queue
         conn.on_lost = lambda c, link=link: self._link_lost(link)
         return link
 
