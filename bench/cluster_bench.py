@@ -19,6 +19,9 @@ The floor (``--clients`` includes ``floor``; by default it runs) is what no clus
 can beat on this machine, measured the same way: seq_get is fastredis.Redis.get straight to
 the node that owns the key (no routing at all), mget100 writes the per-slot MGETs packed
 once before the clock starts, one batch per node (no client work but reading the replies).
+The socket column (seq_get only) is GET after GET on a blocking socket, no event loop: the
+kernel's and the server's round trip on this machine, the ceiling of any asyncio client,
+so ``socket / redis-py`` is the most any client could show against redis-py today.
 """
 
 from __future__ import annotations
@@ -38,8 +41,9 @@ ROOT = os.path.dirname(HERE)
 sys.path.insert(0, ROOT)
 
 WORKLOADS = ("seq_get", "tasks50", "pipe100", "mget100")
-CLIENTS = ("fastredis", "redis-py", "floor")
+CLIENTS = ("fastredis", "redis-py", "floor", "socket")
 FLOORED = ("seq_get", "mget100")  # the workloads the floor client has a form of
+SOCKETED = ("seq_get",)  # ... and the blocking-socket ceiling
 
 
 async def _client(kind: str, host: str, port: int):
@@ -86,9 +90,49 @@ async def _floor(rc, workload: str, keys: list[str]):
     return mget, None
 
 
+def _socket_seq_get(host: str, port: int, scale: float) -> float:
+    """GET after GET on a blocking socket to the owning node, no event loop at all: the
+    round trip of this machine's kernel and server, which no asyncio client can beat."""
+    import socket
+    import time
+
+    s = socket.create_connection((host, port))
+    s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    req = b"*2\r\n$3\r\nGET\r\n$9\r\nbench:seq\r\n"
+    want = len(b"$32\r\n" + b"x" * 32 + b"\r\n")
+
+    def once() -> None:
+        s.sendall(req)
+        got = 0
+        while got < want:
+            got += len(s.recv(4096))
+
+    try:
+        end = time.perf_counter() + scale / 4
+        while time.perf_counter() < end:
+            once()
+        done = 0
+        start = time.perf_counter()
+        end = start + scale
+        while time.perf_counter() < end:
+            once()
+            done += 1
+        return done / (time.perf_counter() - start)
+    finally:
+        s.close()
+
+
 async def _measure(kind: str, workload: str, host: str, port: int, scale: float) -> float:
     """Operations per second over a ``scale`` s window after a warm-up of a quarter of it
     (bench/run.py's method), every client alike."""
+    if kind == "socket":
+        from fastredis.cluster import RedisCluster
+
+        async with RedisCluster(host=host, port=port) as rc:
+            await rc.set("bench:seq", "x" * 32)
+            node = rc.get_node_from_key("bench:seq")
+            assert node is not None
+        return _socket_seq_get(node.host, node.port, scale)
     rc = await _client("redis-py" if kind == "redis-py" else "fastredis", host, port)
     keys = [f"bench:{i}" for i in range(100)]
     await rc.set("bench:seq", "x" * 32)
@@ -204,7 +248,8 @@ def main() -> None:
             for wl in workloads:
                 for loop in loops:
                     order = [c for c in args.clients.split(",")
-                             if c in ("fastredis", "redis-py") or wl in FLOORED]
+                             if c in ("fastredis", "redis-py") or (wl in FLOORED and c == "floor")
+                             or (wl in SOCKETED and c == "socket")]
                     if rep % 2:
                         order.reverse()
                     for client in order:
@@ -218,23 +263,28 @@ def main() -> None:
     rows = []
     for wl in workloads:
         for loop in loops:
-            med = {c: statistics.median(rates[(c, wl, loop)]) for c in ("fastredis", "redis-py", "floor")
+            med = {c: statistics.median(rates[(c, wl, loop)]) for c in CLIENTS
                    if (c, wl, loop) in rates}
             rows.append({"workload": wl, "loop": loop, **med})
-    head = f"{'workload':10} {'loop':8} {'fastredis':>12} {'redis-py':>12} {'ratio':>7} {'floor':>12} {'floor/py':>9}"
+    head = (f"{'workload':10} {'loop':8} {'fastredis':>12} {'redis-py':>12} {'ratio':>7} {'floor':>12} "
+            f"{'floor/py':>9} {'socket':>9} {'socket/py':>9}")
     lines = [head]
     md = ["# fastredis.RedisCluster vs redis.asyncio.RedisCluster", "", env, "",
-          "| workload | loop | fastredis | redis-py | ratio | floor | floor / redis-py |",
-          "|---|---|---:|---:|---:|---:|---:|"]
+          "| workload | loop | fastredis | redis-py | ratio | floor | floor / redis-py | socket | socket / redis-py |",
+          "|---|---|---:|---:|---:|---:|---:|---:|---:|"]
     for row in rows:
-        f, r, fl = row.get("fastredis"), row.get("redis-py"), row.get("floor")
+        f, r, fl, so = (row.get(c) for c in ("fastredis", "redis-py", "floor", "socket"))
         ratio = f"{f / r:.1f}x" if f and r else "-"
         fl_s = f"{fl:,.0f}" if fl else "-"
         fl_r = f"{fl / r:.1f}x" if fl and r else "-"
+        so_s = f"{so:,.0f}" if so else "-"
+        so_r = f"{so / r:.1f}x" if so and r else "-"
         f_s = f"{f:,.0f}" if f else "-"
         r_s = f"{r:,.0f}" if r else "-"
-        lines.append(f"{row['workload']:10} {row['loop']:8} {f_s:>12} {r_s:>12} {ratio:>7} {fl_s:>12} {fl_r:>9}")
-        md.append(f"| {row['workload']} | {row['loop']} | {f_s} | {r_s} | {ratio} | {fl_s} | {fl_r} |")
+        lines.append(f"{row['workload']:10} {row['loop']:8} {f_s:>12} {r_s:>12} {ratio:>7} {fl_s:>12} "
+                     f"{fl_r:>9} {so_s:>9} {so_r:>9}")
+        md.append(f"| {row['workload']} | {row['loop']} | {f_s} | {r_s} | {ratio} | {fl_s} | {fl_r} | "
+                  f"{so_s} | {so_r} |")
     print(env)
     print("\n".join(lines))
     os.makedirs(args.out, exist_ok=True)
