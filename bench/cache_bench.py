@@ -5,10 +5,14 @@ GET and redis-py's GET (``redis.asyncio`` with hiredis), same server, same run.
 
 Each measurement: one task, ``await get(key)`` in a loop for ``duration`` seconds; ops/s and
 the p50 of per-call latency (perf_counter around each await). Repetitions are interleaved
-(hit, uncached, redis-py, hit, ...) so drift on a shared machine hits every client alike;
-medians are reported with their ratios. The cluster rows do the same on a local 3-primary
-cluster: a cached ``RedisCluster`` GET (a hit) against an uncached one and redis-py's
-``RedisCluster`` GET. Writes bench/results/cache.md and cache.json.
+(hit, uncached, redis-py, floor, hit, ...) so drift on a shared machine hits every client
+alike; medians are reported with their ratios. The floor is bench/floor.py's minimal
+Protocol + hiredis client doing the same GET over the network: what a hit saves is the
+round trip no uncached client can avoid. The cluster rows do the same on a local
+3-primary cluster: a cached ``RedisCluster`` GET (a hit) against an uncached one,
+redis-py's ``RedisCluster`` GET and the floor to the node owning the key. Placement as
+bench/run.py: this process and every server on the first CPU (``taskset``; ``--no-pin``
+to float). Writes bench/results/cache.md and cache.json.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from typing import Any
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
+sys.path.insert(0, HERE)  # bench/floor.py
 
 KEY = "bench:cache:key"
 VALUE = b"v" * 32
@@ -49,6 +54,24 @@ async def _measure(get, duration: float) -> tuple[float, float]:
     return n / (t1 - start), statistics.median(lat) * 1e6
 
 
+class _Floor:
+    """bench/floor.py's client with the two methods the comparison calls."""
+
+    def __init__(self, host: str, port: int) -> None:
+        self.host, self.port, self.conn = host, port, None
+
+    async def get(self, key: str) -> Any:
+        if self.conn is None:
+            from floor import connect
+
+            self.conn = await connect(self.host, self.port)
+        return await self.conn.execute("GET", key)
+
+    async def aclose(self) -> None:
+        if self.conn is not None:
+            self.conn.t.close()
+
+
 async def _run_loop(port: int, duration: float, reps: int) -> dict[str, dict[str, float]]:
     import redis.asyncio as redis_py
 
@@ -58,8 +81,8 @@ async def _run_loop(port: int, duration: float, reps: int) -> dict[str, dict[str
     plain = fastredis.Redis(port=port)
     peer = redis_py.Redis(port=port)
     await plain.set(KEY, VALUE)
-    return await _compare({"cached hit": cached, "fastredis GET": plain, "redis-py GET": peer},
-                          duration, reps)
+    return await _compare({"cached hit": cached, "fastredis GET": plain, "redis-py GET": peer,
+                           "floor GET": _Floor("127.0.0.1", port)}, duration, reps)
 
 
 async def _compare(clients: dict[str, Any], duration: float, reps: int) -> dict[str, dict[str, float]]:
@@ -93,8 +116,23 @@ async def _run_cluster_loop(kwargs: dict, duration: float, reps: int) -> dict[st
     plain = RedisCluster(**kwargs)
     peer = PeerCluster(host=kwargs["host"], port=kwargs["port"])
     await plain.set(KEY, VALUE)
+    owner = plain.get_node_from_key(KEY)
+    assert owner is not None
     return await _compare({"cluster: cached hit": cached, "cluster: fastredis GET": plain,
-                           "cluster: redis-py GET": peer}, duration, reps)
+                           "cluster: redis-py GET": peer,
+                           "cluster: floor GET (to the owner)": _Floor(owner.host, owner.port)},
+                          duration, reps)
+
+
+def _pin(pids: list[int], cpu: int) -> bool:
+    import shutil
+    import subprocess
+
+    if shutil.which("taskset") is None:
+        return False
+    ok = all(subprocess.run(["taskset", "-pc", str(cpu), str(pid)], capture_output=True).returncode == 0
+             for pid in pids)
+    return ok
 
 
 def main() -> None:
@@ -104,7 +142,10 @@ def main() -> None:
     ap.add_argument("--loops", default="asyncio,uvloop")
     ap.add_argument("--out", default=os.path.join(HERE, "results"))
     ap.add_argument("--no-cluster", action="store_true", help="skip the cluster rows")
+    ap.add_argument("--no-pin", action="store_true", help="do not use taskset")
     args = ap.parse_args()
+    cpu = min(os.sched_getaffinity(0))
+    pinned = not args.no_pin and _pin([os.getpid()], cpu)
 
     import hiredis
     import redis
@@ -113,6 +154,8 @@ def main() -> None:
 
     results: dict[str, dict] = {}
     with RedisServer() as server:
+        if pinned and server.proc is not None:
+            pinned = _pin([server.proc.pid], cpu)
         for loop_name in args.loops.split(","):
             if loop_name == "uvloop":
                 import uvloop
@@ -126,6 +169,8 @@ def main() -> None:
         from fastredis._testing_cluster import ClusterHarness
 
         with ClusterHarness(primaries=3, replicas=0) as cluster:
+            if pinned:
+                pinned = _pin([n.proc.pid for n in cluster.live() if n.proc is not None], cpu)
             for loop_name in args.loops.split(","):
                 if loop_name == "uvloop":
                     import uvloop
@@ -139,7 +184,8 @@ def main() -> None:
                if ln.startswith("redis_version:")), "?")
     meta = (f"Python {platform.python_version()}, redis-server {rv}, hiredis {hiredis.__version__}, "
             f"redis-py {redis.__version__}, {os.cpu_count()} cores; one task, medians of "
-            f"{args.reps} interleaved {args.duration}s runs")
+            f"{args.reps} interleaved {args.duration}s runs; "
+            + (f"client and servers pinned to CPU {cpu}" if pinned else "no CPU pinning"))
     lines = ["# Client-side cache: cached GET vs uncached vs redis-py", "", meta, ""]
     for loop_name, res in results.items():
         lines += [f"**{loop_name}**", "",
