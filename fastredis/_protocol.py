@@ -706,6 +706,14 @@ class Connection(asyncio.Protocol):
         if t is not None and not t.is_closing():
             t.close()
 
+    def release(self) -> None:
+        """``close()`` from any thread: at once on its own running loop; else ``orphan()``
+        (a live loop is asked, thread-safe; a closed one cannot be called at all)."""
+        if self._loop is asyncio.events._get_running_loop():
+            self.close()
+        else:
+            self.orphan()
+
     def orphan(self) -> None:
         """Let go of a connection whose event loop is not the running one. Never calls
         into a loop from outside it: a live loop is asked to abort it (thread-safe); on a

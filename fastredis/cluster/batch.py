@@ -172,8 +172,8 @@ async def run_many(self: RedisCluster[Any], items: list[_Item]) -> None:
                 group.append(it)
         groups = {nodes[name]: group for name, group in by_name.items()}
         loop = asyncio.get_running_loop()
-        need = [n for n in groups if n.connection is None or n.connection.closed
-                or n.connection._loop is not loop]
+        usable = self._usable  # the node's connection on this loop (shared, or its own)
+        need = [n for n in groups if usable(n, loop) is None]
         if need:
             opened = await asyncio.gather(*(self._connection(n) for n in need),
                                           return_exceptions=True)
@@ -184,8 +184,8 @@ async def run_many(self: RedisCluster[Any], items: list[_Item]) -> None:
         retry: list[_Item] = []
         refresh = backoff = False
         for node, group in groups.items():
-            conn = node.connection
-            if conn is None or conn.closed:
+            conn = usable(node, loop)
+            if conn is None:
                 for it in group:  # never written: safe to try again
                     it.attempts += 1
                     it.asking = None  # an unreachable ASK target: start from the owner again

@@ -172,16 +172,22 @@ class RedisCluster(CoreCommands[AnyStr]):
         return params
 
     async def _connection(self, node: ClusterNode) -> Any:
-        """The node's one shared connection; opened once for every waiting caller."""
+        """The node's one shared connection; opened once for every waiting caller. Used
+        from another live event loop (a thread of its own) too, the client gives that
+        loop a connection of its own (``node.others``) and never touches the first."""
         loop = asyncio.get_running_loop()
         conn = node.connection
         if conn is not None and not conn.closed:
             if conn._loop is loop:
                 return conn
+            if not conn._loop.is_closed():
+                return await self._other_loop_connection(node, loop)
             node.connection = None
             conn.orphan()
         fut = node.connecting
         if fut is not None and fut.get_loop() is not loop:
+            if not fut.done() and not fut.get_loop().is_closed():
+                return await self._other_loop_connection(node, loop)
             fut = None
         if fut is None:
             fut = node.connecting = asyncio.ensure_future(self._open(node))
@@ -194,7 +200,7 @@ class RedisCluster(CoreCommands[AnyStr]):
             node.connecting = None
         _retrieve(fut)
 
-    async def _open(self, node: ClusterNode) -> Any:
+    async def _open(self, node: ClusterNode, shared: bool = True) -> Any:
         conn = await connect(self._node_params(node))
         if self._topology.closing:  # aclose() ran while we connected: keep nothing open
             conn.close()
@@ -203,16 +209,63 @@ class RedisCluster(CoreCommands[AnyStr]):
             # before any command on this connection (FIFO): reads may go to a replica
             conn.send_and_forget(("READONLY",))
         conn.on_lost = lambda c, n=node: self._lost(n, c)
-        old = node.connection
-        node.connection = conn
         node.failures = 0
+        old = node.connection
+        if not shared or (old is not None and not old.closed and old._loop is not conn._loop
+                          and not old._loop.is_closed()):
+            # this loop's own, beside another live loop's shared one (never closed from here)
+            if node.others is None:
+                node.others = {}
+            node.others[conn._loop] = conn
+            return conn
+        node.connection = conn
         if old is not None and old is not conn and not old.closed:
-            old.close()  # never two shared connections to one node
+            old.release()  # never two shared connections to one node
         return conn
 
+    async def _other_loop_connection(self, node: ClusterNode, loop: asyncio.AbstractEventLoop) -> Any:
+        """This loop's connection to ``node`` when another live loop holds the shared one."""
+        others = node.others
+        if others is None:
+            others = node.others = {}
+        for gone in [lp for lp in others if lp.is_closed()]:  # loops that ended meanwhile
+            entry = others.pop(gone)
+            if not isinstance(entry, asyncio.Future):
+                entry.orphan()
+        entry = others.get(loop)
+        if entry is not None and not isinstance(entry, asyncio.Future):
+            if not entry.closed:
+                return entry
+            entry = None
+        if entry is None or entry.done():
+            entry = others[loop] = asyncio.ensure_future(self._open(node, shared=False))
+            entry.add_done_callback(functools.partial(self._other_done, node, loop))
+        return await asyncio.shield(entry)
+
+    @staticmethod
+    def _other_done(node: ClusterNode, loop: Any, fut: asyncio.Future[Any]) -> None:
+        if node.others is not None and node.others.get(loop) is fut:
+            del node.others[loop]  # failed or cancelled (success put the connection there)
+        _retrieve(fut)
+
+    def _usable(self, node: ClusterNode, loop: asyncio.AbstractEventLoop) -> Any:
+        """The node's open connection on ``loop`` (shared or this loop's own), or None."""
+        conn = node.connection
+        if conn is not None and conn._loop is loop:
+            return None if conn.closed else conn
+        if node.others is not None:
+            conn = node.others.get(loop)
+            if conn is not None and not isinstance(conn, asyncio.Future) and not conn.closed:
+                return conn
+        return None
+
     def _lost(self, node: ClusterNode, conn: Any) -> None:
+        others, conn_loop = node.others, conn._loop
         if node.connection is conn:
             node.connection = None
+        elif others is not None and others.get(conn_loop) is conn:
+            del others[conn_loop]
+            return  # the shared connection is fine: nothing changed in the cluster
         topo = self._topology
         if topo.closing:
             return
@@ -269,18 +322,33 @@ class RedisCluster(CoreCommands[AnyStr]):
     async def aclose(self) -> None:
         """Close every node connection; the client reconnects if used again."""
         if self._tick is not None:
-            self._tick.cancel()
+            tick_loop = self._tick_loop
+            if tick_loop is None or tick_loop is asyncio.get_running_loop():
+                self._tick.cancel()
+            elif not tick_loop.is_closed():  # never touch another loop's timer from here
+                tick_loop.call_soon_threadsafe(self._tick.cancel)
             self._tick = None
         if self.cache is not None:
             self.cache.close()  # every node connection (and what it tracked) goes now
         conns = self._topology.all_connections()
         self._topology.close()
+        loop = asyncio.get_running_loop()
+        pending: list[Any] = []
         for node in self._topology.nodes.values():
-            if node.connecting is not None and not node.connecting.done():
-                node.connecting.cancel()
+            pending.append(node.connecting)
+            if node.others:
+                pending.extend(node.others.values())
+        for fut in pending:  # connections being opened (this loop's, or asked of theirs)
+            if isinstance(fut, asyncio.Future) and not fut.done():
+                if fut.get_loop() is loop:
+                    fut.cancel()
+                elif not fut.get_loop().is_closed():
+                    fut.get_loop().call_soon_threadsafe(fut.cancel)
         self._init_fut = None
         self._simple.clear()  # the next command goes through initialize() again
         for conn in conns:
+            if conn._loop is not loop:
+                continue  # another loop's: asked to close (thread-safe), not waited for
             try:
                 await asyncio.wait_for(conn.wait_closed(), 1.0)
             except (asyncio.TimeoutError, RuntimeError):  # pragma: no cover - already gone
@@ -692,8 +760,8 @@ class RedisCluster(CoreCommands[AnyStr]):
                 # the node's shared connection (the server may hand the value to the BLPOP
                 # it has not yet seen closed); CLIENT UNBLOCK written there first is ordered
                 # before every later command to that node
-                shared = node.connection
-                if shared is not None and not shared.closed and conn.client_id is not None:
+                shared = self._usable(node, conn._loop)
+                if shared is not None and conn.client_id is not None:
                     shared.send_and_forget(("CLIENT", "UNBLOCK", conn.client_id))
                 raise
             finally:

@@ -121,7 +121,7 @@ class ClusterNode:
     multiplexed connection (opened once for all callers, see client.py)."""
 
     __slots__ = ("host", "port", "name", "server_type", "node_id", "tls_hostname",
-                 "connection", "connecting", "failures", "__weakref__")
+                 "connection", "connecting", "others", "failures", "__weakref__")
 
     def __init__(self, host: str, port: int, server_type: str | None = None,
                  node_id: str | None = None) -> None:
@@ -135,6 +135,9 @@ class ClusterNode:
         self.tls_hostname: str | None = None
         self.connection: Connection | None = None
         self.connecting: asyncio.Future[Any] | None = None
+        # the same client used from other live event loops (threads): a connection (or
+        # its opening, a future) per such loop; ``connection`` stays the hot path's
+        self.others: dict[Any, Any] | None = None
         self.failures = 0
 
     def __repr__(self) -> str:

@@ -237,13 +237,14 @@ class Topology:
                 self._retired.append(node)  # still answering: close on a later refresh
             elif conn is not None:
                 node.connection = None
-                conn.close()
+                conn.release()
+            _release_others(node)
         for name, node in list(self._seed_nodes.items()):
             # a seed spelt differently from its node name (a DNS name): its discovery
             # connection is not kept beside the node's own one
             if name not in nodes and node.connection is not None and not node.connection.pending:
                 conn, node.connection = node.connection, None
-                conn.close()
+                conn.release()
         if old != view:
             log.info("cluster slot map changed: %d shards, %d slots covered",
                      len(view), coverage(view))
@@ -254,18 +255,31 @@ class Topology:
         self.closing = True
         fut = self._pending
         if fut is not None and not fut.done():
-            fut.cancel()
+            if fut.get_loop() is asyncio.events._get_running_loop():
+                fut.cancel()
+            elif not fut.get_loop().is_closed():  # a refresh another loop runs: ask it
+                fut.get_loop().call_soon_threadsafe(fut.cancel)
         for node in (*self.nodes.values(), *self._retired, *self._seed_nodes.values()):
             conn, node.connection = node.connection, None
             if conn is not None:
-                conn.close()
+                conn.release()
+            _release_others(node)
 
     def all_connections(self) -> list[Any]:
         out: dict[int, Any] = {}
         for node in (*self.nodes.values(), *self._retired, *self._seed_nodes.values()):
-            if node.connection is not None and not node.connection.closed:
-                out[id(node.connection)] = node.connection
+            for conn in (node.connection, *(node.others or {}).values()):
+                if conn is not None and not isinstance(conn, asyncio.Future) and not conn.closed:
+                    out[id(conn)] = conn
         return list(out.values())
+
+
+def _release_others(node: ClusterNode) -> None:
+    """Close (thread-safe) the connections other event loops hold to ``node``."""
+    others, node.others = node.others, None
+    for conn in (others or {}).values():
+        if not isinstance(conn, asyncio.Future):
+            conn.release()
 
 
 _ = RedisError  # re-exported for type checkers of callers
