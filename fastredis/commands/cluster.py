@@ -11,7 +11,7 @@ from ..exceptions import DataError
 from ._base import CommandsBase, ok, to_str
 
 if TYPE_CHECKING:
-    from ..typing import EncodableT, Reply
+    from ..typing import EncodableT, Reply, TargetNodesT
 
 
 def parse_cluster_info(reply: Any) -> dict[str, str]:
@@ -69,11 +69,12 @@ _PARSERS: dict[str, Callable[[Any], Any]] = {
 class ClusterNodeCommands(CommandsBase[AnyStr]):
     __slots__ = ()
 
-    def cluster(self, cluster_arg: str, *args: EncodableT) -> Reply[Any]:
+    def cluster(self, cluster_arg: str, *args: EncodableT,
+                target_nodes: TargetNodesT | None = None) -> Reply[Any]:
         """Run ``CLUSTER <cluster_arg> *args`` on this node: INFO -> dict of str, NODES ->
         dict per node, OK answers -> True, others as the server sends them (KEYSLOT ->
         int, MYID -> id ...). Outside cluster mode the server answers with a ResponseError."""
         if not isinstance(cluster_arg, str) or not cluster_arg:
             raise DataError("cluster() needs the sub-command name as a str, e.g. 'INFO'")
         sub: str = cluster_arg.upper()
-        return self._execute(("CLUSTER", *sub.split(" "), *args), _PARSERS.get(sub))
+        return self._execute_on(target_nodes, ("CLUSTER", *sub.split(" "), *args), _PARSERS.get(sub))
