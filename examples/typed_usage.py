@@ -136,6 +136,7 @@ async def cluster_targets(rc: RedisCluster[bytes]) -> None:
     assert_type(await rc.config_get("maxmemory", target_nodes=node), dict[str, str])
     assert_type(await rc.script_load("return 1", target_nodes=RedisCluster.ALL_NODES), str)
     assert_type(await rc.flushall(target_nodes={n.name: n for n in rc.get_primaries()}), bool)
+    assert_type(await rc.cluster_info(node), dict[str, str])
 
 
 def handler(message: PubSubMessage) -> None:

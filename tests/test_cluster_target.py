@@ -220,6 +220,15 @@ async def test_cluster_transaction_refuses_targeted_commands(rc):
     with pytest.raises(DataError, match="transaction"):
         p.dbsize(target_nodes=rc.PRIMARIES)
     assert await p.execute() == [True]
+    async with rc.pipeline() as w:
+        await w.watch("{t}a")
+        # between WATCH and MULTI commands run at once: a targeted one too
+        assert await w.dbsize(target_nodes=rc.PRIMARIES) == 1
+        w.multi()
+        with pytest.raises(DataError, match="transaction"):
+            w.dbsize(target_nodes=rc.PRIMARIES)
+        w.incr("{t}a")
+        assert await w.execute() == [2]
 
 
 async def test_one_server_and_its_pipeline_refuse_target_nodes(r):
@@ -276,3 +285,44 @@ async def test_return_shapes_match_redis_py(rc, rp):
     ours_time = await rc.time(target_nodes=rc.PRIMARIES)
     theirs_time = await rp.time(target_nodes=rp.PRIMARIES)
     assert set(ours_time) == set(theirs_time)
+
+
+async def test_cluster_commands_by_name_as_redis_py(rc, rp, redis_cluster):
+    replica = rc.get_replicas()[0]
+    info = await rc.cluster_info(target_nodes=replica)
+    assert info["cluster_state"] == "ok" and info["cluster_known_nodes"] == "6"
+    ours, theirs = await rc.cluster_info(rc.PRIMARIES), await rp.cluster_info(rp.PRIMARIES)
+    assert {k: set(v) for k, v in ours.items()} == {k: set(v) for k, v in theirs.items()}
+    states = await rc.cluster_info(target_nodes=rc.ALL_NODES)
+    assert {s["cluster_state"] for s in states.values()} == {"ok"} and len(states) == 6
+    ids = await rc.cluster_myid(rc.ALL_NODES)
+    assert len(set(ids.values())) == 6
+    mine = await rc.cluster_myid(replica)
+    their_replica = rp.get_node(replica.host, replica.port)
+    assert mine == await rp.cluster_myid(their_replica) == ids[replica.name]
+    nodes = await rc.cluster_nodes(target_nodes=replica)
+    assert set(nodes) == {n.name for n in rc.get_nodes()}
+    assert set(nodes) == set(await rp.cluster_nodes())
+    primary_of = nodes[replica.name]["master_id"]
+    replicas = await rc.cluster_replicas(primary_of, target_nodes=replica)
+    assert replica.name in replicas
+    assert await rc.cluster_keyslot("foo") == rc.keyslot("foo") == await rp.cluster_keyslot("foo")
+    assert await rc.cluster_save_config(target_nodes=replica) is True
+    saved = await rc.cluster_save_config(target_nodes=rc.ALL_NODES)  # no tip: one per node
+    assert saved == {n.name: True for n in rc.get_nodes()}  # (redis-py 8.1 fails to send it)
+    other = next(n for n in rc.get_nodes() if n is not replica)
+    assert await rc.cluster_meet(other.host, other.port, target_nodes=replica) is True  # known: a no-op
+    version = (await rc.info("server", target_nodes=replica))["redis_version"]
+    if tuple(int(x) for x in str(version).split(".")[:2]) >= (7, 2):
+        shard = await rc.cluster_myshardid(replica)
+        assert isinstance(shard, str) and shard == await rp.cluster_myshardid(their_replica)
+
+
+async def test_cluster_commands_by_name_on_one_node(redis_cluster):
+    s = redis_cluster.live()[0]
+    async with fastredis.Redis(host=s.host, port=s.port) as r:
+        assert (await r.cluster_info())["cluster_state"] == "ok"
+        assert len(await r.cluster_nodes()) == 6
+        assert await r.cluster_keyslot("foo") == 12182
+        with pytest.raises(DataError, match="RedisCluster"):
+            await r.cluster_info(target_nodes="all")
