@@ -713,7 +713,7 @@ class RedisCluster(CoreCommands[AnyStr]):
                                 target_nodes: Any) -> Any:
         """A named command with ``target_nodes=`` (``rc.dbsize(target_nodes=rc.PRIMARIES)``,
         as redis-py): run on those nodes; answers merged by the command's response_policy
-        tip (DBSIZE summed, KEYS concatenated, PING/FLUSHALL all OK ...), and where no rule
+        tip (DBSIZE summed, KEYS merged, PING/FLUSHALL all OK ...), and where no rule
         merges them (INFO, CONFIG GET, TIME ...) ``{node_name: reply}``, the callback applied
         to each reply or to the merged one (``_fan_out``)."""
         await self.initialize()
