@@ -15,6 +15,7 @@ from typing import Any
 
 import fastredis
 from fastredis import Redis, StrictRedis
+from fastredis.cluster import RedisCluster
 from fastredis.pipeline import Pipeline
 from fastredis.typing import PubSubMessage, StreamEntry
 
@@ -125,6 +126,19 @@ async def pubsub() -> None:
                 assert_type(m, PubSubMessage)
 
 
+async def cluster_targets(rc: RedisCluster[bytes]) -> None:
+    """redis-py's ``target_nodes=`` on keyless commands: same result types as without."""
+    node = rc.get_primaries()[0]
+    assert_type(await rc.dbsize(target_nodes=RedisCluster.ALL_NODES), int)
+    assert_type(await rc.ping(target_nodes=RedisCluster.RANDOM), bool)
+    assert_type(await rc.keys(K + "*", target_nodes=rc.get_primaries()), list[bytes])
+    assert_type(await rc.info("server", target_nodes=node), dict[str, Any])
+    assert_type(await rc.config_get("maxmemory", target_nodes=node), dict[str, str])
+    assert_type(await rc.script_load("return 1", target_nodes=RedisCluster.ALL_NODES), str)
+    assert_type(await rc.flushall(target_nodes={n.name: n for n in rc.get_primaries()}), bool)
+    assert_type(await rc.cluster_info(node), dict[str, str])
+
+
 def handler(message: PubSubMessage) -> None:
     print(message["channel"], message["data"])
 
@@ -133,6 +147,11 @@ async def main() -> None:
     await bytes_client()
     await str_client()
     await pubsub()
+    cluster_url = os.environ.get("REDIS_CLUSTER_URL")  # e.g. redis://127.0.0.1:7000
+    if cluster_url:
+        rc: RedisCluster[bytes] = RedisCluster.from_url(cluster_url)
+        async with rc:
+            await cluster_targets(rc)
 
 
 if __name__ == "__main__":

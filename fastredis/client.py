@@ -513,6 +513,8 @@ class Redis(CoreCommands[AnyStr]):
         applied). Blocking commands are routed to an exclusive connection."""
         if not args:
             raise DataError("execute_command needs a command name")
+        if options and options.get("target_nodes") is not None:
+            return await self._execute_targeted(args, None, options["target_nodes"])  # refuses
         name = args[0]
         if isinstance(name, (str, bytes)) and name.upper() in _CONNECTION_STATE and not (
             self._single and name.upper() in _SINGLE_OK

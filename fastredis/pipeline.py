@@ -172,6 +172,8 @@ class Pipeline(_PipelineCommands[AnyStr]):
     def execute_command(self, *args: Any, **options: Any) -> Any:
         """Queue any command (run at once between WATCH and MULTI); a callback set with
         the client's ``set_response_callback`` applies to its reply."""
+        if options and options.get("target_nodes") is not None:
+            return self._execute_targeted(args, None, options["target_nodes"])  # refuses
         user_callback = getattr(self._client, "_user_callback", None)
         cb = None if user_callback is None or not args else user_callback(args[0], options)
         return self._execute(args, cb)

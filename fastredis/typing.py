@@ -13,13 +13,16 @@ strings, ``from __future__ import annotations``): ``import fastredis`` never pay
 from __future__ import annotations
 
 import datetime
-from collections.abc import Coroutine, Iterable
-from typing import Any, AnyStr, TypedDict, TypeVar, Union
+from collections.abc import Coroutine, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, AnyStr, TypedDict, TypeVar, Union
+
+if TYPE_CHECKING:
+    from .cluster.slots import ClusterNode
 
 __all__ = [
     "KeyT", "KeysT", "EncodableT", "FieldT", "ChannelT", "PatternT", "ExpiryT", "AbsExpiryT",
     "Number", "StreamIdT", "ScoreT", "TimeoutSecT", "AnyKeyT", "StreamEntry", "PubSubMessage",
-    "Reply",
+    "Reply", "TargetNodesT",
 ]
 
 _T = TypeVar("_T")
@@ -53,6 +56,10 @@ StreamEntry = tuple[AnyStr, dict[AnyStr, AnyStr]]
 ExpiryT = Union[int, datetime.timedelta]
 #: an absolute expiry: a unix time or a datetime
 AbsExpiryT = Union[int, datetime.datetime]
+#: where a keyless command runs on a cluster (``rc.dbsize(target_nodes=...)``, as redis-py):
+#: ``RedisCluster.PRIMARIES`` / ``REPLICAS`` / ``ALL_NODES`` / ``RANDOM`` / ``DEFAULT_NODE``,
+#: one ``ClusterNode``, a list of them, or a dict whose values are ClusterNodes
+TargetNodesT = Union[str, "ClusterNode", Sequence["ClusterNode"], Mapping[Any, "ClusterNode"]]
 
 
 class PubSubMessage(TypedDict):

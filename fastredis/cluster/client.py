@@ -22,6 +22,7 @@ import functools
 import logging
 import random
 from collections import Counter
+from collections.abc import Mapping
 from typing import Any, AnyStr, AsyncIterator, Callable, Iterable
 
 import hiredis
@@ -47,7 +48,7 @@ from ..exceptions import (
 )
 from .batch import _SLOW, _Item, command_name, redirect_of, run_many, split_fast, split_multi
 from .errors import ClusterError, CrossSlotError, TooManyRedirections
-from .routing import Route, Router, aggregate
+from .routing import Route, Router, check_target_nodes, merge_replies
 from .slots import PRIMARY, REPLICA, ClusterNode, SlotCache, key_slot, split_address
 from .topology import Topology
 
@@ -647,27 +648,31 @@ class RedisCluster(CoreCommands[AnyStr]):
         return {key_slot(k, self._encoding) for k in keys}
 
     def _resolve(self, target: Any) -> list[ClusterNode]:
+        check_target_nodes(target)
         if isinstance(target, str):
             t = target.lower()
             if t == self.PRIMARIES:
                 return self.get_primaries()
             if t == self.REPLICAS:
-                return self.get_replicas()
+                replicas = self.get_replicas()
+                if not replicas:  # not silently nowhere (redis-py: "No targets were found")
+                    raise ClusterError("target_nodes=REPLICAS: the cluster has no replica")
+                return replicas
             if t == self.ALL_NODES:
                 return self.get_nodes()
-            if t in (self.RANDOM,):
+            if t == self.RANDOM:
                 return [self.get_random_node()]
-            if t == self.DEFAULT_NODE:
-                return [self.get_default_node()]
-            raise DataError(f"unknown target_nodes {target!r}")
+            return [self.get_default_node()]
         if isinstance(target, ClusterNode):
-            return [self._topology.node(target.name)]
-        if isinstance(target, dict):
-            target = list(target.values())
-        nodes = [self._topology.node(n.name) for n in target]
-        if not nodes:
-            raise DataError("target_nodes is empty")
-        return nodes
+            return [self._known(target)]
+        if isinstance(target, Mapping):  # redis-py allows {name: node}
+            target = target.values()
+        return [self._known(n) for n in target]
+
+    def _known(self, node: ClusterNode) -> ClusterNode:
+        # the map's own node object (its shared connection), even for a ClusterNode the
+        # caller built; by name first, as address_remap already applied to the map's names
+        return self._topology.nodes.get(node.name) or self._topology.node(node.name)
 
     def _pack_fast(self, args: tuple[Any, ...]) -> bytes:
         if self._arg_encoding is None:
@@ -690,20 +695,7 @@ class RedisCluster(CoreCommands[AnyStr]):
         readonly = route is not None and route.readonly
         items = [_Item(args, data, readonly, node=n) for n in nodes]
         await self._run_many(items)
-        policy = route.response_policy if route is not None else None
-        replies = [it.reply for it in items]
-        errors = [r for r in replies if isinstance(r, BaseException)]
-        if errors and not (policy == "one_succeeded" and len(errors) < len(replies)):
-            raise errors[0]
-        if targeted and len(nodes) > 1 and policy in (None, "special") and (
-            policy == "special" or route is None
-            or route.request_policy not in ("all_shards", "all_nodes")
-        ):
-            # no rule to merge the answers (INFO, CLIENT LIST ...): one per node, as redis-py
-            return {n.name: (r if callback is None else callback(r)) for n, r in zip(nodes, replies)}
-        replies = [r for r in replies if not isinstance(r, BaseException)]
-        reply = aggregate(policy, replies)
-        return reply if callback is None else callback(reply)
+        return merge_replies(nodes, [it.reply for it in items], route, callback, targeted)
 
     def _split(self, args: tuple[Any, ...], route: Route, positions: list[int]) -> tuple[list[_Item], Callable[..., Any]]:
         return split_multi(self, args, route, positions)
@@ -778,24 +770,35 @@ class RedisCluster(CoreCommands[AnyStr]):
         if isinstance(name, (str, bytes)) and name.upper() in _CONNECTION_STATE:
             raise DataError(f"{name!r} changes the state of a connection that other tasks share")
         if target_nodes is not None:
-            await self.initialize()
-            assert self._router is not None
-            return await self._dispatch(args, self._router.lookup(args), target_nodes, None)
+            return await self._execute_targeted(args, None, target_nodes)
         if _is_blocking(args):
             return await self._execute_blocking(args)
         return await self._execute(args)
 
+    async def _execute_targeted(self, args: tuple[Any, ...], callback: Callable[..., Any] | None,
+                                target_nodes: Any) -> Any:
+        """A named command with ``target_nodes=`` (``rc.dbsize(target_nodes=rc.PRIMARIES)``,
+        as redis-py): run on those nodes; answers merged by the command's response_policy
+        tip (DBSIZE summed, KEYS merged, PING/FLUSHALL all OK ...), and where no rule
+        merges them (INFO, CONFIG GET, TIME ...) ``{node_name: reply}``, the callback applied
+        to each reply or to the merged one (``_fan_out``)."""
+        await self.initialize()
+        assert self._router is not None
+        return await self._dispatch(args, self._router.lookup(args), target_nodes, callback)
+
     def target(self, target_nodes: Any) -> _Targeted:
-        """Named commands on chosen nodes: ``await rc.target(rc.ALL_NODES).info()`` (redis-py
-        spells it ``rc.info(target_nodes=...)``; the shared command mixins take no such
-        argument). Answers without a merge rule come back as ``{node_name: reply}``."""
+        """Named commands on chosen nodes: ``await rc.target(rc.ALL_NODES).info()``, the
+        same as ``rc.info(target_nodes=rc.ALL_NODES)`` (redis-py's spelling, which the
+        keyless command methods take too). Answers without a merge rule come back as
+        ``{node_name: reply}``."""
         return _Targeted(self, target_nodes)
 
     async def scan_iter(self, match: Any = None, count: Any = None, _type: Any = None,
-                        **kwargs: Any) -> AsyncIterator[Any]:
+                        *, target_nodes: Any = None, **kwargs: Any) -> AsyncIterator[Any]:
         """Every key of every shard: SCAN walks each shard's primary in turn. If a shard's
         primary is lost mid-walk, the walk of that shard starts again at its new primary
-        (keys may repeat, as SCAN allows; none is missed)."""
+        (keys may repeat, as SCAN allows; none is missed). ``target_nodes``: walk those
+        nodes instead, each to its end (a replica's keys repeat its primary's)."""
         await self.initialize()
         topo = self._topology
         extra: tuple[Any, ...] = ()
@@ -805,6 +808,21 @@ class RedisCluster(CoreCommands[AnyStr]):
             extra += ("COUNT", count)
         if _type is not None:
             extra += ("TYPE", _type)
+        if target_nodes is not None:
+            for chosen in self._resolve(target_nodes):
+                cursor = 0
+                while True:
+                    args = ("SCAN", cursor, *extra)
+                    item = _Item(args, self._pack(args), True, node=chosen)
+                    await self._run_many([item])
+                    if isinstance(item.reply, BaseException):
+                        raise item.reply
+                    cursor = int(item.reply[0])
+                    for key in item.reply[1]:
+                        yield key
+                    if cursor == 0:
+                        break
+            return
         for shard in topo.slots.view:
             slot = shard[0][0][0]  # the shard is followed by one of its slots
             cursor = 0
@@ -872,11 +890,13 @@ class _Targeted(CoreCommands[Any]):
         self._client = client
         self._target = target
 
-    async def _execute(self, args: tuple[Any, ...], callback: Callable[..., Any] | None = None) -> Any:
-        c = self._client
-        await c.initialize()
-        assert c._router is not None
-        return await c._dispatch(args, c._router.lookup(args), self._target, callback)
+    def _execute(self, args: tuple[Any, ...], callback: Callable[..., Any] | None = None) -> Any:
+        return self._client._execute_targeted(args, callback, self._target)
+
+    def _execute_targeted(self, args: tuple[Any, ...], callback: Callable[..., Any] | None,
+                          target_nodes: Any) -> Any:
+        # rc.target(a).info(target_nodes=b): the nodes named at the call win
+        return self._client._execute_targeted(args, callback, target_nodes)
 
     def _execute_blocking(self, args: tuple[Any, ...], callback: Callable[..., Any] | None = None) -> Any:
         raise DataError("blocking commands are routed by their key, not to chosen nodes")

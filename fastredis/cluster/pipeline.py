@@ -19,6 +19,7 @@ from .._protocol import Connection
 from ..commands import CoreCommands
 from ..connection import connect
 from ..exceptions import (
+    DataError,
     ExecAbortError,
     MovedError,
     RedisError,
@@ -28,7 +29,7 @@ from ..exceptions import (
 )
 from .batch import _Item, redirect_of
 from .errors import CrossSlotError, TooManyRedirections
-from .routing import aggregate
+from .routing import check_target_nodes, merge_replies
 from .slots import key_slot
 
 if TYPE_CHECKING:  # the client imports this module when a pipeline is made: no circle
@@ -50,17 +51,13 @@ def _annotate(exc: BaseException, index: int, args: tuple[Any, ...]) -> BaseExce
     return new
 
 
-def _keyless_combine(route: Any) -> Callable[..., Any]:
-    policy = route.response_policy if route is not None else None
-    if policy == "special":
-        policy = None
-
+def _fan_out_combine(route: Any, nodes: list[Any], callback: Callable[..., Any] | None,
+                     targeted: bool) -> Callable[[list[_Item]], Any]:
+    """The answers of one keyless command's nodes merged as ``RedisCluster`` merges them
+    (``{node_name: reply}`` for a targeted one with no merge rule, the callback applied to
+    each reply there)."""
     def combine(done: list[_Item]) -> Any:
-        replies = [it.reply for it in done]
-        errors = [r for r in replies if isinstance(r, BaseException)]
-        if errors and not (policy == "one_succeeded" and len(errors) < len(replies)):
-            raise errors[0]
-        return aggregate(policy, [r for r in replies if not isinstance(r, BaseException)])
+        return merge_replies(nodes, [it.reply for it in done], route, callback, targeted)
 
     return combine
 
@@ -73,6 +70,8 @@ class ClusterPipeline(CoreCommands[AnyStr]):
         self.transaction = transaction
         self._queue: list[tuple[tuple[Any, ...], Callable[..., Any] | None]] = []
         self._data: list[bytes] = []  # each queued command packed (once, at the call site)
+        # queue index -> (target_nodes, callback) of commands given target_nodes=
+        self._targets: dict[int, tuple[Any, Callable[..., Any] | None]] = {}
         # WATCH: a connection of its own to the watched slot's primary, until EXEC/reset
         self._conn: Connection | None = None
         self._slot: int | None = None
@@ -88,6 +87,23 @@ class ClusterPipeline(CoreCommands[AnyStr]):
 
     def _execute_blocking(self, args: tuple[Any, ...], callback: Callable[..., Any] | None = None) -> Any:
         return self._execute(args, callback)
+
+    def _execute_targeted(self, args: tuple[Any, ...], callback: Callable[..., Any] | None,
+                          target_nodes: Any) -> Any:
+        """``pipe.dbsize(target_nodes=...)``: queued like any command, sent to those nodes
+        in the same one-write-per-node batch; its result, in the caller's order, merged as
+        ``rc.dbsize(target_nodes=...)`` merges it."""
+        check_target_nodes(target_nodes)
+        if self.transaction or self._explicit_multi:
+            raise DataError("target_nodes= cannot be used in a cluster transaction: MULTI/EXEC "
+                            "runs on the one node that serves its keys' slot")
+        data = self._client._pack(args)
+        if self._conn is not None:  # between WATCH and MULTI: run now, like any command
+            return self._client._execute_targeted(args, callback, target_nodes)
+        self._targets[len(self._queue)] = (target_nodes, callback)
+        self._queue.append((args, None))  # the callback goes to the merge, per node or merged
+        self._data.append(data)
+        return self
 
     def execute_command(self, *args: Any, **options: Any) -> Any:
         return self._execute(args)
@@ -114,6 +130,7 @@ class ClusterPipeline(CoreCommands[AnyStr]):
         may still be active on it), which also survives cancellation."""
         self._queue = []
         self._data = []
+        self._targets = {}
         self._explicit_multi = False
         self._slot = None
         conn, self._conn = self._conn, None
@@ -200,6 +217,7 @@ class ClusterPipeline(CoreCommands[AnyStr]):
     async def execute(self, raise_on_error: bool = True) -> list[Any]:
         queue, self._queue = self._queue, []
         packed, self._data = self._data, []
+        targets, self._targets = self._targets, {}
         if not queue:
             return []
         client = self._client
@@ -218,9 +236,16 @@ class ClusterPipeline(CoreCommands[AnyStr]):
         items: list[_Item] = []
         plans: list[tuple[int, int, Callable[[list[_Item]], Any] | None]] = []  # (first item, item count, combine)
         slot_of = client._slots.slot
-        for (args, _cb), data in zip(queue, packed):
+        for i, ((args, _cb), data) in enumerate(zip(queue, packed)):
             route = router.lookup(args)
             start = len(items)
+            if i in targets:
+                target, cb = targets[i]
+                nodes = client._resolve(target)
+                ro = bool(route and route.readonly)
+                items.extend(_Item(args, data, ro, node=n) for n in nodes)
+                plans.append((start, len(nodes), _fan_out_combine(route, nodes, cb, True)))
+                continue
             if route is not None and route.simple and len(args) > 1:  # one key at args[1]
                 items.append(_Item(args, data, route.readonly, slot=slot_of(args[1])))
                 plans.append((start, 1, None))
@@ -236,7 +261,7 @@ class ClusterPipeline(CoreCommands[AnyStr]):
                 ro = bool(route and route.readonly)
                 nodes = client._keyless_nodes(route) if route is not None else [client.get_default_node()]
                 items.extend(_Item(args, data, ro, node=n) for n in nodes)
-                plans.append((start, len(nodes), _keyless_combine(route)))
+                plans.append((start, len(nodes), _fan_out_combine(route, nodes, None, False)))
             elif route is not None and route.request_policy == "multi_shard":
                 sub, combine = client._split(args, route, positions)
                 items.extend(sub)

@@ -10,11 +10,14 @@ for a server whose ``COMMAND`` is unavailable (renamed or ACL-denied)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, Callable
 
 from ..exceptions import DataError
+from .slots import ClusterNode
 
-__all__ = ["Route", "Router", "FALLBACK"]
+__all__ = ["Route", "Router", "FALLBACK", "aggregate", "merge_replies",
+           "check_target_nodes"]
 
 
 def _s(v: Any) -> str:
@@ -241,6 +244,14 @@ def aggregate(policy: str | None, replies: list[Any]) -> Any:
         return int(any(replies))
     if policy in ("all_succeeded", "one_succeeded"):
         return replies[0]  # errors were raised already (all) / filtered (one)
+    if policy == "union":  # client-side (_CLIENT_MERGE): a replica repeats its primary's keys
+        return list(dict.fromkeys(x for r in replies for x in r))
+    if policy == "numsub":  # client-side: subscribers per channel, summed over the nodes
+        counts: dict[Any, int] = {}
+        for r in replies:
+            for ch, n in (r.items() if isinstance(r, dict) else zip(r[::2], r[1::2])):
+                counts[ch] = counts.get(ch, 0) + int(n)
+        return [x for pair in counts.items() for x in pair]
     # no policy: lists are merged (KEYS), anything else comes from the first node
     if replies and all(isinstance(r, list) for r in replies):
         out: list[Any] = []
@@ -251,3 +262,61 @@ def aggregate(policy: str | None, replies: list[Any]) -> Any:
 
 
 Aggregator = Callable[[list[Any]], Any]
+
+
+# Commands the server gives no response_policy tip (Redis 7: PUBSUB NUMSUB, BGSAVE, CLIENT
+# PAUSE ...) whose answers from several chosen nodes still have one natural merge: redis-py's
+# RedisCluster merges these itself (its RESULT_CALLBACKS), and code moving from it with
+# ``target_nodes=`` expects the same shapes. Any other command without a rule answers
+# ``{node_name: reply}``, as in redis-py.
+_CLIENT_MERGE = {
+    "keys": "union", "pubsub|channels": "union", "pubsub|shardchannels": "union",
+    "pubsub|numsub": "numsub", "pubsub|shardnumsub": "numsub", "pubsub|numpat": "agg_sum",
+    "save": "all_succeeded", "bgsave": "all_succeeded", "config|rewrite": "all_succeeded",
+    "config|resetstat": "all_succeeded", "client|pause": "all_succeeded",
+    "client|unpause": "all_succeeded", "client|unblock": "agg_logical_or",
+}
+
+
+def merge_replies(nodes: list[Any], replies: list[Any], route: Route | None,
+                  callback: Callable[[Any], Any] | None, targeted: bool) -> Any:
+    """One command's answer from ``nodes`` (a reply or an exception each, in order): the
+    first error unless the tip asks for one success; ``targeted`` (the caller chose the
+    nodes) with several nodes and no rule to merge: ``{node_name: reply}``; else the
+    replies merged by the tip. ``callback`` shapes each reply, or the merged one."""
+    policy = route.response_policy if route is not None else None
+    errors = [r for r in replies if isinstance(r, BaseException)]
+    if errors and not (policy == "one_succeeded" and len(errors) < len(replies)):
+        raise errors[0]
+    if targeted and len(nodes) > 1:
+        if policy is None and route is not None:
+            policy = _CLIENT_MERGE.get(route.name.lower())
+        if policy == "special" or (policy is None and (
+                route is None or route.request_policy not in ("all_shards", "all_nodes"))):
+            # no rule merges the answers (INFO, CONFIG GET, TIME ...): one per node
+            return {n.name: (r if callback is None else callback(r)) for n, r in zip(nodes, replies)}
+    reply = aggregate(policy, [r for r in replies if not isinstance(r, BaseException)])
+    return reply if callback is None else callback(reply)
+
+
+_TARGETS = frozenset(("primaries", "replicas", "all", "random", "default-node"))
+
+
+def check_target_nodes(target: Any) -> None:
+    """A DataError, before anything is sent, unless ``target`` is what redis-py's
+    ``target_nodes=`` takes: a constant (``RedisCluster.PRIMARIES`` ...), a ClusterNode, or
+    a non-empty list (or dict values) of them."""
+    if isinstance(target, str):
+        if target.lower() in _TARGETS:
+            return
+        raise DataError(f"unknown target_nodes {target!r}: use RedisCluster.PRIMARIES, "
+                        "REPLICAS, ALL_NODES, RANDOM or DEFAULT_NODE")
+    if isinstance(target, ClusterNode):
+        return
+    nodes = list(target.values()) if isinstance(target, Mapping) else target
+    if not isinstance(nodes, (list, tuple, set, frozenset)) or not all(
+            isinstance(n, ClusterNode) for n in nodes):
+        raise DataError("target_nodes must be RedisCluster.PRIMARIES / REPLICAS / ALL_NODES / "
+                        f"RANDOM / DEFAULT_NODE, a ClusterNode or a list of them, not {target!r}")
+    if not nodes:
+        raise DataError("target_nodes is empty")

@@ -35,6 +35,25 @@ class CommandsBase(Generic[AnyStr]):
                           ) -> Reply[Any]:  # pragma: no cover
         raise NotImplementedError
 
+    def _execute_targeted(self, args: tuple[Any, ...], callback: ReplyCallback | None,
+                          target_nodes: Any) -> Reply[Any]:
+        """A keyless command on nodes the caller chose (``target_nodes=``, redis-py's
+        RedisCluster argument). Only the cluster client and its pipeline route to chosen
+        nodes; everything else refuses, at the call, before anything is sent: an option
+        accepted works or raises."""
+        raise DataError(
+            f"target_nodes= is for RedisCluster: {type(self).__name__} talks to one server "
+            f"(got target_nodes={target_nodes!r} for {args[0]!s})"
+        )
+
+    def _execute_on(self, target_nodes: Any, args: tuple[Any, ...],
+                    callback: ReplyCallback | None = None) -> Reply[Any]:
+        """What a keyless command method that takes ``target_nodes=`` calls: the plain
+        ``_execute`` unless nodes were chosen. (The one-key hot path never comes here.)"""
+        if target_nodes is None:
+            return self._execute(args, callback)
+        return self._execute_targeted(args, callback, target_nodes)
+
     def _local_reply(self, args: tuple[Any, ...], value: Any) -> Any:
         """A command redis-py answers without asking the server (``mget([])`` -> ``[]``):
         the client returns ``value``; by default (a pipeline) ``args`` is queued like any

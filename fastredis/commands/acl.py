@@ -17,7 +17,7 @@ from .server import parse_client_info
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
-    from ..typing import ChannelT, EncodableT, KeyT, Reply
+    from ..typing import ChannelT, EncodableT, KeyT, Reply, TargetNodesT
 
 
 def _strs(reply: Any) -> list[str]:
@@ -118,64 +118,69 @@ def _command_rule(cmd: Any) -> bytes:
 class ACLCommands(CommandsBase[AnyStr]):
     __slots__ = ()
 
-    def acl_cat(self, category: str | None = None) -> Reply[list[str]]:
+    def acl_cat(self, category: str | None = None,
+                *, target_nodes: TargetNodesT | None = None) -> Reply[list[str]]:
         """The ACL categories, or the commands of ``category``, as str."""
-        return self._execute(("ACL", "CAT", category) if category else ("ACL", "CAT"), _strs)
+        return self._execute_on(target_nodes, ("ACL", "CAT", category) if category else ("ACL", "CAT"), _strs)
 
-    def acl_deluser(self, *username: str) -> Reply[int]:
+    def acl_deluser(self, *username: str, target_nodes: TargetNodesT | None = None) -> Reply[int]:
         """Delete users; returns how many existed."""
-        return self._execute(("ACL", "DELUSER", *username))
+        return self._execute_on(target_nodes, ("ACL", "DELUSER", *username))
 
-    def acl_dryrun(self, username: str, *args: EncodableT) -> Reply[AnyStr]:
+    def acl_dryrun(self, username: str, *args: EncodableT,
+                   target_nodes: TargetNodesT | None = None) -> Reply[AnyStr]:
         """Whether ``username`` could run the command ``args``: ``OK`` or the reason it
         could not (the server's text, not an error)."""
-        return self._execute(("ACL", "DRYRUN", username, *args))
+        return self._execute_on(target_nodes, ("ACL", "DRYRUN", username, *args))
 
-    def acl_genpass(self, bits: int | None = None) -> Reply[str]:
+    def acl_genpass(self, bits: int | None = None,
+                    *, target_nodes: TargetNodesT | None = None) -> Reply[str]:
         """A random password from the server's CSPRNG (``bits`` of entropy, default 256),
         as a hex str."""
         if bits is None:
-            return self._execute(("ACL", "GENPASS"), _text)
+            return self._execute_on(target_nodes, ("ACL", "GENPASS"), _text)
         try:
             b = int(bits)
             if b < 0 or b > 4096:
                 raise ValueError
         except (ValueError, TypeError):
             raise DataError("genpass optionally accepts a bits argument, between 0 and 4096.") from None
-        return self._execute(("ACL", "GENPASS", b), _text)
+        return self._execute_on(target_nodes, ("ACL", "GENPASS", b), _text)
 
-    def acl_getuser(self, username: str) -> Reply[dict[str, Any] | None]:
+    def acl_getuser(self, username: str,
+                    *, target_nodes: TargetNodesT | None = None) -> Reply[dict[str, Any] | None]:
         """The user's flags, password hashes, commands, categories, keys, channels and
         selectors as a dict (redis-py's shape); None when there is no such user."""
-        return self._execute(("ACL", "GETUSER", username), parse_acl_getuser)
+        return self._execute_on(target_nodes, ("ACL", "GETUSER", username), parse_acl_getuser)
 
-    def acl_help(self) -> Reply[list[str]]:
+    def acl_help(self, *, target_nodes: TargetNodesT | None = None) -> Reply[list[str]]:
         """The server's ACL help text, one str per line."""
-        return self._execute(("ACL", "HELP"), _strs)
+        return self._execute_on(target_nodes, ("ACL", "HELP"), _strs)
 
-    def acl_list(self) -> Reply[list[str]]:
+    def acl_list(self, *, target_nodes: TargetNodesT | None = None) -> Reply[list[str]]:
         """Every user's rules in ACL-file form, one str per user."""
-        return self._execute(("ACL", "LIST"), _strs)
+        return self._execute_on(target_nodes, ("ACL", "LIST"), _strs)
 
-    def acl_load(self) -> Reply[bool]:
+    def acl_load(self, *, target_nodes: TargetNodesT | None = None) -> Reply[bool]:
         """Reload users from the configured ACL file; True on success."""
-        return self._execute(("ACL", "LOAD"), ok)
+        return self._execute_on(target_nodes, ("ACL", "LOAD"), ok)
 
-    def acl_log(self, count: int | None = None) -> Reply[list[dict[str, Any]]]:
+    def acl_log(self, count: int | None = None,
+                *, target_nodes: TargetNodesT | None = None) -> Reply[list[dict[str, Any]]]:
         """The most recent ACL denials (up to ``count``), newest first, as dicts."""
         if count is None:
-            return self._execute(("ACL", "LOG"), parse_acl_log)
+            return self._execute_on(target_nodes, ("ACL", "LOG"), parse_acl_log)
         if isinstance(count, bool) or not isinstance(count, int):
             raise DataError("ACL LOG count must be an integer")
-        return self._execute(("ACL", "LOG", count), parse_acl_log)
+        return self._execute_on(target_nodes, ("ACL", "LOG", count), parse_acl_log)
 
-    def acl_log_reset(self) -> Reply[bool]:
+    def acl_log_reset(self, *, target_nodes: TargetNodesT | None = None) -> Reply[bool]:
         """Clear the ACL log; True."""
-        return self._execute(("ACL", "LOG", "RESET"), ok)
+        return self._execute_on(target_nodes, ("ACL", "LOG", "RESET"), ok)
 
-    def acl_save(self) -> Reply[bool]:
+    def acl_save(self, *, target_nodes: TargetNodesT | None = None) -> Reply[bool]:
         """Write the users to the configured ACL file; True on success."""
-        return self._execute(("ACL", "SAVE"), ok)
+        return self._execute_on(target_nodes, ("ACL", "SAVE"), ok)
 
     def acl_setuser(self, username: str, enabled: bool = False, nopass: bool = False,
                     passwords: str | Iterable[str] | None = None,
@@ -187,7 +192,8 @@ class ACLCommands(CommandsBase[AnyStr]):
                     selectors: Iterable[tuple[str, KeyT]] | None = None,
                     reset: bool = False, reset_keys: bool = False,
                     reset_channels: bool = False,
-                    reset_passwords: bool = False) -> Reply[bool]:
+                    reset_passwords: bool = False,
+                    *, target_nodes: TargetNodesT | None = None) -> Reply[bool]:
         """Create or modify a user, rules built as redis-py builds them: passwords and
         categories prefixed ``+`` (add) or ``-`` (remove), commands ``+cmd``/``-cmd``, keys
         as patterns (``~`` added unless given), ``enabled`` False means ``off``. True."""
@@ -224,12 +230,12 @@ class ACLCommands(CommandsBase[AnyStr]):
         args += [b"&" + _enc(ch) for ch in channels or ()]
         for cmd, key in selectors or ():
             args.append(b"(" + _command_rule(cmd) + b" " + _key_pattern(key) + b")")
-        return self._execute(tuple(args), ok)
+        return self._execute_on(target_nodes, tuple(args), ok)
 
-    def acl_users(self) -> Reply[list[str]]:
+    def acl_users(self, *, target_nodes: TargetNodesT | None = None) -> Reply[list[str]]:
         """The user names, as str."""
-        return self._execute(("ACL", "USERS"), _strs)
+        return self._execute_on(target_nodes, ("ACL", "USERS"), _strs)
 
-    def acl_whoami(self) -> Reply[str]:
+    def acl_whoami(self, *, target_nodes: TargetNodesT | None = None) -> Reply[str]:
         """The user this connection is authenticated as, as str."""
-        return self._execute(("ACL", "WHOAMI"), _text)
+        return self._execute_on(target_nodes, ("ACL", "WHOAMI"), _text)

@@ -11,7 +11,7 @@ from ..exceptions import DataError
 from ._base import CommandsBase, ok, to_str
 
 if TYPE_CHECKING:
-    from ..typing import EncodableT, Reply
+    from ..typing import EncodableT, KeyT, Reply, TargetNodesT
 
 
 def parse_cluster_info(reply: Any) -> dict[str, str]:
@@ -69,11 +69,55 @@ _PARSERS: dict[str, Callable[[Any], Any]] = {
 class ClusterNodeCommands(CommandsBase[AnyStr]):
     __slots__ = ()
 
-    def cluster(self, cluster_arg: str, *args: EncodableT) -> Reply[Any]:
+    def cluster(self, cluster_arg: str, *args: EncodableT,
+                target_nodes: TargetNodesT | None = None) -> Reply[Any]:
         """Run ``CLUSTER <cluster_arg> *args`` on this node: INFO -> dict of str, NODES ->
         dict per node, OK answers -> True, others as the server sends them (KEYSLOT ->
         int, MYID -> id ...). Outside cluster mode the server answers with a ResponseError."""
         if not isinstance(cluster_arg, str) or not cluster_arg:
             raise DataError("cluster() needs the sub-command name as a str, e.g. 'INFO'")
         sub: str = cluster_arg.upper()
-        return self._execute(("CLUSTER", *sub.split(" "), *args), _PARSERS.get(sub))
+        return self._execute_on(target_nodes, ("CLUSTER", *sub.split(" "), *args), _PARSERS.get(sub))
+
+    # redis-py's RedisCluster names these; where it takes target_nodes (positionally
+    # too) so do they. Without it a RedisCluster asks one node, as redis-py does; a Redis
+    # asks its server (a cluster node). Not here: CLUSTER COUNTKEYSINSLOT / GETKEYSINSLOT
+    # (must go to the slot's owner, which the command table cannot tell: use
+    # ``rc.cluster("COUNTKEYSINSLOT", slot, target_nodes=rc.get_node_from_key(...))``),
+    # SLOTS / SHARDS / LINKS (redis-py reshapes them: ``cluster("SHARDS")`` gives the raw
+    # reply), and the slot-assigning and destructive ones (ADDSLOTS, RESET ...: ``cluster()``).
+    def cluster_info(self, target_nodes: TargetNodesT | None = None) -> Reply[dict[str, str]]:
+        """CLUSTER INFO: the node's view of the cluster as {field: value}, both str."""
+        return self._execute_on(target_nodes, ("CLUSTER", "INFO"), parse_cluster_info)
+
+    def cluster_nodes(self, *, target_nodes: TargetNodesT | None = None
+                      ) -> Reply[dict[str, dict[str, Any]]]:
+        """CLUSTER NODES: {'ip:port': {'node_id', 'flags', 'master_id', 'slots', ...}}."""
+        return self._execute_on(target_nodes, ("CLUSTER", "NODES"), parse_cluster_nodes)
+
+    def cluster_replicas(self, node_id: str, target_nodes: TargetNodesT | None = None
+                         ) -> Reply[dict[str, dict[str, Any]]]:
+        """CLUSTER REPLICAS: the replicas of the primary ``node_id``, shaped as cluster_nodes."""
+        return self._execute_on(target_nodes, ("CLUSTER", "REPLICAS", node_id), parse_cluster_nodes)
+
+    def cluster_myid(self, target_node: TargetNodesT | None = None) -> Reply[AnyStr]:
+        """CLUSTER MYID: the node's id (redis-py requires ``target_node`` on a cluster; here
+        without it one node answers)."""
+        return self._execute_on(target_node, ("CLUSTER", "MYID"))
+
+    def cluster_myshardid(self, target_nodes: TargetNodesT | None = None) -> Reply[str]:
+        """CLUSTER MYSHARDID (Redis >= 7.2): the id of the node's shard, as str."""
+        return self._execute_on(target_nodes, ("CLUSTER", "MYSHARDID"), to_str)
+
+    def cluster_keyslot(self, key: KeyT) -> Reply[int]:
+        """CLUSTER KEYSLOT: the hash slot of ``key``, as the server computes it."""
+        return self._execute(("CLUSTER", "KEYSLOT", key))
+
+    def cluster_meet(self, host: str, port: int, target_nodes: TargetNodesT | None = None
+                     ) -> Reply[bool]:
+        """CLUSTER MEET: introduce the node at host:port to the cluster; True."""
+        return self._execute_on(target_nodes, ("CLUSTER", "MEET", host, port), ok)
+
+    def cluster_save_config(self, target_nodes: TargetNodesT | None = None) -> Reply[bool]:
+        """CLUSTER SAVECONFIG: write the node's nodes.conf now; True."""
+        return self._execute_on(target_nodes, ("CLUSTER", "SAVECONFIG"), ok)

@@ -11,7 +11,7 @@ from ..exceptions import DataError
 from ._base import CommandsBase, ok
 
 if TYPE_CHECKING:
-    from ..typing import EncodableT, KeyT, Reply
+    from ..typing import EncodableT, KeyT, Reply, TargetNodesT
 
 _FLUSH_MODES = ("SYNC", "ASYNC")
 _RESTORE_POLICIES = ("APPEND", "FLUSH", "REPLACE")
@@ -51,42 +51,47 @@ class FunctionCommands(CommandsBase[AnyStr]):
         """FCALL for functions declared ``no-writes`` (may run on a replica)."""
         return self._execute(("FCALL_RO", function, _numkeys(numkeys, keys_and_args), *keys_and_args))
 
-    def function_delete(self, library: str) -> Reply[bool]:
+    def function_delete(self, library: str,
+                        *, target_nodes: TargetNodesT | None = None) -> Reply[bool]:
         """Delete a library and its functions; True (an unknown library is a ResponseError)."""
-        return self._execute(("FUNCTION", "DELETE", library), ok)
+        return self._execute_on(target_nodes, ("FUNCTION", "DELETE", library), ok)
 
-    def function_dump(self) -> Reply[bytes]:
+    def function_dump(self, *, target_nodes: TargetNodesT | None = None) -> Reply[bytes]:
         """Every library as one binary payload for ``function_restore``. Binary: on a client
         with ``decode_responses=True`` it cannot be decoded (as ``dump``)."""
-        return self._execute(("FUNCTION", "DUMP"))
+        return self._execute_on(target_nodes, ("FUNCTION", "DUMP"))
 
-    def function_flush(self, mode: str = "SYNC") -> Reply[bool]:
+    def function_flush(self, mode: str = "SYNC",
+                       *, target_nodes: TargetNodesT | None = None) -> Reply[bool]:
         """Delete every library (``mode`` SYNC or ASYNC); True."""
-        return self._execute(("FUNCTION", "FLUSH", _choice(mode, _FLUSH_MODES, "mode")), ok)
+        return self._execute_on(target_nodes, ("FUNCTION", "FLUSH", _choice(mode, _FLUSH_MODES, "mode")), ok)
 
-    def function_kill(self) -> Reply[AnyStr]:
+    def function_kill(self, *, target_nodes: TargetNodesT | None = None) -> Reply[AnyStr]:
         """Kill the running read-only function; ``OK`` (NOTBUSY is a ResponseError)."""
-        return self._execute(("FUNCTION", "KILL"))
+        return self._execute_on(target_nodes, ("FUNCTION", "KILL"))
 
-    def function_list(self, library: str | None = "*", withcode: bool | None = False) -> Reply[list[Any]]:
+    def function_list(self, library: str | None = "*", withcode: bool | None = False,
+                      *, target_nodes: TargetNodesT | None = None) -> Reply[list[Any]]:
         """Libraries whose name matches the ``library`` pattern, with their functions (and
         code with ``withcode``), as the server's nested ``[k, v, ...]`` lists (redis-py's shape)."""
         args: tuple[Any, ...] = ("FUNCTION", "LIST", "LIBRARYNAME", library)
-        return self._execute((*args, "WITHCODE") if withcode else args, flatten_maps)
+        return self._execute_on(target_nodes, (*args, "WITHCODE") if withcode else args, flatten_maps)
 
-    def function_load(self, code: str, replace: bool | None = False) -> Reply[AnyStr]:
+    def function_load(self, code: str, replace: bool | None = False,
+                      *, target_nodes: TargetNodesT | None = None) -> Reply[AnyStr]:
         """Load a library from its source (starting ``#!lua name=...``); returns the library
         name. ``replace=True`` overwrites an existing library of that name."""
-        return self._execute(("FUNCTION", "LOAD", "REPLACE", code) if replace else ("FUNCTION", "LOAD", code))
+        return self._execute_on(target_nodes, ("FUNCTION", "LOAD", "REPLACE", code) if replace else ("FUNCTION", "LOAD", code))
 
-    def function_restore(self, payload: bytes | str, policy: str | None = "APPEND") -> Reply[bool]:
+    def function_restore(self, payload: bytes | str, policy: str | None = "APPEND",
+                         *, target_nodes: TargetNodesT | None = None) -> Reply[bool]:
         """Restore libraries from a ``function_dump`` payload (``policy`` APPEND, FLUSH or
         REPLACE); True."""
         if policy is None:
-            return self._execute(("FUNCTION", "RESTORE", payload), ok)
-        return self._execute(("FUNCTION", "RESTORE", payload, _choice(policy, _RESTORE_POLICIES, "policy")), ok)
+            return self._execute_on(target_nodes, ("FUNCTION", "RESTORE", payload), ok)
+        return self._execute_on(target_nodes, ("FUNCTION", "RESTORE", payload, _choice(policy, _RESTORE_POLICIES, "policy")), ok)
 
-    def function_stats(self) -> Reply[Any]:
+    def function_stats(self, *, target_nodes: TargetNodesT | None = None) -> Reply[Any]:
         """The running script and the engines' library/function counts, as the server's
         nested lists (redis-py's shape)."""
-        return self._execute(("FUNCTION", "STATS"), flatten_maps)
+        return self._execute_on(target_nodes, ("FUNCTION", "STATS"), flatten_maps)

@@ -10,7 +10,7 @@ from ._base import STRING_TYPES, CommandsBase, ReplyCallback, ok, to_int
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
 
-    from ..typing import AbsExpiryT, EncodableT, ExpiryT, KeyT, PatternT, Reply
+    from ..typing import AbsExpiryT, EncodableT, ExpiryT, KeyT, PatternT, Reply, TargetNodesT
 
 
 # datetime is imported only when a non-number is passed: ``import fastredis`` stays light
@@ -154,13 +154,14 @@ class KeyCommands(CommandsBase[AnyStr]):
         """RENAMENX: rename only if ``dst`` does not exist; True if renamed."""
         return self._execute(("RENAMENX", src, dst), bool)
 
-    def keys(self, pattern: PatternT = "*") -> Reply[list[AnyStr]]:
+    def keys(self, pattern: PatternT = "*",
+             *, target_nodes: TargetNodesT | None = None) -> Reply[list[AnyStr]]:
         """KEYS: every key matching ``pattern`` (blocks the server: prefer scan_iter)."""
-        return self._execute(("KEYS", pattern))
+        return self._execute_on(target_nodes, ("KEYS", pattern))
 
-    def randomkey(self) -> Reply[AnyStr | None]:
+    def randomkey(self, *, target_nodes: TargetNodesT | None = None) -> Reply[AnyStr | None]:
         """RANDOMKEY: a random key, or None when the database is empty."""
-        return self._execute(("RANDOMKEY",))
+        return self._execute_on(target_nodes, ("RANDOMKEY",))
 
     def dump(self, name: KeyT) -> Reply[bytes | None]:
         """DUMP: the serialized value (bytes), None when the key is missing. A binary
@@ -221,7 +222,8 @@ class KeyCommands(CommandsBase[AnyStr]):
         return self._execute(("MOVE", name, db), bool)
 
     def scan(self, cursor: int = 0, match: PatternT | None = None, count: int | None = None,
-             _type: str | None = None) -> Reply[tuple[int, list[AnyStr]]]:
+             _type: str | None = None,
+             *, target_nodes: TargetNodesT | None = None) -> Reply[tuple[int, list[AnyStr]]]:
         """SCAN: (next cursor as int, list of keys); the scan is over when the cursor is 0."""
         args: tuple[Any, ...] = ("SCAN", cursor)
         if match is not None:
@@ -230,15 +232,17 @@ class KeyCommands(CommandsBase[AnyStr]):
             args += ("COUNT", count)
         if _type is not None:
             args += ("TYPE", _type)
-        return self._execute(args, _scan)
+        return self._execute_on(target_nodes, args, _scan)
 
     async def scan_iter(self, match: PatternT | None = None, count: int | None = None,
-                        _type: str | None = None) -> AsyncIterator[AnyStr]:
+                        _type: str | None = None,
+                        *, target_nodes: TargetNodesT | None = None) -> AsyncIterator[AnyStr]:
         """SCAN to the end: ``async for key in r.scan_iter(...)``; keys may repeat
         (SCAN's guarantee)."""
         cursor = None
         while cursor != 0:
-            cursor, keys = await self.scan(cursor or 0, match, count, _type)
+            cursor, keys = await self.scan(cursor or 0, match, count, _type,
+                                           target_nodes=target_nodes)
             for key in keys:
                 yield key
 

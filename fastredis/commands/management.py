@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     import datetime
     from collections.abc import Sequence
 
-    from ..typing import EncodableT, KeyT, Reply
+    from ..typing import EncodableT, KeyT, Reply, TargetNodesT
 
 
 def _true(reply: Any) -> bool:
@@ -139,28 +139,31 @@ class ManagementCommands(CommandsBase[AnyStr]):
     __slots__ = ()
 
     # ------------------------------------------------------------------ persistence
-    def save(self) -> Reply[bool]:
+    def save(self, *, target_nodes: TargetNodesT | None = None) -> Reply[bool]:
         """Write the dataset to disk, blocking the server until done; True."""
-        return self._execute(("SAVE",), ok)
+        return self._execute_on(target_nodes, ("SAVE",), ok)
 
-    def bgsave(self, schedule: bool = True) -> Reply[bool]:
+    def bgsave(self, schedule: bool = True,
+               *, target_nodes: TargetNodesT | None = None) -> Reply[bool]:
         """Start a background save (with ``schedule``, after a running AOF rewrite instead
         of failing); True."""
-        return self._execute(("BGSAVE", "SCHEDULE") if schedule else ("BGSAVE",), _true)
+        args = ("BGSAVE", "SCHEDULE") if schedule else ("BGSAVE",)
+        return self._execute_on(target_nodes, args, _true)
 
-    def bgrewriteaof(self) -> Reply[bool]:
+    def bgrewriteaof(self, *, target_nodes: TargetNodesT | None = None) -> Reply[bool]:
         """Start an append-only-file rewrite in the background; True."""
-        return self._execute(("BGREWRITEAOF",), _true)
+        return self._execute_on(target_nodes, ("BGREWRITEAOF",), _true)
 
-    def lastsave(self) -> Reply[datetime.datetime | None]:
+    def lastsave(self,
+                 *, target_nodes: TargetNodesT | None = None) -> Reply[datetime.datetime | None]:
         """Time of the last successful save, as a local naive ``datetime`` (redis-py's shape)."""
-        return self._execute(("LASTSAVE",), _lastsave)
+        return self._execute_on(target_nodes, ("LASTSAVE",), _lastsave)
 
     # ------------------------------------------------------------------ replication / roles
-    def role(self) -> Reply[list[Any]]:
+    def role(self, *, target_nodes: TargetNodesT | None = None) -> Reply[list[Any]]:
         """The server's role: ``[b'master', offset, [[ip, port, offset], ...]]``,
         ``[b'slave', host, port, state, offset]`` or ``[b'sentinel', [names]]``."""
-        return self._execute(("ROLE",))
+        return self._execute_on(target_nodes, ("ROLE",))
 
     def replicaof(self, *args: EncodableT) -> Reply[AnyStr]:
         """``replicaof(host, port)`` makes the server a replica, ``replicaof("NO", "ONE")``
@@ -209,7 +212,8 @@ class ManagementCommands(CommandsBase[AnyStr]):
         return self._execute_blocking(("WAITAOF", num_local, num_replicas, timeout))
 
     async def shutdown(self, save: bool = False, nosave: bool = False, now: bool = False,
-                       force: bool = False, abort: bool = False) -> None:
+                       force: bool = False, abort: bool = False,
+                       *, target_nodes: TargetNodesT | None = None) -> None:
         """Stop the server (saving or not), or ``abort`` a shutdown in progress. Returns
         None once the connection dropped; raises RedisError if the server is still up."""
         if save and nosave:
@@ -220,7 +224,7 @@ class ManagementCommands(CommandsBase[AnyStr]):
             if flag:
                 args += (word,)
         try:
-            reply = await self._execute(args)
+            reply = await self._execute_on(target_nodes, args)
         except ConnectionError:
             return None
         if abort and ok(reply):
@@ -245,89 +249,99 @@ class ManagementCommands(CommandsBase[AnyStr]):
         return self._execute((*args, "KEYS", *keys))
 
     # ------------------------------------------------------------------ config / misc
-    def config_rewrite(self) -> Reply[AnyStr]:
+    def config_rewrite(self, *, target_nodes: TargetNodesT | None = None) -> Reply[AnyStr]:
         """Rewrite the config file with the running configuration; ``OK``."""
-        return self._execute(("CONFIG", "REWRITE"))
+        return self._execute_on(target_nodes, ("CONFIG", "REWRITE"))
 
-    def lolwut(self, *version_numbers: str | float) -> Reply[AnyStr]:
+    def lolwut(self, *version_numbers: str | float,
+               target_nodes: TargetNodesT | None = None) -> Reply[AnyStr]:
         """Computer art and the server version, as text."""
         if version_numbers:
-            return self._execute(("LOLWUT", "VERSION", *version_numbers))
-        return self._execute(("LOLWUT",))
+            return self._execute_on(target_nodes, ("LOLWUT", "VERSION", *version_numbers))
+        return self._execute_on(target_nodes, ("LOLWUT",))
 
     # ------------------------------------------------------------------ MEMORY
-    def memory_stats(self) -> Reply[dict[str, Any]]:
+    def memory_stats(self, *, target_nodes: TargetNodesT | None = None) -> Reply[dict[str, Any]]:
         """The server's memory report as a dict with str keys (``db.N`` nested)."""
-        return self._execute(("MEMORY", "STATS"), parse_memory_stats)
+        return self._execute_on(target_nodes, ("MEMORY", "STATS"), parse_memory_stats)
 
-    def memory_malloc_stats(self) -> Reply[AnyStr]:
+    def memory_malloc_stats(self, *, target_nodes: TargetNodesT | None = None) -> Reply[AnyStr]:
         """The allocator's own statistics, as text."""
-        return self._execute(("MEMORY", "MALLOC-STATS"))
+        return self._execute_on(target_nodes, ("MEMORY", "MALLOC-STATS"))
 
-    def memory_purge(self) -> Reply[bool]:
+    def memory_purge(self, *, target_nodes: TargetNodesT | None = None) -> Reply[bool]:
         """Ask the allocator to release dirty pages; True."""
-        return self._execute(("MEMORY", "PURGE"), ok)
+        return self._execute_on(target_nodes, ("MEMORY", "PURGE"), ok)
 
-    def memory_doctor(self) -> Reply[AnyStr]:
+    def memory_doctor(self, *, target_nodes: TargetNodesT | None = None) -> Reply[AnyStr]:
         """The server's advice about its memory use, as text (redis-py does not implement it)."""
-        return self._execute(("MEMORY", "DOCTOR"))
+        return self._execute_on(target_nodes, ("MEMORY", "DOCTOR"))
 
-    def memory_help(self) -> Reply[list[AnyStr]]:
+    def memory_help(self, *, target_nodes: TargetNodesT | None = None) -> Reply[list[AnyStr]]:
         """The MEMORY sub-commands' help, one line each."""
-        return self._execute(("MEMORY", "HELP"))
+        return self._execute_on(target_nodes, ("MEMORY", "HELP"))
 
     # ------------------------------------------------------------------ LATENCY
-    def latency_doctor(self) -> Reply[AnyStr]:
+    def latency_doctor(self, *, target_nodes: TargetNodesT | None = None) -> Reply[AnyStr]:
         """The latency monitor's report, as text (redis-py does not implement it)."""
-        return self._execute(("LATENCY", "DOCTOR"))
+        return self._execute_on(target_nodes, ("LATENCY", "DOCTOR"))
 
-    def latency_graph(self, event: str) -> Reply[AnyStr]:
+    def latency_graph(self, event: str,
+                      *, target_nodes: TargetNodesT | None = None) -> Reply[AnyStr]:
         """An ASCII graph of ``event``'s latency samples (redis-py does not implement it)."""
-        return self._execute(("LATENCY", "GRAPH", event))
+        return self._execute_on(target_nodes, ("LATENCY", "GRAPH", event))
 
-    def latency_histogram(self, *args: str) -> Reply[dict[str, Any]]:
+    def latency_histogram(self, *args: str,
+                          target_nodes: TargetNodesT | None = None) -> Reply[dict[str, Any]]:
         """Per-command latency histograms (all commands, or those named):
         ``{command: {'calls': n, 'histogram_usec': {bucket_us: count}}}``
         (redis-py does not implement it)."""
-        return self._execute(("LATENCY", "HISTOGRAM", *args), _latency_histogram)
+        return self._execute_on(target_nodes, ("LATENCY", "HISTOGRAM", *args), _latency_histogram)
 
-    def latency_history(self, event: str) -> Reply[list[list[int]]]:
+    def latency_history(self, event: str,
+                        *, target_nodes: TargetNodesT | None = None) -> Reply[list[list[int]]]:
         """``[[unix_time, latency_ms], ...]`` samples of ``event``."""
-        return self._execute(("LATENCY", "HISTORY", event))
+        return self._execute_on(target_nodes, ("LATENCY", "HISTORY", event))
 
-    def latency_latest(self) -> Reply[list[list[Any]]]:
+    def latency_latest(self, *, target_nodes: TargetNodesT | None = None) -> Reply[list[list[Any]]]:
         """``[[event, unix_time, latest_ms, max_ms], ...]``."""
-        return self._execute(("LATENCY", "LATEST"))
+        return self._execute_on(target_nodes, ("LATENCY", "LATEST"))
 
-    def latency_reset(self, *events: str) -> Reply[int]:
+    def latency_reset(self, *events: str, target_nodes: TargetNodesT | None = None) -> Reply[int]:
         """Reset the samples of ``events`` (all when none given); how many were reset."""
-        return self._execute(("LATENCY", "RESET", *events))
+        return self._execute_on(target_nodes, ("LATENCY", "RESET", *events))
 
     # ------------------------------------------------------------------ COMMAND
-    def command(self) -> Reply[dict[str, dict[str, Any]]]:
+    def command(self,
+                *, target_nodes: TargetNodesT | None = None) -> Reply[dict[str, dict[str, Any]]]:
         """Every command's metadata, ``{name: {...}}`` as redis-py gives it."""
-        return self._execute(("COMMAND",), parse_command)
+        return self._execute_on(target_nodes, ("COMMAND",), parse_command)
 
-    def command_info(self, *command_names: str) -> Reply[dict[str, dict[str, Any]]]:
+    def command_info(self, *command_names: str,
+                     target_nodes: TargetNodesT | None = None) -> Reply[dict[str, dict[str, Any]]]:
         """Metadata of the named commands (all with no names), shaped as ``command()``;
         unknown names are left out (redis-py does not implement it)."""
-        return self._execute(("COMMAND", "INFO", *command_names), parse_command)
+        return self._execute_on(target_nodes, ("COMMAND", "INFO", *command_names), parse_command)
 
-    def command_docs(self, *args: str) -> Reply[dict[str, Any]]:
+    def command_docs(self, *args: str,
+                     target_nodes: TargetNodesT | None = None) -> Reply[dict[str, Any]]:
         """Documentation of the named commands (all with no names): ``{name: {'summary',
         'since', 'group', 'complexity', 'arguments', ...}}`` (redis-py does not implement it)."""
-        return self._execute(("COMMAND", "DOCS", *args), parse_command_docs)
+        return self._execute_on(target_nodes, ("COMMAND", "DOCS", *args), parse_command_docs)
 
-    def command_getkeys(self, *args: EncodableT) -> Reply[list[str]]:
+    def command_getkeys(self, *args: EncodableT,
+                        target_nodes: TargetNodesT | None = None) -> Reply[list[str]]:
         """The key arguments of the command ``args``, as str (redis-py's shape)."""
-        return self._execute(("COMMAND", "GETKEYS", *args), _strs)
+        return self._execute_on(target_nodes, ("COMMAND", "GETKEYS", *args), _strs)
 
-    def command_getkeysandflags(self, *args: EncodableT) -> Reply[list[list[Any]]]:
+    def command_getkeysandflags(self, *args: EncodableT,
+                                target_nodes: TargetNodesT | None = None) -> Reply[list[list[Any]]]:
         """``[[key, [flags]], ...]`` for the command ``args``."""
-        return self._execute(("COMMAND", "GETKEYSANDFLAGS", *args))
+        return self._execute_on(target_nodes, ("COMMAND", "GETKEYSANDFLAGS", *args))
 
     def command_list(self, module: str | None = None, category: str | None = None,
-                     pattern: str | None = None) -> Reply[list[AnyStr]]:
+                     pattern: str | None = None,
+                     *, target_nodes: TargetNodesT | None = None) -> Reply[list[AnyStr]]:
         """Command names, optionally only one module's, one ACL category's or those
         matching a pattern (one filter at most, as the server allows)."""
         given: list[tuple[str, str]] = [(w, v) for w, v in (("MODULE", module), ("ACLCAT", category), ("PATTERN", pattern))
@@ -335,13 +349,14 @@ class ManagementCommands(CommandsBase[AnyStr]):
         if len(given) > 1:
             raise DataError("command_list takes at most one of module, category, pattern")
         if given:
-            return self._execute(("COMMAND", "LIST", "FILTERBY", *given[0]))
-        return self._execute(("COMMAND", "LIST"))
+            return self._execute_on(target_nodes, ("COMMAND", "LIST", "FILTERBY", *given[0]))
+        return self._execute_on(target_nodes, ("COMMAND", "LIST"))
 
     # ------------------------------------------------------------------ MODULE
-    def module_list(self) -> Reply[list[dict[Any, Any]]]:
+    def module_list(self,
+                    *, target_nodes: TargetNodesT | None = None) -> Reply[list[dict[Any, Any]]]:
         """Loaded modules, ``[{b'name': ..., b'ver': ..., ...}]``."""
-        return self._execute(("MODULE", "LIST"), _module_list)
+        return self._execute_on(target_nodes, ("MODULE", "LIST"), _module_list)
 
     def module_load(self, path: str, *args: EncodableT) -> Reply[bool]:
         """Load a module from ``path`` with its arguments; True."""
@@ -372,9 +387,9 @@ class ManagementCommands(CommandsBase[AnyStr]):
         return self._execute(("READWRITE",), ok)
 
     # ------------------------------------------------------------------ CLIENT
-    def client_getredir(self) -> Reply[int]:
+    def client_getredir(self, *, target_nodes: TargetNodesT | None = None) -> Reply[int]:
         """The client id tracking invalidations are redirected to (-1 tracking off, 0 none)."""
-        return self._execute(("CLIENT", "GETREDIR"))
+        return self._execute_on(target_nodes, ("CLIENT", "GETREDIR"))
 
     def client_no_evict(self, mode: str) -> Reply[AnyStr]:
         """``ON`` exempts this connection from client eviction (Redis >= 7.0); ``OK``."""
@@ -430,19 +445,20 @@ class ManagementCommands(CommandsBase[AnyStr]):
         """``client_tracking(False, ...)``."""
         return self.client_tracking(False, clientid, prefix, bcast, optin, optout, noloop)
 
-    def client_trackinginfo(self) -> Reply[list[Any]]:
+    def client_trackinginfo(self, *, target_nodes: TargetNodesT | None = None) -> Reply[list[Any]]:
         """This connection's tracking state as redis-py's flat list
         ``['flags', [...], 'redirect', -1, 'prefixes', [...]]``."""
-        return self._execute(("CLIENT", "TRACKINGINFO"), _trackinginfo)
+        return self._execute_on(target_nodes, ("CLIENT", "TRACKINGINFO"), _trackinginfo)
 
-    def client_unblock(self, client_id: int, error: bool = False) -> Reply[bool]:
+    def client_unblock(self, client_id: int, error: bool = False,
+                       *, target_nodes: TargetNodesT | None = None) -> Reply[bool]:
         """Unblock a client blocked in BLPOP, WAIT ... (with ``error`` it gets an UNBLOCKED
         error instead of a timeout reply); whether that client was blocked."""
         if isinstance(client_id, bool) or not isinstance(client_id, int):
             raise DataError("client_id must be an int")
         if error:
-            return self._execute(("CLIENT", "UNBLOCK", client_id, "ERROR"), bool)
-        return self._execute(("CLIENT", "UNBLOCK", client_id), bool)
+            return self._execute_on(target_nodes, ("CLIENT", "UNBLOCK", client_id, "ERROR"), bool)
+        return self._execute_on(target_nodes, ("CLIENT", "UNBLOCK", client_id), bool)
 
     # ------------------------------------------------------------------ refused
     def auth(self, password: str, username: str | None = None) -> Reply[bool]:

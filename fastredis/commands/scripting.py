@@ -11,7 +11,7 @@ from ._base import CommandsBase, list_or_args, ok, to_str
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
-    from ..typing import EncodableT, KeyT, Reply
+    from ..typing import EncodableT, KeyT, Reply, TargetNodesT
 
 
 def _bools(reply: Any) -> list[bool]:
@@ -42,25 +42,28 @@ class ScriptingCommands(CommandsBase[AnyStr]):
         """EVALSHA_RO: EVALSHA of a read-only script (Redis 7)."""
         return self._execute(("EVALSHA_RO", sha, numkeys, *keys_and_args))
 
-    def script_load(self, script: str | bytes) -> Reply[str]:
+    def script_load(self, script: str | bytes,
+                    *, target_nodes: TargetNodesT | None = None) -> Reply[str]:
         """SCRIPT LOAD: the SHA1 of the script, as str (redis-py's shape)."""
-        return self._execute(("SCRIPT", "LOAD", script), to_str)
+        return self._execute_on(target_nodes, ("SCRIPT", "LOAD", script), to_str)
 
-    def script_exists(self, *args: str | bytes) -> Reply[list[bool]]:
+    def script_exists(self, *args: str | bytes,
+                      target_nodes: TargetNodesT | None = None) -> Reply[list[bool]]:
         """SCRIPT EXISTS: one bool per SHA1."""
-        return self._execute(("SCRIPT", "EXISTS", *args), _bools)
+        return self._execute_on(target_nodes, ("SCRIPT", "EXISTS", *args), _bools)
 
-    def script_flush(self, sync_type: str | None = None) -> Reply[bool]:
+    def script_flush(self, sync_type: str | None = None,
+                     *, target_nodes: TargetNodesT | None = None) -> Reply[bool]:
         """SCRIPT FLUSH: ``sync_type`` is None, 'ASYNC' or 'SYNC'; returns True."""
         if sync_type is None:
-            return self._execute(("SCRIPT", "FLUSH"), ok)
+            return self._execute_on(target_nodes, ("SCRIPT", "FLUSH"), ok)
         if sync_type not in ("SYNC", "ASYNC"):
             raise DataError("SCRIPT FLUSH accepts SYNC, ASYNC or None (the server's default)")
-        return self._execute(("SCRIPT", "FLUSH", sync_type), ok)
+        return self._execute_on(target_nodes, ("SCRIPT", "FLUSH", sync_type), ok)
 
-    def script_kill(self) -> Reply[bool]:
+    def script_kill(self, *, target_nodes: TargetNodesT | None = None) -> Reply[bool]:
         """SCRIPT KILL: stop the running read-only script; returns True."""
-        return self._execute(("SCRIPT", "KILL"), ok)
+        return self._execute_on(target_nodes, ("SCRIPT", "KILL"), ok)
 
 
 class Script:

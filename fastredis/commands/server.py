@@ -8,7 +8,7 @@ from ..exceptions import DataError
 from ._base import CommandsBase, ok, pairs_to_dict, to_str
 
 if TYPE_CHECKING:
-    from ..typing import EncodableT, KeyT, PatternT, Reply
+    from ..typing import EncodableT, KeyT, PatternT, Reply, TargetNodesT
 
 
 def _ping(reply: Any) -> bool:
@@ -164,52 +164,63 @@ class ServerCommands(CommandsBase[AnyStr]):
     __slots__ = ()
 
     @overload
-    def ping(self, message: None = ...) -> Reply[bool]: ...
+    def ping(self, message: None = ...,
+             *, target_nodes: TargetNodesT | None = None) -> Reply[bool]: ...
     @overload
-    def ping(self, message: EncodableT) -> Reply[AnyStr]: ...
-    def ping(self, message: EncodableT | None = None) -> Reply[Any]:
+    def ping(self, message: EncodableT,
+             *, target_nodes: TargetNodesT | None = None) -> Reply[AnyStr]: ...
+    def ping(self, message: EncodableT | None = None,
+             *, target_nodes: TargetNodesT | None = None) -> Reply[Any]:
         """PING: True on PONG; with ``message`` the message echoed back."""
         if message is None:
-            return self._execute(("PING",), _ping)
-        return self._execute(("PING", message))
+            return self._execute_on(target_nodes, ("PING",), _ping)
+        return self._execute_on(target_nodes, ("PING", message))
 
-    def echo(self, value: EncodableT) -> Reply[AnyStr]:
+    def echo(self, value: EncodableT, *, target_nodes: TargetNodesT | None = None) -> Reply[AnyStr]:
         """ECHO: ``value`` as the server sends it back."""
-        return self._execute(("ECHO", value))
+        return self._execute_on(target_nodes, ("ECHO", value))
 
-    def info(self, section: str | None = None, *sections: str) -> Reply[dict[str, Any]]:
+    def info(self, section: str | None = None, *sections: str,
+             target_nodes: TargetNodesT | None = None) -> Reply[dict[str, Any]]:
         """INFO: the server's sections as a dict, numbers parsed (redis-py's shape)."""
         if section is None:
-            return self._execute(("INFO",), parse_info)
-        return self._execute(("INFO", section, *sections), parse_info)
+            return self._execute_on(target_nodes, ("INFO",), parse_info)
+        return self._execute_on(target_nodes, ("INFO", section, *sections), parse_info)
 
-    def dbsize(self) -> Reply[int]:
+    def dbsize(self, *, target_nodes: TargetNodesT | None = None) -> Reply[int]:
         """DBSIZE: the number of keys in the database."""
-        return self._execute(("DBSIZE",))
+        return self._execute_on(target_nodes, ("DBSIZE",))
 
-    def flushdb(self, asynchronous: bool = False) -> Reply[bool]:
+    def flushdb(self, asynchronous: bool = False,
+                *, target_nodes: TargetNodesT | None = None) -> Reply[bool]:
         """FLUSHDB: delete every key of this database (ASYNC with ``asynchronous``); True."""
-        return self._execute(("FLUSHDB", "ASYNC") if asynchronous else ("FLUSHDB",), ok)
+        args = ("FLUSHDB", "ASYNC") if asynchronous else ("FLUSHDB",)
+        return self._execute_on(target_nodes, args, ok)
 
-    def flushall(self, asynchronous: bool = False) -> Reply[bool]:
+    def flushall(self, asynchronous: bool = False,
+                 *, target_nodes: TargetNodesT | None = None) -> Reply[bool]:
         """FLUSHALL: delete every key of every database; returns True."""
-        return self._execute(("FLUSHALL", "ASYNC") if asynchronous else ("FLUSHALL",), ok)
+        args = ("FLUSHALL", "ASYNC") if asynchronous else ("FLUSHALL",)
+        return self._execute_on(target_nodes, args, ok)
 
     def config_get(self, pattern: PatternT = "*",
-                   *patterns: PatternT) -> Reply[dict[str, str]]:
+                   *patterns: PatternT,
+                   target_nodes: TargetNodesT | None = None) -> Reply[dict[str, str]]:
         """CONFIG GET: the matching parameters as a dict {name: value} of str (redis-py's shape)."""
-        return self._execute(("CONFIG", "GET", pattern, *patterns), parse_config_get)
+        return self._execute_on(target_nodes, ("CONFIG", "GET", pattern, *patterns), parse_config_get)
 
-    def config_set(self, name: KeyT, value: EncodableT, *args: EncodableT) -> Reply[bool]:
+    def config_set(self, name: KeyT, value: EncodableT, *args: EncodableT,
+                   target_nodes: TargetNodesT | None = None) -> Reply[bool]:
         """CONFIG SET: set parameters (more name, value pairs in ``args``); True."""
-        return self._execute(("CONFIG", "SET", name, value, *args), ok)
+        return self._execute_on(target_nodes, ("CONFIG", "SET", name, value, *args), ok)
 
-    def time(self) -> Reply[tuple[int, int]]:
+    def time(self, *, target_nodes: TargetNodesT | None = None) -> Reply[tuple[int, int]]:
         """TIME: the server time as (unix seconds, microseconds)."""
-        return self._execute(("TIME",), lambda r: (int(r[0]), int(r[1])))
+        return self._execute_on(target_nodes, ("TIME",), lambda r: (int(r[0]), int(r[1])))
 
     def client_list(self, _type: str | None = None,
-                    client_id: list[Any] = []) -> Reply[list[dict[str, str]]]:  # noqa: B006
+                    client_id: list[Any] = [],  # noqa: B006
+                    *, target_nodes: TargetNodesT | None = None) -> Reply[list[dict[str, str]]]:
         """CLIENT LIST: one dict of str per connection (of ``_type``, of the ids in
         ``client_id`` if given)."""
         if not isinstance(client_id, list):  # redis-py's check (and its default)
@@ -218,31 +229,33 @@ class ServerCommands(CommandsBase[AnyStr]):
             args: tuple[Any, ...] = ("CLIENT", "LIST", "ID", *client_id)
             if _type is not None:
                 args = ("CLIENT", "LIST", "TYPE", _client_type(_type, _LIST_TYPES), "ID", *client_id)
-            return self._execute(args, parse_client_list)
+            return self._execute_on(target_nodes, args, parse_client_list)
         if _type is None:
-            return self._execute(("CLIENT", "LIST"), parse_client_list)
-        return self._execute(("CLIENT", "LIST", "TYPE", _client_type(_type, _LIST_TYPES)), parse_client_list)
+            return self._execute_on(target_nodes, ("CLIENT", "LIST"), parse_client_list)
+        args = ("CLIENT", "LIST", "TYPE", _client_type(_type, _LIST_TYPES))
+        return self._execute_on(target_nodes, args, parse_client_list)
 
-    def client_id(self) -> Reply[int]:
+    def client_id(self, *, target_nodes: TargetNodesT | None = None) -> Reply[int]:
         """CLIENT ID: the id of the connection the command ran on."""
-        return self._execute(("CLIENT", "ID"))
+        return self._execute_on(target_nodes, ("CLIENT", "ID"))
 
     def client_setname(self, name: str | bytes) -> Reply[bool]:
         """CLIENT SETNAME: name the connection the command ran on; returns True."""
         return self._execute(("CLIENT", "SETNAME", name), ok)
 
-    def client_getname(self) -> Reply[str | None]:
+    def client_getname(self, *, target_nodes: TargetNodesT | None = None) -> Reply[str | None]:
         """CLIENT GETNAME: the name of the connection, as str (redis-py's shape), or None."""
-        return self._execute(("CLIENT", "GETNAME"), _str_or_none)
+        return self._execute_on(target_nodes, ("CLIENT", "GETNAME"), _str_or_none)
 
-    def client_kill(self, address: str) -> Reply[bool]:
+    def client_kill(self, address: str, *, target_nodes: TargetNodesT | None = None) -> Reply[bool]:
         """CLIENT KILL ip:port: close that connection; returns True."""
-        return self._execute(("CLIENT", "KILL", address), ok)
+        return self._execute_on(target_nodes, ("CLIENT", "KILL", address), ok)
 
     def client_kill_filter(self, _id: int | None = None, _type: str | None = None,
                            addr: str | None = None, skipme: bool | None = None,
                            laddr: str | None = None, user: str | None = None,
-                           maxage: int | None = None) -> Reply[int]:
+                           maxage: int | None = None,
+                           *, target_nodes: TargetNodesT | None = None) -> Reply[int]:
         """CLIENT KILL with filters (ID, TYPE, ADDR, LADDR, USER, SKIPME, MAXAGE); returns
         the number of connections closed."""
         args: tuple[Any, ...] = ("CLIENT", "KILL")
@@ -261,29 +274,30 @@ class ServerCommands(CommandsBase[AnyStr]):
         if maxage is not None:  # clients older than maxage seconds (Redis >= 7.4, Valkey >= 8)
             args += ("MAXAGE", maxage)
         _check_kill_filter(args, _type, skipme)
-        return self._execute(args)
+        return self._execute_on(target_nodes, args)
 
-    def client_info(self) -> Reply[dict[str, Any]]:
+    def client_info(self, *, target_nodes: TargetNodesT | None = None) -> Reply[dict[str, Any]]:
         """CLIENT INFO: this connection's CLIENT INFO as a dict (ints where the server means ints).
         On a shared client that is the shared connection the command happened to use."""
-        return self._execute(("CLIENT", "INFO"), parse_client_info)
+        return self._execute_on(target_nodes, ("CLIENT", "INFO"), parse_client_info)
 
-    def client_pause(self, timeout: int, all: bool = True) -> Reply[bool]:
+    def client_pause(self, timeout: int, all: bool = True,
+                     *, target_nodes: TargetNodesT | None = None) -> Reply[bool]:
         """CLIENT PAUSE: pause clients for ``timeout`` ms; ``all=False`` pauses only
         writes (6.2); returns True."""
         if isinstance(timeout, bool) or not isinstance(timeout, int):
             raise DataError("CLIENT PAUSE timeout must be an integer (milliseconds)")
         if all:
-            return self._execute(("CLIENT", "PAUSE", timeout), ok)
-        return self._execute(("CLIENT", "PAUSE", timeout, "WRITE"), ok)
+            return self._execute_on(target_nodes, ("CLIENT", "PAUSE", timeout), ok)
+        return self._execute_on(target_nodes, ("CLIENT", "PAUSE", timeout, "WRITE"), ok)
 
-    def client_unpause(self) -> Reply[bool]:
+    def client_unpause(self, *, target_nodes: TargetNodesT | None = None) -> Reply[bool]:
         """CLIENT UNPAUSE: end a CLIENT PAUSE; returns True."""
-        return self._execute(("CLIENT", "UNPAUSE"), ok)
+        return self._execute_on(target_nodes, ("CLIENT", "UNPAUSE"), ok)
 
-    def config_resetstat(self) -> Reply[bool]:
+    def config_resetstat(self, *, target_nodes: TargetNodesT | None = None) -> Reply[bool]:
         """CONFIG RESETSTAT: reset the statistics INFO reports; returns True."""
-        return self._execute(("CONFIG", "RESETSTAT"), ok)
+        return self._execute_on(target_nodes, ("CONFIG", "RESETSTAT"), ok)
 
     def memory_usage(self, key: KeyT, samples: int | None = None) -> Reply[int | None]:
         """MEMORY USAGE: bytes used by ``key`` and its value, or None when the key does
@@ -297,24 +311,25 @@ class ServerCommands(CommandsBase[AnyStr]):
         ``enable-debug-command yes`` (or ``local``) on Redis >= 7."""
         return self._execute(("DEBUG", "OBJECT", key), parse_debug_object)
 
-    def slowlog_get(self, num: int | None = None) -> Reply[list[dict[str, Any]]]:
+    def slowlog_get(self, num: int | None = None,
+                    *, target_nodes: TargetNodesT | None = None) -> Reply[list[dict[str, Any]]]:
         """SLOWLOG GET: the last ``num`` slow commands, as dicts ('id', 'start_time',
         'duration', 'command', ...)."""
         if num is None:
-            return self._execute(("SLOWLOG", "GET"), parse_slowlog_get)
-        return self._execute(("SLOWLOG", "GET", num), parse_slowlog_get)
+            return self._execute_on(target_nodes, ("SLOWLOG", "GET"), parse_slowlog_get)
+        return self._execute_on(target_nodes, ("SLOWLOG", "GET", num), parse_slowlog_get)
 
-    def slowlog_len(self) -> Reply[int]:
+    def slowlog_len(self, *, target_nodes: TargetNodesT | None = None) -> Reply[int]:
         """SLOWLOG LEN: the number of entries in the slow log."""
-        return self._execute(("SLOWLOG", "LEN"))
+        return self._execute_on(target_nodes, ("SLOWLOG", "LEN"))
 
-    def slowlog_reset(self) -> Reply[bool]:
+    def slowlog_reset(self, *, target_nodes: TargetNodesT | None = None) -> Reply[bool]:
         """SLOWLOG RESET: empty the slow log; returns True."""
-        return self._execute(("SLOWLOG", "RESET"), ok)
+        return self._execute_on(target_nodes, ("SLOWLOG", "RESET"), ok)
 
-    def command_count(self) -> Reply[int]:
+    def command_count(self, *, target_nodes: TargetNodesT | None = None) -> Reply[int]:
         """COMMAND COUNT: the number of commands the server knows."""
-        return self._execute(("COMMAND", "COUNT"))
+        return self._execute_on(target_nodes, ("COMMAND", "COUNT"))
 
     def swapdb(self, first: int, second: int) -> Reply[bool]:
         """SWAPDB: swap two databases; returns True."""
