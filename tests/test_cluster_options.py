@@ -76,6 +76,9 @@ BAD = [
     # not options of redis-py's RedisCluster: unknown keywords, like any typo
     ({"cluster_error_retry_attempts_on_error": 3}, TypeError),
     ({"bogus": 1}, TypeError),
+    # pool options: one multiplexed connection per node, no pool to size
+    ({"max_connections": 50}, TypeError),
+    ({"max_idle_time": 5}, TypeError),
 ]
 
 

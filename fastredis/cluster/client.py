@@ -156,7 +156,13 @@ class RedisCluster(CoreCommands[AnyStr]):
             seeds.append((host, int(port)))
         if not seeds:
             raise ClusterError("RedisCluster needs host= or startup_nodes= (at least one node)")
-        params, _pool_kw, rest = _split_params(kwargs)
+        params, pool_kw, rest = _split_params(kwargs)
+        if pool_kw:
+            # redis-py's max_connections (per node) and our pool's options: there is no
+            # pool here, so say so rather than drop them
+            raise TypeError(
+                f"RedisCluster does not take the connection pool options {sorted(pool_kw)}: it keeps "
+                "one multiplexed connection per node (plus one per blocking command in flight)")
         if rest:
             raise TypeError(f"RedisCluster() got unexpected keyword arguments: {sorted(rest)}")
         if params.db:
