@@ -6,11 +6,11 @@ Modules: ``slots`` (key slots, nodes, the slot map), ``topology`` (discovery, re
 
 from .client import RedisCluster
 from .errors import (
-           ClusterError,
-           CrossSlotError,
-           RedisClusterException,
-           SlotNotCoveredError,
-           TooManyRedirections,
+    ClusterError,
+    CrossSlotError,
+    RedisClusterException,
+    SlotNotCoveredError,
+    TooManyRedirections,
 )
 from .pubsub import ClusterPubSub, GapEvent
 from .slots import ClusterNode, LoadBalancingStrategy, key_slot
