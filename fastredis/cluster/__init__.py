@@ -5,9 +5,16 @@ Modules: ``slots`` (key slots, nodes, the slot map), ``topology`` (discovery, re
 ``pubsub`` (ClusterPubSub: classic and sharded Pub/Sub that follows the cluster)."""
 
 from .client import RedisCluster
-from .errors import ClusterError, CrossSlotError, RedisClusterException, TooManyRedirections
+from .errors import (
+    ClusterError,
+    CrossSlotError,
+    RedisClusterException,
+    SlotNotCoveredError,
+    TooManyRedirections,
+)
 from .pubsub import ClusterPubSub, GapEvent
-from .slots import ClusterNode, key_slot
+from .slots import ClusterNode, LoadBalancingStrategy, key_slot
 
 __all__ = ["RedisCluster", "ClusterNode", "ClusterError", "CrossSlotError",
-           "RedisClusterException", "TooManyRedirections", "key_slot", "ClusterPubSub", "GapEvent"]
+           "RedisClusterException", "TooManyRedirections", "key_slot", "ClusterPubSub", "GapEvent",
+           "LoadBalancingStrategy", "SlotNotCoveredError"]

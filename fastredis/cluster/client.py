@@ -21,6 +21,7 @@ import asyncio
 import functools
 import logging
 import random
+import sys
 from collections import Counter
 from collections.abc import Mapping
 from typing import Any, AnyStr, AsyncIterator, Callable, Iterable
@@ -46,10 +47,19 @@ from ..exceptions import (
     TryAgainError,
     WrongLoop,
 )
+from ..retry import Retry
 from .batch import _SLOW, _Item, command_name, redirect_of, run_many, split_fast, split_multi
-from .errors import ClusterError, CrossSlotError, TooManyRedirections
+from .errors import ClusterError, CrossSlotError, SlotNotCoveredError, TooManyRedirections
 from .routing import Route, Router, check_target_nodes, merge_replies
-from .slots import PRIMARY, REPLICA, ClusterNode, SlotCache, key_slot, split_address
+from .slots import (
+    PRIMARY,
+    REPLICA,
+    ClusterNode,
+    LoadBalancingStrategy,
+    SlotCache,
+    key_slot,
+    split_address,
+)
 from .topology import Topology
 
 __all__ = ["RedisCluster"]
@@ -60,12 +70,45 @@ _ReplyError = hiredis.ReplyError
 _pack_command = hiredis.pack_command
 _get_running_loop = asyncio.events._get_running_loop
 _ASKING = hiredis.pack_command(("ASKING",))
-# accepted for redis-py compatibility, with no effect here (say why in docs/cluster.md)
-_IGNORED = frozenset((
-    "reinitialize_steps", "dynamic_startup_nodes", "require_full_coverage",
-    "connection_error_retry_attempts", "cluster_error_retry_attempts_on_error", "retry",
-    "retry_on_error", "load_balancing_strategy", "health_check_interval",
-))
+_REPLICAS_ONLY = (LoadBalancingStrategy.ROUND_ROBIN_REPLICAS, LoadBalancingStrategy.RANDOM_REPLICA)
+
+
+def _flag(name: str, value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise TypeError(f"RedisCluster option {name!r} takes True or False, got {type(value).__name__}")
+    return value
+
+
+def _count(name: str, value: Any, none_ok: bool = False) -> int | None:
+    if value is None and none_ok:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"RedisCluster option {name!r} takes an int, got {type(value).__name__}")
+    if value < 0:
+        raise DataError(f"RedisCluster option {name!r} must be >= 0, got {value}")
+    return value
+
+
+def _seconds(name: str, value: Any) -> float | None:
+    if value is None or value == 0:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(f"RedisCluster option {name!r} takes seconds (a number), got {type(value).__name__}")
+    if value < 0:
+        raise DataError(f"RedisCluster option {name!r} must be >= 0, got {value}")
+    return float(value)
+
+
+def _error_classes(value: Any) -> tuple[type[BaseException], ...]:
+    if value is None:
+        return ()
+    if isinstance(value, type) or isinstance(value, (str, bytes)):
+        raise TypeError("retry_on_error takes a list of exception classes")
+    out = tuple(value)
+    for e in out:
+        if not (isinstance(e, type) and issubclass(e, BaseException)):
+            raise TypeError(f"retry_on_error takes exception classes, got {e!r}")
+    return out
 
 
 def _retrieve(fut: asyncio.Future[Any]) -> None:
@@ -92,9 +135,17 @@ class RedisCluster(CoreCommands[AnyStr]):
         port: int = 6379,
         startup_nodes: Iterable[ClusterNode] | None = None,
         *,
+        require_full_coverage: bool = True,
         read_from_replicas: bool = False,
+        load_balancing_strategy: LoadBalancingStrategy | str | Any = None,
+        dynamic_startup_nodes: bool = True,
+        reinitialize_steps: int | None = None,
         max_redirects: int = 16,
         cluster_error_retry_attempts: int = 6,
+        connection_error_retry_attempts: int | None = None,
+        retry: Retry | None = None,
+        retry_on_error: Iterable[type[BaseException]] | None = None,
+        health_check_interval: float | None = None,
         address_remap: Callable[[tuple[str, int]], tuple[str, int]] | None = None,
         refresh_min_interval: float = 0.25,
         topology_check_interval: float | None = 30.0,
@@ -106,12 +157,13 @@ class RedisCluster(CoreCommands[AnyStr]):
             seeds.append((host, int(port)))
         if not seeds:
             raise ClusterError("RedisCluster needs host= or startup_nodes= (at least one node)")
-        ignored = sorted(k for k in _IGNORED if kwargs.pop(k, None) not in (None, False))
-        if ignored:
-            # not silent: these redis-py options do nothing on RedisCluster yet
-            log.warning("RedisCluster ignores the redis-py options %s (see docs/cluster.md)",
-                        ", ".join(ignored))
-        params, _pool_kw, rest = _split_params(kwargs)
+        params, pool_kw, rest = _split_params(kwargs)
+        if pool_kw:
+            # redis-py's max_connections (per node) and our pool's options: there is no
+            # pool here, so say so rather than drop them
+            raise TypeError(
+                f"RedisCluster does not take the connection pool options {sorted(pool_kw)}: it keeps "
+                "one multiplexed connection per node (plus one per blocking command in flight)")
         if rest:
             raise TypeError(f"RedisCluster() got unexpected keyword arguments: {sorted(rest)}")
         if params.db:
@@ -124,17 +176,49 @@ class RedisCluster(CoreCommands[AnyStr]):
         self._encoding = params.encoding
         utf8 = params.encoding.lower().replace("_", "-") in ("utf-8", "utf8")
         self._arg_encoding = None if utf8 and params.encoding_errors == "strict" else params.encoding
-        self._read_from_replicas = bool(read_from_replicas)
-        self.max_redirects = int(max_redirects)
-        self.retries = int(cluster_error_retry_attempts)
+        # redis-py's options, each checked here (a wrong type or value raises now) and
+        # honoured (docs/cluster.md, "Options")
+        self.require_full_coverage = _flag("require_full_coverage", require_full_coverage)
+        #: how reads pick a node of their shard (None: the primary)
+        self.load_balancing_strategy = LoadBalancingStrategy.of(load_balancing_strategy)
+        if _flag("read_from_replicas", read_from_replicas) and self.load_balancing_strategy is None:
+            self.load_balancing_strategy = LoadBalancingStrategy.ROUND_ROBIN  # as redis-py
+        self._read_from_replicas = self.load_balancing_strategy is not None
+        self._rr: dict[str, int] = {}  # round robin position per primary (as redis-py)
+        self.max_redirects = _count("max_redirects", max_redirects) or 0
+        if retry is not None and not isinstance(retry, Retry):
+            raise TypeError(f"RedisCluster(retry=...) takes a fastredis.retry.Retry, got {type(retry).__name__}")
+        self.retry = retry
+        #: budget of retries after CLUSTERDOWN, TRYAGAIN, READONLY, LOADING, a slot nobody
+        #: serves and the retry_on_error errors (retry.get_retries() when retry= is given,
+        #: as in redis-py, where it replaces cluster_error_retry_attempts)
+        attempts = _count("cluster_error_retry_attempts", cluster_error_retry_attempts) or 0
+        self.retries = retry.get_retries() if retry is not None else attempts
+        if self.retries < 0:  # Retry(..., -1): without limit
+            self.retries = sys.maxsize
+        #: ... and after connection failures (a node that cannot be reached, a read-only
+        #: command whose connection was lost): connection_error_retry_attempts, or the same
+        conn_attempts = _count("connection_error_retry_attempts", connection_error_retry_attempts, True)
+        self.connection_retries = self.retries if conn_attempts is None else conn_attempts
+        # errors retried besides the cluster's own: retry_on_error, and retry's
+        # supported_errors (TimeoutError: only for read-only commands, never run twice)
+        extra = _error_classes(retry_on_error)
+        if retry is not None:
+            extra = retry.supported_errors + extra
+        self._retry_errors = tuple(dict.fromkeys(e for e in extra if not issubclass(e, ConnectionError)))
+        self.health_check_interval = _seconds("health_check_interval", health_check_interval)
+        self._hc: asyncio.TimerHandle | None = None
+        self._hc_loop: asyncio.AbstractEventLoop | None = None
+        steps = _count("reinitialize_steps", reinitialize_steps, True)
         self._check_interval = topology_check_interval
         self._topology = Topology(seeds, self._connection, address_remap=address_remap,
-                                  tls=bool(params.ssl), min_interval=refresh_min_interval)
+                                  tls=bool(params.ssl), min_interval=refresh_min_interval,
+                                  reinitialize_steps=steps,
+                                  dynamic_startup_nodes=_flag("dynamic_startup_nodes", dynamic_startup_nodes))
         self._router: Router | None = None
         self._init_fut: asyncio.Future[Any] | None = None
         self._tick: asyncio.TimerHandle | None = None
         self._tick_loop: asyncio.AbstractEventLoop | None = None
-        self._rr = 0
         # hot-path caches: one-key routes by command name (filled once initialized, emptied
         # by aclose so that the next command initializes again) and recent keys' slots
         self._simple: dict[Any, Route] = {}
@@ -290,8 +374,15 @@ class RedisCluster(CoreCommands[AnyStr]):
     async def _initialize(self) -> None:
         topo = self._topology
         topo.closing = False
-        if not topo.slots.view:
+        if not topo.slots.view or (self.require_full_coverage and topo.slots.uncovered()):
             await topo.refresh()
+            gaps = topo.slots.uncovered_ranges() if self.require_full_coverage else ()
+            if gaps:
+                shown = ", ".join(f"{a}-{b}" if a != b else str(a) for a, b in gaps[:8])
+                raise ClusterError(
+                    f"The cluster does not cover every slot ({sum(b - a + 1 for a, b in gaps)} of "
+                    f"16384 not served: {shown}{' ...' if len(gaps) > 8 else ''}); "
+                    "pass require_full_coverage=False to start anyway")
         if self._router is None:
             node = random.choice(topo.primaries())
             conn = await self._connection(node)
@@ -301,6 +392,7 @@ class RedisCluster(CoreCommands[AnyStr]):
                 log.warning("COMMAND unavailable (%s): routing from the static fallback table", exc)
                 self._router = Router(None)
         self._schedule_check()
+        self._schedule_health_check()
 
     def _schedule_check(self) -> None:
         """A cheap periodic refresh (a map that changed with no traffic to tell us)."""
@@ -320,15 +412,64 @@ class RedisCluster(CoreCommands[AnyStr]):
         self._topology.request_refresh()
         self._schedule_check()
 
+    # ------------------------------------------------------------------ health check
+    def _schedule_health_check(self) -> None:
+        """health_check_interval: every interval, each node connection with nothing in
+        flight answers a PING (off the command path: a busy connection proves itself)."""
+        interval = self.health_check_interval
+        if interval is None:
+            return
+        loop = asyncio.get_running_loop()
+        if self._hc is not None and self._hc_loop is not loop:
+            self._hc.cancel()
+            self._hc = None
+        if self._hc is None:
+            self._hc_loop = loop
+            self._hc = loop.call_later(interval, self._health_check)
+
+    def _health_check(self) -> None:
+        self._hc = None
+        loop = self._hc_loop
+        if self._topology.closing or loop is None:
+            return
+        limit = self._timeout or self._params.connect_timeout or 10.0
+        for node in self._topology.nodes.values():
+            conn = node.connection
+            if conn is None or conn.closed or conn._loop is not loop or conn.pending:
+                continue
+            fut = conn.execute(("PING",))
+            late = loop.call_later(limit, self._health_late, node, conn, fut, limit)
+            fut.add_done_callback(functools.partial(self._health_done, node, conn, late))
+        self._hc = loop.call_later(self.health_check_interval or 0, self._health_check)
+
+    @staticmethod
+    def _health_late(node: ClusterNode, conn: Any, fut: asyncio.Future[Any], limit: float) -> None:
+        if not fut.done() and not conn.closed:
+            log.warning("health check of cluster node %s: no answer to PING within %.1fs; reconnecting",
+                        node.name, limit)
+            conn.abort("closed: failed its health check")
+
+    @staticmethod
+    def _health_done(node: ClusterNode, conn: Any, late: asyncio.TimerHandle,
+                     fut: asyncio.Future[Any]) -> None:
+        late.cancel()
+        if fut.cancelled():
+            return
+        exc = fut.exception()
+        if exc is not None and not conn.closed:
+            log.warning("health check of cluster node %s failed (%s); reconnecting", node.name, exc)
+            conn.abort("closed: failed its health check")
+
     async def aclose(self) -> None:
         """Close every node connection; the client reconnects if used again."""
-        if self._tick is not None:
-            tick_loop = self._tick_loop
-            if tick_loop is None or tick_loop is asyncio.get_running_loop():
-                self._tick.cancel()
-            elif not tick_loop.is_closed():  # never touch another loop's timer from here
-                tick_loop.call_soon_threadsafe(self._tick.cancel)
-            self._tick = None
+        for handle, its_loop in ((self._tick, self._tick_loop), (self._hc, self._hc_loop)):
+            if handle is None:
+                continue
+            if its_loop is None or its_loop is asyncio.get_running_loop():
+                handle.cancel()
+            elif not its_loop.is_closed():  # never touch another loop's timer from here
+                its_loop.call_soon_threadsafe(handle.cancel)
+        self._tick = self._hc = None
         if self.cache is not None:
             self.cache.close()  # every node connection (and what it tracked) goes now
         conns = self._topology.all_connections()
@@ -461,16 +602,32 @@ class RedisCluster(CoreCommands[AnyStr]):
         return await self._dispatch(args, route, None, callback)
 
     def _node_for(self, slot: int, readonly: bool) -> ClusterNode | None:
+        """The node for a command on ``slot``: its primary, or for a read with a
+        load_balancing_strategy, a node of its shard chosen by it (redis-py's rules)."""
         slots = self._topology.slots
-        if readonly and self._read_from_replicas:
+        primary = slots.primaries[slot]
+        strategy = self.load_balancing_strategy
+        if readonly and strategy is not None and primary is not None:
             reps = slots.replicas[slot]
             if reps:
-                self._rr += 1
-                i = self._rr % (len(reps) + 1)
-                return reps[i - 1] if i else slots.primaries[slot]
-        return slots.primaries[slot]
+                if strategy is LoadBalancingStrategy.RANDOM_REPLICA:
+                    return random.choice(reps)
+                if strategy is LoadBalancingStrategy.RANDOM:
+                    i = random.randrange(len(reps) + 1)
+                else:  # round robin per shard: primary (unless replicas only), replicas
+                    i = self._rr.get(primary.name, 0) % (len(reps) + 1)
+                    if i == 0 and strategy is LoadBalancingStrategy.ROUND_ROBIN_REPLICAS:
+                        i = 1
+                    self._rr[primary.name] = i + 1
+                return reps[i - 1] if i else primary
+        return primary
 
     async def _backoff(self, attempt: int) -> None:
+        if self.retry is not None:  # the caller's policy (redis-py: retry=Retry(backoff, n))
+            delay = self.retry.backoff.compute(attempt)
+            if delay > 0:
+                await asyncio.sleep(delay)
+            return
         # exponential, capped, with full jitter: a burst of failures does not come back
         # in lock step (50 ms, 100 ms ... 800 ms)
         await asyncio.sleep(min(0.8, 0.025 * 2 ** attempt) * (0.5 + random.random() / 2))
@@ -494,7 +651,7 @@ class RedisCluster(CoreCommands[AnyStr]):
         topo = self._topology
         node: ClusterNode | None = start  # the node _execute chose (replicas rotate)
         asking = False
-        redirects = attempts = 0
+        redirects = attempts = lost = 0  # lost: connection failures (their own budget)
         last: BaseException | None = None
         while True:
             if sent is not None:
@@ -506,8 +663,13 @@ class RedisCluster(CoreCommands[AnyStr]):
                     if node is None:  # an uncovered slot: the map is stale or the cluster is down
                         attempts += 1
                         if attempts > self.retries:
-                            raise ClusterError(f"No node serves slot {slot} (cluster down?)") from last
+                            raise SlotNotCoveredError(
+                                f"Slot {slot} is not served by any node (cluster down, or "
+                                f"not covered: {topo.slots.uncovered()} slots are not)") from last
+                        self.stats["retry:SlotNotCovered"] += 1
                         await topo.refresh()
+                        if attempts > 1:
+                            await self._backoff(attempts)
                         continue
                 conn = node.connection
                 try:
@@ -524,14 +686,15 @@ class RedisCluster(CoreCommands[AnyStr]):
                     continue
                 except (ConnectionError, TimeoutError, OSError) as exc:
                     # nothing was written: always safe to try again, after a refresh
-                    attempts += 1
+                    lost += 1
                     last = exc
-                    if attempts > self.retries:
+                    if lost > self.connection_retries:
                         raise ConnectionError(
-                            f"Cannot reach {node.name} (slot {slot}) after {attempts} attempts: {exc}"
+                            f"Cannot reach {node.name} (slot {slot}) after {lost} attempts: {exc}"
                         ) from exc
+                    self.stats["retry:connect"] += 1
                     topo.request_refresh()
-                    await self._backoff(attempts)
+                    await self._backoff(lost)
                     node, asking = None, False
                     continue
             try:
@@ -569,18 +732,30 @@ class RedisCluster(CoreCommands[AnyStr]):
                     await self._backoff(attempts)
                     node = None
                 asking = False
-            except TimeoutError:
-                raise
             except ConnectionError as exc:
                 if not readonly:
                     raise ConnectionError(
                         f"Connection to {node.name} was lost while {command_name(args)} was in flight: "
                         "its outcome is unknown (not retried: only read-only commands are)"
                     ) from exc
+                lost += 1
+                if lost > self.connection_retries:
+                    raise
+                self.stats["retry:connect"] += 1
+                topo.request_refresh()
+                await self._backoff(lost)
+                node, asking = None, False
+            except Exception as exc:
+                # retry_on_error / retry's supported errors (TimeoutError ...): the command
+                # reached the node, so only a read-only one goes again (never run twice)
+                if not (readonly and isinstance(exc, self._retry_errors)):
+                    raise
                 attempts += 1
                 if attempts > self.retries:
                     raise
-                topo.request_refresh()
+                self.stats["retry:" + type(exc).__name__] += 1
+                log.warning("retrying %s on slot %d (attempt %d) after: %s", command_name(args), slot,
+                            attempts + 1, exc or type(exc).__name__)
                 await self._backoff(attempts)
                 node, asking = None, False
 
@@ -634,8 +809,11 @@ class RedisCluster(CoreCommands[AnyStr]):
         return [self._default_node(route.readonly)]
 
     def _default_node(self, readonly: bool) -> ClusterNode:
-        if readonly and self._read_from_replicas and self.get_replicas():
-            return random.choice(self.get_replicas())
+        strategy = self.load_balancing_strategy
+        if readonly and strategy is not None and self.get_replicas():
+            if strategy in _REPLICAS_ONLY:
+                return random.choice(self.get_replicas())
+            return random.choice(self.get_nodes())
         return self.get_default_node()
 
     async def _server_keys(self, args: tuple[Any, ...]) -> set[int]:
@@ -873,6 +1051,8 @@ class RedisCluster(CoreCommands[AnyStr]):
 
         if node is None and host is not None:
             node = self.get_node(host, port) or ClusterNode(host, int(port or 6379))
+        if self.health_check_interval is not None:  # the client's option covers its PubSub too
+            kwargs.setdefault("health_check_interval", self.health_check_interval)
         return ClusterPubSub(self, node=node, **kwargs)
 
     def register_script(self, script: str | bytes) -> Any:

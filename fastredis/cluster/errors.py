@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from ..exceptions import DataError, RedisError
 
-__all__ = ["ClusterError", "CrossSlotError", "TooManyRedirections", "RedisClusterException"]
+__all__ = ["ClusterError", "CrossSlotError", "TooManyRedirections", "RedisClusterException",
+           "SlotNotCoveredError"]
 
 
 class ClusterError(RedisError):
@@ -23,3 +24,8 @@ class CrossSlotError(ClusterError, DataError):
 class TooManyRedirections(ClusterError):
     """More MOVED/ASK redirections than ``max_redirects`` for one command: the map keeps
     changing under it (a migration stuck half-way?)."""
+
+
+class SlotNotCoveredError(ClusterError):
+    """No node serves the command's slot (redis-py's name): the cluster does not cover
+    every slot (``require_full_coverage=False``), or it is down, and the retries are spent."""

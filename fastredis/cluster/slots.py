@@ -8,6 +8,7 @@ one normalised *view* that discovery can compare between nodes (topology.py)."""
 from __future__ import annotations
 
 from binascii import crc_hqx
+from enum import Enum
 from typing import TYPE_CHECKING, Any, Callable
 
 if TYPE_CHECKING:
@@ -16,7 +17,7 @@ if TYPE_CHECKING:
     from .._protocol import Connection
 
 __all__ = ["SLOTS", "key_slot", "SlotCache", "ClusterNode", "Shard", "SlotMap", "View", "parse_shards",
-           "parse_slots", "split_address", "PRIMARY", "REPLICA"]
+           "parse_slots", "split_address", "PRIMARY", "REPLICA", "LoadBalancingStrategy"]
 
 SLOTS = 16384
 PRIMARY = "primary"
@@ -254,3 +255,43 @@ class SlotMap:
 
     def uncovered(self) -> int:
         return sum(1 for n in self.primaries if n is None)
+
+    def uncovered_ranges(self) -> list[tuple[int, int]]:
+        """The slots nobody serves, as ``(start, end)`` ranges (for error messages)."""
+        out: list[tuple[int, int]] = []
+        for slot, node in enumerate(self.primaries):
+            if node is None:
+                if out and out[-1][1] == slot - 1:
+                    out[-1] = (out[-1][0], slot)
+                else:
+                    out.append((slot, slot))
+        return out
+
+
+class LoadBalancingStrategy(str, Enum):
+    """How a read-only command picks a node of its shard (redis-py's
+    ``redis.cluster.LoadBalancingStrategy``, same values; redis-py's own members and the
+    plain strings are accepted too). Setting one sends reads to replicas (``READONLY``)."""
+
+    ROUND_ROBIN = "round_robin"  #: primary and replicas in turn
+    ROUND_ROBIN_REPLICAS = "round_robin_replicas"  #: the replicas in turn (primary if none)
+    RANDOM = "random"  #: any node of the shard, at random
+    RANDOM_REPLICA = "random_replica"  #: a replica at random (primary if none)
+
+    @classmethod
+    def of(cls, value: Any) -> LoadBalancingStrategy | None:
+        """Ours, redis-py's member or its string value -> ours; None stays None."""
+        if value is None or isinstance(value, cls):
+            return value
+        raw = getattr(value, "value", value)  # redis-py's enum member: its string value
+        if isinstance(raw, str):
+            try:
+                return cls(raw.lower())
+            except ValueError:
+                pass
+        elif not isinstance(value, Enum):
+            raise TypeError(
+                f"load_balancing_strategy takes a LoadBalancingStrategy or its string value, got {type(value).__name__}")
+        from ..exceptions import DataError
+
+        raise DataError(f"unknown load_balancing_strategy {value!r}: one of {', '.join(m.value for m in cls)}")

@@ -52,8 +52,16 @@ class Topology:
 
     def __init__(self, seeds: list[tuple[str, int]], opener: Opener, *,
                  address_remap: Remap | None = None, tls: bool = False,
-                 min_interval: float = 0.25, query_timeout: float = 2.0) -> None:
+                 min_interval: float = 0.25, query_timeout: float = 2.0,
+                 reinitialize_steps: int | None = None, dynamic_startup_nodes: bool = True) -> None:
         self.seeds = list(seeds)
+        # redis-py's reinitialize_steps: a refresh after every Nth MOVED (None: after
+        # each, rate-limited; 0: never, the MOVED patch alone)
+        self.reinitialize_steps = reinitialize_steps
+        self._moved = 0
+        # redis-py's dynamic_startup_nodes=False: refreshes ask the seeds (a DNS name, a
+        # load balancer) first, the discovered addresses only if no seed answers
+        self.dynamic_startup_nodes = dynamic_startup_nodes
         self._open = opener
         self._remap = address_remap
         self._tls = tls
@@ -103,7 +111,14 @@ class Topology:
         self.slots.replicas[slot] = ()
         if old is not node and self.on_owner_change is not None:
             self.on_owner_change([slot])
-        self.request_refresh()
+        steps = self.reinitialize_steps
+        if steps is None:
+            self.request_refresh()
+        elif steps:
+            self._moved += 1
+            if self._moved >= steps:
+                self._moved = 0
+                self.request_refresh()
         return node
 
     # ------------------------------------------------------------------ refresh
@@ -149,9 +164,14 @@ class Topology:
         known = self._candidates()
         want = max(3, math.ceil(math.log2(max(len(known), 1))) + 1)
         errors: list[BaseException] = []
-        # known nodes in batches, then the seeds (asked again each time: DNS may have moved)
+        # known nodes in batches, then the seeds (asked again each time: DNS may have moved);
+        # the seeds first with dynamic_startup_nodes=False
         batches = [known[i:i + want] for i in range(0, len(known), want)]
-        batches.append([self._seed(h, p) for h, p in self.seeds])
+        seeds = [self._seed(h, p) for h, p in self.seeds]
+        if self.dynamic_startup_nodes:
+            batches.append(seeds)
+        else:
+            batches.insert(0, seeds)
         for batch in batches:
             results = await asyncio.gather(*(self._ask(n) for n in batch), return_exceptions=True)
             views: list[tuple[View, dict[str, dict[str, Any]]]] = []
