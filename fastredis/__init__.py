@@ -15,6 +15,7 @@ from .exceptions import (
     InvalidResponse,
     LockError,
     LockNotOwnedError,
+    MaxConnectionsError,
     MaxReplySizeError,
     NoPermissionError,
     NoScriptError,
@@ -48,7 +49,7 @@ __all__ = [
     "MaxReplySizeError", "ResponseError", "DataError", "PubSubError", "WatchError",
     "NoScriptError", "ExecAbortError", "ReadOnlyError", "NoPermissionError",
     "LockError", "LockNotOwnedError",
-    "ClientClosedError",
+    "ClientClosedError", "MaxConnectionsError",
 ]
 
 

@@ -10,6 +10,7 @@ __all__ = [
     "ExecAbortError", "ReadOnlyError", "NoPermissionError", "ModuleError",
     "OutOfMemoryError", "MaxReplySizeError", "ClusterDownError", "MovedError",
     "AskError", "TryAgainError", "LockError", "LockNotOwnedError", "ClientClosedError",
+    "MaxConnectionsError",
 ]
 
 import builtins
@@ -26,6 +27,11 @@ class ConnectionError(RedisError, builtins.ConnectionError):
 
 class TimeoutError(RedisError, builtins.TimeoutError):
     pass
+
+
+class MaxConnectionsError(ConnectionError):
+    """More connections to one node than ``max_connections`` allows (redis-py's name);
+    raised before a connection is opened, so nothing was sent."""
 
 
 class ClientClosedError(ConnectionError):

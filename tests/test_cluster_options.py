@@ -21,7 +21,7 @@ from fastredis.cluster import (
     SlotNotCoveredError,
     key_slot,
 )
-from fastredis.exceptions import ConnectionError
+from fastredis.exceptions import ConnectionError, MaxConnectionsError
 from fastredis.retry import Retry
 from fastredis.testing import find_redis_server, free_port
 
@@ -76,8 +76,9 @@ BAD = [
     # not options of redis-py's RedisCluster: unknown keywords, like any typo
     ({"cluster_error_retry_attempts_on_error": 3}, TypeError),
     ({"bogus": 1}, TypeError),
-    # pool options: one multiplexed connection per node, no pool to size
-    ({"max_connections": 50}, TypeError),
+    ({"max_connections": "50"}, TypeError),
+    ({"max_connections": 0}, DataError),
+    # our pool's options: one multiplexed connection per node, no pool to size
     ({"max_idle_time": 5}, TypeError),
 ]
 
@@ -339,3 +340,42 @@ async def test_the_health_check_covers_the_pubsub_too(redis_cluster):
     async with RedisCluster(**redis_cluster.client_kwargs(health_check_interval=0.5, **QUIET)) as rc:
         assert rc.pubsub().health_check_interval == 0.5
         assert rc.pubsub(health_check_interval=2).health_check_interval == 2
+
+
+# ------------------------------------------------------------------ max_connections
+async def test_max_connections_bounds_each_nodes_exclusive_connections(redis_cluster):
+    # redis-py's per-node bound: the shared connection counts, so 3 leaves two for
+    # blocking commands / WATCH; one more is refused before anything is opened or sent
+    from conftest import eventually
+
+    kw = redis_cluster.client_kwargs(client_name="mc-test")
+    async with RedisCluster(**kw, max_connections=3) as rc:
+        key = "{mc}:list"
+        await rc.delete(key)
+        node = rc.get_node_from_key(key)
+
+        async def named() -> int:  # this client's connections, as the node sees them
+            clients = await rc.client_list(target_nodes=node)
+            return sum(1 for c in clients if c.get("name") == "mc-test")
+
+        first = asyncio.ensure_future(rc.blpop([key], timeout=5))
+        second = asyncio.ensure_future(rc.blpop([key], timeout=5))
+        pipe = rc.pipeline()
+        try:
+            assert await eventually(named, 3) == 3  # the shared one and both BLPOPs'
+            with pytest.raises(MaxConnectionsError, match="max_connections=3"):
+                await rc.blpop([key], timeout=1)
+            with pytest.raises(MaxConnectionsError):
+                await pipe.watch("{mc}:w")
+            assert await named() == 3  # nothing was opened for either
+            assert await rc.get("{mc}:other") is None  # the shared connection is unaffected
+            await rc.rpush(key, "a", "b")
+            assert sorted([(await first)[1], (await second)[1]]) == [b"a", b"b"]
+        finally:
+            first.cancel()
+            second.cancel()
+        # closed connections give their places back, however they closed
+        assert await eventually(named, 1) == 1
+        assert await pipe.watch("{mc}:w") is True
+        await pipe.reset()
+        assert await rc.blpop([key], timeout=0.1) is None

@@ -310,8 +310,8 @@ async def test_cluster_commands_by_name_as_redis_py(rc, rp, redis_cluster):
     assert await rc.cluster_save_config(target_nodes=replica) is True
     saved = await rc.cluster_save_config(target_nodes=rc.ALL_NODES)  # no tip: one per node
     assert saved == {n.name: True for n in rc.get_nodes()}  # (redis-py 8.1 fails to send it)
-    other = next(n for n in rc.get_nodes() if n is not replica)
-    assert await rc.cluster_meet(other.host, other.port, target_nodes=replica) is True  # known: a no-op
+    # (no CLUSTER MEET here: even of a known node it adds a handshake entry to the shared
+    # cluster for a moment, which the next test then counts as a seventh node)
     version = (await rc.info("server", target_nodes=replica))["redis_version"]
     if tuple(int(x) for x in str(version).split(".")[:2]) >= (7, 2):
         shard = await rc.cluster_myshardid(replica)

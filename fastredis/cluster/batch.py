@@ -26,7 +26,7 @@ from ..exceptions import (
     TryAgainError,
     error_from_reply,
 )
-from .errors import ClusterError, TooManyRedirections
+from .errors import SlotNotCoveredError, TooManyRedirections
 from .routing import Route, aggregate
 from .slots import ClusterNode, key_slot
 
@@ -291,7 +291,7 @@ async def run_many(self: RedisCluster[Any], items: list[_Item]) -> None:
                     refresh = refresh or not isinstance(err, TryAgainError)
         for it in unserved:
             it.attempts += 1
-            it.reply = ClusterError(f"No node serves slot {it.slot} (cluster down?)")
+            it.reply = SlotNotCoveredError(f"No node serves slot {it.slot} (cluster down?)")
             retry.append(it)
             refresh = True
         if not retry:

@@ -39,6 +39,7 @@ from ..exceptions import (
     ClusterDownError,
     ConnectionError,
     DataError,
+    MaxConnectionsError,
     MovedError,
     ReadOnlyError,
     RedisError,
@@ -158,12 +159,13 @@ class RedisCluster(CoreCommands[AnyStr]):
         if not seeds:
             raise ClusterError("RedisCluster needs host= or startup_nodes= (at least one node)")
         params, pool_kw, rest = _split_params(kwargs)
+        max_connections = pool_kw.pop("max_connections", None)
         if pool_kw:
-            # redis-py's max_connections (per node) and our pool's options: there is no
-            # pool here, so say so rather than drop them
+            # our pool's options: there is no pool here, so say so rather than drop them
             raise TypeError(
                 f"RedisCluster does not take the connection pool options {sorted(pool_kw)}: it keeps "
-                "one multiplexed connection per node (plus one per blocking command in flight)")
+                "one multiplexed connection per node (plus one per blocking command or WATCH in "
+                "flight, which max_connections bounds)")
         if rest:
             raise TypeError(f"RedisCluster() got unexpected keyword arguments: {sorted(rest)}")
         if params.db:
@@ -207,6 +209,12 @@ class RedisCluster(CoreCommands[AnyStr]):
             extra = retry.supported_errors + extra
         self._retry_errors = tuple(dict.fromkeys(e for e in extra if not issubclass(e, ConnectionError)))
         self.health_check_interval = _seconds("health_check_interval", health_check_interval)
+        #: redis-py's per-node bound: the shared connection plus the exclusive ones
+        #: (blocking commands, WATCH) open at once; one more raises MaxConnectionsError
+        self.max_connections = _count("max_connections", max_connections, none_ok=True)
+        if self.max_connections is not None and self.max_connections < 1:
+            raise DataError("RedisCluster option 'max_connections' must be >= 1 (the shared connection)")
+        self._exclusive: Counter[str] = Counter()  # node name -> exclusive connections open
         self._hc: asyncio.TimerHandle | None = None
         self._hc_loop: asyncio.AbstractEventLoop | None = None
         steps = _count("reinitialize_steps", reinitialize_steps, True)
@@ -343,6 +351,31 @@ class RedisCluster(CoreCommands[AnyStr]):
             if conn is not None and not isinstance(conn, asyncio.Future) and not conn.closed:
                 return conn
         return None
+
+    async def _connect_exclusive(self, node: ClusterNode, client_id: bool = False) -> Any:
+        """A connection of its own to ``node`` (a blocking command, WATCH), within
+        ``max_connections`` (counted until the connection closes, however it closes)."""
+        limit = self.max_connections
+        if limit is not None:
+            if self._exclusive[node.name] + 1 >= limit:  # the shared connection counts too
+                raise MaxConnectionsError(
+                    f"Too many connections to {node.name}: max_connections={limit} (one shared "
+                    f"connection and {self._exclusive[node.name]} for blocking commands / WATCH)")
+            self._exclusive[node.name] += 1
+        try:
+            conn = await connect(self._node_params(node), client_id=client_id)
+        except BaseException:
+            if limit is not None:
+                self._exclusive[node.name] -= 1
+            raise
+        if limit is not None:
+            conn.closed_future.add_done_callback(functools.partial(self._exclusive_gone, node.name))
+        return conn
+
+    def _exclusive_gone(self, name: str, _fut: Any) -> None:
+        self._exclusive[name] -= 1
+        if self._exclusive[name] <= 0:
+            del self._exclusive[name]
 
     def _lost(self, node: ClusterNode, conn: Any) -> None:
         others, conn_loop = node.others, conn._loop
@@ -901,7 +934,7 @@ class RedisCluster(CoreCommands[AnyStr]):
             if node is None:
                 await self._topology.refresh()
                 continue
-            conn = await connect(self._node_params(node), client_id=True)
+            conn = await self._connect_exclusive(node, client_id=True)
             handle = None
             try:
                 if asking is not None:

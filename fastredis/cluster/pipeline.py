@@ -17,7 +17,6 @@ import hiredis
 
 from .._protocol import Connection
 from ..commands import CoreCommands
-from ..connection import connect
 from ..exceptions import (
     DataError,
     ExecAbortError,
@@ -178,7 +177,7 @@ class ClusterPipeline(CoreCommands[AnyStr]):
                 if node is None:
                     await client._topology.refresh()
                     continue
-                self._conn = await connect(client._node_params(node))
+                self._conn = await client._connect_exclusive(node)
                 self._slot = slot
             try:
                 await self._conn.execute(("WATCH", *names))
