@@ -16,6 +16,7 @@ from typing import Any
 import fastredis
 from fastredis import Redis, StrictRedis
 from fastredis.cluster import RedisCluster
+from fastredis.cluster.pipeline import ClusterPipeline
 from fastredis.pipeline import Pipeline
 from fastredis.typing import PubSubMessage, StreamEntry
 
@@ -137,6 +138,10 @@ async def cluster_targets(rc: RedisCluster[bytes]) -> None:
     assert_type(await rc.script_load("return 1", target_nodes=RedisCluster.ALL_NODES), str)
     assert_type(await rc.flushall(target_nodes={n.name: n for n in rc.get_primaries()}), bool)
     assert_type(await rc.cluster_info(node), dict[str, str])
+    # a cluster pipeline: commands chain and return it, as Pipeline's do
+    pipe = rc.pipeline()
+    assert_type(pipe.set(K, 1).get(K), ClusterPipeline[bytes])
+    assert_type(await pipe.execute(), list[Any])
 
 
 def handler(message: PubSubMessage) -> None:

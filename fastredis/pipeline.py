@@ -14,7 +14,7 @@
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING, Any, AnyStr, Callable, Generic, Union
+from typing import TYPE_CHECKING, Any, AnyStr, Callable, Generic, TypeVar, Union
 
 import hiredis
 
@@ -110,8 +110,11 @@ def _annotate(exc: BaseException, index: int, args: _Args) -> BaseException:
 # pipeline (they are on the client). Pipeline's own methods (execute, watch, multi ...)
 # keep their precise types.
 if TYPE_CHECKING:
+    _P = TypeVar("_P")
+
     class _PipelineCommands(Generic[AnyStr]):
-        def __getattr__(self, name: str) -> Callable[..., Pipeline[AnyStr]]: ...
+        # (self's own type: Pipeline, or the cluster's ClusterPipeline)
+        def __getattr__(self: _P, name: str) -> Callable[..., _P]: ...
 else:
     _PipelineCommands = CoreCommands
 

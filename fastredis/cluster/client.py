@@ -24,7 +24,7 @@ import random
 import sys
 from collections import Counter
 from collections.abc import Mapping
-from typing import Any, AnyStr, AsyncIterator, Callable, Iterable
+from typing import TYPE_CHECKING, Any, AnyStr, AsyncIterator, Callable, Iterable
 
 import hiredis
 
@@ -62,6 +62,9 @@ from .slots import (
     split_address,
 )
 from .topology import Topology
+
+if TYPE_CHECKING:
+    from .pipeline import ClusterPipeline  # (pipeline.py imports this module)
 
 __all__ = ["RedisCluster"]
 
@@ -1059,7 +1062,7 @@ class RedisCluster(CoreCommands[AnyStr]):
                     break
 
     # ------------------------------------------------------------------ objects
-    def pipeline(self, transaction: bool | None = None, shard_hint: Any = None) -> Any:
+    def pipeline(self, transaction: bool | None = None, shard_hint: Any = None) -> ClusterPipeline[AnyStr]:
         """A cluster pipeline: commands grouped per node, one write per node, in parallel.
         ``transaction=True``: MULTI/EXEC, every key in one slot."""
         from .pipeline import ClusterPipeline

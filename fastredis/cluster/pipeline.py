@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Any, AnyStr, Callable
 import hiredis
 
 from .._protocol import Connection
-from ..commands import CoreCommands
 from ..exceptions import (
     DataError,
     ExecAbortError,
@@ -26,6 +25,7 @@ from ..exceptions import (
     WatchError,
     error_from_reply,
 )
+from ..pipeline import _PipelineCommands  # (CoreCommands, typed as Pipeline's are)
 from .batch import _Item, redirect_of
 from .errors import CrossSlotError, TooManyRedirections
 from .routing import check_target_nodes, merge_replies
@@ -61,7 +61,7 @@ def _fan_out_combine(route: Any, nodes: list[Any], callback: Callable[..., Any] 
     return combine
 
 
-class ClusterPipeline(CoreCommands[AnyStr]):
+class ClusterPipeline(_PipelineCommands[AnyStr]):
     """``rc.pipeline()``; commands chain (``p.set(..).get(..)``); ``await p.execute()``."""
 
     def __init__(self, client: RedisCluster[Any], transaction: bool = False) -> None:
