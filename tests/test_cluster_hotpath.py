@@ -276,3 +276,27 @@ async def test_fallback_routing_table_splits_multi_key_commands_by_every_key(rc,
     assert await rc.exists(*keys, "fb:none") == 20
     assert await rc.delete(*keys) == 20
     assert await rc.get(keys[0]) is None
+
+
+@pytest.mark.parametrize("watched", [False, True], ids=["multi-exec", "watched"])
+async def test_transaction_packs_each_command_once(rc, monkeypatch, watched):
+    packed = []
+    real = type(rc)._pack
+
+    def counting(self, args):
+        packed.append(args)
+        return real(self, args)
+
+    await rc.delete("{tx}:a")
+    monkeypatch.setattr(type(rc), "_pack", counting)
+    p = rc.pipeline(transaction=True)
+    if watched:
+        await p.watch("{tx}:a")
+        p.multi()
+    for i in range(10):
+        p.incr("{tx}:a")
+    p.get("{tx}:a")
+    assert len(packed) == 11
+    packed.clear()
+    assert await p.execute() == list(range(1, 11)) + [b"10"]
+    assert packed == []  # the queued bytes were sent, not packed again

@@ -223,12 +223,12 @@ class ClusterPipeline(_PipelineCommands[AnyStr]):
         await client.initialize()
         if self._conn is not None:
             try:
-                return await self._run_watched(queue, raise_on_error)
+                return await self._run_watched(queue, packed, raise_on_error)
             finally:
                 self._reset()
         if self.transaction or self._explicit_multi:
             self._explicit_multi = False
-            return await self._run_transaction(queue, raise_on_error)
+            return await self._run_transaction(queue, packed, raise_on_error)
         router = client._router
         assert router is not None
         enc = client._encoding
@@ -287,7 +287,8 @@ class ClusterPipeline(_PipelineCommands[AnyStr]):
             raise first_error
         return results
 
-    async def _run_transaction(self, queue: list[Any], raise_on_error: bool) -> list[Any]:
+    async def _run_transaction(self, queue: list[Any], packed: list[bytes],
+                               raise_on_error: bool) -> list[Any]:
         client: RedisCluster[Any] = self._client
         router = client._router
         assert router is not None
@@ -303,7 +304,7 @@ class ClusterPipeline(_PipelineCommands[AnyStr]):
                 "use a hash tag, {user1}:a and {user1}:b")
         if not slots:
             raise CrossSlotError("a cluster transaction needs at least one key to be routed")
-        data = b"".join((_MULTI, *(client._pack(a) for a, _ in queue), _EXEC))
+        data = b"".join((_MULTI, *packed, _EXEC))  # each packed once, when it was queued
         item = _Item(("MULTI",), data, False, slot=slots.pop(), count=len(queue) + 2)
         await client._run_many([item])
         reply = item.reply
@@ -311,13 +312,14 @@ class ClusterPipeline(_PipelineCommands[AnyStr]):
             raise reply
         return _exec_results(reply, queue, raise_on_error)
 
-    async def _run_watched(self, queue: list[Any], raise_on_error: bool) -> list[Any]:
+    async def _run_watched(self, queue: list[Any], packed: list[bytes],
+                           raise_on_error: bool) -> list[Any]:
         conn = self._conn
         assert conn is not None
         for args, _cb in queue:
             if self._one_slot(args) - {self._slot}:
                 raise CrossSlotError("a watched transaction's keys must all be in the watched slot")
-        data = b"".join((_MULTI, *(self._client._pack(a) for a, _ in queue), _EXEC))
+        data = b"".join((_MULTI, *packed, _EXEC))
         try:
             reply = await conn.send_batch(data, len(queue) + 2)
         except asyncio.CancelledError:
