@@ -101,6 +101,20 @@ async def r(redis):
     return redis
 
 
+@pytest.fixture
+async def rc(redis_cluster):
+    """A RedisCluster on the session cluster, initialized (slot map and COMMAND table
+    known), closed after the test."""
+    from fastredis.cluster import RedisCluster
+
+    client = RedisCluster(**redis_cluster.client_kwargs())
+    try:
+        await client.initialize()
+        yield client
+    finally:
+        await client.aclose()
+
+
 async def eventually(fetch, expected, timeout: float = 2.0):
     """Poll server-side state (never to synchronise with the client) every 10 ms for up
     to ``timeout`` s; returns the last value, which equals ``expected`` unless time ran out."""

@@ -14,16 +14,6 @@ from fastredis.cluster.slots import SlotCache, key_slot
 from fastredis.exceptions import ConnectionError, DataError
 
 
-@pytest.fixture
-async def rc(redis_cluster):
-    client = RedisCluster(**redis_cluster.client_kwargs())
-    try:
-        await client.initialize()
-        yield client
-    finally:
-        await client.aclose()
-
-
 def test_slot_cache_is_bounded_and_keeps_int_and_str_apart():
     cache = SlotCache(limit=4)
     assert cache.slot("123456789") == 12739 == key_slot(b"123456789")  # the spec's CRC16 check value
@@ -293,7 +283,7 @@ async def test_transaction_packs_each_command_once(rc, monkeypatch, watched):
     if watched:
         await p.watch("{tx}:a")
         p.multi()
-    for i in range(10):
+    for _ in range(10):
         p.incr("{tx}:a")
     p.get("{tx}:a")
     assert len(packed) == 11

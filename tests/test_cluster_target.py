@@ -15,17 +15,7 @@ from conftest import eventually
 
 import fastredis
 from fastredis import DataError
-from fastredis.cluster import ClusterNode, RedisCluster
-
-
-@pytest.fixture
-async def rc(redis_cluster):
-    client = RedisCluster(**redis_cluster.client_kwargs())
-    try:
-        await client.initialize()
-        yield client
-    finally:
-        await client.aclose()
+from fastredis.cluster import ClusterNode
 
 
 @pytest.fixture

@@ -89,13 +89,7 @@ def split_multi(self: RedisCluster[Any], args: tuple[Any, ...], route: Route,
     if slots is None:
         enc = self._encoding
         slots = [key_slot(args[p], enc) for p in positions]
-    by_slot: dict[int, list[int]] = {}
-    for n, slot in enumerate(slots):
-        ords = by_slot.get(slot)
-        if ords is None:
-            by_slot[slot] = [n]
-        else:
-            ords.append(n)
+    by_slot = _by_slot(slots)
     items: list[_Item] = []
     groups: list[list[int]] = []
     pack = self._pack_fast
@@ -380,12 +374,7 @@ async def split_fast(self: RedisCluster[Any], args: tuple[Any, ...], route: Rout
         if len(set(slots)) == nkeys:  # a slot per key: a command per key
             units = slots
         else:  # some keys share a slot: a command per slot
-            for n, s in enumerate(slots):
-                ords = by_slot.get(s)
-                if ords is None:
-                    by_slot[s] = [n]
-                else:
-                    ords.append(n)
+            by_slot = _by_slot(slots)
             units = list(by_slot)
             if len(units) == 1:
                 return _SLOW  # one slot after all: one command, not ours
@@ -408,25 +397,14 @@ async def split_fast(self: RedisCluster[Any], args: tuple[Any, ...], route: Rout
                 if max(map(len, keysets)) > 1:
                     parts: list[bytes] = []
                     for ords in keysets:
-                        if len(ords) == 1:
-                            parts.append(head2)
-                            parts.append(infos[ords[0]][1])
-                        else:
-                            parts.append(b"*%d\r\n" % (1 + len(ords)))
-                            parts.append(head)
-                            parts.extend([infos[n][1] for n in ords])
+                        _pack_keys(parts, ords, infos, head, head2)
                     plan.append((node, nslots, b"".join(parts), False))
                     continue
                 upos = list(map(_first, keysets))  # this node: a slot per key after all
             sel = _itemgetter(*upos)(infos) if len(upos) > 1 else (infos[upos[0]],)
             plan.append((node, upos, head2 + head2.join(map(_second, sel)), True))
     else:
-        for n, s in enumerate(slots):
-            ords = by_slot.get(s)
-            if ords is None:
-                by_slot[s] = [n]
-            else:
-                ords.append(n)
+        by_slot = _by_slot(slots)
         enc = self._arg_encoding
         errors = self._params.encoding_errors
         per: dict[str, tuple[ClusterNode, list[int], list[bytes]]] = {}  # by name: see above
@@ -443,13 +421,7 @@ async def split_fast(self: RedisCluster[Any], args: tuple[Any, ...], route: Rout
             entry[1].append(s)
             parts = entry[2]
             if step == 1:  # read from replicas
-                if len(ords) == 1:
-                    parts.append(head2)
-                    parts.append(infos[ords[0]][1])
-                else:
-                    parts.append(b"*%d\r\n" % (1 + len(ords)))
-                    parts.append(head)
-                    parts.extend([infos[n][1] for n in ords])
+                _pack_keys(parts, ords, infos, head, head2)
                 continue
             parts.append(b"*%d\r\n" % (1 + len(ords) * 2))
             parts.append(head)
@@ -538,6 +510,30 @@ async def split_fast(self: RedisCluster[Any], args: tuple[Any, ...], route: Rout
             else:
                 done.append(it.reply)
     return out if policy is None else aggregate(policy, done)
+
+
+def _by_slot(slots: list[int]) -> dict[int, list[int]]:
+    """slot -> the indexes of its keys, in the caller's order."""
+    by_slot: dict[int, list[int]] = {}
+    for n, s in enumerate(slots):
+        ords = by_slot.get(s)
+        if ords is None:
+            by_slot[s] = [n]
+        else:
+            ords.append(n)
+    return by_slot
+
+
+def _pack_keys(parts: list[bytes], ords: list[int], infos: list[Any], head: bytes,
+               head2: bytes) -> None:
+    """One command (``head``: its name packed) of the keys ``ords``, appended to ``parts``."""
+    if len(ords) == 1:
+        parts.append(head2)
+        parts.append(infos[ords[0]][1])
+    else:
+        parts.append(b"*%d\r\n" % (1 + len(ords)))
+        parts.append(head)
+        parts.extend([infos[n][1] for n in ords])
 
 
 def _covered(covers: list[int], single: bool, slots: list[int],
