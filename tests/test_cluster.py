@@ -149,6 +149,8 @@ async def test_scan_iter_walks_every_primary(rc):
     await rc.mset({k: 1 for k in keys})
     seen = {k async for k in rc.scan_iter(match="scan:*", count=50)}
     assert seen == keys
+    with pytest.raises(TypeError):  # an unknown option is an error, not ignored
+        rc.scan_iter(match="scan:*", type="string")  # type: ignore[call-arg]
 
 
 async def test_pipeline_across_slots_keeps_order(rc):

@@ -305,7 +305,7 @@ async def test_cluster_commands_by_name_as_redis_py(rc, rp, redis_cluster):
     version = (await rc.info("server", target_nodes=replica))["redis_version"]
     if tuple(int(x) for x in str(version).split(".")[:2]) >= (7, 2):
         shard = await rc.cluster_myshardid(replica)
-        assert isinstance(shard, str) and shard == await rp.cluster_myshardid(their_replica)
+        assert isinstance(shard, bytes) and shard == await rp.cluster_myshardid(their_replica)
 
 
 async def test_cluster_commands_by_name_on_one_node(redis_cluster):

@@ -49,6 +49,7 @@ from ..exceptions import (
     WrongLoop,
 )
 from ..retry import Retry
+from ..typing import PatternT, TargetNodesT
 from .batch import _SLOW, _Item, command_name, redirect_of, run_many, split_fast, split_multi
 from .errors import ClusterError, CrossSlotError, SlotNotCoveredError, TooManyRedirections
 from .routing import Route, Router, check_target_nodes, merge_replies
@@ -1007,8 +1008,9 @@ class RedisCluster(CoreCommands[AnyStr]):
         ``{node_name: reply}``."""
         return _Targeted(self, target_nodes)
 
-    async def scan_iter(self, match: Any = None, count: Any = None, _type: Any = None,
-                        *, target_nodes: Any = None, **kwargs: Any) -> AsyncIterator[Any]:
+    async def scan_iter(self, match: PatternT | None = None, count: int | None = None,
+                        _type: str | None = None,
+                        *, target_nodes: TargetNodesT | None = None) -> AsyncIterator[AnyStr]:
         """Every key of every shard: SCAN walks each shard's primary in turn. If a shard's
         primary is lost mid-walk, the walk of that shard starts again at its new primary
         (keys may repeat, as SCAN allows; none is missed). ``target_nodes``: walk those

@@ -105,9 +105,10 @@ class ClusterNodeCommands(CommandsBase[AnyStr]):
         without it one node answers)."""
         return self._execute_on(target_node, ("CLUSTER", "MYID"))
 
-    def cluster_myshardid(self, target_nodes: TargetNodesT | None = None) -> Reply[str]:
-        """CLUSTER MYSHARDID (Redis >= 7.2): the id of the node's shard, as str."""
-        return self._execute_on(target_nodes, ("CLUSTER", "MYSHARDID"), to_str)
+    def cluster_myshardid(self, target_nodes: TargetNodesT | None = None) -> Reply[AnyStr]:
+        """CLUSTER MYSHARDID (Redis >= 7.2): the id of the node's shard (bytes, as redis-py;
+        str with decode_responses)."""
+        return self._execute_on(target_nodes, ("CLUSTER", "MYSHARDID"))
 
     def cluster_keyslot(self, key: KeyT) -> Reply[int]:
         """CLUSTER KEYSLOT: the hash slot of ``key``, as the server computes it."""
