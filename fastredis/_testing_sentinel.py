@@ -29,7 +29,7 @@ import threading
 import time
 from typing import Any
 
-from .testing import RedisServer, find_redis_server, free_port, stop_process
+from .testing import RedisServer, find_redis_server, free_port, mark_owner, stop_process
 
 __all__ = ["SentinelSetup", "SentinelProcess", "command"]
 
@@ -115,6 +115,7 @@ class SentinelProcess:
                 [self.binary, conf, "--sentinel"], stdout=subprocess.PIPE,
                 stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, text=True, errors="replace",
             )
+            mark_owner(self.dir, self.proc)
             if self._wait_ready():
                 return self
             last = "\n".join(self.log[-15:])

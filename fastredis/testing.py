@@ -60,7 +60,9 @@ __all__ = [
     "find_redis_server",
     "find_server",
     "find_valkey_server",
+    "free_cluster_port",
     "free_port",
+    "reap_orphans",
     "server_has_tls",
     "server_kind",
     "server_version",
@@ -86,6 +88,69 @@ def stop_process(proc: subprocess.Popen[Any] | None, sig: int = signal.SIGTERM) 
             proc.wait(10)
     if proc.stdout is not None:
         proc.stdout.close()
+
+
+_OWNER = "owner"  # in a server's temp dir: "<pid of the process that started it> <server pid>"
+_reaped = False
+
+
+def mark_owner(directory: str, proc: subprocess.Popen[Any]) -> None:
+    """Note in a server's temp dir which process started it (see ``reap_orphans``)."""
+    with open(os.path.join(directory, _OWNER), "w") as f:
+        f.write(f"{os.getpid()} {proc.pid}\n")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # somebody else's process: alive
+        return True
+    return True
+
+
+def reap_orphans(tmp: str | None = None) -> int:
+    """Stop the servers that a test process started and never stopped, because it died (a
+    segfault, kill -9, a CI timeout) before its fixtures could run. Each server's temp dir
+    names the process that started it. When that process is gone, its server (only if it
+    is still a redis/valkey server) is killed and the dir removed. Runs once per process, at
+    the first ``start()``. Returns how many servers it stopped."""
+    global _reaped
+    _reaped = True
+    tmp = tmp or tempfile.gettempdir()
+    stopped = 0
+    try:
+        names = [n for n in os.listdir(tmp) if n.startswith(("fastredis-test-", "fastredis-sentinel-"))]
+    except OSError:
+        return 0
+    for name in names:
+        directory = os.path.join(tmp, name)
+        try:
+            with open(os.path.join(directory, _OWNER)) as f:
+                owner, server = (int(x) for x in f.read().split())
+        except (OSError, ValueError):
+            continue  # not ours to judge (no owner file: running, or an older version)
+        if owner == os.getpid() or _alive(owner):
+            continue
+        try:
+            with open(f"/proc/{server}/cmdline", "rb") as f:
+                cmd = f.read()
+        except OSError:
+            cmd = b""
+        if b"redis-server" in cmd or b"valkey-server" in cmd:
+            try:
+                os.kill(server, signal.SIGKILL)
+                stopped += 1
+            except OSError:
+                pass
+        shutil.rmtree(directory, ignore_errors=True)
+    if stopped:
+        import logging
+
+        logging.getLogger("fastredis.testing").warning(
+            "stopped %d server(s) left running by a test process that died", stopped)
+    return stopped
 
 
 class RedisServerMissing(RuntimeError):
@@ -320,6 +385,8 @@ class RedisServer:
             raise RedisServerMissing(f"{self.kind}-server not found: {hint}")
         if self.tls and not server_has_tls(self.binary):
             raise RedisServerMissing(f"{self.binary} is built without TLS (tls= needs it)")
+        if not _reaped:
+            reap_orphans()
         if self.dir is None:
             self.dir = tempfile.mkdtemp(prefix="fastredis-test-")
             if self.want_unix:
@@ -342,6 +409,7 @@ class RedisServer:
                 text=True,
                 errors="replace",
             )
+            mark_owner(self.dir, self.proc)
             if self._wait_ready():
                 return self
             last_error = "\n".join(self._log[-15:])

@@ -196,3 +196,48 @@ def test_valkey_server_starts_and_reports_its_version() -> None:
 
         assert asyncio.run(info())["server_name"] == "valkey"
         assert not server_has_tls(server.binary) or server.version >= (8,)
+
+
+
+def test_servers_left_by_a_test_process_that_died_are_stopped(tmp_path) -> None:
+    """A test process that dies before its fixtures run (segfault, kill -9) leaves its
+    servers running for ever; the next harness start stops them (``reap_orphans``), and
+    never a server whose process is alive."""
+    import os
+    import subprocess
+    import sys
+    import time
+
+    from fastredis.testing import reap_orphans
+
+    code = ("import os; from fastredis.testing import RedisServer; s = RedisServer().start(); "
+            "print(s.proc.pid, s.dir, flush=True); os._exit(1)")
+    env = dict(os.environ, TMPDIR=str(tmp_path))
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
+                         timeout=60, check=False)
+    pid_s, directory = out.stdout.split()
+    pid = int(pid_s)
+
+    def running() -> bool:  # a killed orphan may linger as a zombie until init reaps it
+        try:
+            with open(f"/proc/{pid}/status") as f:
+                return "\nState:\tZ" not in f.read()
+        except OSError:
+            return False
+
+    alive_dir = tmp_path / "fastredis-test-alive"  # a live owner's (ours): never touched
+    alive_dir.mkdir()
+    (alive_dir / "owner").write_text(f"{os.getpid()} {pid}\n")
+    try:
+        assert running() and os.path.isdir(directory)
+        assert reap_orphans(str(tmp_path)) == 1
+        deadline = time.monotonic() + 10
+        while running() and time.monotonic() < deadline:  # polling the OS, not the code
+            time.sleep(0.01)
+        assert not running()
+        assert not os.path.exists(directory)
+        assert alive_dir.is_dir()
+        assert reap_orphans(str(tmp_path)) == 0
+    finally:
+        if running():
+            os.kill(pid, 9)
