@@ -93,3 +93,43 @@ def test_cluster_client_after_a_loop_closed_by_hand(redis_cluster):
         asyncio.run(rc.aclose())
         gc.collect()
     assert [w for w in caught if issubclass(w.category, ResourceWarning)] == []
+
+
+def test_cached_cluster_client_from_two_loops_reads_its_writes(redis_cluster):
+    """The client-side cache with one client on two live loops (asyncio and uvloop in two
+    threads): each loop tracks on its own node connections, and a read after a write
+    always sees that write, from the server or from the cache."""
+    import uvloop
+
+    from fastredis import CacheConfig
+
+    rc = RedisCluster(**redis_cluster.client_kwargs(), protocol=3, cache=CacheConfig())
+    failures: list[BaseException] = []
+    wrong: list[tuple[str, object, object]] = []
+
+    async def work(tag: str) -> None:
+        for i in range(200):
+            key = f"ccache:{tag}:{i % 10}"
+            try:
+                await rc.set(key, f"{tag}{i}")
+                first = await rc.get(key)
+                again = await rc.get(key)  # the second read may be a cache hit
+                if first != f"{tag}{i}".encode() or again != first:
+                    wrong.append((key, first, again))
+            except Exception as exc:  # counted, not raised: the test reports them all
+                failures.append(exc)
+
+    threads = [threading.Thread(target=run, args=(work(tag),))
+               for tag, run in (("a", asyncio.run), ("b", uvloop.run))]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(120)
+    assert not failures, failures[:3]
+    assert not wrong, wrong[:3]
+    assert rc.cache.stats()["hits"] > 0  # the cache did serve reads
+
+    async def close() -> None:
+        await rc.aclose()
+
+    asyncio.run(close())
