@@ -10,10 +10,20 @@ import asyncio
 import gc
 import threading
 import warnings
+from typing import Any
 
 import pytest
 
 from fastredis.cluster import RedisCluster
+
+
+def _in_threads(jobs: list[tuple[Any, Any]]) -> None:
+    """Each (runner, coroutine) on a thread and an event loop of its own, all at once."""
+    threads = [threading.Thread(target=run, args=(coro,)) for run, coro in jobs]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(120)
 
 
 @pytest.mark.parametrize("kind", ["asyncio", "uvloop"])
@@ -47,11 +57,7 @@ def test_one_cluster_client_two_threads_two_loops(redis_cluster, kind):
 
         await asyncio.gather(*(one(i) for i in range(25)))
 
-    threads = [threading.Thread(target=run, args=(work(t),)) for t in range(2)]
-    for th in threads:
-        th.start()
-    for th in threads:
-        th.join(120)
+    _in_threads([(run, work(t)) for t in range(2)])
     assert not failures, failures[:3]
     assert not wrong, wrong[:3]
     run(rc.aclose())
@@ -119,12 +125,7 @@ def test_cached_cluster_client_from_two_loops_reads_its_writes(redis_cluster):
             except Exception as exc:  # counted, not raised: the test reports them all
                 failures.append(exc)
 
-    threads = [threading.Thread(target=run, args=(work(tag),))
-               for tag, run in (("a", asyncio.run), ("b", uvloop.run))]
-    for th in threads:
-        th.start()
-    for th in threads:
-        th.join(120)
+    _in_threads([(asyncio.run, work("a")), (uvloop.run, work("b"))])
     assert not failures, failures[:3]
     assert not wrong, wrong[:3]
     assert rc.cache.stats()["hits"] > 0  # the cache did serve reads
