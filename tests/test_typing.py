@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import importlib.util
 import inspect
-import os
 import re
 import subprocess
 import sys
@@ -25,9 +24,11 @@ from pathlib import Path
 
 import pytest
 
+from fastredis.testing import _in_ci
+
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "typed_usage.py"
-IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+IN_CI = _in_ci()  # CI=true: a missing server (or tool) fails instead of skipping
 
 # each line marked `# E` must be an error, and no other line may be one
 MISTAKES = '''
