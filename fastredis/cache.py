@@ -44,6 +44,7 @@ from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any, Callable
 
 from ._protocol import _get_running_loop, _size
+from .connection import wait_reply
 from .exceptions import RedisError
 
 if TYPE_CHECKING:
@@ -421,6 +422,19 @@ class ClientCache:
         # every data connection's tracking pointed at it: re-enable on the next read
         self._tracked.clear()
 
+    def tracked(self, conn: Connection, resp3: bool) -> asyncio.Future[Any]:
+        """``conn``'s CLIENT TRACKING answer, the command sent first if it is not yet."""
+        if self.needs_tracking(conn):
+            self.start_tracking(conn, resp3)
+        return self._tracked[conn]
+
+    def check_tracking(self, tracking: asyncio.Future[Any], who: str) -> None:
+        """After a read: if the server refused CLIENT TRACKING, nothing read on that
+        connection may be cached; the read is abandoned and the caller told."""
+        if tracking.done() and not tracking.cancelled() and tracking.exception() is not None:
+            self.abandon()
+            raise TrackingError(f"client-side cache: {who} refused CLIENT TRACKING: {tracking.exception()}")
+
     def needs_tracking(self, conn: Connection) -> bool:
         fut = self._tracked.get(conn)
         return fut is None or (fut.done() and (fut.cancelled() or fut.exception() is not None))
@@ -497,19 +511,6 @@ def _tracking_done(fut: asyncio.Future[Any]) -> None:
             log.warning("client-side cache: CLIENT TRACKING failed: %s", exc)
 
 
-async def _reply(conn: Connection, fut: asyncio.Future[Any], timeout: float | None) -> Any:
-    """A cached read's reply, under the client's socket_timeout (as Redis._execute)."""
-    if timeout is None:
-        return await fut
-    from .connection import expire
-
-    handle = conn._loop.call_later(timeout, expire, fut, timeout, conn)
-    try:
-        return await fut
-    finally:
-        handle.cancel()
-
-
 class TrackingError(RedisError):
     """The server refused CLIENT TRACKING: the cache cannot be kept correct."""
 
@@ -542,20 +543,14 @@ def install(client: Redis[Any], config: CacheConfig) -> ClientCache:
         conn = pool.current
         if conn is None or conn.closed or conn._loop is not _get_running_loop():
             conn = await pool.get_shared()
-        if cache.needs_tracking(conn):
-            cache.start_tracking(conn, resp3)
-        tracking = cache._tracked[conn]
+        tracking = cache.tracked(conn, resp3)
         token = cache.begin()
         try:
-            reply = await _reply(conn, conn.execute(args), client._timeout)
+            reply = await wait_reply(conn, conn.execute(args), client._timeout)
         except BaseException:
             cache.abandon()
             raise
-        if tracking.done() and not tracking.cancelled() and tracking.exception() is not None:
-            cache.abandon()
-            raise TrackingError(
-                f"client-side cache: the server refused CLIENT TRACKING: {tracking.exception()}"
-            )
+        cache.check_tracking(tracking, "the server")
         cache.end(token, ckey, key, _copy(reply), conn)
         return reply if callback is None else callback(reply)
 
@@ -628,12 +623,10 @@ def install_cluster(client: RedisCluster[Any], config: CacheConfig) -> ClientCac
                 conn = await client._connection(node)
         except retry:
             return await uncached(args, callback)
-        if cache.needs_tracking(conn):
-            cache.start_tracking(conn, True)
-        tracking = cache._tracked[conn]
+        tracking = cache.tracked(conn, True)
         token = cache.begin()
         try:
-            reply = await _reply(conn, conn.execute(args), client._timeout)
+            reply = await wait_reply(conn, conn.execute(args), client._timeout)
         except retry:
             # redirected, retried or lost: not cached this time; the cluster path follows it
             cache.abandon()
@@ -641,11 +634,7 @@ def install_cluster(client: RedisCluster[Any], config: CacheConfig) -> ClientCac
         except BaseException:
             cache.abandon()
             raise
-        if tracking.done() and not tracking.cancelled() and tracking.exception() is not None:
-            cache.abandon()
-            raise TrackingError(
-                f"client-side cache: {node.name} refused CLIENT TRACKING: {tracking.exception()}"
-            )
+        cache.check_tracking(tracking, node.name)
         if client._topology.slots.primaries[slot] is not node:
             cache.abandon()  # the slot changed owner while the read was in flight
         else:

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any, AnyStr, Callable, Literal, TypeVar, overl
 from ._pack import pack
 from ._params import split_params
 from .commands import CoreCommands
-from .connection import expire, parse_url
+from .connection import expire, parse_url, wait_reply
 from .exceptions import (
     ClientClosedError,
     ConnectionError,
@@ -407,15 +407,7 @@ class Redis(CoreCommands[AnyStr]):
                     conn = await pool.get_shared()
                     fut = conn.execute(args)
                 sent = True
-                timeout = self._timeout
-                if timeout is None:
-                    reply = await fut
-                else:
-                    handle = conn._loop.call_later(timeout, expire, fut, timeout, conn)
-                    try:
-                        reply = await fut
-                    finally:
-                        handle.cancel()
+                reply = await wait_reply(conn, fut, self._timeout)
                 break
             except ClientClosedError:
                 raise

@@ -243,6 +243,19 @@ def expire(fut: asyncio.Future[Any], timeout: float, conn: Connection | None = N
             conn.timed_out(fut, timeout)
 
 
+async def wait_reply(conn: Connection, fut: asyncio.Future[Any], timeout: float | None) -> Any:
+    """``fut``'s reply, failed with TimeoutError after ``timeout`` s (socket_timeout). The
+    one-key hot paths (``Redis._execute``, ``RedisCluster._execute``) inline this to save
+    a coroutine frame per command; everything else calls it."""
+    if timeout is None:
+        return await fut
+    handle = conn._loop.call_later(timeout, expire, fut, timeout, conn)
+    try:
+        return await fut
+    finally:
+        handle.cancel()
+
+
 if sys.version_info >= (3, 11):
 
     def deadline(seconds: float | None) -> Any:

@@ -47,6 +47,17 @@ __all__ = ["PubSub", "PubSubWorkerThread", "PubSubNotConnected"]
 
 logger = logging.getLogger("fastredis.pubsub")
 
+
+async def _notify(cb: Callable[[Any], Any], arg: Any, log: logging.Logger, failed: str) -> None:
+    """Call a user's event callback (plain or async). A faulty one must not stop the
+    subscriber: its exception is logged with ``failed`` and the traceback."""
+    try:
+        res = cb(arg)
+        if asyncio.iscoroutine(res):
+            await res
+    except Exception:
+        log.exception(failed)
+
 _get_running_loop = asyncio.events._get_running_loop
 
 
@@ -422,12 +433,7 @@ class PubSub:
         if cb is not None:
             info = {"pubsub": self, "downtime": down, "attempts": attempt + 1,
                     "reconnects": self._stats["reconnects"], "error": self._stats["last_error"]}
-            try:
-                res = cb(info)
-                if asyncio.iscoroutine(res):
-                    await res
-            except Exception:  # a faulty callback must not stop the subscriber
-                logger.exception("PubSub on_reconnect callback failed")
+            await _notify(cb, info, logger, "PubSub on_reconnect callback failed")
 
     async def _health_loop(self) -> None:
         """PING an idle subscribed connection every interval and *require* the answer

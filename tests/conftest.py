@@ -114,6 +114,17 @@ async def rc(redis_cluster):
         await client.aclose()
 
 
+def keys_on(rc, port: int, n: int, prefix: str = "k") -> list[str]:
+    """``n`` keys (``prefix:0``, ``prefix:1`` ...) whose slot the node on ``port`` serves."""
+    out, i = [], 0
+    while len(out) < n:
+        k = f"{prefix}:{i}"
+        if rc.get_node_from_key(k).port == port:
+            out.append(k)
+        i += 1
+    return out
+
+
 async def eventually(fetch, expected, timeout: float = 2.0):
     """Poll server-side state (never to synchronise with the client) every 10 ms for up
     to ``timeout`` s; returns the last value, which equals ``expected`` unless time ran out."""

@@ -11,20 +11,11 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from conftest import keys_on
 
 from fastredis.cache import CacheConfig, TrackingError
 from fastredis.cluster import RedisCluster
 from fastredis.exceptions import DataError
-
-
-def keys_on(rc: RedisCluster, port: int, n: int, prefix: str = "c") -> list[str]:
-    out, i = [], 0
-    while len(out) < n:
-        k = f"{prefix}:{i}"
-        if rc.get_node_from_key(k).port == port:
-            out.append(k)
-        i += 1
-    return out
 
 
 async def _barrier(rc: RedisCluster, key: str) -> None:
@@ -50,7 +41,7 @@ async def clients(redis_cluster):
 
 async def test_another_clients_write_on_every_shard(clients, redis_cluster):
     rc, other = clients
-    keys = [keys_on(rc, p.port, 1)[0] for p in redis_cluster.primaries()]
+    keys = [keys_on(rc, p.port, 1, "c")[0] for p in redis_cluster.primaries()]
     for k in keys:
         await other.set(k, "v1")
         assert await rc.get(k) == b"v1"

@@ -9,19 +9,10 @@ import asyncio
 from collections import Counter
 
 import pytest
+from conftest import keys_on
 
 from fastredis.cluster import RedisCluster, TooManyRedirections
 from fastredis.exceptions import ConnectionError
-
-
-def keys_on(rc: RedisCluster, port: int, n: int, prefix: str = "k") -> list[str]:
-    out, i = [], 0
-    while len(out) < n:
-        k = f"{prefix}:{i}"
-        if rc.get_node_from_key(k).port == port:
-            out.append(k)
-        i += 1
-    return out
 
 
 async def test_live_resharding_under_load(redis_cluster):

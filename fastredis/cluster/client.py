@@ -31,7 +31,7 @@ import hiredis
 from .._pack import pack
 from ..client import _CONNECTION_STATE, _block_seconds, _expire, _is_blocking, _split_params
 from ..commands import CoreCommands
-from ..connection import ConnectionParams, connect, parse_url
+from ..connection import ConnectionParams, connect, parse_url, wait_reply
 from ..exceptions import (
     AskError,
     AuthenticationError,
@@ -669,16 +669,6 @@ class RedisCluster(CoreCommands[AnyStr]):
         # in lock step (50 ms, 100 ms ... 800 ms)
         await asyncio.sleep(min(0.8, 0.025 * 2 ** attempt) * (0.5 + random.random() / 2))
 
-    async def _wait(self, fut: asyncio.Future[Any], conn: Any) -> Any:
-        timeout = self._timeout
-        if timeout is None:
-            return await fut
-        handle = conn._loop.call_later(timeout, _expire, fut, timeout, conn)
-        try:
-            return await fut
-        finally:
-            handle.cancel()
-
     async def _run_slot(self, slot: int, args: tuple[Any, ...], readonly: bool,
                         sent: tuple[ClusterNode, Any, asyncio.Future[Any]] | None = None,
                         start: ClusterNode | None = None) -> Any:
@@ -735,7 +725,7 @@ class RedisCluster(CoreCommands[AnyStr]):
                     node, asking = None, False
                     continue
             try:
-                return await (fut if self._timeout is None else self._wait(fut, conn))
+                return await (fut if self._timeout is None else wait_reply(conn, fut, self._timeout))
             except MovedError as exc:
                 self.stats["moved"] += 1
                 redirects += 1

@@ -55,7 +55,7 @@ from ..exceptions import (
     TimeoutError,
     TryAgainError,
 )
-from ..pubsub import PubSub, _Deadline
+from ..pubsub import PubSub, _Deadline, _notify
 from ._pubsub_parts import GapEvent, _ClusterClosing, _Link, _Merged
 from .batch import redirect_of
 from .slots import ClusterNode, key_slot
@@ -601,12 +601,7 @@ class ClusterPubSub(PubSub):
                     "pubsub": self, "downtime": ev.duration, "gap": ev, "node": node,
                     "reconnects": self._stats["reconnects"], "error": self._stats["last_error"]}))
             for cb, arg in calls:
-                try:
-                    res = cb(arg)
-                    if asyncio.iscoroutine(res):
-                        await res
-                except Exception:  # a faulty callback must not stop the subscriber
-                    logger.exception("cluster PubSub: the on_gap/on_reconnect callback failed")
+                await _notify(cb, arg, logger, "cluster PubSub: the on_gap/on_reconnect callback failed")
 
     async def _health_loop(self) -> None:
         """Every ``health_check_interval``, PING each node connection that delivered
