@@ -529,8 +529,9 @@ class Redis(CoreCommands[AnyStr]):
 
     async def transaction(self, func: Callable[[Pipeline[AnyStr]], Any], *watches: Any,
                           value_from_callable: bool = False,
-                          watch_delay: float | None = None, **kwargs: Any) -> Any:
-        """redis-py's helper: run ``func(pipe)`` under WATCH, retrying on WatchError."""
+                          watch_delay: float | None = None, shard_hint: Any = None) -> Any:
+        """redis-py's helper: run ``func(pipe)`` under WATCH, retrying on WatchError.
+        (``shard_hint``: accepted as redis-py does; one server has no shards to pick.)"""
         from ._transaction import run_transaction
 
         return await run_transaction(self, func, watches, value_from_callable, watch_delay)

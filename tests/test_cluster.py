@@ -277,6 +277,14 @@ async def test_watch_multi_exec_in_one_slot(rc, redis_cluster):
 
     assert await rc.transaction(add_one, "{w}:a") == [True]
     assert await rc.get("{w}:a") == b"101"
+    # no option is taken and ignored: shard_hint means nothing here, a typo is a TypeError
+    with pytest.raises(fastredis.DataError, match="shard_hint"):
+        rc.pipeline(shard_hint="x")
+    with pytest.raises(fastredis.DataError, match="shard_hint"):
+        await rc.transaction(add_one, "{w}:a", shard_hint="x")
+    with pytest.raises(TypeError):
+        await rc.transaction(add_one, "{w}:a", value_from_callabel=True)  # type: ignore[call-arg]
+    assert await rc.get("{w}:a") == b"101"  # none of them ran anything
     with pytest.raises(CrossSlotError):
         await rc.pipeline().watch("x1", "y1")
 

@@ -149,3 +149,29 @@ async def test_from_pool(redis_server):
     assert await client.ping()
     await client.aclose()
     assert pool.connection_count() == 0
+
+
+async def test_transaction_helper_retries_on_watch_error(r, redis_server):
+    """redis-py's ``r.transaction(func, *watches)``: func runs under WATCH and again after a
+    WatchError; ``value_from_callable`` returns func's value; a typo is a TypeError."""
+    await r.set("tx:n", 1)
+    other = fastredis.Redis(**redis_server.client_kwargs())
+    calls = 0
+
+    async def double(pipe):
+        nonlocal calls
+        calls += 1
+        value = int(await pipe.get("tx:n"))
+        if calls == 1:
+            await other.set("tx:n", 10)  # another client writes between WATCH and EXEC
+        pipe.multi()
+        pipe.set("tx:n", value * 2)
+        return value * 2
+
+    assert await r.transaction(double, "tx:n", value_from_callable=True) == 20
+    assert calls == 2 and await r.get("tx:n") == b"20"
+    assert await r.transaction(double, "tx:n", shard_hint="any") == [True]  # as redis-py
+    with pytest.raises(TypeError):
+        await r.transaction(double, "tx:n", value_from_callabel=True)  # type: ignore[call-arg]
+    assert await r.get("tx:n") == b"40"
+    await other.aclose()

@@ -1056,17 +1056,21 @@ class RedisCluster(CoreCommands[AnyStr]):
     # ------------------------------------------------------------------ objects
     def pipeline(self, transaction: bool | None = None, shard_hint: Any = None) -> ClusterPipeline[AnyStr]:
         """A cluster pipeline: commands grouped per node, one write per node, in parallel.
-        ``transaction=True``: MULTI/EXEC, every key in one slot."""
+        ``transaction=True``: MULTI/EXEC, every key in one slot. ``shard_hint`` has no
+        meaning on a cluster (redis-py refuses it too): a DataError."""
         from .pipeline import ClusterPipeline
 
+        _no_shard_hint(shard_hint)
         return ClusterPipeline(self, bool(transaction))
 
     async def transaction(self, func: Callable[..., Any], *watches: Any,
                           value_from_callable: bool = False, watch_delay: float | None = None,
-                          **kwargs: Any) -> Any:
+                          shard_hint: Any = None) -> Any:
         """redis-py's helper: ``func(pipe)`` under WATCH (keys of one slot), retried on
         WatchError."""
         from .._transaction import run_transaction
+
+        _no_shard_hint(shard_hint)
 
         return await run_transaction(self, func, watches, value_from_callable, watch_delay)
 
@@ -1087,6 +1091,12 @@ class RedisCluster(CoreCommands[AnyStr]):
         from ..commands.scripting import Script
 
         return Script(self, script)
+
+
+def _no_shard_hint(shard_hint: Any) -> None:
+    if shard_hint is not None:
+        raise DataError("shard_hint has no meaning on a cluster: commands go where their keys' "
+                        "slots are served")
 
 
 class _Targeted(CoreCommands[Any]):
