@@ -5,32 +5,38 @@ PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip
+# Every environment installs from its committed lock in requirements/ (exact versions and
+# hashes), then the package itself without its dependencies: a new release on the index
+# never changes what a clean clone runs. `make lock` / `make upgrade-deps` regenerate them.
+LOCKED = $(PIP) install -q --require-hashes -r requirements/$(1).txt && \
+	$(PIP) install -q --no-deps --no-build-isolation -e .
 
-.PHONY: run test docs dist dist-check bench bench-quick bench-cluster bench-cluster-quick lint redis-server venv clean
+.PHONY: lock upgrade-deps run test docs dist dist-check bench bench-quick bench-cluster bench-cluster-quick lint redis-server venv clean
 
-$(VENV)/.created:
+$(VENV)/.created: requirements/tools.txt
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "the development toolchain needs Python 3.11+ (the locks are resolved for it)")'
 	$(PYTHON) -m venv $(VENV)
-	$(PIP) install -q --upgrade pip
+	$(PIP) install -q --require-hashes -r requirements/tools.txt
 	touch $@
 
-$(VENV)/.test: $(VENV)/.created pyproject.toml
-	$(PIP) install -q -e '.[test]'
+$(VENV)/.test: $(VENV)/.created pyproject.toml requirements/test.txt
+	$(call LOCKED,test)
 	touch $@
 
-$(VENV)/.docs: $(VENV)/.created pyproject.toml
-	$(PIP) install -q -e '.[docs]'
+$(VENV)/.docs: $(VENV)/.created pyproject.toml requirements/docs.txt
+	$(call LOCKED,docs)
 	touch $@
 
-$(VENV)/.dist: $(VENV)/.created pyproject.toml
-	$(PIP) install -q -e '.[dist]'
+$(VENV)/.dist: $(VENV)/.created pyproject.toml requirements/dist.txt
+	$(call LOCKED,dist)
 	touch $@
 
-$(VENV)/.bench: $(VENV)/.created pyproject.toml
-	$(PIP) install -q -e '.[bench,uvloop]'
+$(VENV)/.bench: $(VENV)/.created pyproject.toml requirements/bench.txt
+	$(call LOCKED,bench)
 	touch $@
 
-$(VENV)/.lint: $(VENV)/.created pyproject.toml
-	$(PIP) install -q -e '.[lint,test]'
+$(VENV)/.lint: $(VENV)/.created pyproject.toml requirements/lint.txt
+	$(call LOCKED,lint)
 	touch $@
 
 # Debian's redis-server, installed only when missing and only when we are root.
@@ -78,7 +84,7 @@ docs: $(VENV)/.docs
 # sdist and wheel in dist/ (PYTHONDONTWRITEBYTECODE would make setuptools warn)
 dist: $(VENV)/.dist
 	rm -rf dist
-	env -u PYTHONDONTWRITEBYTECODE $(PY) -m build --outdir dist
+	env -u PYTHONDONTWRITEBYTECODE $(PY) -m build --no-isolation --outdir dist
 
 # Build both as a release would and check them: no deprecation warning, a wheel with only
 # the package (+ License-Expression, Project-URL), an sdist whose tests collect.
@@ -104,6 +110,15 @@ bench-cluster-quick: redis-server $(VENV)/.bench
 lint: $(VENV)/.lint
 	$(VENV)/bin/ruff check fastredis tests bench examples
 	$(VENV)/bin/mypy --strict fastredis examples/typed_usage.py
+
+# Regenerate the locks after a change to pyproject.toml's extras or requirements/tools.in,
+# keeping every other pin; `make upgrade-deps` moves everything to the newest release.
+# Either is a deliberate commit: review the diff of requirements/ and run `make test`.
+lock: $(VENV)/.created
+	requirements/compile.sh $(VENV)/bin/uv
+
+upgrade-deps: $(VENV)/.created
+	requirements/compile.sh $(VENV)/bin/uv --upgrade
 
 clean:
 	rm -rf $(VENV) .pytest_cache .benchmarks *.egg-info site dist build

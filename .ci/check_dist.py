@@ -18,7 +18,7 @@ def main() -> int:
     problems: list[str] = []
     with tempfile.TemporaryDirectory(prefix="fastredis-dist-") as out:
         build = subprocess.run(
-            [sys.executable, "-m", "build", "--outdir", out, ROOT],
+            [sys.executable, "-m", "build", "--no-isolation", "--outdir", out, ROOT],
             capture_output=True, text=True,
             env={k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"},
         )
