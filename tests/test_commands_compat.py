@@ -200,3 +200,22 @@ async def test_parameters_redis_py_has_on_existing_commands(r, rp):
     await r.set("e", "v", exat=4_000_000_000)
     assert await same(r, rp, "expiretime", key="e") == 4_000_000_000
     assert await same(r, rp, "pexpiretime", key="e") == 4_000_000_000_000
+
+
+async def test_client_list_iter_as_redis_py(r, rp):
+    """client_list_iter (redis-py 8.2): the same records as redis-py's, lazily; a client name
+    holding '=' keeps its value whole."""
+    await r.client_setname("a=b")
+    me = await r.client_id()
+    records = await r.client_list_iter(client_id=[me])
+    assert iter(records) is records  # an iterator, not a list
+    theirs = list(await rp.client_list_iter(client_id=[me]))
+    ours = list(records)
+    assert [c["name"] for c in ours] == ["a=b"]
+    assert ours[0].keys() == theirs[0].keys()
+    assert [c["id"] for c in await r.client_list_iter(_type="normal")] == [
+        c["id"] for c in await r.client_list(_type="normal")]
+    with pytest.raises(DataError):
+        await r.client_list_iter(client_id=me)
+    with pytest.raises(DataError):
+        await r.client_list_iter(_type="bogus")

@@ -49,6 +49,13 @@ async def test_ranges(r):
     assert await r.zrange("z", 0, -1) == [b"a", b"b", b"c", b"d"]
     assert await r.zrange("z", 0, 1, withscores=True) == [(b"a", 1.0), (b"b", 2.0)]
     assert await r.zrange("z", 0, 1, desc=True) == [b"d", b"c"]
+    # use_rev=True sends ZRANGE ... REV instead of ZREVRANGE (as redis-py 8.2)
+    before = (await r.info("commandstats")).get("cmdstat_zrevrange", {}).get("calls", 0)
+    assert await r.zrange("z", 0, 1, desc=True, use_rev=True) == [b"d", b"c"]
+    assert await r.zrange("z", 0, 1, desc=True, use_rev=True, withscores=True) == [
+        (b"d", 4.0), (b"c", 3.0)]
+    after = (await r.info("commandstats")).get("cmdstat_zrevrange", {}).get("calls", 0)
+    assert after == before
     assert await r.zrange("z", 0, 0, withscores=True, score_cast_func=int) == [(b"a", 1)]
     assert await r.zrange("z", 2, 3, byscore=True) == [b"b", b"c"]
     assert await r.zrange("z", 4, 2, byscore=True, desc=True, withscores=True) == [

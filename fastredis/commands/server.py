@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, AnyStr, NoReturn, overload
 
 from ..exceptions import DataError
@@ -48,17 +49,40 @@ def parse_info(reply: Any) -> dict[str, Any]:
     return info
 
 
+def _client_fields(line: str) -> dict[str, str]:
+    """One CLIENT LIST / CLIENT INFO record: ``key=value`` tokens split at the first ``=``
+    (a client name may hold ``=``); a token without ``=`` belongs to the previous value (a
+    unix socket path may hold spaces)."""
+    fields: dict[str, str] = {}
+    last = None
+    for token in line.split(" "):
+        key, eq, value = token.partition("=")
+        if eq:
+            fields[key] = value
+            last = key
+        elif last is not None:
+            fields[last] += " " + token
+    return fields
+
+
+def iter_client_list(reply: Any) -> Iterator[dict[str, str]]:
+    """The records of a CLIENT LIST reply one at a time, lines found lazily (no list of
+    lines, no list of dicts held while the caller iterates)."""
+    text = to_str(reply)
+    del reply
+    start, end = 0, len(text)
+    while start < end:
+        stop = text.find("\n", start)
+        if stop == -1:
+            stop = end
+        record = _client_fields(text[start:stop].rstrip("\r"))
+        start = stop + 1
+        if record:
+            yield record
+
+
 def parse_client_list(reply: Any) -> list[dict[str, str]]:
-    clients = []
-    for line in to_str(reply).splitlines():
-        if not line.strip():
-            continue
-        d = {}
-        for item in line.split(" "):
-            k, _, v = item.partition("=")
-            d[k] = v
-        clients.append(d)
-    return clients
+    return list(iter_client_list(reply))
 
 
 # CLIENT INFO fields that are integers (networking.c); the rest stay str
@@ -234,6 +258,20 @@ class ServerCommands(CommandsBase[AnyStr]):
             return self._execute_on(target_nodes, ("CLIENT", "LIST"), parse_client_list)
         args = ("CLIENT", "LIST", "TYPE", _client_type(_type, _LIST_TYPES))
         return self._execute_on(target_nodes, args, parse_client_list)
+
+    def client_list_iter(self, _type: str | None = None,
+                         client_id: list[Any] = [],  # noqa: B006
+                         ) -> Reply[Iterator[dict[str, str]]]:
+        """CLIENT LIST as an iterator of dicts, parsed one record at a time (the reply itself
+        is read whole first): for servers with many thousands of connections."""
+        if not isinstance(client_id, list):
+            raise DataError("client_id must be a list")
+        args: tuple[Any, ...] = ("CLIENT", "LIST")
+        if _type is not None:
+            args += ("TYPE", _client_type(_type, _LIST_TYPES))
+        if client_id:
+            args += ("ID", *client_id)
+        return self._execute(args, iter_client_list)
 
     def client_id(self, *, target_nodes: TargetNodesT | None = None) -> Reply[int]:
         """CLIENT ID: the id of the connection the command ran on."""

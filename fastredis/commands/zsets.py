@@ -222,31 +222,32 @@ class SortedSetCommands(CommandsBase[AnyStr]):
     def zrange(self, name: KeyT, start: ScoreT, end: ScoreT, desc: bool = ...,
                withscores: Literal[False] = ..., score_cast_func: ScoreCast = ...,
                byscore: bool = ..., bylex: bool = ..., offset: int | None = ...,
-               num: int | None = ...) -> Reply[list[AnyStr]]: ...
+               num: int | None = ..., use_rev: bool = ...) -> Reply[list[AnyStr]]: ...
     @overload
     def zrange(self, name: KeyT, start: ScoreT, end: ScoreT, desc: bool = ..., *,
                withscores: Literal[True], score_cast_func: ScoreCast = ...,
                byscore: bool = ..., bylex: bool = ..., offset: int | None = ...,
-               num: int | None = ...) -> Reply[list[tuple[AnyStr, float]]]: ...
+               num: int | None = ..., use_rev: bool = ...) -> Reply[list[tuple[AnyStr, float]]]: ...
     @overload
     def zrange(self, name: KeyT, start: ScoreT, end: ScoreT, desc: bool = ...,
                withscores: bool = ..., score_cast_func: ScoreCast = ...,
                byscore: bool = ..., bylex: bool = ..., offset: int | None = ...,
-               num: int | None = ...) -> Reply[list[AnyStr] | list[tuple[AnyStr, float]]]: ...
+               num: int | None = ..., use_rev: bool = ...) -> Reply[list[AnyStr] | list[tuple[AnyStr, float]]]: ...
     def zrange(self, name: KeyT, start: ScoreT, end: ScoreT, desc: bool = False,
                withscores: bool = False, score_cast_func: ScoreCast = float,
                byscore: bool = False, bylex: bool = False, offset: int | None = None,
-               num: int | None = None) -> Reply[Any]:
+               num: int | None = None, use_rev: bool = False) -> Reply[Any]:
         """ZRANGE: members from ``start`` to ``end`` (ranks; scores with ``byscore``, lex
         bounds with ``bylex``), reversed with ``desc``; with ``withscores`` a list of
-        (member, score) tuples."""
+        (member, score) tuples. A reversed rank range is sent as ZREVRANGE (every server
+        has it), or as ``ZRANGE ... REV`` (Redis 6.2+) with ``use_rev=True``."""
         if byscore and bylex:
             raise DataError("byscore and bylex can not be specified together")
         if (offset is None) != (num is None):
             raise DataError("offset and num must both be specified")
         if bylex and withscores:
             raise DataError("withscores is not supported in combination with bylex")
-        if desc and not (byscore or bylex or offset is not None):
+        if desc and not (byscore or bylex or offset is not None or use_rev):
             # ZREVRANGE works on every server (ZRANGE ... REV needs 6.2), as in redis-py
             return self.zrevrange(name, start, end, withscores, score_cast_func)
         args = ("ZRANGE", name, start, end) + _range_flags(byscore, bylex, desc, offset, num)
