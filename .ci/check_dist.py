@@ -14,6 +14,14 @@ import zipfile
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
+def _version() -> str:
+    with open(os.path.join(ROOT, "fastredis", "__init__.py")) as f:
+        for line in f:
+            if line.startswith("__version__"):
+                return line.split("=")[1].strip().strip('"')
+    raise SystemExit("fastredis/__init__.py has no __version__")
+
+
 def main() -> int:
     problems: list[str] = []
     with tempfile.TemporaryDirectory(prefix="fastredis-dist-") as out:
@@ -32,14 +40,14 @@ def main() -> int:
         (sdist,) = [f for f in os.listdir(out) if f.endswith(".tar.gz")]
         with zipfile.ZipFile(os.path.join(out, wheel)) as z:
             names = z.namelist()
-            stray = [n for n in names if not n.startswith(("fastredis/", "fastredis-"))]
+            stray = [n for n in names if not n.startswith(("fastredis/", "fastredis_aio-"))]
             if stray:
                 problems.append(f"the wheel holds more than the package: {stray}")
             if "fastredis/py.typed" not in names:
                 problems.append("the wheel has no fastredis/py.typed")
             (meta,) = [n for n in names if n.endswith(".dist-info/METADATA")]
             metadata = z.read(meta).decode()
-        for field in ("License-Expression: MIT", "Project-URL: ", "License-File: LICENSE"):
+        for field in ("Name: fastredis-aio", f"Version: {_version()}", "License-Expression: MIT", "Project-URL: ", "License-File: LICENSE"):
             if field not in metadata:
                 problems.append(f"the wheel's METADATA lacks {field!r}")
         with tarfile.open(os.path.join(out, sdist)) as t:

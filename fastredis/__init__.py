@@ -40,7 +40,7 @@ if TYPE_CHECKING:  # imported on first use at runtime (_LAZY below); visible to 
     from .pubsub import PubSub as PubSub
     from .sentinel import Sentinel as Sentinel
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 __all__ = [
     "Redis", "StrictRedis", "from_url", "ConnectionPool", "ConnectionParams",

@@ -731,7 +731,8 @@ if _pytest is not None:
         @_pytest.fixture
         def redis() -> None:
             _pytest.fail(
-                "the `redis` fixture needs pytest-asyncio: pip install 'fastredis[testing]'",
+                "the `redis` fixture needs pytest-asyncio: "
+                "pip install '.[testing]' in a checkout, 'fastredis-aio[testing]' once released",
                 pytrace=False,
             )
 
@@ -739,7 +740,7 @@ if _pytest is not None:
         def redis_client() -> None:
             _pytest.fail(
                 "the `redis_client` fixture needs pytest-asyncio: "
-                "pip install 'fastredis[testing]'",
+                "pip install '.[testing]' in a checkout, 'fastredis-aio[testing]' once released",
                 pytrace=False,
             )
 
