@@ -18,7 +18,7 @@ How it works (DESIGN.md "Pub/Sub contract"):
   memory stays bounded; the server's ``client-output-buffer-limit pubsub`` then decides, as
   in Redis. A command of ours (the PING after an (un)subscribe, a health check, ``ping()``,
   a resubscribe) resumes reading until its answer is in: TCP is in order, so the answer may
-  sit behind unread messages, and pausing must never turn into a timeout (issue 8).
+  sit behind unread messages, and pausing must never turn into a timeout.
 """
 
 from __future__ import annotations
