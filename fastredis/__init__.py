@@ -50,6 +50,9 @@ __all__ = [
     "NoScriptError", "ExecAbortError", "ReadOnlyError", "NoPermissionError",
     "LockError", "LockNotOwnedError",
     "ClientClosedError", "MaxConnectionsError",
+    # imported on first use (_LAZY below)
+    "PubSub", "Pipeline", "Lock", "RedisCluster", "ClusterNode", "Sentinel",
+    "CacheConfig", "ClientCache", "TrackingError",
 ]
 
 

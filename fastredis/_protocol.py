@@ -16,12 +16,12 @@ One direction, no back and forth (DESIGN.md "The data path"):
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections import deque
 from typing import Any, Callable
 
 import hiredis
 
+from ._log import get_logger
 from ._pack import pack
 from .exceptions import (
     ConnectionError,
@@ -34,7 +34,7 @@ from .exceptions import (
 __all__ = ["Connection", "BufferedConnection", "pack"]
 
 # Connection life events only (lost, aborted, refused writes): never per reply.
-_log = logging.getLogger("fastredis.connection")
+_log = get_logger("fastredis.connection")
 
 # A reader sentinel that can never be a reply (hiredis' default ``False`` can be, in RESP3).
 _NOT_ENOUGH = object()
@@ -463,7 +463,9 @@ class Connection(asyncio.Protocol):
             if exc is not None:
                 err.__cause__ = exc
             if not self.closed:
-                _log.warning("connection to %s lost: %s", self.description, why)
+                # a Pub/Sub connection's owner reports the loss with what it means (a gap)
+                level = 10 if self._pubsub else 30  # DEBUG / WARNING
+                _log.log(level, "connection to %s lost: %s", self.description, why)
         self._mark_closed(err)
         # resolved only now: the socket is really gone (no ResourceWarning after aclose)
         if not self.closed_future.done():

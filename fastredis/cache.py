@@ -37,12 +37,12 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
-import logging
 import time
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any, Callable
 
+from ._log import get_logger
 from ._protocol import _get_running_loop, _size
 from .connection import wait_reply
 from .exceptions import RedisError
@@ -56,7 +56,7 @@ if TYPE_CHECKING:
 
 __all__ = ["CacheConfig", "ClientCache", "DEFAULT_CACHEABLE", "TrackingError"]
 
-log = logging.getLogger("fastredis.cache")
+log = get_logger("fastredis.cache")
 
 #: Read-only commands on a single key (the key is the first argument) whose answer depends
 #: only on the key's value. Not here on purpose: TTL/PTTL/EXPIRETIME (change with time),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, AnyStr, Callable, Literal, TypeVar, overload
 
+from ._log import get_logger
 from ._pack import pack
 from ._params import split_params
 from .commands import CoreCommands
@@ -117,9 +118,8 @@ def _block_seconds(args: tuple[Any, ...]) -> float | None:
 
 
 def _logger() -> Any:
-    import logging
 
-    return logging.getLogger("fastredis.client")
+    return get_logger("fastredis.client")
 
 
 class _Dedicated:

@@ -8,6 +8,8 @@ from __future__ import annotations
 import sys
 from typing import TYPE_CHECKING, Any, Callable
 
+from ._connect_log import connect_failed, connected
+from ._log import get_logger
 from .exceptions import (
     AuthenticationError,
     ConnectionError,
@@ -27,9 +29,8 @@ __all__ = ["ConnectionParams", "connect", "parse_url", "deadline", "expire"]
 
 def _logger() -> Any:
     # logging is imported with asyncio at the first connect, not by `import fastredis`
-    import logging
 
-    return logging.getLogger("fastredis.connection")
+    return get_logger("fastredis.connection")
 
 
 class ConnectionParams:
@@ -389,11 +390,11 @@ async def connect(params: ConnectionParams, *, pubsub: bool = False, client_id: 
         async with deadline(params.connect_timeout or None):
             transport, conn = await coro
     except asyncio.TimeoutError as exc:
-        _logger().warning("cannot connect to %s: timeout after %ss", params.address, params.connect_timeout)
+        connect_failed(_logger(), params.address, f"timeout after {params.connect_timeout}s")
         raise TimeoutError(f"Timeout connecting to {params.address}") from exc
     except OSError as exc:
         where = params.address
-        _logger().warning("cannot connect to %s: %s", where, exc.strerror or exc)
+        connect_failed(_logger(), where, str(exc.strerror or exc))
         if params.path and isinstance(exc, (FileNotFoundError,)):
             raise ConnectionError(f"Unix socket {params.path} does not exist") from exc
         raise ConnectionError(f"Error connecting to {where}: {exc.strerror or exc}") from exc
@@ -403,11 +404,12 @@ async def connect(params: ConnectionParams, *, pubsub: bool = False, client_id: 
     except BaseException as exc:
         conn.abort("closed after a failed handshake")
         if not isinstance(exc, asyncio.CancelledError):
-            _logger().warning("handshake with %s failed: %s", params.address, exc)
+            connect_failed(_logger(), params.address, f"handshake failed: {exc}")
         raise
     if pubsub:
         conn.set_pubsub(True)
     conn.last_used = loop.time()
+    connected(_logger(), params.address)
     _logger().debug("connected to %s%s", params.address, " (pubsub)" if pubsub else "")
     return conn
 

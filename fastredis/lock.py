@@ -22,12 +22,12 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import hashlib
-import logging
 import random
 import secrets
 from collections.abc import Awaitable
 from typing import TYPE_CHECKING, Any, Callable
 
+from ._log import get_logger
 from .exceptions import ConnectionError, DataError, LockError, LockNotOwnedError, NoScriptError
 from .exceptions import TimeoutError as RedisTimeoutError
 
@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 
 __all__ = ["Lock"]
 
-logger = logging.getLogger("fastredis.lock")
+logger = get_logger("fastredis.lock")
 
 
 class _Lua:

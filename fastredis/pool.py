@@ -21,6 +21,7 @@ import weakref
 from functools import partial
 from typing import TYPE_CHECKING, Any, AsyncGenerator, Generator
 
+from ._log import get_logger
 from ._params import split_params
 from .connection import ConnectionParams, connect, deadline
 from .exceptions import ClientClosedError, ConnectionError
@@ -41,9 +42,8 @@ def _running_loop() -> asyncio.AbstractEventLoop | None:
 
 
 def _logger() -> Any:
-    import logging
 
-    return logging.getLogger("fastredis.pool")
+    return get_logger("fastredis.pool")
 
 
 def _int_option(name: str, value: Any, minimum: int, *, none_ok: bool = False) -> Any:

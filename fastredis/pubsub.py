@@ -31,6 +31,7 @@ import threading
 from collections import deque
 from typing import TYPE_CHECKING, Any, Callable, final
 
+from ._log import get_logger
 from ._protocol import Connection, pack
 from .exceptions import ClientClosedError, ConnectionError, PubSubError, RedisError, TimeoutError
 
@@ -45,7 +46,7 @@ if TYPE_CHECKING:
 
 __all__ = ["PubSub", "PubSubWorkerThread", "PubSubNotConnected"]
 
-logger = logging.getLogger("fastredis.pubsub")
+logger = get_logger("fastredis.pubsub")
 
 
 async def _notify(cb: Callable[[Any], Any], arg: Any, log: logging.Logger, failed: str) -> None:
@@ -412,8 +413,8 @@ class PubSub:
                 self._stats["last_error"] = repr(exc)
                 if isinstance(exc, (PubSubError, ClientClosedError)):
                     return
-                if attempt == 0 or attempt % 20 == 0:  # not one line per attempt
-                    logger.warning("PubSub reconnect attempt %d failed: %s", attempt + 1, exc)
+                # DEBUG: the connection layer already warned, once per endpoint
+                logger.debug("PubSub reconnect attempt %d failed: %s", attempt + 1, exc)
             attempt += 1
             # exponential backoff with full jitter, capped: a restarted server is found
             # within `cap` seconds, and a crowd of clients does not reconnect in lockstep

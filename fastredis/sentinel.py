@@ -25,12 +25,12 @@ from __future__ import annotations
 
 import asyncio
 import copy
-import logging
 import random
 import weakref
 from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Callable
 
+from ._log import get_logger
 from ._params import split_params as _split_params
 from .client import Redis
 from .commands.sentinel import parse_sentinel_state
@@ -47,7 +47,7 @@ __all__ = [
     "ReplicaNotFoundError",
 ]
 
-logger = logging.getLogger("fastredis.sentinel")
+logger = get_logger("fastredis.sentinel")
 
 
 class MasterNotFoundError(ConnectionError):

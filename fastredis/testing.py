@@ -50,6 +50,8 @@ from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
+from ._log import get_logger
+
 if TYPE_CHECKING:
     from .client import Redis
 
@@ -146,9 +148,8 @@ def reap_orphans(tmp: str | None = None) -> int:
                 pass
         shutil.rmtree(directory, ignore_errors=True)
     if stopped:
-        import logging
 
-        logging.getLogger("fastredis.testing").warning(
+        get_logger("fastredis.testing").warning(
             "stopped %d server(s) left running by a test process that died", stopped)
     return stopped
 

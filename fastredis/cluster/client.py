@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import logging
 import random
 import sys
 from collections import Counter
@@ -28,6 +27,7 @@ from typing import TYPE_CHECKING, Any, AnyStr, AsyncIterator, Callable, Iterable
 
 import hiredis
 
+from .._log import get_logger
 from .._pack import pack
 from ..client import _CONNECTION_STATE, _block_seconds, _expire, _is_blocking, _split_params
 from ..commands import CoreCommands
@@ -69,7 +69,7 @@ if TYPE_CHECKING:
 
 __all__ = ["RedisCluster"]
 
-log = logging.getLogger("fastredis.cluster")
+log = get_logger("fastredis.cluster")
 
 _ReplyError = hiredis.ReplyError
 _pack_command = hiredis.pack_command

@@ -35,13 +35,13 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import logging
 import random
 import time
 from collections import deque
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any, Callable
 
+from .._log import get_logger
 from .._protocol import pack
 from ..connection import connect
 from ..exceptions import (
@@ -65,7 +65,7 @@ if TYPE_CHECKING:
 
 __all__ = ["ClusterPubSub", "GapEvent"]
 
-logger = logging.getLogger("fastredis.cluster.pubsub")
+logger = get_logger("fastredis.cluster.pubsub")
 
 _PING = pack(("PING",))
 _SUNSUB = frozenset((b"sunsubscribe", "sunsubscribe"))

@@ -15,12 +15,12 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 import math
 import random
 from collections import Counter
 from typing import Any, Awaitable, Callable
 
+from .._log import get_logger
 from ..exceptions import AuthenticationError, ConnectionError, RedisError, ResponseError
 from .slots import (
     PRIMARY,
@@ -37,7 +37,7 @@ from .slots import (
 
 __all__ = ["Topology"]
 
-log = logging.getLogger("fastredis.cluster")
+log = get_logger("fastredis.cluster")
 
 Opener = Callable[[ClusterNode], Awaitable[Any]]
 
