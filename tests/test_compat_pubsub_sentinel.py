@@ -280,7 +280,7 @@ async def test_sentinel_manager_flushconfig_and_return_responses_like_redis_py(s
             assert await ours.sentinel_get_master_addr_by_name("mymaster") is True
             assert await theirs.sentinel_get_master_addr_by_name("mymaster") is True
             assert await ours.sentinel_get_master_addr_by_name("nope", return_responses=True) == \
-                await theirs.sentinel_get_master_addr_by_name("nope", return_responses=True)
+                await theirs.sentinel_get_master_addr_by_name("nope", return_responses=True) == [None]
             # every sentinel's state of the master, parsed as redis-py parses it
             states = await ours.sentinel_master("mymaster", return_responses=True)
             theirs_states = await theirs.sentinel_master("mymaster", return_responses=True)
