@@ -38,6 +38,7 @@ if TYPE_CHECKING:  # imported on first use at runtime (_LAZY below); visible to 
     from .lock import Lock as Lock
     from .pipeline import Pipeline as Pipeline
     from .pubsub import PubSub as PubSub
+    from .pubsub import Subscription as Subscription
     from .sentinel import Sentinel as Sentinel
 
 __version__ = "0.2.0"
@@ -51,7 +52,7 @@ __all__ = [
     "LockError", "LockNotOwnedError",
     "ClientClosedError", "MaxConnectionsError",
     # imported on first use (_LAZY below)
-    "PubSub", "Pipeline", "Lock", "RedisCluster", "ClusterNode", "Sentinel",
+    "PubSub", "Subscription", "Pipeline", "Lock", "RedisCluster", "ClusterNode", "Sentinel",
     "CacheConfig", "ClientCache", "TrackingError",
 ]
 
@@ -59,6 +60,7 @@ __all__ = [
 # Imported on first use, so `import fastredis` stays light (one line per lazy name).
 _LAZY = {
     "PubSub": "pubsub",
+    "Subscription": "pubsub",
     "Sentinel": "sentinel",
     "RedisCluster": "cluster",
     "ClusterNode": "cluster",

@@ -29,10 +29,12 @@ import logging
 import random
 import threading
 from collections import deque
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, final
 
 from ._log import get_logger
 from ._protocol import Connection, pack
+from .commands._base import list_or_args
 from .exceptions import ClientClosedError, ConnectionError, PubSubError, RedisError, TimeoutError
 
 if TYPE_CHECKING:
@@ -44,7 +46,7 @@ if TYPE_CHECKING:
     #: a message handler (``subscribe(chan=handler)``): sync or async
     Handler = Callable[[PubSubMessage], Any]
 
-__all__ = ["PubSub", "PubSubWorkerThread", "PubSubNotConnected"]
+__all__ = ["PubSub", "PubSubWorkerThread", "PubSubNotConnected", "Subscription"]
 
 logger = get_logger("fastredis.pubsub")
 
@@ -63,8 +65,28 @@ _get_running_loop = asyncio.events._get_running_loop
 
 
 class PubSubNotConnected(PubSubError, RuntimeError):
-    """Waiting for a message on a PubSub that never subscribed (redis-py raises the same
-    ``RuntimeError``: nothing could ever arrive)."""
+    """Reading a PubSub that never subscribed nor connected: redis-py raises the same
+    ``RuntimeError`` (whatever the timeout), since nothing could ever arrive."""
+
+
+@dataclass(frozen=True)
+class Subscription:
+    """A channel or pattern with an optional handler, as redis-py 8's ``Subscription``:
+    ``await p.subscribe(Subscription("news", on_news), "other")``. redis-py's own
+    objects (``redis.Subscription``) are accepted too."""
+
+    name: Any
+    handler: Callable[..., Any] | None = None
+
+
+def _subscription(arg: Any) -> tuple[Any, Any] | None:
+    """``(name, handler)`` when ``arg`` is a Subscription, ours or redis-py's (matched by
+    shape so that redis-py need not be installed), else None."""
+    if isinstance(arg, Subscription):
+        return arg.name, arg.handler
+    if type(arg).__name__ == "Subscription" and hasattr(arg, "name") and hasattr(arg, "handler"):
+        return arg.name, arg.handler
+    return None
 
 # frame kind (bytes or str, per decode_responses) -> the str the message dict carries
 _KINDS: dict[Any, str] = {}
@@ -464,8 +486,18 @@ class PubSub:
 
     # ------------------------------------------------------------------ (un)subscribe
     def _wanted(self, kind: str, args: tuple[Any, ...], handlers: dict[Any, Any]) -> dict[Any, Any]:
-        """The names a (p/s)subscribe call asks for, normalised, with their handlers."""
-        new: dict[Any, Any] = {self._norm(a): None for a in args}
+        """The names a (p/s)subscribe call asks for, normalised, with their handlers:
+        names, a list of names (redis-py's ``list_or_args``), ``Subscription`` objects and
+        ``name=handler`` keywords, as redis-py 8 takes them."""
+        new: dict[Any, Any] = {}
+        for a in list_or_args(args[0], args[1:]) if args else ():
+            sub = _subscription(a)
+            if sub is None:
+                new[self._norm(a)] = None
+            else:
+                new[self._norm(sub[0])] = sub[1]
+                if sub[1] is not None:
+                    self._handlers = True
         for k, v in handlers.items():
             new[self._norm(k)] = v
             if v is not None:
@@ -534,8 +566,9 @@ class PubSub:
     async def psubscribe(self, *patterns: Any, **handlers: Handler) -> None:
         await self._subscribe("PSUBSCRIBE", self.patterns, patterns, handlers)
 
-    async def ssubscribe(self, *channels: Any, **handlers: Handler) -> None:
-        """Sharded Pub/Sub (Redis 7)."""
+    async def ssubscribe(self, *channels: Any, target_node: Any = None, **handlers: Handler) -> None:
+        """Sharded Pub/Sub (Redis 7). ``target_node`` is redis-py's cluster argument: one
+        server has no node to choose, so it is accepted and has no effect (as in redis-py)."""
         await self._subscribe("SSUBSCRIBE", self.shard_channels, channels, handlers)
 
     async def unsubscribe(self, *channels: Any) -> None:
@@ -545,7 +578,8 @@ class PubSub:
     async def punsubscribe(self, *patterns: Any) -> None:
         await self._unsubscribe("PUNSUBSCRIBE", self.patterns, patterns)
 
-    async def sunsubscribe(self, *channels: Any) -> None:
+    async def sunsubscribe(self, *channels: Any, target_node: Any = None) -> None:
+        """No arguments: all shard channels (``target_node``: as in :meth:`ssubscribe`)."""
         await self._unsubscribe("SUNSUBSCRIBE", self.shard_channels, channels)
 
     async def ping(self, message: Any = None) -> Any:
@@ -632,8 +666,8 @@ class PubSub:
         (0: do not wait, None: wait forever) and return None if nothing came. Handlers
         consume their messages (None is returned). Never busy-waits; raises PubSubError
         once closed, ConnectionError when the connection is lost and reconnecting is off,
-        and PubSubNotConnected (a RuntimeError, as in redis-py) for ``timeout=None`` on a
-        PubSub that never subscribed."""
+        and PubSubNotConnected (a RuntimeError, as in redis-py, whatever the timeout) on a
+        PubSub that never subscribed nor connected."""
         conn = self.connection
         if conn is None or not conn._queue:
             conn = await self._wait_for_frame(timeout)
@@ -659,8 +693,8 @@ class PubSub:
         if self._closed:
             raise PubSubError("This PubSub is closed")
         self._check_loop()
-        if (timeout is None and self.connection is None and not self.subscribed
-                and self._connecting is None):
+        if self.connection is None and not self.subscribed and self._connecting is None:
+            # redis-py: RuntimeError whatever the timeout (nothing could ever arrive)
             raise PubSubNotConnected(_NOT_SET)
         loop = asyncio.get_running_loop()
         deadline = None if timeout is None else loop.time() + max(0.0, timeout)

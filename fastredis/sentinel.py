@@ -388,37 +388,72 @@ class Sentinel:
     async def execute_command(self, *args: Any, once: bool = False,
                               return_responses: bool = False) -> Any:
         """Send a command to every sentinel (or one at random with ``once=True``); like
-        redis-py, return True when all succeeded, or the replies with ``return_responses``."""
+        redis-py, return True when all succeeded, or the replies with ``return_responses``
+        (as the server sent them: the ``sentinel_*`` methods parse theirs)."""
         if once:
             reply = await random.choice(self.sentinels).execute_command(*args)
             return [reply] if return_responses else bool(reply)
         replies = await asyncio.gather(*(s.execute_command(*args) for s in self.sentinels))
         return replies if return_responses else all(replies)
 
+    async def _each(self, method: str, *args: Any, once: bool = False,
+                    return_responses: bool = False) -> Any:
+        """``execute_command``'s rule for a ``sentinel_*`` method of the sentinels'
+        clients, so each reply is parsed as that method parses it (redis-py applies the
+        command's response callback the same way): ``[(host, port)]`` and not the raw
+        ``[[host, port_text]]`` for GET-MASTER-ADDR-BY-NAME."""
+        if once:
+            reply = await getattr(random.choice(self.sentinels), method)(*args)
+            return [reply] if return_responses else bool(reply)
+        replies = await asyncio.gather(*(getattr(s, method)(*args) for s in self.sentinels))
+        return replies if return_responses else all(replies)
+
+    def sentinel(self, *args: Any) -> Any:
+        """``SENTINEL <args>`` on every sentinel: True when every one answered."""
+        return self._each("sentinel", *args)
+
     def sentinel_get_master_addr_by_name(self, service_name: str, return_responses: bool = False) -> Any:
-        return self.execute_command("SENTINEL", "GET-MASTER-ADDR-BY-NAME", service_name,
-                                    once=True, return_responses=return_responses)
+        """One sentinel at random: True/False whether it knows the master, or with
+        ``return_responses`` ``[(host, port)]`` (``[None]`` when it does not)."""
+        return self._each("sentinel_get_master_addr_by_name", service_name, once=True,
+                          return_responses=return_responses)
 
     def sentinel_master(self, service_name: str, return_responses: bool = False) -> Any:
-        return self.execute_command("SENTINEL", "MASTER", service_name, return_responses=return_responses)
+        return self._each("sentinel_master", service_name, return_responses=return_responses)
 
     def sentinel_masters(self, return_responses: bool = False) -> Any:
-        return self.execute_command("SENTINEL", "MASTERS", return_responses=return_responses)
+        return self._each("sentinel_masters", return_responses=return_responses)
 
     def sentinel_slaves(self, service_name: str, return_responses: bool = False) -> Any:
-        return self.execute_command("SENTINEL", "SLAVES", service_name, return_responses=return_responses)
+        return self._each("sentinel_slaves", service_name, return_responses=return_responses)
 
     def sentinel_sentinels(self, service_name: str, return_responses: bool = False) -> Any:
-        return self.execute_command("SENTINEL", "SENTINELS", service_name, return_responses=return_responses)
+        return self._each("sentinel_sentinels", service_name, return_responses=return_responses)
+
+    def sentinel_monitor(self, name: str, ip: str, port: int, quorum: int) -> Any:
+        """Start monitoring a master on every sentinel; True."""
+        return self._each("sentinel_monitor", name, ip, port, quorum)
+
+    def sentinel_remove(self, name: str) -> Any:
+        """Stop monitoring a master on every sentinel; True."""
+        return self._each("sentinel_remove", name)
+
+    def sentinel_set(self, name: str, option: str, value: Any) -> Any:
+        """Change a monitoring option of a master on every sentinel; True."""
+        return self._each("sentinel_set", name, option, value)
+
+    def sentinel_flushconfig(self) -> Any:
+        """Make every sentinel rewrite its configuration file; True."""
+        return self._each("sentinel_flushconfig")
 
     def sentinel_ckquorum(self, new_master_name: str) -> Any:
-        return self.execute_command("SENTINEL", "CKQUORUM", new_master_name, once=True)
+        return self._each("sentinel_ckquorum", new_master_name, once=True)
 
     def sentinel_failover(self, new_master_name: str) -> Any:
-        return self.execute_command("SENTINEL", "FAILOVER", new_master_name, once=True)
+        return self._each("sentinel_failover", new_master_name, once=True)
 
     def sentinel_reset(self, pattern: str) -> Any:
-        return self.execute_command("SENTINEL", "RESET", pattern, once=True)
+        return self._each("sentinel_reset", pattern, once=True)
 
     # ------------------------------------------------------------------ discovery
     def check_master_state(self, state: dict[str, Any], service_name: str) -> bool:

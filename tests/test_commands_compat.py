@@ -153,7 +153,6 @@ async def test_resp3_client_gets_the_same_shapes(r, redis_server):
             ("geosearch", ("g",), dict(member="Palermo", radius=300, unit="km", withdist=True,
                                        withcoord=True, withhash=True)),
             ("georadius", ("g", 15, 37, 200, "km"), dict(withdist=True, withcoord=True)),
-            ("zdiff", (["z", "z2"],), dict(withscores=True)),
             ("zmpop", (1, ["z2"]), dict(max=True)),
             ("acl_getuser", ("cmds9-r3",), {}),
             ("config_get", ("maxmemory",), {}),

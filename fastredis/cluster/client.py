@@ -1081,11 +1081,10 @@ class RedisCluster(CoreCommands[AnyStr]):
         one stream; it follows migrations and failovers and reports gaps (``on_gap``)."""
         from .pubsub import ClusterPubSub
 
-        if node is None and host is not None:
-            node = self.get_node(host, port) or ClusterNode(host, int(port or 6379))
         if self.health_check_interval is not None:  # the client's option covers its PubSub too
             kwargs.setdefault("health_check_interval", self.health_check_interval)
-        return ClusterPubSub(self, node=node, **kwargs)
+        # (node, host, port) are checked as redis-py does in ClusterPubSub (pubsub_node)
+        return ClusterPubSub(self, node=node, host=host, port=port, **kwargs)
 
     def register_script(self, script: str | bytes) -> Any:
         from ..commands.scripting import Script

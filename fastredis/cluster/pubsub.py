@@ -42,12 +42,13 @@ from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any, Callable
 
 from .._log import get_logger
-from .._protocol import pack
+from .._protocol import Connection, pack
 from ..connection import connect
 from ..exceptions import (
     AskError,
     ClusterDownError,
     ConnectionError,
+    DataError,
     MovedError,
     PubSubError,
     RedisError,
@@ -58,12 +59,14 @@ from ..exceptions import (
 from ..pubsub import PubSub, _Deadline, _notify
 from ._pubsub_parts import GapEvent, _ClusterClosing, _Link, _Merged
 from .batch import redirect_of
+from .errors import RedisClusterException
 from .slots import ClusterNode, key_slot
 
 if TYPE_CHECKING:
+    from ..typing import PubSubMessage
     from .client import RedisCluster
 
-__all__ = ["ClusterPubSub", "GapEvent"]
+__all__ = ["ClusterPubSub", "GapEvent", "pubsub_node"]
 
 logger = get_logger("fastredis.cluster.pubsub")
 
@@ -84,21 +87,53 @@ _TAG = {k: t for t, names in (("s", ("ssubscribe", "sunsubscribe")),
         for n in names for k in (n, n.encode())}
 
 
-class ClusterPubSub(PubSub):
-    """``rc.pubsub(ignore_subscribe_messages=False, on_gap=None, reconcile_interval=2.0,
-    node=None, max_queued=4096, max_queued_bytes=4 MiB, overflow="pause", ...)``: the
-    whole PubSub API on a cluster (see the module docstring). ``on_gap(GapEvent)`` (plain
-    or ``async def``) is called whenever subscriptions were dropped and restored;
-    ``on_reconnect(info)`` too, as on one server. ``reconcile_interval``: how often the
-    slot map is checked when nothing told us it changed (the push is not always sent)."""
+def pubsub_node(cluster: RedisCluster[Any], node: ClusterNode | None = None,
+                host: str | None = None, port: int | None = None) -> ClusterNode | None:
+    """The node ``rc.pubsub(node=, host=, port=)`` names, checked as redis-py checks it
+    (``ClusterPubSub.set_pubsub_node``): a node or a ``host``+``port`` that is not in the
+    cluster's topology raises RedisClusterException, ``host`` without ``port`` (or the
+    reverse) DataError; nothing given: None (a node is chosen at the first subscribe)."""
+    if node is not None:
+        _check_member(cluster, node, node.host, node.port)
+        return node
+    if host is not None and port is not None:
+        found = cluster.get_node(host=host, port=port)
+        _check_member(cluster, found, host, port)
+        return found
+    if host is not None or port is not None:
+        raise DataError("Specify both host and port")
+    return None
 
-    def __init__(self, client: RedisCluster[Any], *, node: ClusterNode | None = None,
+
+def _check_member(cluster: RedisCluster[Any], node: ClusterNode | None, host: Any, port: Any) -> None:
+    if node is None or cluster.get_node(node_name=node.name) is None:
+        raise RedisClusterException(f"Node {host}:{port} doesn't exist in the cluster")
+
+
+class ClusterPubSub(PubSub):
+    """``rc.pubsub(node=None, host=None, port=None, ignore_subscribe_messages=False,
+    on_gap=None, reconcile_interval=2.0, max_queued=4096, max_queued_bytes=4 MiB,
+    overflow="pause", ...)``: the whole PubSub API on a cluster (see the module docstring).
+    ``node`` / ``host``+``port``: where classic channels are subscribed, validated as
+    redis-py does (see :func:`pubsub_node`). ``on_gap(GapEvent)`` (plain or ``async def``)
+    is called whenever subscriptions were dropped and restored; ``on_reconnect(info)``
+    too, as on one server. ``reconcile_interval``: how often the slot map is checked when
+    nothing told us it changed (the push is not always sent).
+
+    redis-py's reading methods are here too and read the same one stream:
+    ``get_sharded_message()`` is ``get_message()`` (messages of every node, classic and
+    sharded, in arrival order), ``get_pubsub_node()`` / ``.node`` the node of the classic
+    channels, ``get_redis_connection()`` that node's connection."""
+
+    def __init__(self, client: RedisCluster[Any], node: ClusterNode | None = None,
+                 host: str | None = None, port: int | None = None, *,
                  on_gap: Callable[[GapEvent], Any] | None = None,
                  reconcile_interval: float = 2.0, **kwargs: Any) -> None:
+        self._preferred: ClusterNode | None = None
+        self._rc = client
+        self.set_pubsub_node(client, node, host, port)
         # the base class only reads the codec from the pool's parameters
         super().__init__(SimpleNamespace(params=client._params), **kwargs)  # type: ignore[arg-type]
-        self._rc = client
-        self._preferred = node
         self.on_gap = on_gap
         self._interval = max(0.05, float(reconcile_interval))
         self._merged = _Merged(self, self._max_queued)
@@ -699,6 +734,56 @@ class ClusterPubSub(PubSub):
             self._unconfirmed += len(held)
         async with self._lock:
             await self._pass()
+
+    # ------------------------------------------------------------------ redis-py's names
+    def set_pubsub_node(self, cluster: RedisCluster[Any], node: ClusterNode | None = None,
+                        host: str | None = None, port: int | None = None) -> None:
+        """Choose the node of the classic channels, validated as redis-py does (see
+        :func:`pubsub_node`); it is used from the next (re)connection of that channel."""
+        self._preferred = pubsub_node(cluster, node, host, port)
+
+    @property
+    def node(self) -> ClusterNode | None:
+        """The node the classic channels are subscribed on (redis-py's ``.node``): the one
+        connected now, else the one asked for, else None (chosen at the first subscribe).
+        After a failover or a lost connection it is the node they moved to."""
+        link = self._classic
+        if link is not None and not link.conn.closed:
+            return link.node
+        return self._preferred
+
+    def get_pubsub_node(self) -> ClusterNode | None:
+        """redis-py's name for :attr:`node`."""
+        return self.node
+
+    def get_redis_connection(self) -> Connection | None:
+        """The connection of the classic channels (to :attr:`node`), or None while there
+        is none. Shard channels have a connection per owning node; all of them feed the
+        one stream that ``get_message`` / ``get_sharded_message`` read."""
+        link = self._classic
+        return link.conn if link is not None and not link.conn.closed else None
+
+    async def get_sharded_message(self, ignore_subscribe_messages: bool = False,
+                                  timeout: float | None = 0.0,
+                                  target_node: ClusterNode | None = None) -> PubSubMessage | None:
+        """redis-py's reader of shard channels. Every node connection feeds one stream,
+        so this is ``get_message``: the next message in arrival order (of any node, and of
+        the classic channels if there are any), None when ``timeout`` ran out.
+        ``target_node``: None at once, as in redis-py, when this PubSub holds no
+        connection to that node; else the stream is read as without it (messages cannot
+        be taken out of order per node). Before anything was subscribed: None (redis-py's
+        ``get_message`` raises there, its ``get_sharded_message`` does not), after waiting
+        up to ``timeout`` (1 s at most, as redis-py's poll cool-off), so a polling loop
+        does not spin."""
+        if self.connection is None and not self.subscribed:
+            if timeout is None or timeout > 0:
+                await asyncio.sleep(1.0 if timeout is None else min(timeout, 1.0))
+            return None
+        if target_node is not None:
+            names = {lk.node.name for lk in self._all_links() if not lk.conn.closed}
+            if target_node.name not in names:
+                return None
+        return await self.get_message(ignore_subscribe_messages, timeout)
 
     async def ping(self, message: Any = None) -> Any:
         """PING on one of the Pub/Sub connections (answered as on one server)."""

@@ -495,12 +495,13 @@ class SortedSetCommands(CommandsBase[AnyStr]):
     # ------------------------------------------------------------------ Redis 6.2 / 7.0
     # (appended by cmds9: ZDIFF, ZDIFFSTORE, ZINTERCARD, ZMPOP, BZMPOP)
     def zdiff(self, keys: Sequence[KeyT], withscores: bool = False) -> Reply[Any]:
-        """Members of the first sorted set absent from the others: a list of members, or of
-        ``(member, score)`` tuples with ``withscores`` (float scores, as ``zrange`` gives;
-        redis-py's legacy shape is a flat list with the scores as bytes)."""
+        """Members of the first sorted set absent from the others. With ``withscores``,
+        redis-py's shape, which is the server's reply (redis-py applies no callback to
+        ZDIFF): a flat ``[member, score, ...]`` list with the scores as bytes (str when
+        decoding) over RESP2, ``[[member, score], ...]`` with float scores over RESP3."""
         keys = list_or_args(keys, ())
         args: tuple[Any, ...] = ("ZDIFF", len(keys), *keys)
-        return self._execute((*args, "WITHSCORES"), _pairs) if withscores else self._execute(args)
+        return self._execute((*args, "WITHSCORES") if withscores else args)
 
     def zdiffstore(self, dest: KeyT, keys: Sequence[KeyT]) -> Reply[int]:
         """Store ZDIFF of ``keys`` in ``dest``; returns its number of members."""
