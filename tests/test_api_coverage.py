@@ -42,7 +42,6 @@ EXCLUDED: dict[str, str] = {
     "cms": "RedisBloom: Count-min sketch",
     "tdigest": "RedisBloom: t-digest",
     "topk": "RedisBloom: Top-K",
-    "vset": "Redis 8 vector sets (module-style API)",
     "load_external_module": "redis-py's hook to attach module API objects",
     # --- redis-py connection internals, not commands (fastredis's own layers differ) ---
     "get_connection_kwargs": "redis-py internals: fastredis exposes pool.connection_kwargs",
