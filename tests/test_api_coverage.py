@@ -27,8 +27,6 @@ EXCLUDED: dict[str, str] = {
     "increx": "Redis 8.x INCREX",
     "sdiffcard": "Redis 8.x SDIFFCARD",
     "sunioncard": "Redis 8.x SUNIONCARD",
-    "xackdel": "Redis 8.2 XACKDEL",
-    "xdelex": "Redis 8.2 XDELEX",
     "xcfgset": "Redis 8.x XCFGSET",
     "xnack": "Redis 8.x XNACK",
     # --- removed from Redis before 7.0 ---

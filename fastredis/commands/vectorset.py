@@ -202,7 +202,8 @@ class VectorSetCommands(CommandsBase[AnyStr]):
              ) -> Reply[list[Number] | dict[str, Any] | None]:
         """VEMB: the (approximated) vector of ``element``, None if missing. ``raw=True``:
         ``{"quantization", "raw", "l2"[, "range"]}``, the internal representation (binary:
-        on a client with ``decode_responses=True`` it cannot be decoded and raises)."""
+        a client with ``decode_responses=True`` decodes it too, and raises DataError when
+        it is not text)."""
         if raw:
             return self._execute(("VEMB", key, element, "RAW"), _vemb_raw)
         return self._execute(("VEMB", key, element), _vemb)
