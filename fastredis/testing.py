@@ -734,11 +734,15 @@ def _skip_reason(item: Any) -> str | None:
                 continue
             if VALKEY_REDIS_COMPAT < need:
                 return (f"needs Redis >= {mark.args[0]}; Valkey is Redis "
-                        f"{'.'.join(map(str, VALKEY_REDIS_COMPAT))} compatible ({shown})")
+                        f"{'.'.join(map(str, VALKEY_REDIS_COMPAT))} compatible ({shown}"
+                        f"{_redis8_hint(need)})")
         elif version < need:
-            hint = "; FASTREDIS_TEST_SERVER=redis8 runs it" if need >= (8,) else ""
-            return f"needs Redis >= {mark.args[0]} (running against {shown}{hint})"
+            return f"needs Redis >= {mark.args[0]} (running against {shown}{_redis8_hint(need)})"
     return None
+
+
+def _redis8_hint(need: tuple[int, ...]) -> str:
+    return "; FASTREDIS_TEST_SERVER=redis8 runs it" if need >= (8,) else ""
 
 
 def _lacking_modules(item: Any) -> str | None:

@@ -90,7 +90,7 @@ def test_module_marker_skips_with_the_reason(pytester: pytest.Pytester) -> None:
                                 "-p", "no:valkey", "-rs")
     result.stdout.fnmatch_lines(["*needs the module(s) nosuchmodule (running against *"])
     if server_kind() != "redis8":
-        result.stdout.fnmatch_lines(["*needs Redis >= 8.2 (*FASTREDIS_TEST_SERVER=redis8 runs it)*"])
+        result.stdout.fnmatch_lines(["*needs Redis >= 8.2*FASTREDIS_TEST_SERVER=redis8 runs it)*"])
         result.assert_outcomes(skipped=2)
 
 
