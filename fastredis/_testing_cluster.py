@@ -25,7 +25,7 @@ from typing import Any
 
 import hiredis
 
-from .testing import RedisServer, find_redis_server
+from .testing import RedisServer, find_server, server_kind
 
 __all__ = ["ClusterHarness", "NodeClient"]
 
@@ -70,8 +70,11 @@ class ClusterHarness:
     def __init__(self, primaries: int = 3, replicas: int = 1, *, node_timeout: int = 1500,
                  password: str | None = None, config: dict[str, Any] | None = None,
                  host: str = "127.0.0.1", tls: dict[str, Any] | None = None,
-                 ready_timeout: float = 60.0) -> None:
+                 ready_timeout: float = 60.0, server: str | None = None) -> None:
         self.host = host
+        # server: "redis", "valkey" or "redis8" for every node (RedisServer's server=);
+        # default $FASTREDIS_TEST_SERVER
+        self.kind = server
         # tls: {"cert", "key", "ca"} paths (a certificate for "localhost"): every node on
         # TLS only, the cluster bus and replication too, each node announcing the hostname
         # "localhost" (CLUSTER SHARDS), which clients verify the certificate against
@@ -119,7 +122,7 @@ class ClusterHarness:
             total = self.n_primaries * (1 + self.n_replicas)
             for _ in range(total):
                 s = RedisServer(config=self._config(), password=self.password, host=self.host,
-                                tls=self.tls)
+                                tls=self.tls, server=self.kind)
                 s.start()
                 if self.tls:
                     s.port = s.tls_port  # a TLS-only node is its TLS port (plain port 0)
@@ -382,8 +385,8 @@ if _pytest is not None:
         """A 3 primaries + 3 replicas cluster for the whole session."""
         from .testing import _missing
 
-        if find_redis_server() is None:
-            _missing("redis-server is not installed")
+        if find_server() is None:
+            _missing(f"{server_kind()}-server is not installed")
         with ClusterHarness() as h:
             yield h
 

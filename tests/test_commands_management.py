@@ -35,7 +35,9 @@ async def test_command_introspection_matches_redis_py(r, rp):
     assert await same(r, rp, "command_getkeys", "MSET", "a", "1", "b", "2") == ["a", "b"]
     assert await same(r, rp, "command_getkeysandflags", "LMOVE", "s", "d", "LEFT", "RIGHT") == \
         [[b"s", [b"RW", b"access", b"delete"]], [b"d", [b"RW", b"insert"]]]
-    assert sorted(await same(r, rp, "command_list", pattern="xa*")) == [b"xack", b"xadd", b"xautoclaim"]
+    # (Redis 8.2 adds xackdel: the three every server has, and only xa* names)
+    xa = await same(r, rp, "command_list", pattern="xa*")
+    assert {b"xack", b"xadd", b"xautoclaim"} <= set(xa) and all(n.startswith(b"xa") for n in xa)
     assert b"get" in await same(r, rp, "command_list", category="string")
     assert await same(r, rp, "command_list", module="nope") == []
     with pytest.raises(DataError):

@@ -35,7 +35,9 @@ PUBLIC_MODULES = [
 ]
 
 # Public classes that live in an implementation module: objects some commands return.
-RETURNED = ["fastredis.commands.scripting.Script", "fastredis.commands.BitFieldOperation"]
+RETURNED = ["fastredis.commands.scripting.Script", "fastredis.commands.BitFieldOperation",
+            "fastredis.commands.vectorset.VectorSet",
+            "fastredis.commands.vectorset.QuantizationOptions"]
 
 
 def _newest_source() -> float:

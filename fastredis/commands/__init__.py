@@ -20,6 +20,7 @@ from .server import ServerCommands
 from .sets import SetCommands
 from .streams import StreamCommands
 from .strings import StringCommands
+from .vectorset import VectorSetFactory
 from .zsets import SortedSetCommands
 
 
@@ -29,7 +30,7 @@ class CoreCommands(
     StreamCommands[AnyStr], HyperLogLogCommands[AnyStr], ScriptingCommands[AnyStr],
     GeoCommands[AnyStr], ACLCommands[AnyStr], FunctionCommands[AnyStr], BitFieldCommands[AnyStr],
     HashFieldExpiryCommands[AnyStr], ManagementCommands[AnyStr], ClusterNodeCommands[AnyStr],
-    SentinelCommands[AnyStr],
+    SentinelCommands[AnyStr], VectorSetFactory[AnyStr],
 ):
     __slots__ = ()
 

@@ -42,6 +42,46 @@ def _xread(reply: Any) -> list[Any]:
     return [[s, _entries(e)] for s, e in reply]
 
 
+def _claimed_entries(reply: Any) -> Any:
+    """XREADGROUP ... CLAIM (Redis 8.4): each entry carries more than (id, fields) (its idle
+    time and delivery count), kept after them as redis-py does: (id, {f: v}, extra...)."""
+    if reply is None:
+        return None
+    return [(None, None) if e is None else (e[0], pairs_to_dict(e[1]), *e[2:]) for e in reply]
+
+
+def _xread_claimed(reply: Any) -> list[Any]:
+    if not reply:
+        return []
+    if reply.__class__ is dict:
+        return [[k, _claimed_entries(v)] for k, v in reply.items()]
+    return [[s, _claimed_entries(e)] for s, e in reply]
+
+
+_REF_POLICIES = ("KEEPREF", "DELREF", "ACKED")
+
+
+def _ref_policy(value: Any, command: str) -> Any:
+    """Redis 8.2's KEEPREF / DELREF / ACKED (what deleting an entry does to the consumer
+    groups' pending lists), refused before sending as redis-py does."""
+    if value not in _REF_POLICIES:
+        raise DataError(f"{command} ref_policy must be one of: KEEPREF, DELREF, ACKED")
+    return value
+
+
+def _read_limits(args: list[Any], count: Any, max_count: Any, max_size: Any, command: str) -> None:
+    """COUNT, then Redis 8.6's MAXCOUNT / MAXSIZE, checked as redis-py checks them."""
+    if count is not None:
+        args += ("COUNT", _count(count, "count", 1))
+    if max_count is not None:
+        _count(max_count, f"{command} max_count", 1)
+        if count is not None and max_count < count:
+            raise DataError(f"{command} max_count must be greater than or equal to count")
+        args += ("MAXCOUNT", max_count)
+    if max_size is not None:
+        args += ("MAXSIZE", _count(max_size, f"{command} max_size", 1))
+
+
 def _str_keys(reply: Any) -> dict[str, Any]:
     if reply.__class__ is dict:
         return {to_str(k): v for k, v in reply.items()}
@@ -142,13 +182,31 @@ class StreamCommands(CommandsBase[AnyStr]):
 
     def xadd(self, name: KeyT, fields: Mapping[AnyKeyT, EncodableT], id: StreamIdT = "*",
              maxlen: int | None = None, approximate: bool = True, nomkstream: bool = False,
-             minid: StreamIdT | None = None, limit: int | None = None) -> Reply[AnyStr]:
-        """XADD: append ``fields`` (a non-empty dict); returns the entry id."""
+             minid: StreamIdT | None = None, limit: int | None = None,
+             ref_policy: Literal["KEEPREF", "DELREF", "ACKED"] | None = None,
+             idmpauto: str | None = None,
+             idmp: tuple[str, bytes] | None = None) -> Reply[AnyStr]:
+        """XADD: append ``fields`` (a non-empty dict); returns the entry id. ``ref_policy``
+        (Redis 8.2): what trimming does to the groups' references (KEEPREF, DELREF, ACKED);
+        ``idmpauto=producer`` or ``idmp=(producer, idempotent id)`` (Redis 8.6): at-most-once
+        adds, with ``id="*"`` only."""
         if not isinstance(fields, Mapping) or not fields:
             raise DataError("XADD fields must be a non-empty dict")
+        if idmpauto is not None and idmp is not None:
+            raise DataError("Only one of ``idmpauto`` or ``idmp`` may be specified")
+        if (idmpauto is not None or idmp is not None) and id != "*":
+            raise DataError("IDMPAUTO and IDMP can only be used with id='*'")
         args: list[Any] = ["XADD", name]
         if nomkstream:
             args.append("NOMKSTREAM")
+        if ref_policy is not None:
+            args.append(_ref_policy(ref_policy, "XADD"))
+        if idmpauto is not None:
+            args += ("IDMPAUTO", idmpauto)
+        if idmp is not None:
+            if not isinstance(idmp, tuple) or len(idmp) != 2:
+                raise DataError("XADD idmp must be a tuple of (producer_id, idempotent_id)")
+            args += ("IDMP", idmp[0], idmp[1])
         _trim(args, maxlen, approximate, minid, limit)
         args.append(id)
         args += flatten_mapping(fields, "xadd fields")
@@ -173,14 +231,15 @@ class StreamCommands(CommandsBase[AnyStr]):
         return self._execute(("XREVRANGE", name, max, min, "COUNT", _count(count, "count", 1)), _entries)
 
     def xread(self, streams: Mapping[AnyKeyT, StreamIdT], count: int | None = None,
-              block: int | None = None) -> Reply[list[list[Any]]]:
+              block: int | None = None, max_count: int | None = None,
+              max_size: int | None = None) -> Reply[list[list[Any]]]:
         """XREAD: ``[[stream, [(id, fields), ...]], ...]`` (``[]`` when nothing came);
-        ``streams`` is {name: last id seen}, ``block`` in ms (0: forever)."""
+        ``streams`` is {name: last id seen}, ``block`` in ms (0: forever). ``max_count`` /
+        ``max_size`` (Redis 8.6): caps on the entries / bytes of the whole reply."""
         args: list[Any] = ["XREAD"]
-        if count is not None:
-            args += ("COUNT", _count(count, "count", 1))
-        if block is not None:
+        if block is not None:  # (redis-py's order: BLOCK before COUNT)
             args += ("BLOCK", _count(block, "block"))
+        _read_limits(args, count, max_count, max_size, "XREAD")
         _streams(streams, args)
         if block is None:
             return self._execute(tuple(args), _xread)
@@ -188,20 +247,28 @@ class StreamCommands(CommandsBase[AnyStr]):
 
     def xreadgroup(self, groupname: str | bytes, consumername: str | bytes,
                    streams: Mapping[AnyKeyT, StreamIdT], count: int | None = None,
-                   block: int | None = None, noack: bool = False) -> Reply[list[list[Any]]]:
+                   block: int | None = None, noack: bool = False,
+                   claim_min_idle_time: int | None = None, max_count: int | None = None,
+                   max_size: int | None = None) -> Reply[list[list[Any]]]:
         """XREADGROUP: XREAD as consumer ``consumername`` of group ``groupname`` ('>' as
-        the id reads new entries); same shape as xread."""
+        the id reads new entries); same shape as xread. ``claim_min_idle_time`` (Redis
+        8.4): also claim entries pending for at least that many ms, each then returned as
+        ``(id, fields, *extra)`` (the server's idle time and delivery count, as redis-py);
+        ``max_count`` / ``max_size`` (Redis 8.6) as in xread."""
         args: list[Any] = ["XREADGROUP", "GROUP", groupname, consumername]
-        if count is not None:
-            args += ("COUNT", _count(count, "count", 1))
+        _read_limits(args, count, max_count, max_size, "XREADGROUP")
         if block is not None:
             args += ("BLOCK", _count(block, "block"))
         if noack:
             args.append("NOACK")
+        callback = _xread
+        if claim_min_idle_time is not None:
+            args += ("CLAIM", _count(claim_min_idle_time, "XREADGROUP claim_min_idle_time"))
+            callback = _xread_claimed
         _streams(streams, args)
         if block is None:
-            return self._execute(tuple(args), _xread)
-        return self._execute_blocking(tuple(args), _xread)
+            return self._execute(tuple(args), callback)
+        return self._execute_blocking(tuple(args), callback)
 
     # ------------------------------------------------------------------ groups
     def xgroup_create(self, name: KeyT, groupname: str | bytes, id: StreamIdT = "$",
@@ -244,14 +311,36 @@ class StreamCommands(CommandsBase[AnyStr]):
         """XDEL: delete entries; returns the number deleted."""
         return self._execute(("XDEL", name, *ids))
 
+    def xdelex(self, name: KeyT, *ids: StreamIdT,
+               ref_policy: Literal["KEEPREF", "DELREF", "ACKED"] = "KEEPREF") -> Reply[list[int]]:
+        """XDELEX (Redis 8.2): delete entries, choosing what happens to the consumer groups'
+        references (``ref_policy``); one code per id: -1 no such id, 1 deleted, 2 kept
+        (ACKED: still unacknowledged somewhere)."""
+        if not ids:
+            raise DataError("XDELEX requires at least one message ID")
+        return self._execute(("XDELEX", name, _ref_policy(ref_policy, "XDELEX"), "IDS",
+                              len(ids), *ids))
+
+    def xackdel(self, name: KeyT, groupname: str | bytes, *ids: StreamIdT,
+                ref_policy: Literal["KEEPREF", "DELREF", "ACKED"] = "KEEPREF") -> Reply[list[int]]:
+        """XACKDEL (Redis 8.2): acknowledge entries for ``groupname`` and delete them, with
+        ``ref_policy`` as in xdelex; one code per id (-1 not found, 1 deleted, 2 kept)."""
+        if not ids:
+            raise DataError("XACKDEL requires at least one message ID")
+        return self._execute(("XACKDEL", name, groupname, _ref_policy(ref_policy, "XACKDEL"),
+                              "IDS", len(ids), *ids))
+
     def xtrim(self, name: KeyT, maxlen: int | None = None, approximate: bool = True,
-              minid: StreamIdT | None = None, limit: int | None = None) -> Reply[int]:
+              minid: StreamIdT | None = None, limit: int | None = None,
+              ref_policy: Literal["KEEPREF", "DELREF", "ACKED"] | None = None) -> Reply[int]:
         """XTRIM: trim to ``maxlen`` entries or drop ids below ``minid``; returns the
-        number of entries removed."""
+        number of entries removed. ``ref_policy`` (Redis 8.2) as in xadd."""
         if maxlen is None and minid is None:
             raise DataError("One of maxlen or minid must be specified")
         args: list[Any] = ["XTRIM", name]
         _trim(args, maxlen, approximate, minid, limit)
+        if ref_policy is not None:
+            args.append(_ref_policy(ref_policy, "XTRIM"))
         return self._execute(tuple(args))
 
     # ------------------------------------------------------------------ pending / claim

@@ -48,28 +48,56 @@ class StringCommands(CommandsBase[AnyStr]):
     @overload
     def set(self, name: KeyT, value: EncodableT, ex: ExpiryT | None = ...,
             px: ExpiryT | None = ..., nx: bool = ..., xx: bool = ..., keepttl: bool = ...,
-            get: Literal[False] = ..., exat: int | None = ...,
-            pxat: int | None = ...) -> Reply[bool | None]: ...
+            get: Literal[False] = ..., exat: int | None = ..., pxat: int | None = ...,
+            ifeq: bytes | str | None = ..., ifne: bytes | str | None = ...,
+            ifdeq: str | None = ..., ifdne: str | None = ...) -> Reply[bool | None]: ...
     @overload
     def set(self, name: KeyT, value: EncodableT, ex: ExpiryT | None = ...,
             px: ExpiryT | None = ..., nx: bool = ..., xx: bool = ..., keepttl: bool = ...,
-            *, get: Literal[True], exat: int | None = ...,
-            pxat: int | None = ...) -> Reply[AnyStr | None]: ...
+            *, get: Literal[True], exat: int | None = ..., pxat: int | None = ...,
+            ifeq: bytes | str | None = ..., ifne: bytes | str | None = ...,
+            ifdeq: str | None = ..., ifdne: str | None = ...) -> Reply[AnyStr | None]: ...
     @overload
     def set(self, name: KeyT, value: EncodableT, ex: ExpiryT | None = ...,
             px: ExpiryT | None = ..., nx: bool = ..., xx: bool = ..., keepttl: bool = ...,
-            get: bool = ..., exat: int | None = ...,
-            pxat: int | None = ...) -> Reply[AnyStr | bool | None]: ...
+            get: bool = ..., exat: int | None = ..., pxat: int | None = ...,
+            ifeq: bytes | str | None = ..., ifne: bytes | str | None = ...,
+            ifdeq: str | None = ..., ifdne: str | None = ...) -> Reply[AnyStr | bool | None]: ...
     def set(self, name: KeyT, value: EncodableT, ex: ExpiryT | None = None,
             px: ExpiryT | None = None, nx: bool = False, xx: bool = False,
             keepttl: bool = False, get: bool = False, exat: int | None = None,
-            pxat: int | None = None) -> Reply[Any]:
-        """SET: True when the value was set, None when NX/XX prevented it; with ``get``
-        the old value (or None). ``ex``/``px`` accept a timedelta; ``exat``/``pxat`` are
-        unix times."""
-        if ex is None and px is None and not (nx or xx or keepttl or get or exat or pxat):
+            pxat: int | None = None, ifeq: bytes | str | None = None,
+            ifne: bytes | str | None = None, ifdeq: str | None = None,
+            ifdne: str | None = None) -> Reply[Any]:
+        """SET: True when the value was set, None when a condition prevented it; with
+        ``get`` the old value (or None). ``ex``/``px`` accept a timedelta; ``exat``/``pxat``
+        are unix times. At most one condition: ``nx``, ``xx``, or (Redis 8.4) ``ifeq`` /
+        ``ifne`` (the current value equals / differs from this) or ``ifdeq`` / ``ifdne``
+        (its hex digest, see DIGEST)."""
+        if ex is None and px is None and not (nx or xx or keepttl or get or exat or pxat) and (
+                ifeq is None and ifne is None and ifdeq is None and ifdne is None):
             return self._execute(("SET", name, value), ok_or_none)
+        _one_expiry(ex, px, exat, pxat, keepttl, "keepttl")
+        if (bool(nx) + bool(xx) + (ifeq is not None) + (ifne is not None)
+                + (ifdeq is not None) + (ifdne is not None)) > 1:
+            raise DataError("``nx``, ``xx``, ``ifeq``, ``ifne``, ``ifdeq``, ``ifdne`` are "
+                            "mutually exclusive.")
+        # redis-py's order: the condition, GET, the expiry, KEEPTTL
         args: tuple[Any, ...] = ("SET", name, value)
+        if nx:
+            args += ("NX",)
+        elif xx:
+            args += ("XX",)
+        elif ifeq is not None:
+            args += ("IFEQ", ifeq)
+        elif ifne is not None:
+            args += ("IFNE", ifne)
+        elif ifdeq is not None:
+            args += ("IFDEQ", ifdeq)
+        elif ifdne is not None:
+            args += ("IFDNE", ifdne)
+        if get:
+            args += ("GET",)
         if ex is not None:
             args += ("EX", _timedelta_seconds(ex))
         if px is not None:
@@ -80,15 +108,7 @@ class StringCommands(CommandsBase[AnyStr]):
             args += ("PXAT", pxat)
         if keepttl:
             args += ("KEEPTTL",)
-        if nx and xx:
-            raise DataError("nx and xx are mutually exclusive")
-        _one_expiry(ex, px, exat, pxat, keepttl, "keepttl")
-        if nx:
-            args += ("NX",)
-        if xx:
-            args += ("XX",)
         if get:
-            args += ("GET",)
             return self._execute(args)
         return self._execute(args, _set_reply)
 
@@ -216,7 +236,8 @@ class StringCommands(CommandsBase[AnyStr]):
         return self._execute(args)
 
     def bitop(self, operation: str, dest: KeyT, *keys: KeyT) -> Reply[int]:
-        """BITOP: AND/OR/XOR/NOT of ``keys`` into ``dest``; returns the length stored."""
+        """BITOP: AND/OR/XOR/NOT of ``keys`` into ``dest`` (Redis 8.2: also DIFF, DIFF1, ANDOR,
+        ONE); returns the length stored."""
         return self._execute(("BITOP", operation, dest, *keys))
 
     def bitpos(self, key: KeyT, bit: int, start: int | None = None,
