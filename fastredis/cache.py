@@ -517,8 +517,8 @@ class ClientCache:
 # task has gone _HOLD seconds without doing so here: a run of hits holds the loop for at
 # most _HOLD (plus one hit). One pass of the loop runs every task that was ready and polls
 # the sockets, so the invalidations already received are applied before the lookup.
-# Yielding on every hit costs a loop pass each (a hit 3-4x slower, measured); bounding it
-# in time keeps the guarantee at a few percent. Per task (a context variable): one task's
+# Yielding on every hit costs a loop pass each (a hit 2-3x slower, measured); bounding
+# it in time keeps the guarantee for about 15%. Per task (a context variable): one task's
 # yields never excuse another's run, on this loop or another thread's.
 _HOLD = 50e-6
 _held_since: contextvars.ContextVar[float] = contextvars.ContextVar(
