@@ -11,11 +11,19 @@ One direction, no back and forth (DESIGN.md "The data path"):
   was cancelled or timed out is still popped when its reply arrives, and the reply is
   dropped. The next caller therefore always gets its own reply (the redis-py
   CVE-2023-28858/28859 class of bug cannot happen here).
+* A push is never matched to a waiter, whatever fails while handling it. Decoding
+  (``decode_responses``) happens inside hiredis while it parses, before anyone knows
+  whether the frame is a reply or a push, so the reader never fails to decode: its error
+  handler notes the fault and keeps the bytes (PEP 383 escapes), and the reply path, which
+  knows the frame's kind once it is whole, decides (``_mend_reply`` / ``_mend_push``).
+  A frame that cannot be handled closes its connection and fails only its waiters.
 """
 
 from __future__ import annotations
 
 import asyncio
+import codecs
+import threading
 from collections import deque
 from typing import Any, Callable
 
@@ -57,6 +65,68 @@ _SUB_CONFIRMS = frozenset(
 _DATA_KINDS = frozenset(
     k for n in ("message", "pmessage", "smessage") for k in (n, n.encode())
 )
+
+
+# ------------------------------------------------------------------ decoding faults
+# hiredis decodes each string while it builds the frame; a decode error used to be raised
+# only once the whole frame was consumed, and nobody could tell whether that frame had been
+# a reply or a push (an invalidation of a key that is not UTF-8 was charged to the oldest
+# waiting command, and every later reply went to the caller before its own). So a decoding
+# reader never fails: ``_mark`` escapes the undecodable bytes (surrogateescape, PEP 383:
+# the exact bytes come back with .encode(encoding, "surrogateescape")) and notes the fault
+# for the calling thread (hiredis calls it in the thread that calls gets(), holding the
+# GIL). The reply path takes the note right after gets(): one dict truth test per frame.
+_FAULT_EXACT = 1  # escaped: the raw bytes can be recovered exactly
+_FAULT_LOSSY = 2  # a byte the escape cannot carry (below 0x80, e.g. UTF-16): replaced
+_FAULTS: dict[int, int] = {}  # thread id -> worst fault of the frame being parsed there
+_MARK = "fastredis.mark"
+_escape = codecs.lookup_error("surrogateescape")
+_get_ident = threading.get_ident
+# codecs for which escaping then encoding gives back the very bytes received
+_EXACT_CODECS = ("utf-8", "ascii", "iso8859-", "cp125", "koi8-")
+
+
+def _mark(exc: UnicodeError) -> tuple[str | bytes, int]:
+    try:
+        out = _escape(exc)
+        level = _FAULT_EXACT
+    except UnicodeError:
+        out, level = ("\ufffd", exc.end), _FAULT_LOSSY  # type: ignore[attr-defined]
+    ident = _get_ident()
+    if _FAULTS.get(ident, 0) < level:
+        _FAULTS[ident] = level
+    return out
+
+
+codecs.register_error(_MARK, _mark)
+
+
+def _escaped(s: str) -> bool:
+    """``s`` holds escaped bytes (UTF-8 cannot encode a lone surrogate; decoders never
+    produce one otherwise)."""
+    if s.isascii():
+        return False
+    try:
+        s.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def _walk(obj: Any, fix: Callable[[str], Any]) -> Any:
+    """``obj`` with ``fix`` applied to every string that holds escaped bytes."""
+    t = obj.__class__
+    if t is str:
+        return fix(obj) if _escaped(obj) else obj
+    if t is list or t is _PushNotification:
+        return t([_walk(x, fix) for x in obj])
+    if t is dict:
+        return {_walk(k, fix): _walk(v, fix) for k, v in obj.items()}
+    if t is set or t is frozenset:
+        return t(_walk(x, fix) for x in obj)
+    if t is tuple:
+        return tuple(_walk(x, fix) for x in obj)
+    return obj
 
 
 def _fsize(frame: Any) -> int:
@@ -127,7 +197,7 @@ class Connection(asyncio.Protocol):
         "drop_confirms", "confirms_dropped", "frames_in", "_high", "_low", "_encoding", "_errors", "closed",
         "close_exc", "closed_future", "_arg_encoding", "description", "client_id",
         "on_lost", "_max_reply", "_wbuf", "drop_oldest", "dropped", "_stalled", "on_push", "push_data",
-        "last_used",
+        "last_used", "_fault", "_exact_codec",
     )
 
     def __init__(
@@ -146,9 +216,15 @@ class Connection(asyncio.Protocol):
         # str arguments: hiredis packs them as UTF-8 itself; other charsets go the slow way
         utf8 = encoding.lower().replace("_", "-") in ("utf-8", "utf8")
         self._arg_encoding = None if utf8 and errors == "strict" else encoding
+        # a fault noted while a frame was still incomplete (its end comes in a later read)
+        self._fault = 0
+        name = codecs.lookup(encoding).name
+        self._exact_codec = name.startswith(_EXACT_CODECS)
         if decode:
+            # never fails to decode: faults are noted and settled per frame (see _mark);
+            # ``errors`` is applied then, to replies only
             self._reader = hiredis.Reader(
-                notEnoughData=_NOT_ENOUGH, encoding=encoding, errors=errors
+                notEnoughData=_NOT_ENOUGH, encoding=encoding, errors=_MARK
             )
         else:
             self._reader = hiredis.Reader(notEnoughData=_NOT_ENOUGH)
@@ -224,53 +300,41 @@ class Connection(asyncio.Protocol):
             return
         reader = self._reader
         waiters = self._waiters
+        faults = _FAULTS
+        fault = self._fault
         while True:
             try:
                 reply = reader.gets()
             except hiredis.ProtocolError as exc:
                 self._abort(ProtocolError(f"Protocol error from {self.description}: {exc}"), exc)
                 return
-            except UnicodeDecodeError as exc:
-                # A decode error fails only its own command; the stream stays aligned
-                # because hiredis consumed the whole reply before decoding failed.
-                # (Subscribed mode has its own loop: _process_pubsub.)
-                if not waiters:
-                    self._abort(ProtocolError("Reply without a pending command"), None)
-                    return
-                fut = waiters.popleft()
-                if fut.__class__ is _Batch:
-                    # one reply of a pipeline: the pipeline fails, but its entry stays
-                    # first in the FIFO until the rest of its replies are consumed
-                    fut.remaining -= 1
-                    if fut.remaining:
-                        waiters.appendleft(fut)
-                    fut = fut.future
-                if not fut.done():
-                    err = DataError(f"Cannot decode reply with {self._encoding!r}: {exc}")
-                    err.__cause__ = exc
-                    fut.set_exception(err)
-                continue
             except (TypeError, ValueError, OverflowError, MemoryError) as exc:
                 # hiredis could not build the reply (e.g. a RESP3 map keyed by an array):
                 # the stream can no longer be trusted
                 self._abort(ProtocolError(f"Invalid reply from {self.description}: {exc}"), exc)
                 return
             if reply is _NOT_ENOUGH:
+                if faults:
+                    self._keep_fault()
                 if self._max_reply is not None and reader.len() > self._max_reply:
                     # still arriving: stop buffering it, the stream cannot continue
                     self._abort(self._too_large(), None)
                 return
+            if faults or fault:
+                fault = 0
+                if reply.__class__ is _PushNotification:
+                    reply = self._mend_push(reply)
+                    if reply is None:
+                        return
+                else:
+                    reply = self._mend_reply(reply)
+                    if reply.__class__ is DataError:
+                        self._fail_first(reply)
+                        continue
             if reply.__class__ is _PushNotification:
-                if self.on_push is not None and self.on_push(reply):
-                    continue
-                # RESP3 out-of-band data (e.g. CLIENT TRACKING invalidations) on a command
-                # connection: kept for a reader, bounded so nobody reading costs no memory
-                queue = self._queue
-                queue.append(reply)
-                if len(queue) > self._high:
-                    queue.popleft()
-                    self.dropped += 1
-                self._wake_queue()
+                # never matched to a waiter, whatever happens while handling it
+                if not self._push(reply):
+                    return
                 continue
             try:
                 fut = waiters.popleft()
@@ -303,6 +367,93 @@ class Connection(asyncio.Protocol):
             else:
                 fut.set_result(reply)
 
+    # ------------------------------------------------------------------ decoding faults
+    def _keep_fault(self) -> None:
+        """gets() stopped inside a frame: keep the thread's fault note on this connection
+        (another connection of this thread may parse before the frame's end arrives)."""
+        level = _FAULTS.pop(_get_ident(), 0)
+        if level > self._fault:
+            self._fault = level
+
+    def _take_fault(self) -> int:
+        """The fault level of the frame gets() just completed (0: it decoded cleanly)."""
+        level = max(self._fault, _FAULTS.pop(_get_ident(), 0))
+        self._fault = 0
+        return level
+
+    def _mend_reply(self, reply: Any) -> Any:
+        """A reply holding escaped bytes, as ``errors`` wants it: decoded again (only the
+        strings that failed), or a DataError for its own command (``strict``)."""
+        level = self._take_fault()
+        if not level:
+            return reply
+        enc, errors = self._encoding, self._errors
+        if level == _FAULT_LOSSY or not self._exact_codec:
+            return DataError(f"Cannot decode reply with {enc!r}")
+
+        def redecode(s: str) -> str:
+            return s.encode(enc, "surrogateescape").decode(enc, errors)
+
+        try:
+            return _walk(reply, redecode)
+        except (UnicodeError, LookupError) as exc:
+            err = DataError(f"Cannot decode reply with {enc!r}: {exc}")
+            err.__cause__ = exc
+            return err
+
+    def _mend_push(self, frame: Any) -> Any:
+        """A push or Pub/Sub frame holding escaped bytes: those strings become the raw
+        bytes the server sent (an invalidated key is matched by its bytes, a message is
+        delivered, a confirmation counted). None when they cannot be recovered: the
+        connection is then closed (its own waiters fail, nothing else)."""
+        level = self._take_fault()
+        if not level:
+            return frame
+        if level == _FAULT_LOSSY or not self._exact_codec:
+            self._abort(ProtocolError(
+                f"Push frame from {self.description} not decodable with {self._encoding!r}"), None)
+            return None
+        enc = self._encoding
+        return _walk(frame, lambda s: s.encode(enc, "surrogateescape"))
+
+    def _fail_first(self, err: DataError) -> None:
+        """An undecodable reply fails only its own command; the stream stays aligned
+        (hiredis consumed the whole reply)."""
+        waiters = self._waiters
+        if not waiters:
+            self._abort(ProtocolError("Reply without a pending command"), None)
+            return
+        fut = waiters.popleft()
+        if fut.__class__ is _Batch:
+            # one reply of a pipeline: the pipeline fails, but its entry stays first in
+            # the FIFO until the rest of its replies are consumed
+            fut.remaining -= 1
+            if fut.remaining:
+                waiters.appendleft(fut)
+            fut = fut.future
+        if not fut.done():
+            fut.set_exception(err)
+
+    def _push(self, reply: Any) -> bool:
+        """A RESP3 push on a command connection: the hook's (the cache's invalidations), or
+        kept for a reader, bounded so nobody reading costs no memory. False when the hook
+        failed: the connection is closed (a lost invalidation would leave the cache stale)."""
+        on_push = self.on_push
+        if on_push is not None:
+            try:
+                if on_push(reply):
+                    return True
+            except Exception as exc:
+                self._abort(ProtocolError(f"Push frame from {self.description} could not be handled: {exc!r}"), exc)
+                return False
+        queue = self._queue
+        queue.append(reply)
+        if len(queue) > self._high:
+            queue.popleft()
+            self.dropped += 1
+        self._wake_queue()
+        return True
+
     def _too_large(self) -> ProtocolError:
         from .exceptions import MaxReplySizeError
 
@@ -325,6 +476,8 @@ class Connection(asyncio.Protocol):
         # every frame to the hook first)
         on_push = self.on_push
         fast = not self._waiters and not self.drop_confirms and on_push is None
+        faults = _FAULTS
+        fault = self._fault
         data_direct = on_push is None or not self.push_data  # data frames skip the hook
         try:
             while True:
@@ -333,26 +486,32 @@ class Connection(asyncio.Protocol):
                 except hiredis.ProtocolError as exc:
                     self._abort(ProtocolError(f"Protocol error from {self.description}: {exc}"), exc)
                     return
-                except UnicodeDecodeError as exc:
-                    # hiredis consumed the whole frame: the reader gets the error in its place
-                    err = DataError(f"Cannot decode a Pub/Sub frame with {self._encoding!r}: {exc}")
-                    err.__cause__ = exc
-                    append(err)
-                    continue
                 except (TypeError, ValueError, OverflowError, MemoryError) as exc:
                     self._abort(ProtocolError(f"Invalid reply from {self.description}: {exc}"), exc)
                     return
                 if reply is not_enough:
+                    if faults:
+                        self._keep_fault()
                     if self._max_reply is not None and self._reader.len() > self._max_reply:
                         self._abort(self._too_large(), None)
                         return
                     break
+                if faults or fault:
+                    # undecodable bytes: delivered raw, never an error in a frame's place
+                    # (an unsubscribe confirmation must still be counted, a PING's answer
+                    # still reach its PING)
+                    fault = 0
+                    reply = self._mend_push(reply)
+                    if reply is None:
+                        return
                 if reply.__class__ is list_ and (fast or data_direct and reply[0] in kinds):
                     append(reply)
                     d = reply[-1]  # the payload (a confirmation ends with its count)
                     if d.__class__ is not int_:
                         nbytes += len(d)
-                elif on_push is None or not on_push(reply):
+                elif on_push is None or not self._hook(on_push, reply):
+                    if self.closed:
+                        return
                     self._route_pubsub(reply)
         finally:
             self._qbytes += nbytes
@@ -362,6 +521,14 @@ class Connection(asyncio.Protocol):
                 self._overflow()
             if self._queue_waiters:
                 self._wake_queue()
+
+    def _hook(self, on_push: Callable[[Any], bool], frame: Any) -> bool:
+        """``on_push`` in subscribed mode; a hook that fails closes the connection."""
+        try:
+            return on_push(frame)
+        except Exception as exc:
+            self._abort(ProtocolError(f"Push frame from {self.description} could not be handled: {exc!r}"), exc)
+            return False
 
     def _route_pubsub(self, reply: Any) -> None:
         # Subscribed mode: frames go to the queue; PING answers and errors go to the
@@ -670,6 +837,7 @@ class Connection(asyncio.Protocol):
         """The stream can no longer be trusted: fail everything, never reuse."""
         if cause is not None:
             err.__cause__ = cause
+        _FAULTS.pop(_get_ident(), None)  # a fault noted in the frame that broke it
         if not self.closed:
             _log.warning("connection to %s closed: %s", self.description, err)
         self._mark_closed(err)

@@ -215,7 +215,13 @@ class PubSub:
     # ------------------------------------------------------------------ helpers
     def _norm(self, name: Any) -> Any:
         if self._decode:
-            return name.decode(self._encoding) if isinstance(name, bytes) else str(name) if not isinstance(name, str) else name
+            if isinstance(name, bytes):
+                try:
+                    return name.decode(self._encoding)
+                except UnicodeDecodeError:
+                    # not valid in the encoding: frames carry it as these bytes too
+                    return name
+            return str(name) if not isinstance(name, str) else name
         if isinstance(name, str):
             return name.encode(self._encoding)
         if isinstance(name, (bytes, memoryview, bytearray)):

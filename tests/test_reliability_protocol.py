@@ -228,28 +228,36 @@ def _feed(conn: Connection, data: bytes, cuts: list[int], between) -> None:
         between(i)
 
 
+_DECODE_ERROR = object()
+
+
 def _reference(data: bytes, decode: bool) -> tuple[list, str]:
     """Parse the whole stream at once with a fresh reader; return (the outcomes routed
     to callers, in order; ending), ending being "complete", "partial" or "error"."""
     sentinel = object()
+    # the kind of each frame comes from a reader that does not decode: a push that cannot
+    # be decoded is still a push, and never reaches a caller (reliability.md section 1)
+    kinds = hiredis.Reader(notEnoughData=sentinel)
     reader = (hiredis.Reader(notEnoughData=sentinel, encoding="utf-8") if decode
               else hiredis.Reader(notEnoughData=sentinel))
+    kinds.feed(data)
     reader.feed(data)
     out: list = []
     while True:
         try:
-            reply = reader.gets()
-        except UnicodeDecodeError:
-            out.append(("decode-error",))
-            continue
+            kind = kinds.gets()
         except (hiredis.ProtocolError, TypeError, ValueError, OverflowError):
             # unparseable, or a reply Python cannot build (a RESP3 map keyed by an array)
             return out, "error"
-        if reply is sentinel:
-            return out, ("partial" if reader.has_data() else "complete")
-        if isinstance(reply, hiredis.PushNotification):
+        if kind is sentinel:
+            return out, ("partial" if kinds.has_data() else "complete")
+        try:
+            reply = reader.gets()
+        except UnicodeDecodeError:
+            reply = _DECODE_ERROR
+        if isinstance(kind, hiredis.PushNotification):
             continue  # routed to the message queue, never to a caller
-        out.append(("value", _plain(reply)))
+        out.append(("decode-error",) if reply is _DECODE_ERROR else ("value", _plain(reply)))
 
 
 def _expected(entry_sizes: list[int], ref: list) -> list:
