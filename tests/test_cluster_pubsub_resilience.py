@@ -70,14 +70,17 @@ def gap_channels(events: list[GapEvent]) -> set[str]:
     return {c.decode() if isinstance(c, bytes) else c for e in events for c in e.channels}
 
 
-@pytest.mark.parametrize("pure", [False, True], ids=["mixed", "pure-subscriber"])
-async def test_sharded_subscriber_follows_live_migrations(redis_cluster, pure):
+@pytest.mark.parametrize(("pure", "protocol"), [(False, 2), (True, 2), (False, 3)],
+                         ids=["mixed", "pure-subscriber", "mixed-resp3"])
+async def test_sharded_subscriber_follows_live_migrations(redis_cluster, pure, protocol):
     """100 shard channels over every primary; the slots of 12 of them move while every
     channel publishes. Afterwards every channel delivers, every channel that lost messages
     got a gap event, and the channels that did not move got none. ``pure``: the
-    subscriber's client sends nothing else and checks no topology by itself."""
+    subscriber's client sends nothing else and checks no topology by itself. On RESP3 the
+    server's sunsubscribe is a push frame (hiredis' PushNotification, a list subclass)."""
     h = redis_cluster
-    kw = {"topology_check_interval": None} if pure else {}
+    kw: dict = {"topology_check_interval": None} if pure else {}
+    kw["protocol"] = protocol
     async with RedisCluster(**h.client_kwargs(**kw)) as sub, \
             RedisCluster(**h.client_kwargs()) as pub:
         await pub.initialize()
@@ -178,3 +181,32 @@ async def test_kill_9_of_a_primary_shard_and_classic_subscribers(redis_cluster):
             await p.aclose()
             if not restarted:
                 await asyncio.to_thread(h.restart, victim)
+
+
+@pytest.mark.parametrize("protocol", [2, 3])
+async def test_a_migrated_shard_channel_shows_the_reader_no_internal_frames(redis_cluster, protocol):
+    """The server's sunsubscribe when a slot moves, and our own resubscribe's confirmation,
+    are ours: the reader sees neither (RESP3 delivers them as push frames, which the
+    subscriber once let through as if they were the user's), and the move is counted."""
+    h = redis_cluster
+    async with RedisCluster(**h.client_kwargs(protocol=protocol)) as rc:
+        await rc.initialize()
+        slot = rc.keyslot("moving")
+        source = h.owner(slot)
+        target = next(s for s in h.primaries() if s.port != source.port)
+        async with rc.pubsub(reconcile_interval=0.3) as p:
+            await p.ssubscribe("moving")
+            assert (await p.get_message(timeout=2))["type"] == "ssubscribe"
+            await asyncio.to_thread(h.migrate, slot, slot, target)
+            try:
+                seen: list[dict] = []
+                while not any(m["type"] == "smessage" for m in seen):
+                    await rc.spublish("moving", "x")
+                    m = await p.get_message(timeout=0.5)
+                    if m is not None:
+                        seen.append(m)
+                    assert len(seen) < 20
+                assert [m["type"] for m in seen] == ["smessage"], seen
+                assert p.stats()["server_unsubscribes"] == 1
+            finally:
+                await asyncio.to_thread(h.migrate, slot, slot, source)

@@ -41,6 +41,8 @@ from collections import deque
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any, Callable
 
+from hiredis import PushNotification
+
 from .._log import get_logger
 from .._protocol import Connection, pack
 from ..connection import connect
@@ -256,7 +258,8 @@ class ClusterPubSub(PubSub):
         """Every frame of a node connection, in data_received: True = consumed here.
         Only routes: our own confirmations are dropped, a server-side ``sunsubscribe``
         is recorded as a topology event and the reconciler is woken."""
-        if frame.__class__ is not list:
+        cls = frame.__class__
+        if cls is not list and cls is not PushNotification:  # RESP2 array / RESP3 push
             return False
         kind = frame[0]
         if kind in _DATA or kind not in _CONFIRMS or len(frame) < 2:
