@@ -358,7 +358,7 @@ class Pipeline(_PipelineCommands[AnyStr]):
                 handle.cancel()
 
     async def _run_pipeline(self, packed: list[bytes], meta: list[_Meta], raise_on_error: bool) -> list[Any]:
-        loads = self._script_loads() if self.scripts else None
+        loads: list[bytes] | None = self._script_loads() if self.scripts else None
         n = len(packed) + (len(loads) if loads else 0)
         if not n:  # only commands answered locally
             return _results([], meta, raise_on_error, self._local)

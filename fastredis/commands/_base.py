@@ -75,7 +75,7 @@ def ok(reply: object) -> bool:
     return reply == b"OK" or reply == "OK"
 
 
-def ok_or_none(reply: Any) -> bool | None:
+def ok_or_none(reply: object) -> bool | None:
     # SET's callback, on every reply of a pipeline of SETs: ok() inlined, one frame less
     if reply is None:
         return None
