@@ -358,8 +358,8 @@ class Pipeline(_PipelineCommands[AnyStr]):
                 handle.cancel()
 
     async def _run_pipeline(self, packed: list[bytes], meta: list[_Meta], raise_on_error: bool) -> list[Any]:
-        loads: list[bytes] | None = self._script_loads() if self.scripts else None
-        n = len(packed) + (len(loads) if loads else 0)
+        loads: list[bytes] = self._script_loads() if self.scripts else []
+        n = len(packed) + len(loads)
         if not n:  # only commands answered locally
             return _results([], meta, raise_on_error, self._local)
         data = b"".join((*loads, *packed)) if loads else b"".join(packed)
