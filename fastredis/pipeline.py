@@ -14,13 +14,13 @@
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING, Any, AnyStr, Callable, Generic, TypeVar, Union
+from typing import TYPE_CHECKING, Any, AnyStr, Callable, Union
 
 import hiredis
 
+from ._execution import PipelineCommands, PooledExecutor
 from ._pack import pack
 from ._protocol import Connection, _get_running_loop
-from .commands import CoreCommands
 from .commands._base import ok_or_none
 from .commands.scripting import Script
 from .exceptions import (
@@ -36,7 +36,6 @@ if TYPE_CHECKING:
 
     from typing_extensions import Self
 
-    from .client import Redis
 
 __all__ = ["Pipeline"]
 
@@ -100,32 +99,12 @@ def _annotate(exc: BaseException, index: int, args: _Args) -> BaseException:
     return new
 
 
-# What a type checker sees of a pipeline's commands. At runtime Pipeline inherits every
-# command method of CoreCommands, and each returns the pipeline (queued) instead of a
-# coroutine. The mixins declare ``-> Reply[reply]`` (right for a client), and Python's
-# type system cannot re-type every inherited method's return at once (that would need
-# higher-kinded types). So for type checkers only, Pipeline's base is a class whose every
-# unknown attribute is a command returning the pipeline: ``pipe.set("a", 1).incr("a")``
-# type-checks, ``await pipe.execute()`` is ``list[Any]``, and ``await pipe.get(..)`` (aredis
-# style) is the pipeline. The price: command names and arguments are not checked on a
-# pipeline (they are on the client). Pipeline's own methods (execute, watch, multi ...)
-# keep their precise types.
-if TYPE_CHECKING:
-    _P = TypeVar("_P")
-
-    class _PipelineCommands(Generic[AnyStr]):
-        # (self's own type: Pipeline, or the cluster's ClusterPipeline)
-        def __getattr__(self: _P, name: str) -> Callable[..., _P]: ...
-else:
-    _PipelineCommands = CoreCommands
-
-
-class Pipeline(_PipelineCommands[AnyStr]):
+class Pipeline(PipelineCommands[AnyStr]):
     """``r.pipeline(transaction=True)``; commands chain (``p.set(..).get(..)``) and also
     accept aredis' ``await p.set(..)``; ``await p.execute()`` returns the replies."""
 
-    def __init__(self, client: Redis[AnyStr], transaction: bool = True) -> None:
-        self._client: Redis[AnyStr] = client
+    def __init__(self, client: PooledExecutor, transaction: bool = True) -> None:
+        self._client = client
         self._pool = client.connection_pool
         self.transaction = transaction
         self._packed: list[bytes] = []
