@@ -51,9 +51,9 @@ from .exceptions import RedisError
 if TYPE_CHECKING:
     import asyncio
 
+    from ._execution import Executor, PooledExecutor
     from ._protocol import Connection
-    from .client import Redis
-    from .cluster import RedisCluster
+    from .cluster._host import ClusterHost
 
 __all__ = ["CacheConfig", "ClientCache", "DEFAULT_CACHEABLE", "TrackingError"]
 
@@ -460,7 +460,7 @@ class ClientCache:
         fut.add_done_callback(_tracking_done)
         self._tracked[conn] = fut
 
-    async def ensure_redirect(self, client: Redis[Any]) -> None:
+    async def ensure_redirect(self, client: PooledExecutor) -> None:
         """RESP2: the connection subscribed to ``__redis__:invalidate`` (opened once)."""
         import asyncio
 
@@ -473,7 +473,7 @@ class ClientCache:
             fut.add_done_callback(_tracking_done)
         await asyncio.shield(fut)
 
-    async def _open_redirect(self, client: Redis[Any]) -> None:
+    async def _open_redirect(self, client: PooledExecutor) -> None:
         import copy
 
         from .connection import connect
@@ -553,7 +553,7 @@ class TrackingError(RedisError):
     """The server refused CLIENT TRACKING: the cache cannot be kept correct."""
 
 
-def install(client: Redis[Any], config: CacheConfig) -> ClientCache:
+def install(client: PooledExecutor, config: CacheConfig) -> ClientCache:
     """Route the client's cacheable reads through a ``ClientCache``."""
     pool = client.connection_pool
     if pool.max_shared != 1:
@@ -599,7 +599,7 @@ def install(client: Redis[Any], config: CacheConfig) -> ClientCache:
     return cache
 
 
-def _forget_after_blocking(client: Redis[Any] | RedisCluster[Any], cache: ClientCache) -> None:
+def _forget_after_blocking(client: Executor, cache: ClientCache) -> None:
     """A blocking command (BLPOP, BLMOVE ...) runs on a connection of its own: the
     invalidation of what it wrote reaches the tracked connection only later, so what we
     hold for its keys is dropped when it returns (or fails: its outcome may be unknown)."""
@@ -621,7 +621,7 @@ _CLUSTER_RETRY = ("MovedError", "AskError", "TryAgainError", "ClusterDownError",
                   "BusyLoadingError", "ConnectionError")
 
 
-def install_cluster(client: RedisCluster[Any], config: CacheConfig) -> ClientCache:
+def install_cluster(client: ClusterHost, config: CacheConfig) -> ClientCache:
     """``RedisCluster(cache=...)``: one cache for the whole cluster. Each node's shared
     connection is tracked (RESP3, in-band) when a read is first sent on it, so a node
     that appears later (a promoted replica, a new shard) is tracked like the others.

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, AnyStr, Callable, Literal, TypeVar, overload
 
+from ._execution import BLOCKING as BLOCKING  # (its old home: the name stays importable)
+from ._execution import CONNECTION_STATE as _CONNECTION_STATE
+from ._execution import SINGLE_OK as _SINGLE_OK
+from ._execution import block_seconds, is_blocking
 from ._log import get_logger
 from ._pack import pack
 from ._params import split_params
@@ -37,31 +41,12 @@ _R = TypeVar("_R", bound="Redis[Any]")
 
 __all__ = ["Redis", "StrictRedis", "from_url"]
 
-# Moved down (issue 10: no client <-> pool <-> pipeline import circle); these names stay
-# for code written against the old places.
+# Moved down, below every client (no layer imports another's private names); these
+# names stay for code written against the old places.
 _split_params = split_params
 _expire = expire
-
-# Commands that block server-side: they get a connection of their own (DESIGN.md).
-BLOCKING = frozenset((
-    "BLPOP", "BRPOP", "BRPOPLPUSH", "BLMOVE", "BLMPOP", "BZPOPMIN", "BZPOPMAX", "BZMPOP",
-    "WAIT", "WAITAOF",
-))
-
-
-# Commands that would change the shared connection under every other task's feet.
-_CONNECTION_STATE = frozenset(
-    n for c in ("SELECT", "SUBSCRIBE", "PSUBSCRIBE", "SSUBSCRIBE", "MONITOR", "RESET", "HELLO",
-                "QUIT", "SYNC", "PSYNC")
-    for n in (c, c.lower(), c.encode(), c.lower().encode())
-)
-
-
-# ... of which a single-connection client may send these: the connection is its own.
-_SINGLE_OK = frozenset(
-    n for c in ("SELECT", "RESET", "HELLO") for n in (c, c.lower(), c.encode(), c.lower().encode())
-)
-
+_is_blocking = is_blocking
+_block_seconds = block_seconds
 
 def _retry_policy(opts: dict[str, Any]) -> Retry | None:
     """redis-py's options -> one Retry (or None: no retries, the default)."""
@@ -83,38 +68,6 @@ def _retry_policy(opts: dict[str, Any]) -> Retry | None:
     extra = tuple(on_error) + ((TimeoutError,) if on_timeout else ())
     # a copy: a Retry shared by several clients is not changed by this one's options
     return Retry(retry.backoff, retry.get_retries(), tuple(dict.fromkeys(retry.supported_errors + extra)))
-
-
-def _is_blocking(args: tuple[Any, ...]) -> bool:
-    name = args[0]
-    if isinstance(name, bytes):
-        name = name.decode()
-    name = str(name).upper()
-    if name in BLOCKING:
-        return True
-    if name in ("XREAD", "XREADGROUP"):
-        return any(isinstance(a, (str, bytes)) and (a.upper() in ("BLOCK", b"BLOCK")) for a in args[1:])
-    return False
-
-
-def _block_seconds(args: tuple[Any, ...]) -> float | None:
-    """How long a blocking command may block server-side, in seconds (0: forever;
-    None: unknown). Only read when the client has a socket_timeout."""
-    try:
-        name = args[0].decode() if isinstance(args[0], bytes) else str(args[0])
-        name = name.upper()
-        if name in ("BLMPOP", "BZMPOP"):
-            return float(args[1])
-        if name in ("WAIT", "WAITAOF"):
-            return float(args[-1]) / 1000
-        if name in ("XREAD", "XREADGROUP"):
-            for i, a in enumerate(args):
-                if isinstance(a, (str, bytes)) and a.upper() in ("BLOCK", b"BLOCK"):
-                    return float(args[i + 1]) / 1000
-            return None
-        return float(args[-1])  # BLPOP, BRPOP, BRPOPLPUSH, BLMOVE, BZPOPMIN, BZPOPMAX
-    except (ValueError, TypeError, IndexError):
-        return None
 
 
 def _logger() -> Any:
@@ -190,7 +143,7 @@ class _Dedicated:
         conn, self.current = self.current, None
         if conn is not None:
             self.pool.release(conn, reusable=False)
-        from .pool import _Closing
+        from ._execution import Closing as _Closing
 
         return _Closing([conn] if conn is not None else [])
 

@@ -14,13 +14,14 @@
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING, Any, AnyStr, Callable, Generic, TypeVar, Union
+from typing import TYPE_CHECKING, Any, AnyStr, Callable, Union
 
 import hiredis
 
+from ._execution import PipelineCommands, PooledExecutor
 from ._pack import pack
-from ._protocol import Connection
-from .commands import CoreCommands
+from ._protocol import Connection, _get_running_loop
+from .commands._base import ok_or_none
 from .commands.scripting import Script
 from .exceptions import (
     ExecAbortError,
@@ -35,7 +36,6 @@ if TYPE_CHECKING:
 
     from typing_extensions import Self
 
-    from .client import Redis
 
 __all__ = ["Pipeline"]
 
@@ -99,32 +99,12 @@ def _annotate(exc: BaseException, index: int, args: _Args) -> BaseException:
     return new
 
 
-# What a type checker sees of a pipeline's commands. At runtime Pipeline inherits every
-# command method of CoreCommands, and each returns the pipeline (queued) instead of a
-# coroutine. The mixins declare ``-> Reply[reply]`` (right for a client), and Python's
-# type system cannot re-type every inherited method's return at once (that would need
-# higher-kinded types). So for type checkers only, Pipeline's base is a class whose every
-# unknown attribute is a command returning the pipeline: ``pipe.set("a", 1).incr("a")``
-# type-checks, ``await pipe.execute()`` is ``list[Any]``, and ``await pipe.get(..)`` (aredis
-# style) is the pipeline. The price: command names and arguments are not checked on a
-# pipeline (they are on the client). Pipeline's own methods (execute, watch, multi ...)
-# keep their precise types.
-if TYPE_CHECKING:
-    _P = TypeVar("_P")
-
-    class _PipelineCommands(Generic[AnyStr]):
-        # (self's own type: Pipeline, or the cluster's ClusterPipeline)
-        def __getattr__(self: _P, name: str) -> Callable[..., _P]: ...
-else:
-    _PipelineCommands = CoreCommands
-
-
-class Pipeline(_PipelineCommands[AnyStr]):
+class Pipeline(PipelineCommands[AnyStr]):
     """``r.pipeline(transaction=True)``; commands chain (``p.set(..).get(..)``) and also
     accept aredis' ``await p.set(..)``; ``await p.execute()`` returns the replies."""
 
-    def __init__(self, client: Redis[AnyStr], transaction: bool = True) -> None:
-        self._client: Redis[AnyStr] = client
+    def __init__(self, client: PooledExecutor, transaction: bool = True) -> None:
+        self._client = client
         self._pool = client.connection_pool
         self.transaction = transaction
         self._packed: list[bytes] = []
@@ -142,13 +122,12 @@ class Pipeline(_PipelineCommands[AnyStr]):
         self._arg_encoding = None if utf8 and params.encoding_errors == "strict" else params.encoding
 
     # ------------------------------------------------------------------ queueing
-    def _queue(self, args: _Args, callback: _Callback) -> Self:
-        if len(args) == 1 and args[0] == "MGET":
-            # mget([]): redis-py answers [] without asking the server (which would refuse
-            # an MGET without keys and fail the whole transaction)
-            self._local[len(self._meta)] = None
-            self._meta.append((args, callback))
-            return self
+    def _execute(self, args: _Args, callback: _Callback = None) -> Any:
+        # The per-command hot path of every pipeline (one frame under the command method):
+        # pack now, so a bad argument is a DataError at the call site, before anything is
+        # sent; execute() joins the packed commands once.
+        if self._watching and not self._explicit_multi:
+            return self._immediate(args, callback)
         if self._arg_encoding is None:
             try:
                 data = _pack_command(args)
@@ -160,17 +139,23 @@ class Pipeline(_PipelineCommands[AnyStr]):
         self._meta.append((args, callback))
         return self
 
-    def _execute(self, args: _Args, callback: _Callback = None) -> Any:
-        if self._watching and not self._explicit_multi:
-            return self._immediate(args, callback)
-        return self._queue(args, callback)
-
     def _execute_blocking(self, args: _Args, callback: _Callback = None) -> Any:
         if self._watching and not self._explicit_multi:
             return self._immediate(args, callback)
         if not self.transaction:
             self._blocking = True  # it may block: run this batch on a connection of its own
-        return self._queue(args, callback)
+        return self._execute(args, callback)
+
+    def _local_reply(self, args: _Args, value: Any) -> Any:
+        # a command redis-py answers without the server (``mget([])`` -> []): nothing is
+        # sent (the server would refuse an MGET without keys and fail a whole transaction);
+        # ``value`` takes its place among the replies (between WATCH and MULTI the
+        # command runs at once, as any other)
+        if self._watching and not self._explicit_multi:
+            return self._immediate(args, None)
+        self._local[len(self._meta)] = value
+        self._meta.append((args, None))
+        return self
 
     def execute_command(self, *args: Any, **options: Any) -> Any:
         """Queue any command (run at once between WATCH and MULTI); a callback set with
@@ -262,6 +247,10 @@ class Pipeline(_PipelineCommands[AnyStr]):
     async def reset(self) -> None:
         """Forget queued commands, UNWATCH and give back the exclusive connection.
         Never leaves a watched connection in the pool; survives cancellation."""
+        self._reset()
+
+    def _reset(self) -> None:
+        # (nothing here awaits: execute() calls it without a coroutine of its own)
         self._packed = []
         self._meta = []
         self._local = {}
@@ -303,7 +292,7 @@ class Pipeline(_PipelineCommands[AnyStr]):
                 # invalidations of what this batch wrote trail its replies (cache.forget)
                 for args, _cb in meta:
                     cache.forget(args)
-            await self.reset()
+            self._reset()
 
     def _script_loads(self) -> list[bytes]:
         """SCRIPT LOAD of every script used in this batch, written just before it: the
@@ -322,7 +311,7 @@ class Pipeline(_PipelineCommands[AnyStr]):
             return self._conn, True
         pool = self._pool
         conn = pool.current
-        if conn is None or conn.closed or conn._loop is not asyncio.get_running_loop():
+        if conn is None or conn.closed or conn._loop is not _get_running_loop():
             conn = await pool.get_shared()
         return conn, False
 
@@ -348,14 +337,24 @@ class Pipeline(_PipelineCommands[AnyStr]):
                 handle.cancel()
 
     async def _run_pipeline(self, packed: list[bytes], meta: list[_Meta], raise_on_error: bool) -> list[Any]:
-        loads: list[bytes] = self._script_loads()
-        n = len(loads) + len(packed)
+        loads: list[bytes] = self._script_loads() if self.scripts else []
+        n = len(packed) + len(loads)
         if not n:  # only commands answered locally
             return _results([], meta, raise_on_error, self._local)
-        conn, exclusive = await self._connection()
-        replies = await self._send(conn, b"".join((*loads, *packed)), n, exclusive)
-        _check_loads(replies[:len(loads)])
-        return _results(replies[len(loads):], meta, raise_on_error, self._local)
+        data = b"".join((*loads, *packed)) if loads else b"".join(packed)
+        conn = self._pool.current
+        if (self._conn is None and not self._blocking and self._client._timeout is None
+                and conn is not None and not conn.closed and conn._loop is _get_running_loop()):
+            # the common case (the shared connection, no socket_timeout) without the two
+            # coroutine frames of _connection() and _send(): a pipeline's fixed cost counts
+            replies: list[Any] = await conn.send_batch(data, n)
+        else:
+            conn, exclusive = await self._connection()
+            replies = await self._send(conn, data, n, exclusive)
+        if loads:
+            _check_loads(replies[:len(loads)])
+            replies = replies[len(loads):]
+        return _results(replies, meta, raise_on_error, self._local)
 
     async def _run_transaction(self, packed: list[bytes], meta: list[_Meta], raise_on_error: bool) -> list[Any]:
         conn, exclusive = await self._connection()
@@ -409,20 +408,23 @@ def _results(
     if local:
         # put the locally answered commands (mget([]) -> []) back in their places
         it = iter(replies)
-        replies = [[] if i in local else next(it) for i in range(len(meta))]
+        replies = [local[i] if i in local else next(it) for i in range(len(meta))]
         meta = [(m[0], None) if i in local else m for i, m in enumerate(meta)]
     results: list[Any] = []
     append = results.append
     first_error = None
-    for i, reply in enumerate(replies):
+    for (args, cb), reply in zip(meta, replies):
         if reply.__class__ is _ReplyError:
-            err = _annotate(error_from_reply(reply.args[0]), i, meta[i][0])
+            err = _annotate(error_from_reply(reply.args[0]), len(results), args)
             if first_error is None:
                 first_error = err
             append(err)
-            continue
-        cb = meta[i][1]
-        append(reply if cb is None else cb(reply))
+        elif cb is None:
+            append(reply)
+        elif cb is ok_or_none:  # SET's, inlined: a pipeline of SETs spends most here
+            append(None if reply is None else (reply == b"OK" or reply == "OK"))
+        else:
+            append(cb(reply))
     if first_error is not None and raise_on_error:
         raise first_error
     return results

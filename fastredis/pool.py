@@ -19,8 +19,11 @@ from __future__ import annotations
 import _thread
 import weakref
 from functools import partial
-from typing import TYPE_CHECKING, Any, AsyncGenerator, Generator
+from typing import TYPE_CHECKING, Any, AsyncGenerator
 
+from ._execution import Closing as _Closing
+from ._execution import running_loop as _running_loop
+from ._execution import wait_released as _wait_released
 from ._log import get_logger
 from ._params import split_params
 from .connection import ConnectionParams, connect, deadline
@@ -32,13 +35,6 @@ if TYPE_CHECKING:  # asyncio is imported on first use, not by `import fastredis`
     from ._protocol import Connection
 
 __all__ = ["ConnectionPool"]
-
-
-def _running_loop() -> asyncio.AbstractEventLoop | None:
-    import sys
-
-    asyncio_mod = sys.modules.get("asyncio")  # not imported yet: no loop can be running
-    return asyncio_mod.events._get_running_loop() if asyncio_mod is not None else None
 
 
 def _logger() -> Any:
@@ -113,36 +109,6 @@ def _finish(gen: Any) -> None:
         gen.aclose().send(None)
     except (StopIteration, RuntimeError):
         pass
-
-
-class _Closing:
-    """What ``disconnect()`` returns: the closing already happened when it returned;
-    ``await`` it to also wait until the sockets are released (redis-py's
-    ``await pool.disconnect()``)."""
-
-    __slots__ = ("_waits",)
-
-    def __init__(self, waits: list[Any]) -> None:
-        self._waits = waits
-
-    def __await__(self) -> Generator[Any, None, None]:
-        return _wait_released(self._waits).__await__()
-
-
-async def _wait_released(waits: list[Any]) -> None:
-    import asyncio
-
-    from ._protocol import Connection
-
-    for w in waits:
-        try:
-            async with deadline(1.0):
-                if isinstance(w, Connection):
-                    await w.wait_closed()
-                else:  # a connecting task, cancelled: it closes what it opened
-                    await asyncio.wait((w,))
-        except (asyncio.TimeoutError, OSError):  # pragma: no cover - a stuck close
-            pass
 
 
 class ConnectionPool:

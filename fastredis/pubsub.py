@@ -25,13 +25,14 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-import logging
 import random
 import threading
 from collections import deque
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, final
 
+from ._execution import Deadline as _Deadline
+from ._execution import notify as _notify
 from ._log import get_logger
 from ._protocol import Connection, pack
 from .commands._base import list_or_args
@@ -50,16 +51,6 @@ __all__ = ["PubSub", "PubSubWorkerThread", "PubSubNotConnected", "Subscription"]
 
 logger = get_logger("fastredis.pubsub")
 
-
-async def _notify(cb: Callable[[Any], Any], arg: Any, log: logging.Logger, failed: str) -> None:
-    """Call a user's event callback (plain or async). A faulty one must not stop the
-    subscriber: its exception is logged with ``failed`` and the traceback."""
-    try:
-        res = cb(arg)
-        if asyncio.iscoroutine(res):
-            await res
-    except Exception:
-        log.exception(failed)
 
 _get_running_loop = asyncio.events._get_running_loop
 
@@ -101,38 +92,6 @@ _PMESSAGE = frozenset((b"pmessage", "pmessage"))
 _MESSAGE = frozenset((b"message", "message"))
 _SMESSAGE = frozenset((b"smessage", "smessage"))
 _PING = pack(("PING",))
-
-
-class _Deadline:
-    """Fail ``fut`` with TimeoutError when ``timeout`` seconds pass *without progress*.
-
-    Progress is any frame read meanwhile: the answer to a command of ours may sit behind
-    a server output buffer full of messages (TCP is in order); a connection that delivers
-    them is alive, so the deadline moves on instead of killing it (issue 8)."""
-
-    __slots__ = ("loop", "fut", "timeout", "progress", "mark", "handle")
-
-    def __init__(self, loop: asyncio.AbstractEventLoop, fut: asyncio.Future[Any], timeout: float,
-                 progress: Callable[[], int]) -> None:
-        self.loop = loop
-        self.fut = fut
-        self.timeout = timeout
-        self.progress = progress
-        self.mark = progress()
-        self.handle = loop.call_later(timeout, self.fire)
-
-    def fire(self) -> None:
-        if self.fut.done():
-            return
-        now = self.progress()
-        if now != self.mark:
-            self.mark = now
-            self.handle = self.loop.call_later(self.timeout, self.fire)
-            return
-        self.fut.set_exception(TimeoutError(f"No answer from the server within {self.timeout}s"))
-
-    def cancel(self) -> None:
-        self.handle.cancel()
 
 
 def _wake(fut: asyncio.Future[Any]) -> None:

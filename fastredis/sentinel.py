@@ -30,13 +30,14 @@ import weakref
 from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Callable
 
+from ._execution import running_loop as _running_loop
 from ._log import get_logger
 from ._params import split_params as _split_params
 from .client import Redis
 from .commands.sentinel import parse_sentinel_state
 from .connection import connect
 from .exceptions import ConnectionError, NoPermissionError, ReadOnlyError, RedisError, TimeoutError
-from .pool import ConnectionPool, _running_loop
+from .pool import ConnectionPool
 
 if TYPE_CHECKING:
     from ._protocol import Connection

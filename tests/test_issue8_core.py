@@ -432,48 +432,6 @@ async def test_lib_name_is_accepted_and_connection_pool_is_redis_py_shaped(redis
 # ---------------------------------------------------------------------------- issue 10
 
 
-def test_no_import_circle_between_client_pool_pipeline():
-    """Module-level and lazy imports inside fastredis form no cycle (TYPE_CHECKING
-    imports excluded)."""
-    import ast
-    import pathlib
-
-    root = pathlib.Path(fastredis.__file__).parent
-    graph: dict[str, set[str]] = {}
-    for path in root.rglob("*.py"):
-        rel = path.relative_to(root).with_suffix("")
-        mod = ".".join(rel.parts)
-        if mod.endswith("__init__"):
-            continue  # the package's public re-exports are not a layer
-        pkg = rel.parts[:-1]
-        tree = ast.parse(path.read_text())
-        skip = set()
-        for node in ast.walk(tree):
-            if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
-                skip.update(id(n) for n in ast.walk(node))
-        deps = graph.setdefault(mod, set())
-        for node in ast.walk(tree):
-            if isinstance(node, ast.ImportFrom) and node.level and id(node) not in skip:
-                base = list(pkg)[: len(pkg) - node.level + 1]
-                target = ".".join(base + ([node.module] if node.module else []))
-                deps.add(target)
-    seen: dict[str, int] = {}
-
-    def visit(m: str, stack: list[str]) -> None:
-        if seen.get(m) == 1:
-            raise AssertionError("import circle: " + " -> ".join(stack + [m]))
-        if seen.get(m) == 2:
-            return
-        seen[m] = 1
-        for d in graph.get(m, ()):
-            if d in graph:
-                visit(d, stack + [m])
-        seen[m] = 2
-
-    for m in graph:
-        visit(m, [])
-
-
 async def test_exclusive_connects_cancelled_or_closed_leak_nothing(redis_server):
     """The same for exclusive connections (blocking commands): cancelled at every stage
     of their connect, or left connecting while another task closes the client."""

@@ -7,13 +7,10 @@ from __future__ import annotations
 import asyncio
 from collections import Counter, deque
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from .._protocol import Connection
 from .slots import ClusterNode
-
-if TYPE_CHECKING:
-    from .pubsub import ClusterPubSub
 
 
 @dataclass(frozen=True)
@@ -63,7 +60,7 @@ class _Merged:
     """What PubSub's reading code sees as ``self.connection``: the shared queue, and the
     flow-control calls passed on to every node connection."""
 
-    def __init__(self, owner: ClusterPubSub, high: int) -> None:
+    def __init__(self, owner: _Owner, high: int) -> None:
         self._owner = owner
         self._queue: deque[Any] = deque()
         self._queue_waiters: list[asyncio.Future[Any]] = _Waiters()
@@ -150,6 +147,18 @@ class _Merged:
     def confirms_dropped(self) -> int:
         o = self._owner
         return o._gone[1] + sum(link.conn.confirms_dropped for link in o._all_links())
+
+
+class _Owner(Protocol):
+    """What ``_Merged`` reads of the ClusterPubSub that owns it (pubsub.py imports this
+    module: naming the class here would be an import circle)."""
+
+    _links: dict[str, _Link]
+    _classic: _Link | None
+    _gone: list[int]
+    _ignore: bool
+
+    def _all_links(self) -> list[_Link]: ...
 
 
 class _ClusterClosing:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 import hiredis
 
-from ..client import _expire
+from ..connection import expire as _expire
 from ..exceptions import (
     AskError,
     AuthenticationError,
@@ -31,7 +31,7 @@ from .routing import Route, aggregate
 from .slots import ClusterNode, key_slot
 
 if TYPE_CHECKING:
-    from .client import RedisCluster
+    from ._host import ClusterHost
 
 __all__ = ["_Item", "run_many", "split_multi", "split_fast", "redirect_of", "command_name"]
 
@@ -77,7 +77,7 @@ def command_name(args: tuple[Any, ...]) -> str:
 
 
 
-def split_multi(self: RedisCluster[Any], args: tuple[Any, ...], route: Route,
+def split_multi(self: ClusterHost, args: tuple[Any, ...], route: Route,
                 positions: list[int], slots: list[int] | None = None,
                 ) -> tuple[list[_Item], Callable[..., Any]]:
     """A multi_shard command (MGET, MSET, DEL, EXISTS, TOUCH, UNLINK) as one command
@@ -132,7 +132,7 @@ def split_multi(self: RedisCluster[Any], args: tuple[Any, ...], route: Route,
     return items, combine
 
 
-async def run_many(self: RedisCluster[Any], items: list[_Item]) -> None:
+async def run_many(self: ClusterHost, items: list[_Item]) -> None:
     """Run a batch: grouped by node, one write per node, every node at once; a part
     redirected or refused for now is sent again (in order) in the next round. Each
     item ends with ``reply`` set to its raw reply or to an exception."""
@@ -330,7 +330,7 @@ def _heads(name: Any) -> tuple[bytes, bytes]:
 
 
 
-async def split_fast(self: RedisCluster[Any], args: tuple[Any, ...], route: Route, step: int) -> Any:
+async def split_fast(self: ClusterHost, args: tuple[Any, ...], route: Route, step: int) -> Any:
     """``MGET k1 k2 ...`` (``DEL``, ``EXISTS``, ``MSET k v ...`` ...) across slots, the fast
     way: one command per slot packed by hand from the slot cache (the key already a RESP
     bulk string), all the commands of a node in one write and one FIFO entry (no future,

@@ -27,11 +27,15 @@ from typing import TYPE_CHECKING, Any, AnyStr, AsyncIterator, Callable, Iterable
 
 import hiredis
 
+from .._execution import CONNECTION_STATE as _CONNECTION_STATE
+from .._execution import block_seconds as _block_seconds
+from .._execution import is_blocking as _is_blocking
 from .._log import get_logger
 from .._pack import pack
-from ..client import _CONNECTION_STATE, _block_seconds, _expire, _is_blocking, _split_params
+from .._params import split_params as _split_params
 from ..commands import CoreCommands
 from ..connection import ConnectionParams, connect, parse_url, wait_reply
+from ..connection import expire as _expire
 from ..exceptions import (
     AskError,
     AuthenticationError,

@@ -15,6 +15,9 @@ from typing import TYPE_CHECKING, Any, AnyStr, Callable
 
 import hiredis
 
+from .._execution import (
+    PipelineCommands as _PipelineCommands,  # (CoreCommands, typed as Pipeline's are)
+)
 from .._protocol import Connection
 from ..exceptions import (
     DataError,
@@ -25,14 +28,13 @@ from ..exceptions import (
     WatchError,
     error_from_reply,
 )
-from ..pipeline import _PipelineCommands  # (CoreCommands, typed as Pipeline's are)
 from .batch import _Item, redirect_of
 from .errors import CrossSlotError, TooManyRedirections
 from .routing import check_target_nodes, merge_replies
 from .slots import key_slot
 
-if TYPE_CHECKING:  # the client imports this module when a pipeline is made: no circle
-    from .client import RedisCluster
+if TYPE_CHECKING:
+    from ._host import ClusterHost
 
 __all__ = ["ClusterPipeline"]
 
@@ -64,7 +66,7 @@ def _fan_out_combine(route: Any, nodes: list[Any], callback: Callable[..., Any] 
 class ClusterPipeline(_PipelineCommands[AnyStr]):
     """``rc.pipeline()``; commands chain (``p.set(..).get(..)``); ``await p.execute()``."""
 
-    def __init__(self, client: RedisCluster[Any], transaction: bool = False) -> None:
+    def __init__(self, client: ClusterHost, transaction: bool = False) -> None:
         self._client = client
         self.transaction = transaction
         self._queue: list[tuple[tuple[Any, ...], Callable[..., Any] | None]] = []
@@ -289,7 +291,7 @@ class ClusterPipeline(_PipelineCommands[AnyStr]):
 
     async def _run_transaction(self, queue: list[Any], packed: list[bytes],
                                raise_on_error: bool) -> list[Any]:
-        client: RedisCluster[Any] = self._client
+        client: ClusterHost = self._client
         router = client._router
         assert router is not None
         enc = client._encoding

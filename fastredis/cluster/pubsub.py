@@ -43,6 +43,8 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from hiredis import PushNotification
 
+from .._execution import Deadline as _Deadline
+from .._execution import notify as _notify
 from .._log import get_logger
 from .._protocol import Connection, pack
 from ..connection import connect
@@ -58,7 +60,7 @@ from ..exceptions import (
     TimeoutError,
     TryAgainError,
 )
-from ..pubsub import PubSub, _Deadline, _notify
+from ..pubsub import PubSub
 from ._pubsub_parts import GapEvent, _ClusterClosing, _Link, _Merged
 from .batch import redirect_of
 from .errors import RedisClusterException
@@ -66,7 +68,7 @@ from .slots import ClusterNode, key_slot
 
 if TYPE_CHECKING:
     from ..typing import PubSubMessage
-    from .client import RedisCluster
+    from ._host import ClusterHost
 
 __all__ = ["ClusterPubSub", "GapEvent", "pubsub_node"]
 
@@ -89,7 +91,7 @@ _TAG = {k: t for t, names in (("s", ("ssubscribe", "sunsubscribe")),
         for n in names for k in (n, n.encode())}
 
 
-def pubsub_node(cluster: RedisCluster[Any], node: ClusterNode | None = None,
+def pubsub_node(cluster: ClusterHost, node: ClusterNode | None = None,
                 host: str | None = None, port: int | None = None) -> ClusterNode | None:
     """The node ``rc.pubsub(node=, host=, port=)`` names, checked as redis-py checks it
     (``ClusterPubSub.set_pubsub_node``): a node or a ``host``+``port`` that is not in the
@@ -107,7 +109,7 @@ def pubsub_node(cluster: RedisCluster[Any], node: ClusterNode | None = None,
     return None
 
 
-def _check_member(cluster: RedisCluster[Any], node: ClusterNode | None, host: Any, port: Any) -> None:
+def _check_member(cluster: ClusterHost, node: ClusterNode | None, host: Any, port: Any) -> None:
     if node is None or cluster.get_node(node_name=node.name) is None:
         raise RedisClusterException(f"Node {host}:{port} doesn't exist in the cluster")
 
@@ -127,7 +129,7 @@ class ClusterPubSub(PubSub):
     sharded, in arrival order), ``get_pubsub_node()`` / ``.node`` the node of the classic
     channels, ``get_redis_connection()`` that node's connection."""
 
-    def __init__(self, client: RedisCluster[Any], node: ClusterNode | None = None,
+    def __init__(self, client: ClusterHost, node: ClusterNode | None = None,
                  host: str | None = None, port: int | None = None, *,
                  on_gap: Callable[[GapEvent], Any] | None = None,
                  reconcile_interval: float = 2.0, **kwargs: Any) -> None:
@@ -739,7 +741,7 @@ class ClusterPubSub(PubSub):
             await self._pass()
 
     # ------------------------------------------------------------------ redis-py's names
-    def set_pubsub_node(self, cluster: RedisCluster[Any], node: ClusterNode | None = None,
+    def set_pubsub_node(self, cluster: ClusterHost, node: ClusterNode | None = None,
                         host: str | None = None, port: int | None = None) -> None:
         """Choose the node of the classic channels, validated as redis-py does (see
         :func:`pubsub_node`); it is used from the next (re)connection of that channel."""

@@ -75,8 +75,11 @@ def ok(reply: object) -> bool:
     return reply == b"OK" or reply == "OK"
 
 
-def ok_or_none(reply: Any) -> bool | None:
-    return None if reply is None else ok(reply)
+def ok_or_none(reply: object) -> bool | None:
+    # SET's callback, on every reply of a pipeline of SETs: ok() inlined, one frame less
+    if reply is None:
+        return None
+    return reply == b"OK" or reply == "OK"
 
 
 def to_float(reply: Any) -> float | None:
