@@ -90,7 +90,7 @@ class Deadline:
 
     Progress is any frame read meanwhile: the answer to a command of ours may sit behind
     a server output buffer full of messages (TCP is in order); a connection that delivers
-    them is alive, so the deadline moves on instead of killing it (issue 8)."""
+    them is alive, so the deadline moves on instead of killing it."""
 
     __slots__ = ("loop", "fut", "timeout", "progress", "mark", "handle")
 

@@ -1,10 +1,9 @@
 """Keyword arguments -> connection parameters, pool options and client options.
 
 One place that knows every option name ``Redis()``, ``ConnectionPool()`` and URLs accept,
-so ``client.py``, ``pool.py`` and ``pipeline.py`` no longer import each other for it
-(issue 10: the import circle through ``_split_params``). Every redis-py / aredis option is
-either used or refused with an error that names it: nothing is dropped without a word
-(issue 8 item 14)."""
+so ``client.py``, ``pool.py`` and ``pipeline.py`` need not import each other for it.
+Every redis-py / aredis option is either used or refused with an error that names it:
+nothing is dropped without a word."""
 
 from __future__ import annotations
 

@@ -263,7 +263,7 @@ if sys.version_info >= (3, 11):
         """A cancellation-safe timeout block. ``asyncio.wait_for`` on 3.10/3.11 returns the
         inner result when an outer cancel races its completion, swallowing the cancel:
         a connection opened for a caller that was cancelled (or a pool being closed) then
-        lived on past ``aclose()`` (issue 8 item 9)."""
+        lived on past ``aclose()``."""
         import asyncio
 
         return asyncio.timeout(seconds)
@@ -344,7 +344,7 @@ def _connection_class(loop: asyncio.AbstractEventLoop, buffered: bool | None) ->
     from ._protocol import BufferedConnection, Connection
 
     if buffered is None:
-        # Measured (bench/, issue 2): on the default loop BufferedProtocol avoids one
+        # Measured (bench/): on the default loop BufferedProtocol avoids one
         # bytes allocation per read; uvloop has its own fast path for both.
         buffered = type(loop).__module__.split(".")[0] != "uvloop"
     return BufferedConnection if buffered else Connection

@@ -304,7 +304,7 @@ class PubSub:
         old = self.connection
         if old is not None:
             # the lost connection's pool slot goes back first: with max_connections=1
-            # the new one would otherwise wait for it for ever (issue 8); its unread
+            # the new one would otherwise wait for it for ever; its unread
             # frames stay on it until they move over below
             self.connection_pool.release(old, reusable=False)
         conn = await self.connection_pool.acquire(pubsub=True)
@@ -493,7 +493,7 @@ class PubSub:
                     await self._send(conn, [(kind, *new)])
                     return
                 except ConnectionError:
-                    # lost meanwhile: only the server's confirmation counts (issue 8),
+                    # lost meanwhile: only the server's confirmation counts,
                     # so subscribe again on the reconnected connection
                     if attempt == 2 or not self._auto_reconnect or self._closed:
                         raise
@@ -654,7 +654,7 @@ class PubSub:
     async def _wait_for_frame(self, timeout: float | None) -> Connection | None:
         """The connection once a frame is queued on it; None when ``timeout`` ran out.
         Waits on a future of its own (the queue's, or the reconnect's), never spins; a
-        reader that is cancelled or times out cancels nobody else (issue 8)."""
+        reader that is cancelled or times out cancels nobody else."""
         if self._closed:
             raise PubSubError("This PubSub is closed")
         self._check_loop()
@@ -921,7 +921,7 @@ class PubSubWorkerThread(threading.Thread):
                     except Exception:  # noqa: BLE001
                         logger.exception("PubSub worker thread: the exception_handler failed")
                 elif self._running.is_set():
-                    # never swallowed (issue 8): the message it was handling is lost
+                    # never swallowed: the message it was handling is lost
                     logger.exception("PubSub worker thread: a handler raised; going on")
                 else:
                     break

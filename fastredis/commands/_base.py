@@ -119,7 +119,7 @@ def list_or_args(keys: Any, args: tuple[Any, ...]) -> list[Any]:
 
     A dict is refused: ``list(d)`` would silently send its keys and drop its values,
     which is never what a caller passing a mapping where keys are expected meant."""
-    if isinstance(keys, bytearray):  # one key, not a sequence of ints (issue 9)
+    if isinstance(keys, bytearray):  # one key, not a sequence of ints
         keys = bytes(keys)
     if isinstance(keys, Mapping):
         raise DataError(f"Expected a key or a list of keys, got {type(keys).__name__!r}")

@@ -291,7 +291,6 @@ class KeyCommands(CommandsBase[AnyStr]):
             return self._execute(args, _sort_groups(len(gets)))
         return self._execute(args, to_int if store is not None else None)
 
-    # (appended by cmds9 for issue 9)
     def sort_ro(self, key: KeyT, start: int | None = None, num: int | None = None,
                 by: KeyT | None = None, get: KeyT | Sequence[KeyT] | None = None,
                 desc: bool = False, alpha: bool = False) -> Reply[list[Any]]:

@@ -274,7 +274,6 @@ class StringCommands(CommandsBase[AnyStr]):
             args += ("WITHMATCHLEN",)
         return self._execute(args)
 
-    # (appended by cmds9 for issue 9)
     def msetex(self, mapping: Mapping[KeyT, EncodableT], data_persist_option: Any = None,
                ex: ExpiryT | None = None, px: ExpiryT | None = None,
                exat: AbsExpiryT | None = None, pxat: AbsExpiryT | None = None,

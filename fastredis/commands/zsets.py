@@ -493,7 +493,7 @@ class SortedSetCommands(CommandsBase[AnyStr]):
                 yield pair
 
     # ------------------------------------------------------------------ Redis 6.2 / 7.0
-    # (appended by cmds9: ZDIFF, ZDIFFSTORE, ZINTERCARD, ZMPOP, BZMPOP)
+    # ZDIFF, ZDIFFSTORE, ZINTERCARD, ZMPOP, BZMPOP
     def zdiff(self, keys: Sequence[KeyT], withscores: bool = False) -> Reply[Any]:
         """Members of the first sorted set absent from the others. With ``withscores``,
         redis-py's shape, which is the server's reply (redis-py applies no callback to
