@@ -481,7 +481,7 @@ class Redis(CoreCommands[AnyStr]):
             # before it notices the close, handing the value to a caller who left. CLIENT
             # UNBLOCK written on the shared connection now is ordered before every later
             # command of this client.
-            shared = pool.current
+            shared = pool.current or pool.shared_now()
             if shared is not None and conn.client_id is not None:
                 shared.send_and_forget(("CLIENT", "UNBLOCK", conn.client_id))
             conn.abort("closed: a blocking command was cancelled")

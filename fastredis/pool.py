@@ -2,6 +2,8 @@
 
 * Ordinary commands share ``max_shared`` connections (default 1): many commands are in
   flight on one connection at once, matched FIFO, so 200 concurrent tasks use one socket.
+  With ``max_shared > 1`` a command goes to a connection by reply bytes in flight, so a
+  small command does not queue behind a large reply (``_Meter``, ``_pick``).
 * Blocking commands, WATCH/MULTI and Pub/Sub take an exclusive connection so they never
   stall the shared ones. An exclusive connection goes back to the idle list only when it is
   healthy and has nothing in flight.
@@ -23,7 +25,7 @@ from typing import TYPE_CHECKING, Any, AsyncGenerator, Generator
 
 from ._params import split_params
 from .connection import ConnectionParams, connect, deadline
-from .exceptions import ClientClosedError, ConnectionError
+from .exceptions import ClientClosedError, ConnectionError, TimeoutError
 
 if TYPE_CHECKING:  # asyncio is imported on first use, not by `import fastredis`
     import asyncio
@@ -66,12 +68,52 @@ def _seconds_option(name: str, value: Any, *, none_ok: bool = True) -> float | N
     return float(value)
 
 
+# max_shared > 1: a shared connection with this many reply bytes in flight (received of
+# the reply being read, plus the expected size of those still to come) is busy: the next
+# command goes to another one, opened if need be. About 50-100 us of reading on loopback,
+# less than opening a connection costs, so small replies never spread for nothing.
+_BUSY = 64 * 1024
+# after an extra shared connection failed to open, wait this long before trying again
+# (the ones already open carry the commands meanwhile; no connect storm, no log flood)
+_REOPEN_DELAY = 1.0
+
+
+class _Meter:
+    """Reply bytes in flight on one shared connection (max_shared > 1 only), from two
+    counters and no per-reply work: the connection's ``rx`` (bytes received, counted per
+    read) and its number of pending commands. hiredis gives a reply's size only once it
+    is complete, so the bytes of the reply being read are those received since the last
+    reply completed, and a pending command is expected to be as large as this
+    connection's recent replies (a moving average)."""
+
+    __slots__ = ("mark", "expect", "est")
+
+    def __init__(self, rx: int, est: float) -> None:
+        self.mark = rx  # conn.rx when a reply last completed (as far as we have seen)
+        self.expect = 0  # pending commands at the last look, plus those handed out since
+        self.est = est  # expected bytes per reply
+
+    def load(self, conn: Connection) -> float:
+        """Reply bytes in flight on ``conn`` now: received of the reply being read, plus
+        ``est`` for each pending command."""
+        n = conn.pending
+        rx = conn.rx
+        done = self.expect - n  # replies completed since the last look
+        if done > 0:
+            self.est = (self.est + (rx - self.mark) / done) / 2
+            self.mark = rx
+        elif n == 0:
+            self.mark = rx  # nothing in flight (a reply to a command not counted here)
+        self.expect = n
+        return rx - self.mark + n * self.est
+
+
 class _LoopState:
     """The pool's connections of one event loop. Touched only from that loop's thread;
     the pool's table of states is guarded by a lock."""
 
     __slots__ = ("loop", "shared", "connecting", "opening", "idle", "in_use", "sem", "watcher",
-                 "reaper", "lost", "dead", "__weakref__")
+                 "reaper", "lost", "dead", "meters", "reopen_at", "__weakref__")
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self.loop = loop
@@ -85,6 +127,8 @@ class _LoopState:
         self.reaper: asyncio.TimerHandle | None = None
         self.lost = False  # a shared connection was lost: the next one is a reconnect
         self.dead = False
+        self.meters: dict[Connection, _Meter] = {}  # max_shared > 1: per shared connection
+        self.reopen_at = 0.0  # loop.time() before which no extra shared connection is opened
 
     def connections(self) -> list[Connection]:
         return self.shared + self.idle + list(self.in_use)
@@ -282,26 +326,26 @@ class ConnectionPool:
 
     # ------------------------------------------------------------------ shared
     async def get_shared(self) -> Connection:
-        """A live shared connection; opens one (once, for all waiting callers) if needed."""
+        """A live shared connection; opens one (once, for all waiting callers) if needed.
+        With ``max_shared > 1``: the one ``_pick`` chooses by reply bytes in flight."""
         import asyncio
 
         loop = asyncio.get_running_loop()
         if self._closed:
             raise self._closed_error()
         st = self._state(loop)
+        spread = self.max_shared > 1
         while True:
             shared = st.shared
             if shared:
-                if len(shared) == 1:
-                    best = shared[0]
-                else:
-                    best = min(shared, key=lambda c: c.pending)
-                if best.closed:
-                    st.shared = [c for c in shared if not c.closed]
-                    continue
-                if best.pending == 0 or len(shared) >= self.max_shared:
+                best = self._pick(st) if spread else shared[0]
+                if best is not None:
+                    if best.closed:
+                        st.shared = [c for c in shared if not c.closed]
+                        continue
                     if not self._tracked:
-                        self.current = best if len(shared) == 1 else None
+                        if not spread:
+                            self.current = best
                         return best
                     if await self._check(best):
                         return best
@@ -310,7 +354,47 @@ class ConnectionPool:
             if fut is None:
                 fut = st.connecting = loop.create_task(self._open_shared(st))
                 fut.add_done_callback(partial(_connect_done, st))
-            return await asyncio.shield(fut)
+            if not spread:
+                return await asyncio.shield(fut)
+            try:
+                await asyncio.shield(fut)
+            except (ConnectionError, TimeoutError, OSError):
+                # an extra connection could not be opened: the busy ones still work
+                # (``_connect_done`` holds further attempts back for _REOPEN_DELAY)
+                if self._closed or st.dead or not any(not c.closed for c in st.shared):
+                    raise
+            # and choose again, among all of them: the waiters spread over the new one
+
+    def _pick(self, st: _LoopState) -> Connection | None:
+        """``max_shared > 1``: the first shared connection with fewer than ``_BUSY`` reply
+        bytes in flight; if all are busy, the least busy one - or None when another may
+        be opened, which the caller then waits for (and chooses again)."""
+        meters = st.meters
+        if len(meters) > len(st.shared):  # forget connections that left the list
+            st.meters = meters = {c: m for c, m in meters.items() if c in st.shared}
+        best = None
+        low = 0.0
+        live = 0
+        for c in st.shared:
+            if c.closed:
+                continue
+            live += 1
+            m = meters.get(c)
+            if m is None:
+                est = sum(x.est for x in meters.values()) / len(meters) if meters else 0.0
+                m = meters[c] = _Meter(c.rx, est)
+            load = m.load(c)
+            if load < _BUSY:
+                m.expect += 1
+                return c
+            if best is None or load < low:
+                best, low = c, load
+        if best is None:
+            return None  # none left: open one
+        if live < self.max_shared and (st.connecting is not None or st.loop.time() >= st.reopen_at):
+            return None  # all busy: open another (or join the opening) and choose again
+        meters[best].expect += 1
+        return best
 
     async def _connect(self, **kw: Any) -> Connection:
         """Open one connection. The one place a subclass may choose the address per
@@ -329,8 +413,10 @@ class ConnectionPool:
         if st.lost:
             st.lost = False
             _logger().info("reconnected to %s", self.params.address)
-        if not self._tracked:
-            self.current = conn if len(st.shared) == 1 else None
+        if not self._tracked and self.max_shared == 1:
+            # the fast path of Redis._execute and the pipeline; with max_shared > 1 they
+            # come here every time, to be spread by _pick
+            self.current = conn
         self._start_reaper(st)
         return conn
 
@@ -454,6 +540,14 @@ class ConnectionPool:
             if st.sem is not None:
                 st.sem.release()
 
+    def shared_now(self) -> Connection | None:
+        """A live shared connection of the running loop, if one is open (never opens
+        one, never waits)."""
+        st = self._states.get(_running_loop())
+        if st is None:
+            return None
+        return next((c for c in st.shared if not c.closed), None)
+
     def all_connections(self) -> list[Connection]:
         """Every connection of every event loop (shared, idle and in use)."""
         with self._lock:
@@ -576,5 +670,5 @@ class ConnectionPool:
 def _connect_done(st: _LoopState, fut: asyncio.Future[Connection]) -> None:
     if st.connecting is fut:
         st.connecting = None
-    if not fut.cancelled():
-        fut.exception()  # retrieved: callers got it through the shield
+    if not fut.cancelled() and fut.exception() is not None:  # retrieved: callers got it
+        st.reopen_at = st.loop.time() + _REOPEN_DELAY  # (an extra connection: see _pick)
