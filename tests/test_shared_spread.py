@@ -7,6 +7,7 @@ tests run on asyncio and uvloop (conftest)."""
 from __future__ import annotations
 
 import asyncio
+import random
 
 import pytest
 from conftest import eventually
@@ -142,3 +143,51 @@ async def test_pipeline_and_blocking_commands_with_max_shared(redis_server):
         assert await r.lpop("spread:list") == b"v"  # not handed to the cancelled BLPOP
     finally:
         await r.aclose()
+
+
+async def _server_clients(admin: fastredis.Redis) -> int:
+    me = await admin.execute_command("CLIENT", "ID")
+    lines = (await admin.execute_command("CLIENT", "LIST")).decode().splitlines()
+    return sum(1 for line in lines if not line.startswith(f"id={me} "))
+
+
+@pytest.mark.parametrize("max_shared", [1, 3])
+async def test_commands_cancelled_while_connecting_then_aclose_leave_nothing(redis_server, max_shared):
+    """500 commands on one client, each cancelled at its own point of the connect, the
+    client closed at another: no server connection and no fd is left. With max_shared=3
+    the client has read a 1 MB value first, so half of the commands (GETs of it) make it
+    open its extra connections meanwhile."""
+    from faults import fd_count
+
+    admin = fastredis.Redis(**redis_server.client_kwargs())
+    try:
+        await admin.set("spread:mb", b"m" * 1_000_000)
+        assert await eventually(lambda: _server_clients(admin), 0) == 0
+        fds = fd_count()
+        rnd = random.Random(6)
+        for _ in range(20):
+            r = fastredis.Redis(**redis_server.client_kwargs(max_shared=max_shared))
+            if max_shared > 1:
+                await r.get("spread:mb")
+
+            async def one(i: int, r=r) -> None:
+                t = asyncio.ensure_future(r.get("spread:mb") if i % 2 else r.ping())
+                for _ in range(rnd.randrange(12)):
+                    await asyncio.sleep(0)  # land the cancel at every stage of the connect
+                t.cancel()
+                await asyncio.gather(t, return_exceptions=True)
+
+            tasks = [asyncio.ensure_future(one(i)) for i in range(500)]
+            for _ in range(rnd.randrange(12)):
+                await asyncio.sleep(0)
+            await r.aclose()
+            await asyncio.gather(*tasks)
+        assert await eventually(lambda: _server_clients(admin), 0) == 0
+
+        async def fds_now() -> int:
+            return fd_count()
+
+        assert await eventually(fds_now, fds) == fds
+    finally:
+        await admin.delete("spread:mb")
+        await admin.aclose()
