@@ -173,6 +173,9 @@ class _Dedicated:
         else:
             self.current = conn
 
+    def pick(self) -> Connection | None:
+        return None  # (not the underlying pool's shared connections: get_shared decides)
+
     async def acquire(self, *, pubsub: bool = False) -> Connection:
         if pubsub:
             return await self.pool.acquire(pubsub=True)
@@ -360,7 +363,8 @@ class Redis(CoreCommands[AnyStr]):
                        callback: Callable[[Any], Any] | None = None) -> Any:
         conn = self.connection_pool.current
         if conn is None or conn.closed:
-            conn = await self.connection_pool.get_shared()
+            # max_shared > 1: chosen per command (pick), without a coroutine when it can
+            conn = self.connection_pool.pick() or await self.connection_pool.get_shared()
         try:
             fut = conn.execute(args)
         except WrongLoop:  # raised before anything was sent: safe to use another connection
@@ -400,7 +404,7 @@ class Redis(CoreCommands[AnyStr]):
             try:
                 conn = pool.current
                 if conn is None or conn.closed:
-                    conn = await pool.get_shared()
+                    conn = pool.pick() or await pool.get_shared()
                 try:
                     fut = conn.execute(args)
                 except WrongLoop:

@@ -35,6 +35,11 @@ if TYPE_CHECKING:  # asyncio is imported on first use, not by `import fastredis`
 __all__ = ["ConnectionPool"]
 
 
+# asyncio.events._get_running_loop (C) once asyncio is imported (set by _state): the
+# per-command check of ``pick`` without an import statement
+_get_running_loop: Any = None
+
+
 def _running_loop() -> asyncio.AbstractEventLoop | None:
     import sys
 
@@ -81,10 +86,11 @@ _REOPEN_DELAY = 1.0
 class _Meter:
     """Reply bytes in flight on one shared connection (max_shared > 1 only), from two
     counters and no per-reply work: the connection's ``rx`` (bytes received, counted per
-    read) and its number of pending commands. hiredis gives a reply's size only once it
-    is complete, so the bytes of the reply being read are those received since the last
-    reply completed, and a pending command is expected to be as large as this
-    connection's recent replies (a moving average)."""
+    read) and its number of pending commands, read when a command is placed (``_pick``).
+    hiredis gives a reply's size only once it is complete, so the bytes of the reply
+    being read are those received since the last reply completed (``rx - mark``), and a
+    pending command is expected to be as large as this connection's recent replies
+    (``est``, a moving average of the sizes seen each time replies completed)."""
 
     __slots__ = ("mark", "expect", "est")
 
@@ -92,20 +98,6 @@ class _Meter:
         self.mark = rx  # conn.rx when a reply last completed (as far as we have seen)
         self.expect = 0  # pending commands at the last look, plus those handed out since
         self.est = est  # expected bytes per reply
-
-    def load(self, conn: Connection) -> float:
-        """Reply bytes in flight on ``conn`` now: received of the reply being read, plus
-        ``est`` for each pending command."""
-        n = conn.pending
-        rx = conn.rx
-        done = self.expect - n  # replies completed since the last look
-        if done > 0:
-            self.est = (self.est + (rx - self.mark) / done) / 2
-            self.mark = rx
-        elif n == 0:
-            self.mark = rx  # nothing in flight (a reply to a command not counted here)
-        self.expect = n
-        return rx - self.mark + n * self.est
 
 
 class _LoopState:
@@ -297,6 +289,10 @@ class ConnectionPool:
                 if st is None:
                     st = self._states[loop] = _LoopState(loop)
             if new:
+                global _get_running_loop
+                import asyncio
+
+                _get_running_loop = asyncio.events._get_running_loop
                 self._drop_closed_loops()
                 gen = _watch_loop(weakref.ref(self), st)
                 try:  # runs to its `yield`; the loop's asyncgen hook now knows it
@@ -365,17 +361,29 @@ class ConnectionPool:
                     raise
             # and choose again, among all of them: the waiters spread over the new one
 
+    def pick(self) -> Connection | None:
+        """``get_shared`` without the coroutine, for the client's per-command path when
+        ``max_shared > 1``: the connection ``_pick`` chooses, or None when the caller must
+        ``await get_shared()`` (nothing open yet, one to open and wait for, health checks,
+        a loop not served last)."""
+        st = self._last
+        if st is None or self._tracked or self.max_shared == 1 or st.loop is not _get_running_loop():
+            return None
+        return self._pick(st)
+
     def _pick(self, st: _LoopState) -> Connection | None:
         """``max_shared > 1``: the first shared connection with fewer than ``_BUSY`` reply
         bytes in flight; if all are busy, the least busy one - or None when another may
-        be opened, which the caller then waits for (and chooses again)."""
+        be opened, which the caller then waits for (and chooses again). Runs per command:
+        the meter's arithmetic is inline."""
         meters = st.meters
-        if len(meters) > len(st.shared):  # forget connections that left the list
-            st.meters = meters = {c: m for c, m in meters.items() if c in st.shared}
+        shared = st.shared
+        if len(meters) > len(shared):  # forget connections that left the list
+            st.meters = meters = {c: m for c, m in meters.items() if c in shared}
         best = None
         low = 0.0
         live = 0
-        for c in st.shared:
+        for c in shared:
             if c.closed:
                 continue
             live += 1
@@ -383,10 +391,19 @@ class ConnectionPool:
             if m is None:
                 est = sum(x.est for x in meters.values()) / len(meters) if meters else 0.0
                 m = meters[c] = _Meter(c.rx, est)
-            load = m.load(c)
+            n = c.pending
+            rx = c.rx
+            done = m.expect - n  # replies completed since the last look
+            if done > 0:
+                m.est = (m.est + (rx - m.mark) / done) / 2
+                m.mark = rx
+            elif not n:
+                m.mark = rx  # nothing in flight (a reply to a command not counted here)
+            load = rx - m.mark + n * m.est  # received of the reply being read + expected
             if load < _BUSY:
-                m.expect += 1
+                m.expect = n + 1  # handed out
                 return c
+            m.expect = n
             if best is None or load < low:
                 best, low = c, load
         if best is None:
