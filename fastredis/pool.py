@@ -420,6 +420,8 @@ class ConnectionPool:
 
     async def _open_shared(self, st: _LoopState) -> Connection:
         conn = await self._connect()
+        if any(not c.closed for c in st.shared):
+            await self._prove_extra(conn)
         if self._closed or st.dead:
             # the pool was closed (or disconnected) while this connection was being
             # made: it must not outlive aclose() (issue 8 item 9)
@@ -436,6 +438,26 @@ class ConnectionPool:
             self.current = conn
         self._start_reaper(st)
         return conn
+
+    async def _prove_extra(self, conn: Connection) -> None:
+        """An extra shared connection (max_shared > 1) answers a PING before commands are
+        placed on it: a server at ``maxclients`` accepts the socket, then sends its error
+        and closes, which would fail the commands that could have run on the open ones
+        (``get_shared`` keeps using those). The first connection is not checked: there,
+        the server's error is the caller's answer."""
+        import asyncio
+
+        limit = self.params.socket_timeout or self.params.connect_timeout or 10.0
+        try:
+            async with deadline(limit):
+                await conn.execute(("PING",))
+        except BaseException as exc:
+            conn.abort("closed: another shared connection failed its first PING")
+            if isinstance(exc, asyncio.CancelledError):
+                raise
+            _logger().warning("cannot open another shared connection to %s (%s): staying on the open ones",
+                              self.params.address, exc or type(exc).__name__)
+            raise ConnectionError(f"another shared connection to {self.params.address} failed: {exc}") from exc
 
     def _shared_lost(self, st: _LoopState, conn: Connection) -> None:
         if conn in st.shared:

@@ -191,3 +191,24 @@ async def test_commands_cancelled_while_connecting_then_aclose_leave_nothing(red
     finally:
         await admin.delete("spread:mb")
         await admin.aclose()
+
+
+async def test_extra_connection_refused_at_maxclients_fails_no_command(make_server, caplog):
+    """The server takes one more client than it serves (maxclients): the extra shared
+    connection gets its "max number of clients reached" and is closed, and the commands
+    that made the client open it run on the open connection instead of failing."""
+    server = make_server(config={"maxclients": 2})
+    holder = fastredis.Redis(**server.client_kwargs())
+    r = await _client(server, "spread:big", BIG, max_shared=2)
+    try:
+        await holder.ping()  # the second and last client the server takes
+        assert len(await r.get("spread:big")) == BIG  # this connection's replies: large
+        caplog.set_level("WARNING", logger="fastredis.pool")
+        results = await asyncio.wait_for(
+            asyncio.gather(r.get("spread:big"), r.ping(), r.get("spread:none"), r.get("spread:big")), 30)
+        assert [len(results[0]), results[1], results[2], len(results[3])] == [BIG, True, None, BIG]
+        assert r.connection_pool.connection_count() == 1
+        assert any("cannot open another shared connection" in m for m in caplog.messages)
+    finally:
+        await holder.aclose()
+        await r.aclose()
