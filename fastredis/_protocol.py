@@ -197,7 +197,7 @@ class Connection(asyncio.Protocol):
         "drop_confirms", "confirms_dropped", "frames_in", "_high", "_low", "_encoding", "_errors", "closed",
         "close_exc", "closed_future", "_arg_encoding", "description", "client_id",
         "on_lost", "_max_reply", "_wbuf", "drop_oldest", "dropped", "_stalled", "on_push", "push_data",
-        "last_used", "_fault", "_exact_codec",
+        "last_used", "_fault", "_exact_codec", "rx",
     )
 
     def __init__(
@@ -275,6 +275,9 @@ class Connection(asyncio.Protocol):
         self.push_data = True
         # loop.time() of the last hand-out by the pool (health checks, max_idle_time)
         self.last_used = 0.0
+        # bytes ever received, counted per read: the pool's estimate of the reply bytes in
+        # flight on each shared connection with max_shared > 1 (pool._Meter) reads it
+        self.rx = 0
 
     # ------------------------------------------------------------------ transport side
     def connection_made(self, transport: Any) -> None:
@@ -282,6 +285,7 @@ class Connection(asyncio.Protocol):
 
     def data_received(self, data: bytes) -> None:
         n = len(data)
+        self.rx += n
         if n <= _SLICE:
             self._reader.feed(data)
             self._process()
@@ -941,6 +945,7 @@ class BufferedConnection(Connection, asyncio.BufferedProtocol):
         return self._view
 
     def buffer_updated(self, nbytes: int) -> None:
+        self.rx += nbytes
         if nbytes <= _SLICE:
             self._reader.feed(self._buf, 0, nbytes)  # type: ignore[arg-type]
             self._process()

@@ -126,6 +126,9 @@ class _Dedicated:
         else:
             self.current = conn
 
+    def pick(self) -> Connection | None:
+        return None  # (not the underlying pool's shared connections: get_shared decides)
+
     async def acquire(self, *, pubsub: bool = False) -> Connection:
         if pubsub:
             return await self.pool.acquire(pubsub=True)
@@ -313,7 +316,8 @@ class Redis(CoreCommands[AnyStr]):
                        callback: Callable[[Any], Any] | None = None) -> Any:
         conn = self.connection_pool.current
         if conn is None or conn.closed:
-            conn = await self.connection_pool.get_shared()
+            # max_shared > 1: chosen per command (pick), without a coroutine when it can
+            conn = self.connection_pool.pick() or await self.connection_pool.get_shared()
         try:
             fut = conn.execute(args)
         except WrongLoop:  # raised before anything was sent: safe to use another connection
@@ -353,7 +357,7 @@ class Redis(CoreCommands[AnyStr]):
             try:
                 conn = pool.current
                 if conn is None or conn.closed:
-                    conn = await pool.get_shared()
+                    conn = pool.pick() or await pool.get_shared()
                 try:
                     fut = conn.execute(args)
                 except WrongLoop:
@@ -434,7 +438,7 @@ class Redis(CoreCommands[AnyStr]):
             # before it notices the close, handing the value to a caller who left. CLIENT
             # UNBLOCK written on the shared connection now is ordered before every later
             # command of this client.
-            shared = pool.current
+            shared = pool.current or pool.shared_now()
             if shared is not None and conn.client_id is not None:
                 shared.send_and_forget(("CLIENT", "UNBLOCK", conn.client_id))
             conn.abort("closed: a blocking command was cancelled")

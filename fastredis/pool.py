@@ -2,6 +2,8 @@
 
 * Ordinary commands share ``max_shared`` connections (default 1): many commands are in
   flight on one connection at once, matched FIFO, so 200 concurrent tasks use one socket.
+  With ``max_shared > 1`` a command goes to a connection by reply bytes in flight, so a
+  small command does not queue behind a large reply (``_Meter``, ``_pick``).
 * Blocking commands, WATCH/MULTI and Pub/Sub take an exclusive connection so they never
   stall the shared ones. An exclusive connection goes back to the idle list only when it is
   healthy and has nothing in flight.
@@ -27,7 +29,7 @@ from ._execution import wait_released as _wait_released
 from ._log import get_logger
 from ._params import split_params
 from .connection import ConnectionParams, connect, deadline
-from .exceptions import ClientClosedError, ConnectionError
+from .exceptions import ClientClosedError, ConnectionError, TimeoutError
 
 if TYPE_CHECKING:  # asyncio is imported on first use, not by `import fastredis`
     import asyncio
@@ -35,6 +37,11 @@ if TYPE_CHECKING:  # asyncio is imported on first use, not by `import fastredis`
     from ._protocol import Connection
 
 __all__ = ["ConnectionPool"]
+
+
+# asyncio.events._get_running_loop (C) once asyncio is imported (set by _state): the
+# per-command check of ``pick`` without an import statement
+_get_running_loop: Any = None
 
 
 def _logger() -> Any:
@@ -62,12 +69,39 @@ def _seconds_option(name: str, value: Any, *, none_ok: bool = True) -> float | N
     return float(value)
 
 
+# max_shared > 1: a shared connection with this many reply bytes in flight (received of
+# the reply being read, plus the expected size of those still to come) is busy: the next
+# command goes to another one, opened if need be. About 50-100 us of reading on loopback,
+# less than opening a connection costs, so small replies never spread for nothing.
+_BUSY = 64 * 1024
+# after an extra shared connection failed to open, wait this long before trying again
+# (the ones already open carry the commands meanwhile; no connect storm, no log flood)
+_REOPEN_DELAY = 1.0
+
+
+class _Meter:
+    """Reply bytes in flight on one shared connection (max_shared > 1 only), from two
+    counters and no per-reply work: the connection's ``rx`` (bytes received, counted per
+    read) and its number of pending commands, read when a command is placed (``_pick``).
+    hiredis gives a reply's size only once it is complete, so the bytes of the reply
+    being read are those received since the last reply completed (``rx - mark``), and a
+    pending command is expected to be as large as this connection's recent replies
+    (``est``, a moving average of the sizes seen each time replies completed)."""
+
+    __slots__ = ("mark", "expect", "est")
+
+    def __init__(self, rx: int, est: float) -> None:
+        self.mark = rx  # conn.rx when a reply last completed (as far as we have seen)
+        self.expect = 0  # pending commands at the last look, plus those handed out since
+        self.est = est  # expected bytes per reply
+
+
 class _LoopState:
     """The pool's connections of one event loop. Touched only from that loop's thread;
     the pool's table of states is guarded by a lock."""
 
     __slots__ = ("loop", "shared", "connecting", "opening", "idle", "in_use", "sem", "watcher",
-                 "reaper", "lost", "dead", "__weakref__")
+                 "reaper", "lost", "dead", "meters", "reopen_at", "__weakref__")
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self.loop = loop
@@ -81,6 +115,8 @@ class _LoopState:
         self.reaper: asyncio.TimerHandle | None = None
         self.lost = False  # a shared connection was lost: the next one is a reconnect
         self.dead = False
+        self.meters: dict[Connection, _Meter] = {}  # max_shared > 1: per shared connection
+        self.reopen_at = 0.0  # loop.time() before which no extra shared connection is opened
 
     def connections(self) -> list[Connection]:
         return self.shared + self.idle + list(self.in_use)
@@ -219,6 +255,10 @@ class ConnectionPool:
                 if st is None:
                     st = self._states[loop] = _LoopState(loop)
             if new:
+                global _get_running_loop
+                import asyncio
+
+                _get_running_loop = asyncio.events._get_running_loop
                 self._drop_closed_loops()
                 gen = _watch_loop(weakref.ref(self), st)
                 try:  # runs to its `yield`; the loop's asyncgen hook now knows it
@@ -248,26 +288,26 @@ class ConnectionPool:
 
     # ------------------------------------------------------------------ shared
     async def get_shared(self) -> Connection:
-        """A live shared connection; opens one (once, for all waiting callers) if needed."""
+        """A live shared connection; opens one (once, for all waiting callers) if needed.
+        With ``max_shared > 1``: the one ``_pick`` chooses by reply bytes in flight."""
         import asyncio
 
         loop = asyncio.get_running_loop()
         if self._closed:
             raise self._closed_error()
         st = self._state(loop)
+        spread = self.max_shared > 1
         while True:
             shared = st.shared
             if shared:
-                if len(shared) == 1:
-                    best = shared[0]
-                else:
-                    best = min(shared, key=lambda c: c.pending)
-                if best.closed:
-                    st.shared = [c for c in shared if not c.closed]
-                    continue
-                if best.pending == 0 or len(shared) >= self.max_shared:
+                best = self._pick(st) if spread else shared[0]
+                if best is not None:
+                    if best.closed:
+                        st.shared = [c for c in shared if not c.closed]
+                        continue
                     if not self._tracked:
-                        self.current = best if len(shared) == 1 else None
+                        if not spread:
+                            self.current = best
                         return best
                     if await self._check(best):
                         return best
@@ -276,7 +316,68 @@ class ConnectionPool:
             if fut is None:
                 fut = st.connecting = loop.create_task(self._open_shared(st))
                 fut.add_done_callback(partial(_connect_done, st))
-            return await asyncio.shield(fut)
+            if not spread:
+                return await asyncio.shield(fut)
+            try:
+                await asyncio.shield(fut)
+            except (ConnectionError, TimeoutError, OSError):
+                # an extra connection could not be opened: the busy ones still work
+                # (``_connect_done`` holds further attempts back for _REOPEN_DELAY)
+                if self._closed or st.dead or not any(not c.closed for c in st.shared):
+                    raise
+            # and choose again, among all of them: the waiters spread over the new one
+
+    def pick(self) -> Connection | None:
+        """``get_shared`` without the coroutine, for the client's per-command path when
+        ``max_shared > 1``: the connection ``_pick`` chooses, or None when the caller must
+        ``await get_shared()`` (nothing open yet, one to open and wait for, health checks,
+        a loop not served last)."""
+        st = self._last
+        if st is None or self._tracked or self.max_shared == 1 or st.loop is not _get_running_loop():
+            return None
+        return self._pick(st)
+
+    def _pick(self, st: _LoopState) -> Connection | None:
+        """``max_shared > 1``: the first shared connection with fewer than ``_BUSY`` reply
+        bytes in flight; if all are busy, the least busy one - or None when another may
+        be opened, which the caller then waits for (and chooses again). Runs per command:
+        the meter's arithmetic is inline."""
+        meters = st.meters
+        shared = st.shared
+        if len(meters) > len(shared):  # forget connections that left the list
+            st.meters = meters = {c: m for c, m in meters.items() if c in shared}
+        best = None
+        low = 0.0
+        live = 0
+        for c in shared:
+            if c.closed:
+                continue
+            live += 1
+            m = meters.get(c)
+            if m is None:
+                est = sum(x.est for x in meters.values()) / len(meters) if meters else 0.0
+                m = meters[c] = _Meter(c.rx, est)
+            n = c.pending
+            rx = c.rx
+            done = m.expect - n  # replies completed since the last look
+            if done > 0:
+                m.est = (m.est + (rx - m.mark) / done) / 2
+                m.mark = rx
+            elif not n:
+                m.mark = rx  # nothing in flight (a reply to a command not counted here)
+            load = rx - m.mark + n * m.est  # received of the reply being read + expected
+            if load < _BUSY:
+                m.expect = n + 1  # handed out
+                return c
+            m.expect = n
+            if best is None or load < low:
+                best, low = c, load
+        if best is None:
+            return None  # none left: open one
+        if live < self.max_shared and (st.connecting is not None or st.loop.time() >= st.reopen_at):
+            return None  # all busy: open another (or join the opening) and choose again
+        meters[best].expect += 1
+        return best
 
     async def _connect(self, **kw: Any) -> Connection:
         """Open one connection. The one place a subclass may choose the address per
@@ -285,6 +386,8 @@ class ConnectionPool:
 
     async def _open_shared(self, st: _LoopState) -> Connection:
         conn = await self._connect()
+        if any(not c.closed for c in st.shared):
+            await self._prove_extra(conn)
         if self._closed or st.dead:
             # the pool was closed (or disconnected) while this connection was being
             # made: it must not outlive aclose() (issue 8 item 9)
@@ -295,10 +398,32 @@ class ConnectionPool:
         if st.lost:
             st.lost = False
             _logger().info("reconnected to %s", self.params.address)
-        if not self._tracked:
-            self.current = conn if len(st.shared) == 1 else None
+        if not self._tracked and self.max_shared == 1:
+            # the fast path of Redis._execute and the pipeline; with max_shared > 1 they
+            # come here every time, to be spread by _pick
+            self.current = conn
         self._start_reaper(st)
         return conn
+
+    async def _prove_extra(self, conn: Connection) -> None:
+        """An extra shared connection (max_shared > 1) answers a PING before commands are
+        placed on it: a server at ``maxclients`` accepts the socket, then sends its error
+        and closes, which would fail the commands that could have run on the open ones
+        (``get_shared`` keeps using those). The first connection is not checked: there,
+        the server's error is the caller's answer."""
+        import asyncio
+
+        limit = self.params.socket_timeout or self.params.connect_timeout or 10.0
+        try:
+            async with deadline(limit):
+                await conn.execute(("PING",))
+        except BaseException as exc:
+            conn.abort("closed: another shared connection failed its first PING")
+            if isinstance(exc, asyncio.CancelledError):
+                raise
+            _logger().warning("cannot open another shared connection to %s (%s): staying on the open ones",
+                              self.params.address, exc or type(exc).__name__)
+            raise ConnectionError(f"another shared connection to {self.params.address} failed: {exc}") from exc
 
     def _shared_lost(self, st: _LoopState, conn: Connection) -> None:
         if conn in st.shared:
@@ -419,6 +544,14 @@ class ConnectionPool:
             st.in_use.discard(conn)
             if st.sem is not None:
                 st.sem.release()
+
+    def shared_now(self) -> Connection | None:
+        """A live shared connection of the running loop, if one is open (never opens
+        one, never waits)."""
+        st = self._states.get(_running_loop())
+        if st is None:
+            return None
+        return next((c for c in st.shared if not c.closed), None)
 
     def all_connections(self) -> list[Connection]:
         """Every connection of every event loop (shared, idle and in use)."""
@@ -542,5 +675,5 @@ class ConnectionPool:
 def _connect_done(st: _LoopState, fut: asyncio.Future[Connection]) -> None:
     if st.connecting is fut:
         st.connecting = None
-    if not fut.cancelled():
-        fut.exception()  # retrieved: callers got it through the shield
+    if not fut.cancelled() and fut.exception() is not None:  # retrieved: callers got it
+        st.reopen_at = st.loop.time() + _REOPEN_DELAY  # (an extra connection: see _pick)
