@@ -375,3 +375,28 @@ async def test_cluster(redis_cluster):
             await rc.aclose()
             await rp.aclose()
         redis_cluster.flushall()
+
+
+def test_parse_to_list_is_redis_py_s():
+    from redis.commands.helpers import parse_to_list as theirs
+
+    replies = [None, [], [None, b"a", b"12", b"-3", b"2.5", b"1e3", b"inf", b"-inf", b"nan",
+                          b"NaN", b"infinity", b"-Infinity", b"null", b"\xff", 7, 1.5, True],
+               ["a", "12", "null", "nan", "x y"]]
+    for reply in replies:
+        assert norm(bf.parse_to_list(reply)) == norm(theirs(reply)), reply
+
+
+@bloom
+async def test_scandump_on_a_decoding_client(redis_server, redis):
+    """What the docs say: a chunk that is not text is a DataError on a decoding client,
+    and the connection goes on (redis-py returns the bytes)."""
+    await redis.bf().create("b", 0.01, 100)
+    await redis.bf().add("b", "x")
+    raw = await redis.bf().scandump("b", 0)
+    with pytest.raises(UnicodeDecodeError):
+        raw[1].decode()  # the header chunk is binary (this filter's parameters)
+    async with fastredis.Redis(**redis_server.client_kwargs(decode_responses=True)) as s:
+        with pytest.raises(DataError):
+            await s.bf().scandump("b", 0)
+        assert await s.bf().exists("b", "x") == 1

@@ -104,8 +104,8 @@ _SPECIAL = frozenset(("infinity", "nan", "-infinity"))
 
 def parse_to_list(response: Any) -> ModuleList:
     """redis-py's ``parse_to_list``, to the letter: None stays None, floats stay floats,
-    ``inf``/``nan`` spellings stay strings, the rest becomes an int, else a float, else the
-    (decoded) string."""
+    ``nan``/``infinity``/``-infinity`` stay strings, the rest becomes an int, else a float,
+    else the (decoded) string (``"null"``: None)."""
     res: ModuleList = []
     if response is None:
         return res
@@ -114,6 +114,8 @@ def parse_to_list(response: Any) -> ModuleList:
             res.append(item)
             continue
         text = item.decode("utf-8", "replace") if isinstance(item, bytes) else item
+        if text == "null":  # redis-py's nativestr: an item named "null" is None
+            text = None
         if isinstance(text, str) and text.lower() in _SPECIAL:
             res.append(text)
             continue
