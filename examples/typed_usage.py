@@ -17,6 +17,7 @@ import fastredis
 from fastredis import Redis, StrictRedis
 from fastredis.cluster import RedisCluster
 from fastredis.cluster.pipeline import ClusterPipeline
+from fastredis.commands.bf import BFBloom, BFInfo
 from fastredis.pipeline import Pipeline
 from fastredis.typing import PubSubMessage, StreamEntry
 
@@ -142,6 +143,18 @@ async def cluster_targets(rc: RedisCluster[bytes]) -> None:
     pipe = rc.pipeline()
     assert_type(pipe.set(K, 1).get(K), ClusterPipeline[bytes])
     assert_type(await pipe.execute(), list[Any])
+
+
+async def bloom(r: Redis[bytes], s: Redis[str]) -> None:
+    """RedisBloom (a server with the module): the families keep the client's str/bytes."""
+    assert_type(r.bf(), BFBloom[bytes])
+    assert_type(await r.bf().create(K + "bf", 0.01, 1000), bool)
+    assert_type(await r.bf().madd(K + "bf", "a", "b"), list[int])
+    assert_type(await r.bf().info(K + "bf"), BFInfo | dict[bytes, Any])
+    assert_type(await s.bf().info(K + "bf"), BFInfo | dict[str, Any])
+    assert_type(await r.tdigest().min(K + "td"), float)
+    assert_type(await r.cms().query(K + "cms", "a"), list[int])
+    assert_type(r.pipeline().bf().add(K + "bf", "c"), Pipeline[bytes])
 
 
 def handler(message: PubSubMessage) -> None:

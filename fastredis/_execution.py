@@ -199,6 +199,8 @@ class Executor(Protocol):
     def _execute_blocking(self, args: tuple[Any, ...],
                           callback: Callable[[Any], Any] | None = None) -> Any: ...
 
+    def _reply_protocol(self) -> int: ...
+
 
 class PooledExecutor(Executor, Protocol):
     """A single-server client (``Redis``): an ``Executor`` over one connection pool, with

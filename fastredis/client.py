@@ -312,6 +312,10 @@ class Redis(CoreCommands[AnyStr]):
         return c
 
     # ------------------------------------------------------------------ execution
+    def _reply_protocol(self) -> int:
+        protocol: int = self.connection_pool.params.protocol
+        return protocol
+
     async def _execute(self, args: tuple[Any, ...],
                        callback: Callable[[Any], Any] | None = None) -> Any:
         conn = self.connection_pool.current

@@ -139,6 +139,9 @@ class Pipeline(PipelineCommands[AnyStr]):
         self._meta.append((args, callback))
         return self
 
+    def _reply_protocol(self) -> int:
+        return self._client._reply_protocol()
+
     def _execute_blocking(self, args: _Args, callback: _Callback = None) -> Any:
         if self._watching and not self._explicit_multi:
             return self._immediate(args, callback)

@@ -74,11 +74,6 @@ EXCLUDED: dict[str, str] = {
     "json": "RedisJSON module",
     "ft": "RediSearch module",
     "ts": "RedisTimeSeries module",
-    "bf": "RedisBloom: Bloom filter",
-    "cf": "RedisBloom: Cuckoo filter",
-    "cms": "RedisBloom: Count-min sketch",
-    "tdigest": "RedisBloom: t-digest",
-    "topk": "RedisBloom: Top-K",
     "load_external_module": "redis-py's hook to attach module API objects",
     # --- redis-py connection internals, not commands (fastredis's own layers differ) ---
     "get_connection_kwargs": "redis-py internals: fastredis exposes pool.connection_kwargs",

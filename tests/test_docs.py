@@ -37,7 +37,10 @@ PUBLIC_MODULES = [
 # Public classes that live in an implementation module: objects some commands return.
 RETURNED = ["fastredis.commands.scripting.Script", "fastredis.commands.BitFieldOperation",
             "fastredis.commands.vectorset.VectorSet",
-            "fastredis.commands.vectorset.QuantizationOptions"]
+            "fastredis.commands.vectorset.QuantizationOptions",
+            *(f"fastredis.commands.bf.{name}" for name in (
+                "BFBloom", "CFBloom", "CMSBloom", "TOPKBloom", "TDigestBloom",
+                "BFInfo", "CFInfo", "CMSInfo", "TopKInfo", "TDigestInfo"))]
 
 
 def _newest_source() -> float:

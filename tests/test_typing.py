@@ -51,6 +51,8 @@ async def mistakes(r: Redis[bytes], s: Redis[str]) -> None:
     pairs: list[tuple[bytes, float]] = await r.zrange("z", 0, -1)  # E
     members: list[bytes] = await r.zrange("z", 0, -1, withscores=True)  # E
     c: str = await r.incr("n")  # E
+    size: str = await r.bf().card("b")  # E
+    await r.cms().incrby("m", ["a"], 1)  # E
     ok: bytes | None = await r.get("k")
     await r.no_such_command()  # E
     r.pipeline().set("a", 1).incr("a")

@@ -593,6 +593,9 @@ class RedisCluster(CoreCommands[AnyStr]):
         return self._topology
 
     # ------------------------------------------------------------------ execution
+    def _reply_protocol(self) -> int:
+        return self._params.protocol
+
     async def _execute(self, args: tuple[Any, ...], callback: Callable[..., Any] | None = None) -> Any:
         # The hot path (a one-key command at args[1] whose node connection is up): a dict
         # lookup for the route, one for the slot, a list index for the node, then the
@@ -1113,6 +1116,9 @@ class _Targeted(CoreCommands[Any]):
 
     def _execute(self, args: tuple[Any, ...], callback: Callable[..., Any] | None = None) -> Any:
         return self._client._execute_targeted(args, callback, self._target)
+
+    def _reply_protocol(self) -> int:
+        return self._client._reply_protocol()
 
     def _execute_targeted(self, args: tuple[Any, ...], callback: Callable[..., Any] | None,
                           target_nodes: Any) -> Any:

@@ -78,6 +78,9 @@ class ClusterPipeline(_PipelineCommands[AnyStr]):
         self._slot: int | None = None
         self._explicit_multi = False
 
+    def _reply_protocol(self) -> int:
+        return self._client._reply_protocol()
+
     def _execute(self, args: tuple[Any, ...], callback: Callable[..., Any] | None = None) -> Any:
         data = self._client._pack(args)  # a bad argument is a DataError here, at the call site
         if self._conn is not None and not self._explicit_multi:

@@ -3,6 +3,7 @@
 from typing import AnyStr
 
 from .acl import ACLCommands
+from .bf import BloomFactory
 from .bitfield import BitFieldCommands, BitFieldOperation
 from .cluster import ClusterNodeCommands
 from .functions import FunctionCommands
@@ -30,7 +31,7 @@ class CoreCommands(
     StreamCommands[AnyStr], HyperLogLogCommands[AnyStr], ScriptingCommands[AnyStr],
     GeoCommands[AnyStr], ACLCommands[AnyStr], FunctionCommands[AnyStr], BitFieldCommands[AnyStr],
     HashFieldExpiryCommands[AnyStr], ManagementCommands[AnyStr], ClusterNodeCommands[AnyStr],
-    SentinelCommands[AnyStr], VectorSetFactory[AnyStr],
+    SentinelCommands[AnyStr], VectorSetFactory[AnyStr], BloomFactory[AnyStr],
 ):
     __slots__ = ()
 

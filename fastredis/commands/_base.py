@@ -35,6 +35,12 @@ class CommandsBase(Generic[AnyStr]):
                           ) -> Reply[Any]:  # pragma: no cover
         raise NotImplementedError
 
+    def _reply_protocol(self) -> int:
+        """The RESP version replies to this object's commands come in (2 or 3), for the
+        few results redis-py shapes per protocol where the reply itself cannot tell which
+        (TOPK.LIST's items: strings over RESP2, as sent over RESP3)."""
+        return 2
+
     def _execute_targeted(self, args: tuple[Any, ...], callback: ReplyCallback | None,
                           target_nodes: Any) -> Reply[Any]:
         """A keyless command on nodes the caller chose (``target_nodes=``, redis-py's
