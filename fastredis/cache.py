@@ -177,6 +177,7 @@ class ClientCache:
         self._tracked: dict[Connection, asyncio.Future[Any]] = {}
         self._redirect: Connection | None = None
         self._redirect_opening: asyncio.Future[Any] | None = None
+        self._closed = False  # close() was called: no connection is opened any more
         self.hits = self.misses = self.evictions = self.invalidations = self.flushes = 0
 
     # ------------------------------------------------------------------ public
@@ -457,7 +458,7 @@ class ClientCache:
             assert redirect is not None and redirect.client_id is not None
             conn.send_and_forget(("CLIENT", "TRACKING", "OFF"))
             fut = conn.execute(("CLIENT", "TRACKING", "ON", "REDIRECT", redirect.client_id))
-        fut.add_done_callback(_tracking_done)
+        fut.add_done_callback(self._report_done)
         self._tracked[conn] = fut
 
     async def ensure_redirect(self, client: PooledExecutor) -> None:
@@ -467,11 +468,21 @@ class ClientCache:
         redirect = self._redirect
         if redirect is not None and not redirect.closed:
             return
+        if self._closed:
+            from .exceptions import ClientClosedError
+
+            raise ClientClosedError("the client was closed")
         fut = self._redirect_opening
         if fut is None or fut.done():
             fut = self._redirect_opening = asyncio.ensure_future(self._open_redirect(client))
-            fut.add_done_callback(_tracking_done)
+            fut.add_done_callback(self._report_done)
         await asyncio.shield(fut)
+
+    def _report_done(self, fut: asyncio.Future[Any]) -> None:
+        if not self._closed:  # a failure after close() is the close, not news
+            _tracking_done(fut)
+        elif not fut.cancelled():
+            fut.exception()  # retrieved: never "exception was never retrieved"
 
     async def _open_redirect(self, client: PooledExecutor) -> None:
         import copy
@@ -490,6 +501,10 @@ class ClientCache:
                 conn.pack(("SUBSCRIBE", "__redis__:invalidate")) + conn.pack(("PING",)), 1
             )
             await ping
+            if self._closed:  # close() came while this was being opened: keep nothing
+                from .exceptions import ClientClosedError
+
+                raise ClientClosedError("the client was closed")
         except BaseException:
             conn.abort("closed: the invalidation subscription failed")
             raise
@@ -498,15 +513,26 @@ class ClientCache:
         log.debug("client-side cache: invalidations redirected to client %s", conn.client_id)
 
     def close(self) -> None:
+        """Flush, close the invalidation connection, and open none any more (one being
+        opened is cancelled: it would outlive the client)."""
+        self._closed = True
         self._flush("client closed")
         if self._redirect is not None:
             self._redirect.close()
             self._redirect = None
+        opening = self._redirect_opening
+        if opening is not None and not opening.done():
+            opening.cancel()
         self._tracked.clear()
 
     async def aclose(self) -> None:
-        redirect = self._redirect
+        redirect, opening = self._redirect, self._redirect_opening
         self.close()
+        if opening is not None:
+            import asyncio
+
+            # (its own connection is aborted on the way out: wait for that to finish)
+            await asyncio.wait([opening])
         if redirect is not None:
             await redirect.wait_closed()
 

@@ -385,3 +385,44 @@ def test_entries_of_another_event_loop_are_never_served(redis_server):
         redis_server.cli("SET", "k", "v2")
         asyncio.run(second())
         gc.collect()
+
+
+@pytest.mark.parametrize("protocol", [3, 2], ids=["resp3", "resp2"])
+async def test_cancel_while_connecting_with_the_cache_leaks_nothing_past_aclose(redis_server, protocol):
+    """500 cached reads cancelled at every stage of the connect, each client closed at once:
+    no server connection and no fd is left. (On RESP2 the invalidation connection was
+    still being opened when aclose() returned, and was kept afterwards: 20-44 left.)"""
+    import random
+
+    from faults import fd_count
+
+    admin = fastredis.Redis(**redis_server.client_kwargs())
+    me = await admin.client_id()
+
+    async def others() -> int:
+        return sum(1 for c in await admin.client_list() if int(c["id"]) != me)
+
+    try:
+        await eventually(others, 0)
+        fds = fd_count()
+        rnd = random.Random(6)
+        for _ in range(500):
+            r = fastredis.Redis(**redis_server.client_kwargs(protocol=protocol),
+                                cache=CacheConfig())
+            t = asyncio.ensure_future(r.get("k"))
+            for _ in range(rnd.randrange(12)):
+                await asyncio.sleep(0)  # land the cancel at every stage of the connect
+            t.cancel()
+            await r.aclose()
+            try:
+                await t
+            except (asyncio.CancelledError, fastredis.ClientClosedError):
+                pass
+        assert await eventually(others, 0, timeout=5) == 0
+
+        async def fds_now() -> int:
+            return fd_count()
+
+        assert await eventually(fds_now, fds) == fds
+    finally:
+        await admin.aclose()
