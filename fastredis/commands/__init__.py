@@ -10,6 +10,7 @@ from .geo import GeoCommands
 from .hash_expiry import HashFieldExpiryCommands
 from .hashes import HashCommands
 from .hll import HyperLogLogCommands
+from .json import JSONFactory
 from .keys import KeyCommands
 from .lists import ListCommands
 from .management import ManagementCommands
@@ -30,7 +31,7 @@ class CoreCommands(
     StreamCommands[AnyStr], HyperLogLogCommands[AnyStr], ScriptingCommands[AnyStr],
     GeoCommands[AnyStr], ACLCommands[AnyStr], FunctionCommands[AnyStr], BitFieldCommands[AnyStr],
     HashFieldExpiryCommands[AnyStr], ManagementCommands[AnyStr], ClusterNodeCommands[AnyStr],
-    SentinelCommands[AnyStr], VectorSetFactory[AnyStr],
+    SentinelCommands[AnyStr], VectorSetFactory[AnyStr], JSONFactory[AnyStr],
 ):
     __slots__ = ()
 
