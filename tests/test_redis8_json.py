@@ -353,3 +353,25 @@ def test_json_mget_route_names_every_key():
         assert route.positions(("JSON.MGET", "a", "b", "c", "$")) == [1, 2, 3]
         assert route.readonly and route.request_policy == "multi_shard" and not route.simple
     assert Router([]).lookup(("JSON.MGET", "a", "$")) is None  # no module: not invented
+
+
+def test_every_redis_py_json_method_with_its_parameters():
+    """redis-py's asyncio JSON class (what ``redis.asyncio.Redis.json()`` returns): each
+    public name is here, each method takes redis-py's parameters (the same check as
+    test_api_coverage's for the client)."""
+    from redis.commands.json import AsyncJSON
+    from test_api_coverage import _named, _takes_redis_py_parameters
+
+    theirs = {n for n in dir(AsyncJSON) if not n.startswith("_")}
+    ours = {n for n in dir(JSON) if not n.startswith("_")}
+    assert theirs - ours == set()
+    wrong = {}
+    for name in sorted(theirs):
+        t, o = _named(getattr(AsyncJSON, name)), _named(getattr(JSON, name))
+        if t is not None and not _takes_redis_py_parameters(o, t):
+            wrong[name] = (o, t)
+    assert wrong == {}
+    for attr in ("client", "MODULE_VERSION", "execute_command"):  # set in redis-py's __init__
+        assert hasattr(JSON(fastredis.Redis()), attr)
+    rp_json = RedisPy().json
+    assert _takes_redis_py_parameters(_named(fastredis.Redis.json), _named(rp_json.__func__))
