@@ -37,7 +37,9 @@ PUBLIC_MODULES = [
 # Public classes that live in an implementation module: objects some commands return.
 RETURNED = ["fastredis.commands.scripting.Script", "fastredis.commands.BitFieldOperation",
             "fastredis.commands.vectorset.VectorSet",
-            "fastredis.commands.vectorset.QuantizationOptions"]
+            "fastredis.commands.vectorset.QuantizationOptions",
+            "fastredis.commands.json.JSON", "fastredis.commands.json.path.Path",
+            "fastredis.commands.json.commands.FPHAType"]
 
 
 def _newest_source() -> float:
