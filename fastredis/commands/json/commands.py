@@ -133,11 +133,9 @@ class JSONCommands(CommandsBase[AnyStr]):
     _json_resp3 = False
 
     def _json_mget(self, reply: Any) -> Any:
+        # a new list (redis-py decodes in place): a reply object is never altered
         decode = self._json_decode
-        for i, item in enumerate(reply):
-            if item is not None:
-                reply[i] = decode(item)
-        return reply
+        return [None if item is None else decode(item) for item in reply]
 
     def _json_numop(self, reply: Any) -> Any:
         # RESP2 answers a JSON text (a scalar for a legacy path, a list for JSONPath) that
