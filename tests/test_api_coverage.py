@@ -71,7 +71,6 @@ EXCLUDED: dict[str, str] = {
     # --- removed from Redis before 7.0 ---
     "stralgo": "STRALGO was removed in Redis 7.0 (LCS replaces it: r.lcs)",
     # --- module commands: need Redis Stack / Redis 8 modules ---
-    "json": "RedisJSON module",
     "ft": "RediSearch module",
     "ts": "RedisTimeSeries module",
     "load_external_module": "redis-py's hook to attach module API objects",
@@ -141,13 +140,25 @@ def _named(func: object) -> list[tuple[str, str, object]] | None:
     return out
 
 
+def _same_instance_default(ours: object, theirs: object) -> bool:
+    """Default objects of one class and one configuration (``json(encoder=JSONEncoder(),
+    decoder=JSONDecoder())``: redis-py's instances and ours are never identical; what the
+    instances derive themselves, a decoder's scanner, is not configuration)."""
+    def config(obj: object) -> dict:
+        return {k: v for k, v in vars(obj).items() if k != "scan_once"}
+
+    return (type(ours) is type(theirs) and hasattr(theirs, "__dict__")
+            and config(ours) == config(theirs))
+
+
 def _takes_redis_py_parameters(ours: list, theirs: list) -> bool:
     by_name = {name: (kind, default) for name, kind, default in ours}
     for name, _kind, default in theirs:
         mine = by_name.get(name)
         if mine is None:
             return False
-        if mine[1] != default and not (default in ((), None) and mine[1] in ((), None)):
+        if mine[1] != default and not (default in ((), None) and mine[1] in ((), None)) \
+                and not _same_instance_default(mine[1], default):
             return False
     positional = [n for n, k, _ in theirs if k == "POSITIONAL_OR_KEYWORD"]
     return [n for n, k, _ in ours if k == "POSITIONAL_OR_KEYWORD"][:len(positional)] == positional

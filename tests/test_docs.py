@@ -40,7 +40,9 @@ RETURNED = ["fastredis.commands.scripting.Script", "fastredis.commands.BitFieldO
             "fastredis.commands.vectorset.QuantizationOptions",
             *(f"fastredis.commands.bf.{name}" for name in (
                 "BFBloom", "CFBloom", "CMSBloom", "TOPKBloom", "TDigestBloom",
-                "BFInfo", "CFInfo", "CMSInfo", "TopKInfo", "TDigestInfo"))]
+                "BFInfo", "CFInfo", "CMSInfo", "TopKInfo", "TDigestInfo")),
+            "fastredis.commands.json.JSON", "fastredis.commands.json.path.Path",
+            "fastredis.commands.json.commands.FPHAType"]
 
 
 def _newest_source() -> float:

@@ -188,6 +188,19 @@ def _fallback() -> dict[str, Route]:
     return routes
 
 
+def _json_mget() -> Route:
+    # RedisJSON declares JSON.MGET's keys as args[1] only (COMMAND: first=last=1), yet
+    # reads every argument up to the path. Routed by that spec, a JSON.MGET across slots
+    # goes to the first key's node, which answers None for the keys it does not hold: a
+    # silent "missing" (what redis-py returns). Its keys are args[1:-1]: split per slot and
+    # put back in order, like MGET.
+    return Route("JSON.MGET", {"readonly"}, 1, -2, 1, ["request_policy:multi_shard"], [])
+
+
+# commands whose server metadata under-declares their keys: name -> the corrected route
+_CORRECTED = {"JSON.MGET": _json_mget}
+
+
 FALLBACK = _fallback()
 _GET_KEYS: Any = object()
 
@@ -204,8 +217,12 @@ class Router:
             for entry in reply:
                 r = _route(entry)
                 self.routes[r.name] = r
+            for name, make in _CORRECTED.items():
+                if name in self.routes:  # the module is loaded
+                    self.routes[name] = make()
         else:
             self.routes.update(FALLBACK)
+            self.routes.update((name, make()) for name, make in _CORRECTED.items())
         self._cache: dict[Any, Route | None] = {}
 
     def lookup(self, args: tuple[Any, ...]) -> Route | None:

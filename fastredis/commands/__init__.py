@@ -11,6 +11,7 @@ from .geo import GeoCommands
 from .hash_expiry import HashFieldExpiryCommands
 from .hashes import HashCommands
 from .hll import HyperLogLogCommands
+from .json import JSONFactory
 from .keys import KeyCommands
 from .lists import ListCommands
 from .management import ManagementCommands
@@ -32,6 +33,7 @@ class CoreCommands(
     GeoCommands[AnyStr], ACLCommands[AnyStr], FunctionCommands[AnyStr], BitFieldCommands[AnyStr],
     HashFieldExpiryCommands[AnyStr], ManagementCommands[AnyStr], ClusterNodeCommands[AnyStr],
     SentinelCommands[AnyStr], VectorSetFactory[AnyStr], BloomFactory[AnyStr],
+    JSONFactory[AnyStr],
 ):
     __slots__ = ()
 
