@@ -1029,11 +1029,12 @@ class RedisCluster(CoreCommands[AnyStr]):
                     if cursor == 0:
                         break
             return
-        for shard in topo.slots.view:
-            slot = shard[0][0][0]  # the shard is followed by one of its slots
+        # The shards are fixed, by their nodes' ids, when the walk starts: a slot map that
+        # MOVED patched since the last refresh no longer tells a shard by any of its slots
+        # (reshard moves the lowest slots first), and each primary must be walked once.
+        for members, node in self._shards_now():
             cursor = 0
             restarts = 0
-            node = topo.slots.primaries[slot]
             while True:
                 args = ("SCAN", cursor, *extra)
                 item = _Item(args, self._pack(args), True, node=node)
@@ -1045,13 +1046,31 @@ class RedisCluster(CoreCommands[AnyStr]):
                     restarts += 1
                     await topo.refresh()
                     await self._backoff(restarts)
-                    node, cursor = topo.slots.primaries[slot], 0
+                    node = self._shard_primary(members, reply)
+                    cursor = 0
                     continue
                 cursor = int(reply[0])
                 for key in reply[1]:
                     yield key
                 if cursor == 0:
                     break
+
+    def _shards_now(self) -> list[tuple[frozenset[str], ClusterNode]]:
+        """Each shard of the current map: the ids (else names) of its nodes, and its primary."""
+        nodes = self._topology.nodes
+        out = []
+        for _ranges, primary, replicas in self._topology.slots.view:
+            members = frozenset(_node_key(nodes[a]) if a in nodes else a for a in (primary, *replicas))
+            out.append((members, nodes[primary]))
+        return out
+
+    def _shard_primary(self, members: frozenset[str], error: BaseException) -> ClusterNode:
+        """The primary now of the shard whose nodes were ``members`` (after a failover, the
+        replica that took over)."""
+        for node in self.get_primaries():
+            if _node_key(node) in members:
+                return node
+        raise ClusterError("SCAN: the shard being walked is no longer in the cluster") from error
 
     # ------------------------------------------------------------------ objects
     def pipeline(self, transaction: bool | None = None, shard_hint: Any = None) -> ClusterPipeline[AnyStr]:
@@ -1091,6 +1110,10 @@ class RedisCluster(CoreCommands[AnyStr]):
         from ..commands.scripting import Script
 
         return Script(self, script)
+
+
+def _node_key(node: ClusterNode) -> str:
+    return node.node_id or node.name
 
 
 def _no_shard_hint(shard_hint: Any) -> None:
