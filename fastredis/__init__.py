@@ -9,7 +9,10 @@ from .exceptions import (
     AuthorizationError,
     BusyLoadingError,
     ClientClosedError,
+    ClusterError,
     ConnectionError,
+    CrossSlotError,
+    CrossSlotTransactionError,
     DataError,
     ExecAbortError,
     InvalidResponse,
@@ -22,6 +25,7 @@ from .exceptions import (
     ProtocolError,
     PubSubError,
     ReadOnlyError,
+    RedisClusterException,
     RedisError,
     ResponseError,
     TimeoutError,
@@ -50,6 +54,7 @@ __all__ = [
     "NoScriptError", "ExecAbortError", "ReadOnlyError", "NoPermissionError",
     "LockError", "LockNotOwnedError",
     "ClientClosedError", "MaxConnectionsError",
+    "ClusterError", "RedisClusterException", "CrossSlotError", "CrossSlotTransactionError",
 ]
 
 
