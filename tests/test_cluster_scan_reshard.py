@@ -47,3 +47,28 @@ async def test_scan_iter_returns_every_key_after_the_lowest_slots_moved(redis_cl
             await asyncio.to_thread(h.migrate, moved[0], moved[-1], source)
     finally:
         await rc.aclose()
+
+
+async def test_scan_iter_follows_a_failover_mid_walk(redis_cluster):
+    """The shard being walked loses its primary: its walk starts again at the replica that
+    took over (found by node id), and every key is still returned."""
+    h = redis_cluster
+    rc = RedisCluster(**h.client_kwargs())
+    victim = None
+    try:
+        await rc.initialize()
+        keys = {f"sf:{i}" for i in range(600)}
+        await rc.mset({k: "v" for k in keys})
+        for p in rc.get_primaries():  # every write on the replicas before a primary dies
+            assert await rc.execute_command("WAIT", 1, 5000, target_nodes=p) == 1
+        seen: set[bytes] = set()
+        async for key in rc.scan_iter(match="sf:*", count=10):
+            if victim is None:  # mid-walk of the first shard: its primary dies
+                victim = h.server(rc.get_node_from_key(key).port)
+                await asyncio.to_thread(h.kill_primary, victim)
+            seen.add(key)
+        assert seen == {k.encode() for k in keys}
+    finally:
+        await rc.aclose()
+        if victim is not None:
+            await asyncio.to_thread(h.restart, victim)

@@ -29,22 +29,27 @@ def parse_cluster_slots(reply: Any) -> dict[tuple[int, int], dict[str, Any]]:
             for e in reply}
 
 
-def _pairs(flat: Any) -> dict[str, Any]:
+def _raw_pairs(flat: Any) -> dict[Any, Any]:
     if isinstance(flat, dict):
-        return {to_str(k): v for k, v in flat.items()}
+        return dict(flat)
     it = iter(flat)
-    return {to_str(k): v for k, v in zip(it, it)}
+    return dict(zip(it, it))
 
 
 def parse_cluster_shards(reply: Any) -> list[dict[str, Any]]:
-    """CLUSTER SHARDS -> ``[{'slots': [start, end, ...], 'nodes': [{field: value}, ...]}]``
-    with str field names (redis-py's shape)."""
+    """CLUSTER SHARDS -> ``[{'slots': [(start, end), ...], 'nodes': [{field: value}, ...]}]``
+    (redis-py's shape: str ``slots`` / ``nodes``, node fields as the server sent them)."""
     out = []
     for raw in reply:
-        shard = _pairs(raw)
-        out.append({"slots": list(shard.get("slots") or []),
-                    "nodes": [_pairs(n) for n in shard.get("nodes") or []]})
+        shard = {to_str(k): v for k, v in _raw_pairs(raw).items()}
+        flat = list(shard.get("slots") or [])
+        out.append({"slots": [(flat[i], flat[i + 1]) for i in range(0, len(flat), 2)],
+                    "nodes": [_raw_pairs(n) for n in shard.get("nodes") or []]})
     return out
+
+
+def _strs(reply: Any) -> list[str]:
+    return [k.decode("utf-8", "replace") if isinstance(k, bytes) else str(k) for k in reply]
 
 
 def _bools(replies: list[Any]) -> list[bool]:
@@ -90,8 +95,9 @@ class ClusterManagementCommands:
                                       self.get_node_of_slot(slot_id))
 
     def cluster_get_keys_in_slot(self, slot: int, num_keys: int) -> Any:
-        """CLUSTER GETKEYSINSLOT on the slot's primary: up to ``num_keys`` keys."""
-        return self._execute_targeted(("CLUSTER", "GETKEYSINSLOT", slot, num_keys), None,
+        """CLUSTER GETKEYSINSLOT on the slot's primary: up to ``num_keys`` keys, as str
+        (redis-py's shape)."""
+        return self._execute_targeted(("CLUSTER", "GETKEYSINSLOT", slot, num_keys), _strs,
                                       self.get_node_of_slot(slot))
 
     def cluster_setslot(self, target_node: TargetNodesT, node_id: str, slot_id: int, state: str) -> Any:

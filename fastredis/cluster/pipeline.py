@@ -26,6 +26,7 @@ from ..exceptions import (
     WatchError,
     error_from_reply,
 )
+from ..commands._base import ok
 from ..pipeline import _annotate, _PipelineCommands  # (CoreCommands, typed as Pipeline's are)
 from .batch import _Item, redirect_of
 from .commands import by_slot
@@ -106,7 +107,7 @@ class ClusterPipeline(_PipelineCommands[AnyStr]):
         if self.transaction or self._explicit_multi:
             raise NotImplementedError("Method is not supported in transactional context.")
         for args in by_slot(self._client, mapping):
-            self._execute(args)
+            self._execute(args, ok)
         return self
 
     def __len__(self) -> int:
