@@ -6,14 +6,12 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+import redis.asyncio
+import redis.exceptions
 
-redis = pytest.importorskip("redis")
-import redis.asyncio  # noqa: E402
-import redis.exceptions  # noqa: E402
-
-import fastredis  # noqa: E402
-from fastredis.cluster import RedisCluster  # noqa: E402
-from fastredis.exceptions import (  # noqa: E402
+import fastredis
+from fastredis.cluster import RedisCluster
+from fastredis.exceptions import (
     CrossSlotTransactionError,
     DataError,
     RedisClusterException,

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, AnyStr, Callable
 import hiredis
 
 from .._protocol import Connection
+from ..commands._base import ok
 from ..exceptions import (
     DataError,
     ExecAbortError,
@@ -26,7 +27,6 @@ from ..exceptions import (
     WatchError,
     error_from_reply,
 )
-from ..commands._base import ok
 from ..pipeline import _annotate, _PipelineCommands  # (CoreCommands, typed as Pipeline's are)
 from .batch import _Item, redirect_of
 from .commands import by_slot
