@@ -59,6 +59,7 @@ async def test_nonatomic_mget_mset_as_redis_py(rc, rp):
     assert await p.execute() == await q.execute()
     with pytest.raises(DataError):
         await rc.mset_nonatomic({})
+    assert await rc.mget_nonatomic([]) == await rp.mget_nonatomic([]) == []
     with pytest.raises(NotImplementedError):
         rc.pipeline(transaction=True).mset_nonatomic({"a": 1})
 
@@ -245,6 +246,15 @@ async def test_properties(rc, redis_cluster):
     assert rc.reinitialize_steps is None and rc.reinitialize_counter == 0
     assert rc.node_flags == RedisCluster.NODE_FLAGS
     assert rc.connection_kwargs["decode_responses"] is False
+    await rc.set("prop", 1)
+    for p in rc.get_primaries():
+        assert await rc.execute_command("WAIT", 1, 5000, target_nodes=p) == 1
+    rc.read_from_replicas = True  # redis-py lets you switch it on a live client
+    assert rc.read_from_replicas is True
+    assert [await rc.get("prop") for _ in range(4)] == [b"1"] * 4  # READONLY sent first
+    assert rc.stats["moved"] == 0  # the replicas answered, not redirected
+    rc.read_from_replicas = False
+    assert rc.load_balancing_strategy is None and await rc.get("prop") == b"1"
     r2 = RedisCluster(**redis_cluster.client_kwargs(read_from_replicas=True))
     try:
         assert r2.read_from_replicas is True

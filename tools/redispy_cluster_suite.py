@@ -12,7 +12,8 @@ fastredis's test harness, and ``tests/test_asyncio/test_cluster.py`` runs under 
 * ``fastredis``: through an import shim loaded before the suite is collected, which puts
   ``fastredis.RedisCluster``, ``ClusterNode``, ``ClusterPipeline`` and fastredis's exception
   classes where the suite imports redis-py's (``redis.asyncio.RedisCluster``,
-  ``redis.asyncio.cluster.*``, ``redis.exceptions.*``), as a user switching libraries would.
+  ``redis.asyncio.cluster.*``; the suite's own ``redis.exceptions``, ``Retry`` and backoff
+  names), as a user switching libraries would.
   redis-py's own modules keep the classes they bound at import time.
 
 For each run it prints ``passed/total`` and writes the failing test ids to ``--out``
@@ -59,23 +60,28 @@ SHIM = '''\
 """pytest plugin: redis-py's cluster names -> fastredis's (loaded with -p before collection).
 
 The client classes are swapped where the fixtures look them up (``redis.asyncio``); the
-exception classes only in the suite module's own names, since redis-py's conftest talks to
-the server with redis-py's sync client and catches redis-py's errors."""
+exception, ``Retry`` and backoff classes only in the suite module's own names, since
+redis-py's conftest talks to the server with redis-py's sync client and catches redis-py's
+errors."""
 import fastredis
+import fastredis.backoff
 import fastredis.cluster
 import fastredis.cluster.pipeline
 import fastredis.exceptions
+import fastredis.retry
 import redis.asyncio
 import redis.asyncio.cluster
 
 _SWAP = {
+    "Retry": fastredis.retry.Retry,
+    **{n: getattr(fastredis.backoff, n) for n in dir(fastredis.backoff) if n.endswith("Backoff")},
     "RedisCluster": fastredis.RedisCluster,
     "ClusterNode": fastredis.cluster.ClusterNode,
     "ClusterPipeline": fastredis.cluster.pipeline.ClusterPipeline,
 }
 for _mod in (redis.asyncio, redis.asyncio.cluster):
     for _name, _obj in _SWAP.items():
-        if hasattr(_mod, _name):
+        if hasattr(_mod, _name) and _name in ("RedisCluster", "ClusterNode", "ClusterPipeline"):
             setattr(_mod, _name, _obj)
 
 
@@ -107,14 +113,16 @@ def extract(repo: Path, rev: str, dest: Path) -> None:
 def run(work: Path, impl: str, url: str, nodes: int, k: str | None, out: Path) -> tuple[int, int, str]:
     report = out / f"{impl}.txt"
     xml = out / f"{impl}.xml"
-    cmd = [sys.executable, "-m", "pytest", SUITE, "-q", "--tb=short", "-p", "no:cacheprovider",
+    cmd = [sys.executable, "-m", "pytest", SUITE, "-q", "--tb=native", "-p", "no:cacheprovider",
            "-p", "no:randomly", f"--junitxml={xml}", f"--redis-url={url}",
            f"--redis-cluster-nodes={nodes}"]
     if impl == "fastredis":
         cmd[3:3] = ["-p", "_fastredis_shim"]
     if k:
         cmd += ["-k", k]
-    env = dict(os.environ, PYTHONPATH=str(work))
+    # the shim's directory first; a PYTHONPATH given to this tool is kept after it (to
+    # run another copy of fastredis, e.g. an older commit exported with git archive)
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, (str(work), os.environ.get("PYTHONPATH")))))
     proc = subprocess.run(cmd, cwd=work, env=env, capture_output=True, text=True)
     report.write_text(proc.stdout + proc.stderr)
     if not xml.exists():

@@ -181,7 +181,8 @@ class RedisCluster(ClusterManagementCommands, CoreCommands[AnyStr]):
         if host is not None:
             seeds.append((host, int(port)))
         if not seeds:
-            raise ClusterError("RedisCluster needs host= or startup_nodes= (at least one node)")
+            raise ClusterError("RedisCluster requires at least one node to discover the cluster: "
+                               "give host= or startup_nodes=")
         params, pool_kw, rest = _split_params(kwargs)
         max_connections = pool_kw.pop("max_connections", None)
         if pool_kw:
@@ -662,8 +663,27 @@ class RedisCluster(ClusterManagementCommands, CoreCommands[AnyStr]):
 
     @property
     def read_from_replicas(self) -> bool:
-        """True when reads may go to replicas (read_from_replicas= or a load_balancing_strategy)."""
+        """True when reads may go to replicas (read_from_replicas= or a load_balancing_strategy).
+        Settable, as in redis-py: True sends READONLY (False: READWRITE) on every open node
+        connection before any later command on it, and reads follow round robin (or stop
+        going to replicas)."""
         return self._read_from_replicas
+
+    @read_from_replicas.setter
+    def read_from_replicas(self, value: bool) -> None:
+        value = _flag("read_from_replicas", value)
+        if value == self._read_from_replicas:
+            return
+        self.load_balancing_strategy = LoadBalancingStrategy.ROUND_ROBIN if value else None
+        self._read_from_replicas = value
+        self._simple.clear()  # routes cached for the hot path are re-learnt
+        cmd = ("READONLY",) if value else ("READWRITE",)
+        here = _get_running_loop()
+        for conn in self._topology.all_connections():
+            if conn._loop is here or here is None and not conn._loop.is_running():
+                conn.send_and_forget(cmd)
+            elif not conn._loop.is_closed():  # another thread's loop: asked, not touched
+                conn._loop.call_soon_threadsafe(conn.send_and_forget, cmd)
 
     @property
     def reinitialize_steps(self) -> int | None:
@@ -719,7 +739,7 @@ class RedisCluster(ClusterManagementCommands, CoreCommands[AnyStr]):
         order of ``keys``; not atomic across slots. The same as ``mget`` on a cluster."""
         names: list[Any] = [*keys, *args] if isinstance(keys, (list, tuple)) else [keys, *args]
         if not names:
-            raise DataError("mget_nonatomic needs at least one key")
+            return []  # as redis-py
         return await self.mget(names)
 
     async def mset_nonatomic(self, mapping: Mapping[KeyT, Any]) -> list[bool]:
@@ -1344,8 +1364,8 @@ def _shards(topo: Topology) -> list[tuple[frozenset[str], ClusterNode]]:
 
 def _no_shard_hint(shard_hint: Any) -> None:
     if shard_hint is not None:
-        raise _ShardHintError("shard_hint has no meaning on a cluster: commands go where their "
-                              "keys' slots are served")
+        # redis-py's words (its suite compares them); commands go where their keys' slots are
+        raise _ShardHintError("shard_hint is deprecated in cluster mode")
 
 
 class _ShardHintError(RedisClusterException, DataError):
