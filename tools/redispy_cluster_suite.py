@@ -110,6 +110,29 @@ def extract(repo: Path, rev: str, dest: Path) -> None:
         tar.extractall(dest, filter="data")
 
 
+def tally(xml: Path, failing_out: Path) -> tuple[int, int, str]:
+    """(passed, total, note) from pytest's JUnit XML; the failing tests go to ``failing_out``."""
+    # one verdict per test: a test whose call passed but whose teardown failed has two
+    # <testcase> entries, and fails
+    verdict: dict[str, str] = {}
+    why: dict[str, str] = {}
+    for case in ElementTree.parse(xml).getroot().iter("testcase"):
+        name = f"{case.get('classname')}::{case.get('name')}"
+        bad = [c for c in case if c.tag in ("failure", "error")]
+        if bad:
+            verdict[name] = "failed"
+            why.setdefault(name, (bad[0].get("message") or "").split("\n")[0][:160])
+        elif any(c.tag == "skipped" for c in case):
+            verdict.setdefault(name, "skipped")
+        else:
+            verdict.setdefault(name, "passed")
+    passed = sum(v == "passed" for v in verdict.values())
+    skipped = sum(v == "skipped" for v in verdict.values())
+    failing = [f"{n}  {why[n]}" for n, v in verdict.items() if v == "failed"]
+    failing_out.write_text("\n".join(sorted(failing)) + "\n")
+    return passed, passed + len(failing), f"{skipped} skipped"
+
+
 def run(work: Path, impl: str, url: str, nodes: int, k: str | None, out: Path) -> tuple[int, int, str]:
     report = out / f"{impl}.txt"
     xml = out / f"{impl}.xml"
@@ -127,19 +150,7 @@ def run(work: Path, impl: str, url: str, nodes: int, k: str | None, out: Path) -
     report.write_text(proc.stdout + proc.stderr)
     if not xml.exists():
         return 0, 0, (proc.stdout + proc.stderr)[-2000:]
-    passed = skipped = 0
-    failing = []
-    for case in ElementTree.parse(xml).getroot().iter("testcase"):
-        name = f"{case.get('classname')}::{case.get('name')}"
-        bad = [c for c in case if c.tag in ("failure", "error")]
-        if bad:
-            failing.append(f"{name}  {(bad[0].get('message') or '').splitlines()[0][:160] if bad[0].get('message') else ''}")
-        elif any(c.tag == "skipped" for c in case):
-            skipped += 1
-        else:
-            passed += 1
-    (out / f"{impl}-failing.txt").write_text("\n".join(sorted(failing)) + "\n")
-    return passed, passed + len(failing), f"{skipped} skipped"
+    return tally(xml, out / f"{impl}-failing.txt")
 
 
 def main() -> int:
