@@ -95,6 +95,10 @@ async def test_default_node_is_stable_and_replaceable(rc, rp):
     assert rc.get_default_node() is not other and rc.get_default_node() in rc.get_primaries()
     rc.replace_default_node(other)
     assert rc.get_default_node() is other
+    replica = rc.get_replicas()[0]
+    rc.set_default_node(replica)  # a replica you chose stays the default
+    assert rc.get_default_node() is replica
+    assert int((await rc.config_get("port"))["port"]) == replica.port
     assert rc.get_random_primary_node() in rc.get_primaries()
     assert await rc.get_keyless_target_node("DBSIZE") in rc.get_nodes()
     assert await rc.get_nodes_from_slot("GET", "na:a") == [rc.get_node_from_key("na:a")]

@@ -213,6 +213,7 @@ class RedisCluster(ClusterManagementCommands, CoreCommands[AnyStr]):
         self._read_from_replicas = self.load_balancing_strategy is not None
         self._rr: dict[str, int] = {}  # round robin position per primary (as redis-py)
         self._default: ClusterNode | None = None  # get_default_node's, kept until it fails
+        self._default_set = False  # chosen by set/replace_default_node (may be a replica)
         self.max_redirects = _count("max_redirects", max_redirects) or 0
         if retry is not None and not isinstance(retry, Retry):
             raise TypeError(f"RedisCluster(retry=...) takes a fastredis.retry.Retry, got {type(retry).__name__}")
@@ -419,7 +420,8 @@ class RedisCluster(ClusterManagementCommands, CoreCommands[AnyStr]):
         if topo.closing:
             return
         if node is self._default:
-            self._default = None  # the next keyless command picks another primary
+            self.replace_default_node()  # another primary (redis-py does the same)
+            self._default_set = False
         if node.server_type == PRIMARY and topo.nodes.get(node.name) is node:
             log.warning("connection to cluster primary %s lost; refreshing the slot map", node.name)
             topo.request_refresh()
@@ -595,8 +597,10 @@ class RedisCluster(ClusterManagementCommands, CoreCommands[AnyStr]):
         default node) until ``set_default_node`` / ``replace_default_node``, its
         connection is lost, or it leaves the cluster or stops being a primary."""
         node = self._default
-        if node is None or self._topology.nodes.get(node.name) is not node or node.server_type != PRIMARY:
+        if (node is None or self._topology.nodes.get(node.name) is not node
+                or node.server_type != PRIMARY and not self._default_set):
             node = self._default = random.choice(self.get_primaries())
+            self._default_set = False
         return node
 
     def set_default_node(self, node: ClusterNode | None) -> None:
@@ -605,6 +609,7 @@ class RedisCluster(ClusterManagementCommands, CoreCommands[AnyStr]):
         if known is None:
             raise DataError("The requested node does not exist in the cluster.")
         self._default = known
+        self._default_set = True  # a replica stays the default if you chose it
 
     def replace_default_node(self, target_node: ClusterNode | None = None) -> None:
         """A new default node: ``target_node``, else another primary at random (else a
@@ -617,6 +622,7 @@ class RedisCluster(ClusterManagementCommands, CoreCommands[AnyStr]):
                  [n for n in self.get_replicas() if n is not current]
         if others:
             self._default = random.choice(others)
+            self._default_set = True
 
     def get_random_primary_node(self) -> ClusterNode:
         return random.choice(self.get_primaries())
