@@ -20,7 +20,7 @@ import sys
 from typing import TYPE_CHECKING, Any, AnyStr, Callable, Generic, Protocol, TypeVar
 
 from .commands import CoreCommands
-from .exceptions import TimeoutError
+from .exceptions import RedisError, TimeoutError
 
 if TYPE_CHECKING:
     import asyncio
@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 __all__ = [
     "BLOCKING", "CONNECTION_STATE", "SINGLE_OK", "is_blocking", "block_seconds", "Deadline",
     "notify", "running_loop", "Closing", "wait_released", "PipelineCommands", "Executor",
-    "PooledExecutor",
+    "PooledExecutor", "annotate",
 ]
 
 #: Commands that block server-side: they get a connection of their own (DESIGN.md).
@@ -209,3 +209,53 @@ class PooledExecutor(Executor, Protocol):
     connection_pool: Any
     cache: Any
 
+
+# Arguments that are secrets: never part of an error message (STYLE.md 8).
+_SECRET_AFTER = {"AUTH": 0, "AUTH2": 1}  # word -> how many arguments after it to keep
+
+
+def _safe_str(value: Any) -> str:
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return bytes(value).decode("utf-8", errors="replace")
+    return str(value)
+
+
+def _describe(args: tuple[Any, ...]) -> str:
+    """The command as redis-py shows it in pipeline errors (``LPUSH c 3``), with
+    passwords replaced by ``***`` and shortened to 100 characters."""
+    words = [_safe_str(a) for a in args]
+    name = words[0].upper() if words else ""
+    if name == "AUTH":
+        words[1:] = ["***"] * (len(words) - 1)
+    elif name in ("HELLO", "MIGRATE"):
+        i = 1
+        while i < len(words):
+            keep = _SECRET_AFTER.get(words[i].upper())
+            if keep is not None:
+                j = i + 1 + keep
+                if j < len(words):
+                    words[j] = "***"
+                i = j
+            i += 1
+    elif name == "CONFIG" and len(words) > 3 and words[1].upper() == "SET":
+        for i in range(2, len(words) - 1, 2):
+            if words[i].lower() in ("requirepass", "masterauth", "masteruser"):
+                words[i + 1] = "***"
+    elif name == "ACL" and len(words) > 2 and words[1].upper() == "SETUSER":
+        words[3:] = [w if w[:1] not in (">", "#", "<", "!") else w[0] + "***" for w in words[3:]]
+    text = " ".join(words)
+    if len(text) > 100:
+        import textwrap
+
+        text = textwrap.shorten(text, width=100, placeholder="...", break_long_words=True)
+    return text
+
+
+def annotate(exc: BaseException, index: int, args: tuple[Any, ...]) -> BaseException:
+    """``Command # 2 (LPUSH c 3) of pipeline caused error: <server message>`` (redis-py's
+    wording; the number counts every queued command from 1)."""
+    msg = f"Command # {index + 1} ({_describe(args)}) of pipeline caused error: {exc}"
+    new = type(exc)(msg) if isinstance(exc, RedisError) else exc
+    if new is not exc:
+        new.__cause__ = exc.__cause__
+    return new

@@ -10,7 +10,8 @@ __all__ = [
     "ExecAbortError", "ReadOnlyError", "NoPermissionError", "ModuleError",
     "OutOfMemoryError", "MaxReplySizeError", "ClusterDownError", "MovedError",
     "AskError", "TryAgainError", "LockError", "LockNotOwnedError", "ClientClosedError",
-    "MaxConnectionsError",
+    "MaxConnectionsError", "ClusterError", "RedisClusterException", "CrossSlotError",
+    "CrossSlotTransactionError",
 ]
 
 import builtins
@@ -117,6 +118,23 @@ class AskError(ResponseError):
 
 class TryAgainError(ResponseError):
     pass
+
+
+class ClusterError(RedisError):
+    """The cluster could not serve a command (no node answers, a slot nobody serves)."""
+
+
+RedisClusterException = ClusterError  # redis-py's name
+
+
+class CrossSlotError(ClusterError, DataError):
+    """A multi-key command whose keys are in several slots and which cannot be split
+    (raised before anything is sent). Use a hash tag: ``{user1}:a``, ``{user1}:b``."""
+
+
+class CrossSlotTransactionError(CrossSlotError):
+    """A cluster transaction (MULTI/EXEC, or WATCH) whose keys are in several slots
+    (redis-py's name); raised before anything is sent."""
 
 
 class LockError(RedisError, ValueError):

@@ -11,7 +11,12 @@ async def wait_blocked(r, n=1):
 
     Each round is one INFO round trip: an event the server produces, not a sleep."""
     for _ in range(10000):
-        if (await r.info("clients"))["blocked_clients"] >= n:
+        if hasattr(r, "get_primaries"):  # a RedisCluster: the BLPOP is on its key's primary
+            per_node = await r.info("clients", target_nodes=r.PRIMARIES)
+            blocked = sum(info["blocked_clients"] for info in per_node.values())
+        else:
+            blocked = (await r.info("clients"))["blocked_clients"]
+        if blocked >= n:
             return
     raise AssertionError("the blocking command never reached the server")
 

@@ -8,6 +8,7 @@ from .client import RedisCluster
 from .errors import (
     ClusterError,
     CrossSlotError,
+    CrossSlotTransactionError,
     RedisClusterException,
     SlotNotCoveredError,
     TooManyRedirections,
@@ -15,6 +16,6 @@ from .errors import (
 from .pubsub import ClusterPubSub, GapEvent
 from .slots import ClusterNode, LoadBalancingStrategy, key_slot
 
-__all__ = ["RedisCluster", "ClusterNode", "ClusterError", "CrossSlotError",
+__all__ = ["RedisCluster", "ClusterNode", "ClusterError", "CrossSlotError", "CrossSlotTransactionError",
            "RedisClusterException", "TooManyRedirections", "key_slot", "ClusterPubSub", "GapEvent",
            "LoadBalancingStrategy", "SlotNotCoveredError"]

@@ -33,6 +33,7 @@ from .._execution import is_blocking as _is_blocking
 from .._log import get_logger
 from .._pack import pack
 from .._params import split_params as _split_params
+from ..client import Redis
 from ..commands import CoreCommands
 from ..connection import ConnectionParams, connect, parse_url, wait_reply
 from ..connection import expire as _expire
@@ -55,7 +56,14 @@ from ..exceptions import (
 from ..retry import Retry
 from ..typing import PatternT, TargetNodesT
 from .batch import _SLOW, _Item, command_name, redirect_of, run_many, split_fast, split_multi
-from .errors import ClusterError, CrossSlotError, SlotNotCoveredError, TooManyRedirections
+from .commands import ClusterManagementCommands
+from .errors import (
+    ClusterError,
+    CrossSlotError,
+    RedisClusterException,
+    SlotNotCoveredError,
+    TooManyRedirections,
+)
 from .routing import Route, Router, check_target_nodes, merge_replies
 from .slots import (
     PRIMARY,
@@ -69,6 +77,8 @@ from .slots import (
 from .topology import Topology
 
 if TYPE_CHECKING:
+    from ..lock import Lock
+    from ..typing import KeyT, Number
     from .pipeline import ClusterPipeline  # (pipeline.py imports this module)
 
 __all__ = ["RedisCluster"]
@@ -125,7 +135,7 @@ def _retrieve(fut: asyncio.Future[Any]) -> None:
         fut.exception()
 
 
-class RedisCluster(CoreCommands[AnyStr]):
+class RedisCluster(ClusterManagementCommands, CoreCommands[AnyStr]):
     """An asyncio Redis Cluster client with redis-py's ``RedisCluster`` API.
 
     ``RedisCluster(host, port)`` or ``RedisCluster(startup_nodes=[ClusterNode(h, p)])``;
@@ -137,6 +147,17 @@ class RedisCluster(CoreCommands[AnyStr]):
     ALL_NODES = "all"
     RANDOM = "random"
     DEFAULT_NODE = "default-node"
+    #: redis-py's names: the target_nodes strings; the error classes after which a command
+    #: is retried (within the rules of docs/cluster.md, "Redirections and retries": a
+    #: command that may have run is never sent twice); those that say nothing of the node
+    NODE_FLAGS = frozenset((PRIMARIES, REPLICAS, ALL_NODES, RANDOM, DEFAULT_NODE))
+    ERRORS_ALLOW_RETRY: tuple[type[BaseException], ...] = (
+        ConnectionError, TimeoutError, ClusterDownError, SlotNotCoveredError)
+    NOT_NODE_FAILURE_ERRORS: tuple[type[BaseException], ...] = (AuthenticationError, MaxConnectionsError)
+    RedisClusterRequestTTL = 16  #: the default max_redirects
+    #: set by __init__ (class-level for redis-py's introspection)
+    load_balancing_strategy: LoadBalancingStrategy | None = None
+    retry: Retry | None = None
 
     def __init__(
         self,
@@ -165,7 +186,8 @@ class RedisCluster(CoreCommands[AnyStr]):
         if host is not None:
             seeds.append((host, int(port)))
         if not seeds:
-            raise ClusterError("RedisCluster needs host= or startup_nodes= (at least one node)")
+            raise ClusterError("RedisCluster requires at least one node to discover the cluster: "
+                               "give host= or startup_nodes=")
         params, pool_kw, rest = _split_params(kwargs)
         max_connections = pool_kw.pop("max_connections", None)
         if pool_kw:
@@ -195,6 +217,8 @@ class RedisCluster(CoreCommands[AnyStr]):
             self.load_balancing_strategy = LoadBalancingStrategy.ROUND_ROBIN  # as redis-py
         self._read_from_replicas = self.load_balancing_strategy is not None
         self._rr: dict[str, int] = {}  # round robin position per primary (as redis-py)
+        self._default: ClusterNode | None = None  # get_default_node's, kept until it fails
+        self._default_set = False  # chosen by set/replace_default_node (may be a replica)
         self.max_redirects = _count("max_redirects", max_redirects) or 0
         if retry is not None and not isinstance(retry, Retry):
             raise TypeError(f"RedisCluster(retry=...) takes a fastredis.retry.Retry, got {type(retry).__name__}")
@@ -306,9 +330,7 @@ class RedisCluster(CoreCommands[AnyStr]):
         if self._topology.closing:  # aclose() ran while we connected: keep nothing open
             conn.close()
             raise ConnectionError("the cluster client was closed")
-        if self._read_from_replicas:
-            # before any command on this connection (FIFO): reads may go to a replica
-            conn.send_and_forget(("READONLY",))
+        await self.on_connect(conn)
         conn.on_lost = lambda c, n=node: self._lost(n, c)
         node.failures = 0
         old = node.connection
@@ -323,6 +345,13 @@ class RedisCluster(CoreCommands[AnyStr]):
         if old is not None and old is not conn and not old.closed:
             old.release()  # never two shared connections to one node
         return conn
+
+    async def on_connect(self, connection: Any) -> None:
+        """Run on every new shared node connection before any command is sent on it
+        (redis-py's hook, for subclasses): sends READONLY when reads may go to replicas."""
+        if self._read_from_replicas:
+            # before any command on this connection (FIFO): reads may go to a replica
+            connection.send_and_forget(("READONLY",))
 
     async def _other_loop_connection(self, node: ClusterNode, loop: asyncio.AbstractEventLoop) -> Any:
         """This loop's connection to ``node`` when another live loop holds the shared one."""
@@ -395,6 +424,9 @@ class RedisCluster(CoreCommands[AnyStr]):
         topo = self._topology
         if topo.closing:
             return
+        if node is self._default:
+            self.replace_default_node()  # another primary (redis-py does the same)
+            self._default_set = False
         if node.server_type == PRIMARY and topo.nodes.get(node.name) is node:
             log.warning("connection to cluster primary %s lost; refreshing the slot map", node.name)
             topo.request_refresh()
@@ -566,7 +598,220 @@ class RedisCluster(CoreCommands[AnyStr]):
         return random.choice(self.get_nodes())
 
     def get_default_node(self) -> ClusterNode:
+        """The node keyless commands go to: a primary chosen once and kept (redis-py's
+        default node) until ``set_default_node`` / ``replace_default_node``, its
+        connection is lost, or it leaves the cluster or stops being a primary."""
+        node = self._default
+        if (node is None or self._topology.nodes.get(node.name) is not node
+                or node.server_type != PRIMARY and not self._default_set):
+            node = self._default = random.choice(self.get_primaries())
+            self._default_set = False
+        return node
+
+    def set_default_node(self, node: ClusterNode | None) -> None:
+        """Send keyless commands to ``node`` (a node of the cluster, else a DataError)."""
+        known = self.get_node(node_name=node.name) if node is not None else None
+        if known is None:
+            raise DataError("The requested node does not exist in the cluster.")
+        self._default = known
+        self._default_set = True  # a replica stays the default if you chose it
+
+    def replace_default_node(self, target_node: ClusterNode | None = None) -> None:
+        """A new default node: ``target_node``, else another primary at random (else a
+        replica); unchanged when the cluster has no other node (redis-py's rule)."""
+        if target_node is not None:
+            self.set_default_node(target_node)
+            return
+        current = self._default
+        others = [n for n in self.get_primaries() if n is not current] or \
+                 [n for n in self.get_replicas() if n is not current]
+        if others:
+            self._default = random.choice(others)
+            self._default_set = True
+
+    def get_random_primary_node(self) -> ClusterNode:
         return random.choice(self.get_primaries())
+
+    def get_random_primary_or_all_nodes(self, command_name: str) -> ClusterNode:
+        """Where redis-py sends a keyless command: any node for a read when reads may go
+        to replicas, else a primary."""
+        route = self._router.lookup((command_name,)) if self._router is not None else None
+        if self._read_from_replicas and route is not None and route.readonly:
+            return self.get_random_node()
+        return self.get_random_primary_node()
+
+    async def get_keyless_target_node(self, command_name: str) -> ClusterNode:
+        """The node a keyless ``command_name`` would go to now (one of them, for the
+        commands that go to several)."""
+        await self.initialize()
+        assert self._router is not None
+        route = self._router.lookup((command_name,))
+        if route is None:
+            return self.get_default_node()
+        return self._keyless_nodes(route)[0]
+
+    async def get_nodes_from_slot(self, command: str, *args: Any) -> list[ClusterNode]:
+        """The primaries serving the slots of the command's keys."""
+        await self.initialize()
+        assert self._router is not None
+        cmd = (command, *args)
+        route = self._router.lookup(cmd)
+        positions = route.positions(cmd) if route is not None else None
+        slots = ({key_slot(cmd[i], self._encoding) for i in positions} if positions is not None
+                 else await self._server_keys(cmd))
+        if not slots:
+            raise RedisClusterException(f"No way to dispatch {command} to Redis Cluster: it has no key")
+        return list(dict.fromkeys(self.get_node_of_slot(s) for s in sorted(slots)))
+
+    def get_node_of_slot(self, slot: int) -> ClusterNode:
+        """The primary serving ``slot`` (a SlotNotCoveredError if none does)."""
+        if isinstance(slot, bool) or not isinstance(slot, int) or not 0 <= slot < 16384:
+            raise DataError(f"a slot is an int in 0..16383, got {slot!r}")
+        node = self._topology.slots.primaries[slot]
+        if node is None:
+            raise SlotNotCoveredError(f'Slot "{slot}" is not covered by the cluster.')
+        return node
+
+    @property
+    def read_from_replicas(self) -> bool:
+        """True when reads may go to replicas (read_from_replicas= or a load_balancing_strategy).
+        Settable, as in redis-py: True sends READONLY (False: READWRITE) on every open node
+        connection before any later command on it, and reads follow round robin (or stop
+        going to replicas)."""
+        return self._read_from_replicas
+
+    @read_from_replicas.setter
+    def read_from_replicas(self, value: bool) -> None:
+        value = _flag("read_from_replicas", value)
+        if value == self._read_from_replicas:
+            return
+        self.load_balancing_strategy = LoadBalancingStrategy.ROUND_ROBIN if value else None
+        self._read_from_replicas = value
+        self._simple.clear()  # routes cached for the hot path are re-learnt
+        cmd = ("READONLY",) if value else ("READWRITE",)
+        here = _get_running_loop()
+        for conn in self._topology.all_connections():
+            if conn._loop is here or here is None and not conn._loop.is_running():
+                conn.send_and_forget(cmd)
+            elif not conn._loop.is_closed():  # another thread's loop: asked, not touched
+                conn._loop.call_soon_threadsafe(conn.send_and_forget, cmd)
+
+    @property
+    def reinitialize_steps(self) -> int | None:
+        """A full refresh after every Nth MOVED (None: every MOVED asks for one, rate-limited)."""
+        return self._topology.reinitialize_steps
+
+    @property
+    def reinitialize_counter(self) -> int:
+        """MOVED answers counted towards the next reinitialize_steps refresh."""
+        return self._topology._moved
+
+    @property
+    def node_flags(self) -> frozenset[str]:
+        return self.NODE_FLAGS
+
+    @property
+    def connection_kwargs(self) -> dict[str, Any]:
+        """The connection options every node connection is opened with (a copy)."""
+        return {name: getattr(self._params, name) for name in ConnectionParams.__slots__}
+
+    # the same user callbacks as Redis (applied to execute_command replies)
+    response_callbacks = Redis.response_callbacks
+    set_response_callback = Redis.set_response_callback
+
+    def lock(
+        self,
+        name: KeyT,
+        timeout: Number | None = None,
+        sleep: Number = 0.1,
+        blocking: bool = True,
+        blocking_timeout: Number | None = None,
+        lock_class: type[Lock] | None = None,
+        thread_local: bool = True,
+        raise_on_release_error: bool = True,
+        *,
+        auto_renew: bool = False,
+        on_renewal_failed: Callable[[Lock, BaseException], Any] | None = None,
+    ) -> Lock:
+        """A :class:`~fastredis.lock.Lock` on key ``name``, on the primary of its slot
+        (redis-py's signature; the same Lock as ``Redis.lock``, see docs/lock.md)."""
+        from ..lock import Lock
+
+        cls = Lock if lock_class is None else lock_class
+        return cls(
+            self, name, timeout=timeout, sleep=sleep, blocking=blocking,
+            blocking_timeout=blocking_timeout, thread_local=thread_local,
+            raise_on_release_error=raise_on_release_error, auto_renew=auto_renew,
+            on_renewal_failed=on_renewal_failed,
+        )
+
+    async def mget_nonatomic(self, keys: KeyT | Iterable[KeyT], *args: KeyT) -> list[AnyStr | None]:
+        """MGET split per slot (one MGET per slot, every node at once), values in the
+        order of ``keys``; not atomic across slots. The same as ``mget`` on a cluster."""
+        names: list[Any] = [*keys, *args] if isinstance(keys, (list, tuple)) else [keys, *args]
+        if not names:
+            return []  # as redis-py
+        return await self.mget(names)
+
+    async def mset_nonatomic(self, mapping: Mapping[KeyT, Any]) -> list[bool]:
+        """MSET split per slot: one MSET per slot, in one pipeline; a list of True, one per
+        slot, in the order each slot first appears (redis-py's shape). Not atomic across
+        slots."""
+        pipe = self.pipeline()
+        pipe.mset_nonatomic(mapping)
+        return await pipe.execute()
+
+    async def client_setname(self, name: str | bytes,
+                             target_nodes: TargetNodesT | None = None) -> bool:
+        """CLIENT SETNAME on the shared connection of ``target_nodes`` (default: the
+        default node), as redis-py. A name set this way is lost when that connection is
+        reopened; ``client_name=`` names every connection, reopened ones too."""
+        await self.initialize()
+        nodes = self._resolve(target_nodes if target_nodes is not None else self.DEFAULT_NODE)
+        await self._fan_out(nodes, ("CLIENT", "SETNAME", name), None, None, True)
+        return True
+
+    async def scan(self, cursor: int | Mapping[str, int] = 0,
+                   match: PatternT | None = None, count: int | None = None,
+                   _type: str | None = None, *, target_nodes: TargetNodesT | None = None,
+                   ) -> tuple[Any, list[AnyStr]]:
+        """SCAN. Without ``target_nodes``: one node's ``(cursor, keys)`` (the default
+        node; use ``scan_iter`` for every key). With it: redis-py's ``({node_name:
+        cursor}, keys)``, each node asked with its own cursor (``cursor`` may be that
+        dict, from the previous call; a node whose cursor is 0 after the first call is
+        done and not asked again)."""
+        extra: tuple[Any, ...] = ()
+        if match is not None:
+            extra += ("MATCH", match)
+        if count is not None:
+            extra += ("COUNT", count)
+        if _type is not None:
+            extra += ("TYPE", _type)
+        if target_nodes is None:
+            if isinstance(cursor, Mapping):
+                raise DataError("a {node: cursor} dict needs target_nodes=")
+            reply = await self._execute(("SCAN", cursor, *extra))
+            return int(reply[0]), reply[1]
+        await self.initialize()
+        nodes = self._resolve(target_nodes)
+        cursors: dict[str, int] = {}
+        items = []
+        for node in nodes:
+            c = cursor.get(node.name, 0) if isinstance(cursor, Mapping) else cursor
+            if isinstance(cursor, Mapping) and node.name in cursor and not c:
+                cursors[node.name] = 0
+                continue
+            args = ("SCAN", c, *extra)
+            items.append(_Item(args, self._pack(args), True, node=node))
+        await self._run_many(items)
+        keys: list[AnyStr] = []
+        for item in items:
+            if isinstance(item.reply, BaseException):
+                raise item.reply
+            assert item.node is not None
+            cursors[item.node.name] = int(item.reply[0])
+            keys.extend(item.reply[1])
+        return cursors, keys
 
     def get_node(self, host: str | None = None, port: int | None = None,
                  node_name: str | None = None) -> ClusterNode | None:
@@ -814,6 +1059,12 @@ class RedisCluster(CoreCommands[AnyStr]):
             enc = self._encoding
             per_key = [key_slot(args[i], enc) for i in positions]
             slots = set(per_key)
+        if not slots and positions is not None and route.first > 0 and route.subcommands is None:
+            # a command that takes keys, given none: no node to send it to (redis-py's error),
+            # and nothing sent
+            raise RedisClusterException(
+                "No way to dispatch this command to Redis Cluster. Missing key.\nYou can "
+                f"execute the command by specifying target nodes.\nCommand: {command_name(args)}")
         if slots:
             if len(slots) == 1:
                 reply = await self._run_slot(slots.pop(), args, route.readonly)
@@ -981,11 +1232,12 @@ class RedisCluster(CoreCommands[AnyStr]):
         name = args[0]
         if isinstance(name, (str, bytes)) and name.upper() in _CONNECTION_STATE:
             raise DataError(f"{name!r} changes the state of a connection that other tasks share")
+        cb = Redis._user_callback(self, name, options)  # type: ignore[arg-type]  # set_response_callback
         if target_nodes is not None:
-            return await self._execute_targeted(args, None, target_nodes)
+            return await self._execute_targeted(args, cb, target_nodes)
         if _is_blocking(args):
-            return await self._execute_blocking(args)
-        return await self._execute(args)
+            return await self._execute_blocking(args, cb)
+        return await self._execute(args, cb)
 
     async def _execute_targeted(self, args: tuple[Any, ...], callback: Callable[..., Any] | None,
                                 target_nodes: Any) -> Any:
@@ -1036,11 +1288,12 @@ class RedisCluster(CoreCommands[AnyStr]):
                     if cursor == 0:
                         break
             return
-        for shard in topo.slots.view:
-            slot = shard[0][0][0]  # the shard is followed by one of its slots
+        # The shards are fixed, by their nodes' ids, when the walk starts: a slot map that
+        # MOVED patched since the last refresh no longer tells a shard by any of its slots
+        # (reshard moves the lowest slots first), and each primary must be walked once.
+        for members, node in _shards(self._topology):
             cursor = 0
             restarts = 0
-            node = topo.slots.primaries[slot]
             while True:
                 args = ("SCAN", cursor, *extra)
                 item = _Item(args, self._pack(args), True, node=node)
@@ -1052,13 +1305,22 @@ class RedisCluster(CoreCommands[AnyStr]):
                     restarts += 1
                     await topo.refresh()
                     await self._backoff(restarts)
-                    node, cursor = topo.slots.primaries[slot], 0
+                    node = self._shard_primary(members, reply)
+                    cursor = 0
                     continue
                 cursor = int(reply[0])
                 for key in reply[1]:
                     yield key
                 if cursor == 0:
                     break
+
+    def _shard_primary(self, members: frozenset[str], error: BaseException) -> ClusterNode:
+        """The primary now of the shard whose nodes were ``members`` (after a failover, the
+        replica that took over)."""
+        for node in self.get_primaries():
+            if _node_key(node) in members:
+                return node
+        raise ClusterError("SCAN: the shard being walked is no longer in the cluster") from error
 
     # ------------------------------------------------------------------ objects
     def pipeline(self, transaction: bool | None = None, shard_hint: Any = None) -> ClusterPipeline[AnyStr]:
@@ -1099,10 +1361,28 @@ class RedisCluster(CoreCommands[AnyStr]):
         return Script(self, script)
 
 
+def _node_key(node: ClusterNode) -> str:
+    return node.node_id or node.name
+
+
+def _shards(topo: Topology) -> list[tuple[frozenset[str], ClusterNode]]:
+    """Each shard of the current map: the ids (else names) of its nodes, and its primary."""
+    nodes = topo.nodes
+    out: list[tuple[frozenset[str], ClusterNode]] = []
+    for _ranges, primary, replicas in topo.slots.view:
+        members = frozenset(_node_key(nodes[a]) if a in nodes else a for a in (primary, *replicas))
+        out.append((members, nodes[primary]))
+    return out
+
+
 def _no_shard_hint(shard_hint: Any) -> None:
     if shard_hint is not None:
-        raise DataError("shard_hint has no meaning on a cluster: commands go where their keys' "
-                        "slots are served")
+        # redis-py's words (its suite compares them); commands go where their keys' slots are
+        raise _ShardHintError("shard_hint is deprecated in cluster mode")
+
+
+class _ShardHintError(RedisClusterException, DataError):
+    """redis-py raises RedisClusterException; a DataError too (what this client raised before)."""
 
 
 class _Targeted(CoreCommands[Any]):

@@ -3,22 +3,15 @@
 
 from __future__ import annotations
 
-from ..exceptions import DataError, RedisError
+from ..exceptions import (
+    ClusterError,
+    CrossSlotError,
+    CrossSlotTransactionError,
+    RedisClusterException,
+)
 
-__all__ = ["ClusterError", "CrossSlotError", "TooManyRedirections", "RedisClusterException",
-           "SlotNotCoveredError"]
-
-
-class ClusterError(RedisError):
-    """The cluster could not serve a command (no node answers, a slot nobody serves)."""
-
-
-RedisClusterException = ClusterError  # redis-py's name
-
-
-class CrossSlotError(ClusterError, DataError):
-    """A multi-key command whose keys are in several slots and which cannot be split
-    (raised before anything is sent). Use a hash tag: ``{user1}:a``, ``{user1}:b``."""
+__all__ = ["ClusterError", "CrossSlotError", "CrossSlotTransactionError", "TooManyRedirections",
+           "RedisClusterException", "SlotNotCoveredError"]
 
 
 class TooManyRedirections(ClusterError):

@@ -11,6 +11,7 @@ belongs to (a CrossSlotError before anything is sent otherwise)."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, AnyStr, Callable
 
 import hiredis
@@ -18,7 +19,11 @@ import hiredis
 from .._execution import (
     PipelineCommands as _PipelineCommands,  # (CoreCommands, typed as Pipeline's are)
 )
+from .._execution import (
+    annotate as _annotate,
+)
 from .._protocol import Connection
+from ..commands._base import ok
 from ..exceptions import (
     DataError,
     ExecAbortError,
@@ -29,7 +34,8 @@ from ..exceptions import (
     error_from_reply,
 )
 from .batch import _Item, redirect_of
-from .errors import CrossSlotError, TooManyRedirections
+from .commands import by_slot
+from .errors import CrossSlotError, CrossSlotTransactionError, TooManyRedirections
 from .routing import check_target_nodes, merge_replies
 from .slots import key_slot
 
@@ -41,15 +47,6 @@ __all__ = ["ClusterPipeline"]
 _ReplyError = hiredis.ReplyError
 _MULTI = hiredis.pack_command(("MULTI",))
 _EXEC = hiredis.pack_command(("EXEC",))
-
-
-def _annotate(exc: BaseException, index: int, args: tuple[Any, ...]) -> BaseException:
-    if not isinstance(exc, RedisError):
-        return exc
-    name = args[0].decode() if isinstance(args[0], bytes) else str(args[0])
-    new = type(exc)(f"Command # {index + 1} ({name}) of pipeline caused error: {exc}")
-    new.__cause__ = exc
-    return new
 
 
 def _fan_out_combine(route: Any, nodes: list[Any], callback: Callable[..., Any] | None,
@@ -112,6 +109,15 @@ class ClusterPipeline(_PipelineCommands[AnyStr]):
     def execute_command(self, *args: Any, **options: Any) -> Any:
         return self._execute(args)
 
+    def mset_nonatomic(self, mapping: Mapping[Any, Any]) -> ClusterPipeline[AnyStr]:
+        """Queue one MSET per slot of ``mapping``'s keys (redis-py's): each gives its True
+        in the results. Not in a transaction (its keys would have to share one slot)."""
+        if self.transaction or self._explicit_multi:
+            raise NotImplementedError("Method is not supported in transactional context.")
+        for args in by_slot(self._client, mapping):
+            self._execute(args, ok)
+        return self
+
     def __len__(self) -> int:
         return len(self._queue)
 
@@ -173,7 +179,7 @@ class ClusterPipeline(_PipelineCommands[AnyStr]):
         if self._slot is not None:
             slots.add(self._slot)
         if len(slots) != 1:
-            raise CrossSlotError("WATCH on a cluster: every watched key must be in one slot "
+            raise CrossSlotTransactionError("WATCH on a cluster: every watched key must be in one slot "
                                  "(use a hash tag, {user1}:a and {user1}:b)")
         slot = slots.pop()
         for _ in range(client.max_redirects):
@@ -209,7 +215,7 @@ class ClusterPipeline(_PipelineCommands[AnyStr]):
 
     async def _immediate(self, args: tuple[Any, ...], callback: Callable[..., Any] | None) -> Any:
         if self._one_slot(args) - {self._slot}:
-            raise CrossSlotError("while watching, commands must use the watched slot")
+            raise CrossSlotTransactionError("while watching, commands must use the watched slot")
         assert self._conn is not None
         try:
             reply = await self._conn.execute(args)
@@ -304,7 +310,7 @@ class ClusterPipeline(_PipelineCommands[AnyStr]):
             positions = route.positions(args) if route is not None else [1]
             slots.update(key_slot(args[i], enc) for i in positions or ())
         if len(slots) > 1:
-            raise CrossSlotError(
+            raise CrossSlotTransactionError(
                 f"a cluster transaction's keys must all be in one slot (found {len(slots)}): "
                 "use a hash tag, {user1}:a and {user1}:b")
         if not slots:
@@ -323,7 +329,7 @@ class ClusterPipeline(_PipelineCommands[AnyStr]):
         assert conn is not None
         for args, _cb in queue:
             if self._one_slot(args) - {self._slot}:
-                raise CrossSlotError("a watched transaction's keys must all be in the watched slot")
+                raise CrossSlotTransactionError("a watched transaction's keys must all be in the watched slot")
         data = b"".join((_MULTI, *packed, _EXEC))
         try:
             reply = await conn.send_batch(data, len(queue) + 2)
