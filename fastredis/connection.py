@@ -439,16 +439,20 @@ async def _handshake(conn: Connection, params: ConnectionParams, client_id: bool
     import asyncio
 
     cmds: list[tuple[Any, ...]] = []
+    # a username without a password authenticates as that user with an empty password
+    # (redis-py's rule: a `nopass` user gets in, any other is refused); connecting as the
+    # default user instead would be a silent change of identity
+    password = params.password if params.password is not None else ("" if params.username else None)
     if params.protocol == 3:
         hello: tuple[Any, ...] = ("HELLO", 3)
-        if params.password is not None:
-            hello += ("AUTH", params.username or "default", params.password)
+        if password is not None:
+            hello += ("AUTH", params.username or "default", password)
         cmds.append(hello)
-    elif params.password is not None:
+    elif password is not None:
         if params.username:
-            cmds.append(("AUTH", params.username, params.password))
+            cmds.append(("AUTH", params.username, password))
         else:
-            cmds.append(("AUTH", params.password))
+            cmds.append(("AUTH", password))
     if params.db:
         cmds.append(("SELECT", params.db))
     if params.client_name:

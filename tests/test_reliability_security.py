@@ -339,3 +339,20 @@ async def test_noperm_is_a_response_error_and_keeps_the_connection(make_server):
         assert app.connection_pool.current is conn and await app.client_id() == cid
     finally:
         await app.aclose()
+
+
+@pytest.mark.parametrize("protocol", [2, 3])
+async def test_a_username_without_a_password_is_that_user_never_the_default(make_server, protocol):
+    """username= alone authenticates as that user with an empty password, as redis-py does:
+    a `nopass` user gets in as itself, any other is refused. (It used to send no AUTH at all,
+    and the client silently ran as the default user.)"""
+    server = make_server(acl=[*ACL, "user open on nopass ~open:* +@all"])
+    ok = fastredis.Redis(host=server.host, port=server.port, username="open", protocol=protocol)
+    bad = fastredis.Redis(host=server.host, port=server.port, username="app", protocol=protocol)
+    try:
+        assert await ok.acl_whoami() == "open"  # (str, as redis-py)
+        with pytest.raises(fastredis.AuthenticationError):
+            await asyncio.wait_for(bad.ping(), DEADLINE)
+    finally:
+        await ok.aclose()
+        await bad.aclose()
