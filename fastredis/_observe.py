@@ -82,7 +82,10 @@ def error_type(exc: BaseException) -> str:
     an error reply, else the exception's class name. Never its message (it may quote an
     argument)."""
     if isinstance(exc, ResponseError) and exc.args and isinstance(exc.args[0], str):
-        word = exc.args[0].split(" ", 1)[0]
+        msg = exc.args[0]
+        if msg.startswith("Command # "):  # a pipeline's: "Command # 2 (...) caused error: <reply>"
+            msg = msg.rpartition(" caused error: ")[2]
+        word = msg.split(" ", 1)[0]
         if word.isupper() and word.isalpha():
             return word
     return type(exc).__name__

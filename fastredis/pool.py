@@ -307,7 +307,9 @@ class ConnectionPool:
                 best = self._pick(st) if spread else shared[0]
                 if best is not None:
                     if best.closed:
+                        # lost, and its on_lost callback not run yet: still a reconnect
                         st.shared = [c for c in shared if not c.closed]
+                        st.lost = True
                         continue
                     if not self._tracked:
                         if not spread:
