@@ -94,8 +94,11 @@ dist: $(VENV)/.dist
 dist-check: $(VENV)/.dist $(VENV)/.test
 	$(PY) .ci/check_dist.py
 
+# then what fastredis.telemetry costs per GET: off / metrics only / traces sampled /
+# traces unsampled, same run (bench/results/telemetry.md)
 bench: redis-server $(VENV)/.bench
 	$(PY) bench/run.py
+	$(PY) bench/telemetry_bench.py
 
 bench-quick: redis-server $(VENV)/.bench
 	$(PY) bench/run.py --quick

@@ -30,6 +30,7 @@ from typing import Any, Callable
 import hiredis
 
 from ._log import get_logger
+from ._observe import error_type as _error_type
 from ._pack import pack
 from .exceptions import (
     ConnectionError,
@@ -197,7 +198,7 @@ class Connection(asyncio.Protocol):
         "drop_confirms", "confirms_dropped", "frames_in", "_high", "_low", "_encoding", "_errors", "closed",
         "close_exc", "closed_future", "_arg_encoding", "description", "client_id",
         "on_lost", "_max_reply", "_wbuf", "drop_oldest", "dropped", "_stalled", "on_push", "push_data",
-        "last_used", "_fault", "_exact_codec", "rx",
+        "last_used", "_fault", "_exact_codec", "rx", "counters",
     )
 
     def __init__(
@@ -278,6 +279,9 @@ class Connection(asyncio.Protocol):
         # bytes ever received, counted per read: the pool's estimate of the reply bytes in
         # flight on each shared connection with max_shared > 1 (pool._Meter) reads it
         self.rx = 0
+        # the pool's fastredis._observe.PoolCounters (set when the pool opened it), added
+        # to on error replies, timeouts and loss only: never per reply
+        self.counters: Any = None
 
     # ------------------------------------------------------------------ transport side
     def connection_made(self, transport: Any) -> None:
@@ -363,7 +367,10 @@ class Connection(asyncio.Protocol):
             if fut.done():  # cancelled or timed out: its reply is dropped here
                 continue
             if reply.__class__ is _ReplyError:
-                fut.set_exception(error_from_reply(reply.args[0]))
+                err = error_from_reply(reply.args[0])
+                if self.counters is not None:
+                    self.counters.error(_error_type(err))
+                fut.set_exception(err)
             elif self._max_reply is not None and _size(reply) > self._max_reply:
                 # it arrived whole in one read, so the check above never saw it; the
                 # stream is still aligned: fail only this command
@@ -730,6 +737,8 @@ class Connection(asyncio.Protocol):
         now and let the next command reconnect. (Half a timeout, not a whole one: timers
         and loop.time() are rounded to milliseconds on uvloop; commands that time out
         together, sent at the same moment, still count as one timeout.)"""
+        if self.counters is not None:
+            self.counters.timeouts += 1
         now = self._loop.time()
         stalled = self._stalled
         if stalled is not None and stalled[0] in self._waiters:
@@ -854,6 +863,7 @@ class Connection(asyncio.Protocol):
         if self.close_exc is None:
             self.close_exc = err
         waiters = self._waiters
+        lost = 0
         while waiters:
             fut = waiters.popleft()
             if fut.__class__ is _Batch:
@@ -863,6 +873,9 @@ class Connection(asyncio.Protocol):
                 e = type(err)(*err.args)
                 e.__cause__ = err.__cause__ if err.__cause__ is not None else None
                 fut.set_exception(e)
+                lost += 1
+        if lost and self.counters is not None:
+            self.counters.error(type(err).__name__, lost)
         self._wake_queue()
         if first:
             if self._transport is None and not self.closed_future.done():

@@ -43,6 +43,7 @@ from collections import OrderedDict
 from collections.abc import Generator, Iterable, Iterator
 from typing import TYPE_CHECKING, Any, Callable
 
+from . import _observe
 from ._log import get_logger
 from ._protocol import _get_running_loop, _size
 from .connection import wait_reply
@@ -179,6 +180,8 @@ class ClientCache:
         self._redirect_opening: asyncio.Future[Any] | None = None
         self._closed = False  # close() was called: no connection is opened any more
         self.hits = self.misses = self.evictions = self.invalidations = self.flushes = 0
+        self._counted = False
+        _observe.CACHES.add(self)  # the redis.client.csc.* instruments read its counters
 
     # ------------------------------------------------------------------ public
     def stats(self) -> dict[str, int]:
@@ -517,6 +520,7 @@ class ClientCache:
         opened is cancelled: it would outlive the client)."""
         self._closed = True
         self._flush("client closed")
+        _observe.retire_cache(self)  # its counts stay in the redis.client.csc.* totals
         if self._redirect is not None:
             self._redirect.close()
             self._redirect = None
@@ -604,6 +608,13 @@ def install(client: PooledExecutor, config: CacheConfig) -> ClientCache:
         if entry is not None:
             reply = _copy(entry.reply)
             return reply if callback is None else callback(reply)
+        fill = miss(args, callback, ckey, key)
+        if _observe.hook is not None:  # fastredis.telemetry: a miss is a command (a hit is not)
+            return await _observe.hook.command(pool.counters, args, fill)
+        return await fill
+
+    async def miss(args: tuple[Any, ...], callback: Callable[..., Any] | None,
+                   ckey: tuple[Any, ...], key: bytes) -> Any:
         if not resp3:
             await cache.ensure_redirect(client)
         conn = pool.current

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, AnyStr, Callable, Literal, TypeVar, overload
 
+from . import _observe
 from ._execution import BLOCKING as BLOCKING  # (its old home: the name stays importable)
 from ._execution import CONNECTION_STATE as _CONNECTION_STATE
 from ._execution import SINGLE_OK as _SINGLE_OK
@@ -317,7 +318,10 @@ class Redis(CoreCommands[AnyStr]):
         return protocol
 
     async def _execute(self, args: tuple[Any, ...],
-                       callback: Callable[[Any], Any] | None = None) -> Any:
+                       callback: Callable[[Any], Any] | None = None, _traced: bool = False) -> Any:
+        if _observe.hook is not None and not _traced:  # fastredis.telemetry: span + metrics
+            return await _observe.hook.command(self._base_pool.counters, args,
+                                               Redis._execute(self, args, callback, True))
         conn = self.connection_pool.current
         if conn is None or conn.closed:
             # max_shared > 1: chosen per command (pick), without a coroutine when it can
@@ -341,11 +345,16 @@ class Redis(CoreCommands[AnyStr]):
         return callback(reply)
 
     async def _execute_retrying(self, args: tuple[Any, ...],
-                                callback: Callable[[Any], Any] | None = None) -> Any:
+                                callback: Callable[[Any], Any] | None = None,
+                                _traced: bool = False) -> Any:
         """``_execute`` under the client's retry policy. Retried: a failure to connect, a
         command refused before it was written, and a read-only command (``READ_ONLY``)
         whose reply was lost. Anything else that was written may have run: never re-sent."""
         import asyncio
+
+        if _observe.hook is not None and not _traced:  # one span for all the attempts
+            return await _observe.hook.command(self._base_pool.counters, args,
+                                               Redis._execute_retrying(self, args, callback, True))
 
         from .retry import READ_ONLY
 
@@ -410,11 +419,16 @@ class Redis(CoreCommands[AnyStr]):
                     await asyncio.sleep(delay)
 
     async def _execute_blocking(self, args: tuple[Any, ...],
-                                callback: Callable[[Any], Any] | None = None) -> Any:
+                                callback: Callable[[Any], Any] | None = None,
+                                _traced: bool = False) -> Any:
         """A server-side blocking command on a connection of its own. Cancelling it
         closes that connection: the server would otherwise hand the popped value to a
         caller who left (and the connection stays blocked)."""
         import asyncio
+
+        if _observe.hook is not None and not _traced:  # the span covers the wait
+            return await _observe.hook.command(self._base_pool.counters, args,
+                                               Redis._execute_blocking(self, args, callback, True))
 
         pool = self.connection_pool
         data = pack(args)  # a bad argument is a DataError before any connection is taken

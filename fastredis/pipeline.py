@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, AnyStr, Callable, Union
 
 import hiredis
 
+from . import _observe
 from ._execution import PipelineCommands, PooledExecutor
 from ._execution import annotate as _annotate
 from ._pack import pack
@@ -236,8 +237,13 @@ class Pipeline(PipelineCommands[AnyStr]):
         packed = self._packed
         try:
             if transaction:
-                return await self._run_transaction(packed, meta, raise_on_error)
-            return await self._run_pipeline(packed, meta, raise_on_error)
+                run = self._run_transaction(packed, meta, raise_on_error)
+            else:
+                run = self._run_pipeline(packed, meta, raise_on_error)
+            if _observe.hook is not None:  # fastredis.telemetry: one span for the batch
+                replies: list[Any] = await _observe.hook.batch(self._pool.counters, transaction, meta, run)
+                return replies
+            return await run
         finally:
             cache = self._client.cache
             if cache is not None and (self._conn is not None or self._pool.params.protocol != 3):

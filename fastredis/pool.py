@@ -23,6 +23,7 @@ import weakref
 from functools import partial
 from typing import TYPE_CHECKING, Any, AsyncGenerator
 
+from . import _observe
 from ._execution import Closing as _Closing
 from ._execution import running_loop as _running_loop
 from ._execution import wait_released as _wait_released
@@ -194,6 +195,9 @@ class ConnectionPool:
         # fast path for Redis._execute: the one shared connection of the loop served last
         # (Connection.execute refuses it from another loop, which sends callers here)
         self.current: Connection | None = None
+        #: what stats() and fastredis.telemetry's instruments read (fastredis._observe)
+        self.counters = _observe.PoolCounters(params)
+        _observe.POOLS.add(self)
 
     @classmethod
     def from_url(cls, url: str, **kwargs: Any) -> ConnectionPool:
@@ -303,7 +307,9 @@ class ConnectionPool:
                 best = self._pick(st) if spread else shared[0]
                 if best is not None:
                     if best.closed:
+                        # lost, and its on_lost callback not run yet: still a reconnect
                         st.shared = [c for c in shared if not c.closed]
+                        st.lost = True
                         continue
                     if not self._tracked:
                         if not spread:
@@ -384,8 +390,13 @@ class ConnectionPool:
         connection (fastredis.sentinel resolves the master here and verifies its ROLE)."""
         return await connect(self.params, **kw)
 
+    async def _new_connection(self, **kw: Any) -> Connection:
+        """``_connect``, counted (``stats()``, ``db.client.connection.create_time``)."""
+        conn: Connection = await _observe.opened(self, self._connect(**kw))
+        return conn
+
     async def _open_shared(self, st: _LoopState) -> Connection:
-        conn = await self._connect()
+        conn = await self._new_connection()
         if any(not c.closed for c in st.shared):
             await self._prove_extra(conn)
         if self._closed or st.dead:
@@ -397,6 +408,7 @@ class ConnectionPool:
         st.shared.append(conn)
         if st.lost:
             st.lost = False
+            self.counters.reconnects += 1
             _logger().info("reconnected to %s", self.params.address)
         if not self._tracked and self.max_shared == 1:
             # the fast path of Redis._execute and the pipeline; with max_shared > 1 they
@@ -493,6 +505,8 @@ class ConnectionPool:
         if self._closed:
             raise self._closed_error()
         st = self._state(asyncio.get_running_loop())
+        hook = _observe.hook  # db.client.connection.wait_time
+        t0 = st.loop.time() if hook is not None else 0.0
         if self.max_connections is not None:
             if st.sem is None:
                 st.sem = asyncio.Semaphore(self.max_connections)
@@ -514,7 +528,7 @@ class ConnectionPool:
                 # a task of its own, known to the state: aclose() cancels it and waits,
                 # so no socket outlives aclose() (issue 8 item 9); a cancel of the
                 # caller cancels it too
-                task = st.loop.create_task(self._connect(pubsub=pubsub, client_id=not pubsub))
+                task = st.loop.create_task(self._new_connection(pubsub=pubsub, client_id=not pubsub))
                 st.opening.add(task)
                 try:
                     conn = await task
@@ -533,6 +547,8 @@ class ConnectionPool:
             raise
         st.in_use.add(conn)
         self._start_reaper(st)
+        if hook is not None:
+            hook.waited(self.counters, st.loop.time() - t0)
         return conn
 
     def forget(self, conn: Connection) -> None:
@@ -661,6 +677,17 @@ class ConnectionPool:
                 self._last = None
         st.watcher = None  # it is the one running this
         await _wait_released(self._shutdown_state(st))
+
+    def stats(self) -> dict[str, Any]:
+        """A snapshot of this pool, every event loop together: ``connections`` by state
+        (``shared``, ``idle`` and ``used`` exclusive ones, ``connecting``), ``in_flight``
+        (commands awaiting a reply on the shared connections) and ``in_flight_per_shared``,
+        and the counters since the pool was made: ``connects``, ``connect_errors``,
+        ``connect_timeouts``, ``reconnects`` (a lost shared connection replaced),
+        ``timeouts`` (replies not received within ``socket_timeout``) and ``errors``
+        (error replies and commands lost with their connection, by ``error.type``).
+        fastredis.telemetry's observable instruments read the same counters."""
+        return _observe.snapshot(self.counters, list(self._states.values()))
 
     def connection_count(self) -> int:
         n = 0

@@ -31,6 +31,7 @@ from collections import deque
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, final
 
+from . import _observe
 from ._execution import Deadline as _Deadline
 from ._execution import notify as _notify
 from ._log import get_logger
@@ -170,6 +171,8 @@ class PubSub:
         self._stats: dict[str, Any] = {"reconnects": 0, "disconnected_seconds": 0.0,
                                        "dropped": 0, "last_error": None}
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._counted = False  # close() moved its counts to fastredis._observe's totals
+        _observe.PUBSUBS.add(self)  # fastredis.telemetry's Pub/Sub instruments
 
     # ------------------------------------------------------------------ helpers
     def _norm(self, name: Any) -> Any:
@@ -768,6 +771,7 @@ class PubSub:
         self.patterns.clear()
         self.shard_channels.clear()
         self._unconfirmed = 0
+        _observe.retire_pubsub(self)
         running = _get_running_loop()
         for task in (self._reconnect_task, self._health_task, self._connecting):
             if task is not None and not task.done() and not task.get_loop().is_closed():

@@ -31,7 +31,7 @@ PUBLIC_MODULES = [
     "fastredis", "fastredis.backoff", "fastredis.cache", "fastredis.cluster",
     "fastredis.exceptions", "fastredis.lock", "fastredis.monitor", "fastredis.pipeline",
     "fastredis.pool", "fastredis.pubsub", "fastredis.retry", "fastredis.sentinel",
-    "fastredis.testing", "fastredis.typing",
+    "fastredis.telemetry", "fastredis.testing", "fastredis.typing",
 ]
 
 # Public classes that live in an implementation module: objects some commands return.
