@@ -54,8 +54,6 @@ EXCLUDED: dict[str, str] = {
     "digest": "Redis 8.x DIGEST",
     "digest_local": "client-side twin of Redis 8.x DIGEST",
     "increx": "Redis 8.x INCREX",
-    "sdiffcard": "Redis 8.x SDIFFCARD",
-    "sunioncard": "Redis 8.x SUNIONCARD",
     "xcfgset": "Redis 8.x XCFGSET",
     "xnack": "Redis 8.x XNACK",
     # --- new in redis-py 8.2: commands of Redis releases after 8.2 (no server here runs
@@ -64,10 +62,6 @@ EXCLUDED: dict[str, str] = {
     "bless_*": "BLESS SET/GET/CLEAR/SCAN (and its scan iterator): newer than Redis 8.2",
     "bitrangeintarray": "BITRANGEINTARRAY: newer than Redis 8.2",
     "*zmove*": "ZMOVE, BZMOVE, ZMOVEMEMBER: newer than Redis 8.2",
-    "saddex": "SADDEX, set members with an expiry: Redis 8.12+ (redis-py's docstring)",
-    "s*expire*": "SEXPIRE/SPEXPIRE(AT)/(P)EXPIRETIME on set members: Redis 8.12+",
-    "spersist": "SPERSIST on set members: Redis 8.12+",
-    "s*ttl": "STTL/SPTTL on set members: Redis 8.12+",
     # --- removed from Redis before 7.0 ---
     "stralgo": "STRALGO was removed in Redis 7.0 (LCS replaces it: r.lcs)",
     # --- module commands: need Redis Stack / Redis 8 modules ---
