@@ -48,8 +48,6 @@ EXCLUDED: dict[str, str] = {
     "ar*": "Redis 8.x array type (ARSET, ARGET, ARSCAN ... 18 methods)",
     "himport_*": "Redis 8.x HIMPORT (bulk hash import) and redis-py's registry for it",
     "hotkeys_*": "Redis 8.x HOTKEYS START/STOP/GET/RESET",
-    "blmovem": "Redis 8.x BLMOVEM",
-    "lmovem": "Redis 8.x LMOVEM",
     "delex": "Redis 8.x DELEX (Valkey has DELIFEQ, a different command)",
     "digest": "Redis 8.x DIGEST",
     "digest_local": "client-side twin of Redis 8.x DIGEST",
@@ -61,7 +59,6 @@ EXCLUDED: dict[str, str] = {
     "backup_*": "BACKUP START/STATUS/SEAL/ABORT/CLEANUP/LIST: newer than Redis 8.2",
     "bless_*": "BLESS SET/GET/CLEAR/SCAN (and its scan iterator): newer than Redis 8.2",
     "bitrangeintarray": "BITRANGEINTARRAY: newer than Redis 8.2",
-    "*zmove*": "ZMOVE, BZMOVE, ZMOVEMEMBER: newer than Redis 8.2",
     # --- removed from Redis before 7.0 ---
     "stralgo": "STRALGO was removed in Redis 7.0 (LCS replaces it: r.lcs)",
     # --- module commands: need Redis Stack / Redis 8 modules ---

@@ -70,3 +70,69 @@ async def test_set_replies_parse_as_redis_py():
     assert await same_reply(lambda c: c.saddex("s", "m", ex=1), b":1\r\n", b":1\r\n") == 1
     assert await same_reply(lambda c: c.sunioncard(2, ["a", "b"]), b":12\r\n", b":12\r\n") == 12
     assert await same_reply(lambda c: c.sdiffcard(2, ["a", "b"]), b":0\r\n", b":0\r\n") == 0
+
+
+async def test_list_and_zset_moves_at_the_wire():
+    await same_wire(lambda c: c.lmovem("a", "b"))
+    await same_wire(lambda c: c.lmovem("a", "b", "RIGHT", "LEFT", count=3, ordering="OBO"))
+    await same_wire(lambda c: c.lmovem("a", "b", count=3, mode="EXACTLY", ordering="BULK"))
+    await same_wire(lambda c: c.blmovem("a", "b", 0))
+    await same_wire(lambda c: c.blmovem("a", "b", 1.5, "LEFT", "LEFT", count=2, mode="COUNT",
+                                        ordering="BULK"))
+    await same_wire(lambda c: c.zmove("a", "b", min=True))
+    await same_wire(lambda c: c.zmove("a", "b", max=True, count=5))
+    await same_wire(lambda c: c.zmove("a", "b", byscore=("(1", "+inf")))
+    await same_wire(lambda c: c.zmove("a", "b", byscore=(1, 2.5), count=10))
+    await same_wire(lambda c: c.bzmove("a", "b", 0, min=True))
+    await same_wire(lambda c: c.bzmove("a", "b", 2.5, max=True, count=3))
+    await same_wire(lambda c: c.zmovemember("a", "b", "m"))
+    await same_wire(lambda c: c.zmovemember("a", "b", ["m", b"n", 3], nx=True))
+    await same_wire(lambda c: c.zmovemember("a", "b", ("m",), xx=True))
+
+
+def test_moves_refuse_before_sending():
+    client = Redis()
+    bad = [
+        lambda: client.lmovem("a", "b", count=2),
+        lambda: client.lmovem("a", "b", mode="COUNT"),
+        lambda: client.lmovem("a", "b", ordering="OBO"),
+        lambda: client.lmovem("a", "b", "UP"),
+        lambda: client.blmovem("a", "b", 1, count=2),
+        lambda: client.zmove("a", "b"),
+        lambda: client.zmove("a", "b", min=True, byscore=(1, 2)),
+        lambda: client.bzmove("a", "b", 1),
+        lambda: client.bzmove("a", "b", 1, min=True, max=True),
+        lambda: client.zmovemember("a", "b", "m", nx=True, xx=True),
+    ]
+    for call in bad:
+        with pytest.raises(DataError):
+            call()
+
+
+def test_blocking_moves_take_a_connection_of_their_own():
+    """BLMOVEM and BZMOVE block server-side: a connection of their own (as BLMOVE), and a
+    socket_timeout counted from their own timeout, which is not their last argument."""
+    from fastredis._execution import block_seconds, is_blocking
+
+    assert is_blocking(("BZMOVE", "a", "b", "MIN", 0)) and is_blocking((b"blmovem", "a", "b"))
+    assert block_seconds(("BZMOVE", "a", "b", "MIN", 2.5, "COUNT", 3)) == 2.5
+    assert block_seconds(("BLMOVEM", "a", "b", "LEFT", "RIGHT", 1.5, "COUNT", 4, "OBO")) == 1.5
+    assert block_seconds(("BLMOVEM", "a", "b", "LEFT", "RIGHT", 7)) == 7
+
+
+PAIRS2 = b"*2\r\n*2\r\n$1\r\nm\r\n$3\r\n1.5\r\n*2\r\n$1\r\nn\r\n$4\r\n-inf\r\n"
+PAIRS3 = b"*2\r\n*2\r\n$1\r\nm\r\n,1.5\r\n*2\r\n$1\r\nn\r\n,-inf\r\n"
+
+
+async def test_move_replies_parse_as_redis_py():
+    for call in (lambda c: c.zmove("a", "b", min=True, count=2),
+                 lambda c: c.bzmove("a", "b", 1, max=True, count=2),
+                 lambda c: c.zmovemember("a", "b", ["m", "n"])):
+        assert await same_reply(call, PAIRS2, PAIRS3) == [[b"m", 1.5], [b"n", float("-inf")]]
+        assert await same_reply(call, b"*-1\r\n", b"_\r\n") is None
+        assert (await same_reply(call, PAIRS2, PAIRS3, decode_responses=True))[0] == ["m", 1.5]
+    for call in (lambda c: c.lmovem("a", "b", count=2, ordering="OBO"),
+                 lambda c: c.blmovem("a", "b", 1)):
+        two = b"*2\r\n$1\r\nx\r\n$1\r\ny\r\n"
+        assert await same_reply(call, two, two) == [b"x", b"y"]
+        assert await same_reply(call, b"*-1\r\n", b"_\r\n") is None
