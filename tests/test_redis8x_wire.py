@@ -13,6 +13,9 @@ from _redis8 import same_reply, same_wire
 
 from fastredis import DataError, Redis
 
+# redis-py 8.2 marks DELEX and DIGEST experimental and warns on each call (its warning)
+pytestmark = pytest.mark.filterwarnings("ignore:Call to experimental method:UserWarning")
+
 INTS = b"*3\r\n:-2\r\n:0\r\n:1\r\n"
 INTS3 = INTS
 
@@ -136,3 +139,70 @@ async def test_move_replies_parse_as_redis_py():
         two = b"*2\r\n$1\r\nx\r\n$1\r\ny\r\n"
         assert await same_reply(call, two, two) == [b"x", b"y"]
         assert await same_reply(call, b"*-1\r\n", b"_\r\n") is None
+
+
+async def test_string_and_stream_commands_at_the_wire():
+    await same_wire(lambda c: c.delex("k"))
+    for kw in ({"ifeq": "v"}, {"ifne": b"v"}, {"ifdeq": "00ff"}, {"ifdne": "a1b2c3d4e5f60789"}):
+        await same_wire(lambda c, kw=kw: c.delex("k", **kw))
+    await same_wire(lambda c: c.digest("k"))
+    await same_wire(lambda c: c.increx("k"))
+    await same_wire(lambda c: c.increx("k", byint=5, lbound=0, ubound=100, saturate=True))
+    await same_wire(lambda c: c.increx("k", byfloat=0.5, ex=10, enx=True))
+    await same_wire(lambda c: c.increx("k", byint=-1, px="1500"))
+    await same_wire(lambda c: c.increx("k", exat=2_000_000_000, enx=True))
+    await same_wire(lambda c: c.increx("k", pxat=datetime.datetime(2033, 1, 1, 0, 0, 0, 5000)))
+    await same_wire(lambda c: c.increx("k", lbound="-inf", persist=True))
+    await same_wire(lambda c: c.bitrangeintarray("k", 0, -1))
+    await same_wire(lambda c: c.bitrangeintarray("k", 0, 7, "BIT", limit=3, zeros=True))
+    await same_wire(lambda c: c.bitrangeintarray("k", 1, 2, limit=0))
+    await same_wire(lambda c: c.xcfgset("s", idmp_duration=100))
+    await same_wire(lambda c: c.xcfgset("s", idmp_duration=1, idmp_maxsize=1_000_000))
+    await same_wire(lambda c: c.xcfgset("s", idmp_maxsize=5))
+    await same_wire(lambda c: c.xnack("s", "g", "SILENT", "1-0"))
+    await same_wire(lambda c: c.xnack("s", "g", "FATAL", "1-0", b"2-1", retrycount=0, force=True))
+    await same_wire(lambda c: c.xnack("s", "g", "FAIL", "1-0", retrycount=3))
+
+
+def test_string_and_stream_commands_refuse_before_sending():
+    client = Redis()
+    bad = [
+        lambda: client.delex("k", ifeq="a", ifne="b"),
+        lambda: client.delex("k", ifdeq="a", ifdne="b"),
+        lambda: client.increx("k", byint=1, byfloat=1.5),
+        lambda: client.increx("k", ex=1, px=1),
+        lambda: client.increx("k", ex=1, persist=True),
+        lambda: client.increx("k", enx=True),
+        lambda: client.increx("k", ex="ten"),
+        lambda: client.xcfgset("s"),
+        lambda: client.xcfgset("s", idmp_duration=0),
+        lambda: client.xcfgset("s", idmp_duration=301),
+        lambda: client.xcfgset("s", idmp_maxsize=1_000_001),
+        lambda: client.xcfgset("s", idmp_maxsize="5"),  # type: ignore[arg-type]
+        lambda: client.xnack("s", "g", "SILENT"),
+        lambda: client.xnack("s", "g", "silent", "1-0"),  # type: ignore[arg-type]
+        lambda: client.xnack("s", "g", "FAIL", "1-0", retrycount=-1),
+    ]
+    for call in bad:
+        with pytest.raises(DataError):
+            call()
+
+
+async def test_string_and_stream_replies_parse_as_redis_py():
+    assert await same_reply(lambda c: c.delex("k", ifeq="v"), b":1\r\n", b":1\r\n") == 1
+    hexdigest = b"$16\r\na1b2c3d4e5f60789\r\n"
+    assert await same_reply(lambda c: c.digest("k"), hexdigest, hexdigest) == b"a1b2c3d4e5f60789"
+    assert await same_reply(lambda c: c.digest("k"), b"$-1\r\n", b"_\r\n") is None
+    assert await same_reply(lambda c: c.digest("k"), hexdigest, hexdigest,
+                            decode_responses=True) == "a1b2c3d4e5f60789"
+    assert await same_reply(lambda c: c.increx("k", byint=5), b"*2\r\n:15\r\n:5\r\n",
+                            b"*2\r\n:15\r\n:5\r\n") == [15, 5]
+    assert await same_reply(lambda c: c.increx("k", byfloat=0.5),
+                            b"*2\r\n$3\r\n1.5\r\n$3\r\n0.5\r\n",
+                            b"*2\r\n,1.5\r\n,0.5\r\n") == [b"1.5", b"0.5"]
+    offsets = b"*3\r\n:0\r\n:3\r\n:9\r\n"
+    assert await same_reply(lambda c: c.bitrangeintarray("k", 0, -1), offsets, offsets) == [0, 3, 9]
+    assert await same_reply(lambda c: c.xcfgset("s", idmp_duration=5), b"+OK\r\n",
+                            b"+OK\r\n") == b"OK"
+    assert await same_reply(lambda c: c.xnack("s", "g", "FAIL", "1-0", "2-0"), b":2\r\n",
+                            b":2\r\n") == 2
