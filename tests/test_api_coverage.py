@@ -47,12 +47,9 @@ EXCLUDED: dict[str, str] = {
     # --- Redis 8.x commands: in neither Redis 7.0 nor Valkey 9.1 (checked with COMMAND) ---
     "ar*": "Redis 8.x array type (ARSET, ARGET, ARSCAN ... 18 methods)",
     "himport_*": "Redis 8.x HIMPORT (bulk hash import) and redis-py's registry for it",
-    "hotkeys_*": "Redis 8.x HOTKEYS START/STOP/GET/RESET",
     "digest_local": "client-side twin of Redis 8.x DIGEST",
     # --- new in redis-py 8.2: commands of Redis releases after 8.2 (no server here runs
     # them: Redis 7.0, Valkey 9.1 and Redis 8.2.3 all answer "unknown command") ---
-    "backup_*": "BACKUP START/STATUS/SEAL/ABORT/CLEANUP/LIST: newer than Redis 8.2",
-    "bless_*": "BLESS SET/GET/CLEAR/SCAN (and its scan iterator): newer than Redis 8.2",
     # --- removed from Redis before 7.0 ---
     "stralgo": "STRALGO was removed in Redis 7.0 (LCS replaces it: r.lcs)",
     # --- module commands: need Redis Stack / Redis 8 modules ---

@@ -206,3 +206,65 @@ async def test_string_and_stream_replies_parse_as_redis_py():
                             b"+OK\r\n") == b"OK"
     assert await same_reply(lambda c: c.xnack("s", "g", "FAIL", "1-0", "2-0"), b":2\r\n",
                             b":2\r\n") == 2
+
+
+async def test_server_and_bless_commands_at_the_wire():
+    from redis.commands.core import HotkeysMetricsTypes as RedisPyMetrics
+
+    from fastredis.commands.server import HotkeysMetricsTypes
+
+    for name in ("backup_start", "backup_status", "backup_seal", "backup_abort",
+                 "backup_cleanup", "backup_list", "hotkeys_stop", "hotkeys_reset", "hotkeys_get"):
+        await same_wire(lambda c, name=name: getattr(c, name)())
+    await same_wire(lambda c: c.hotkeys_start([RedisPyMetrics.CPU]))
+    await same_wire(lambda c: c.hotkeys_start([RedisPyMetrics.CPU, RedisPyMetrics.NET], count=10,
+                                              duration=60, sample_ratio=4, slots=[0, 16383]))
+    await same_wire(lambda c: c.hotkeys_start([RedisPyMetrics.NET], slots=[]))
+    ours = Redis().pipeline(transaction=False)
+    ours.hotkeys_start([HotkeysMetricsTypes.NET, "CPU"], count=3)
+    assert ours._packed[0] == (await same_wire(
+        lambda c: c.hotkeys_start([RedisPyMetrics.NET, RedisPyMetrics.CPU], count=3)))
+    await same_wire(lambda c: c.bless_set("k", "NO-EVICT"))
+    await same_wire(lambda c: c.bless_get("k"))
+    await same_wire(lambda c: c.bless_clear("k", "NO-EVICT"))
+    await same_wire(lambda c: c.bless_scan(0, "NO-EVICT"))
+    await same_wire(lambda c: c.bless_scan(17, "NO-EVICT", count=100))
+
+
+async def _collect(iterator):
+    return [item async for item in iterator]
+
+
+async def test_server_and_bless_replies_parse_as_redis_py():
+    status2 = (b"*8\r\n$5\r\nstate\r\n$4\r\nidle\r\n$5\r\nerror\r\n$0\r\n\r\n"
+               b"$10\r\nstart_time\r\n:0\r\n$8\r\nend_time\r\n:0\r\n")
+    status3 = (b"%4\r\n$5\r\nstate\r\n$4\r\nidle\r\n$5\r\nerror\r\n$0\r\n\r\n"
+               b"$10\r\nstart_time\r\n:0\r\n$8\r\nend_time\r\n:0\r\n")
+    assert (await same_reply(lambda c: c.backup_status(), status2, status3))[b"state"] == b"idle"
+    await same_reply(lambda c: c.backup_status(), status2, status3, decode_responses=True)
+    await same_reply(lambda c: c.backup_start(), b"+OK\r\n", b"+OK\r\n")
+    paths = b"*2\r\n$9\r\n/b/base.r\r\n$9\r\n/b/incr.a\r\n"
+    assert await same_reply(lambda c: c.backup_list(), paths, paths) == [b"/b/base.r", b"/b/incr.a"]
+    hot2 = (b"*1\r\n*6\r\n$21\r\ncollection-start-time\r\n:1700000000\r\n"
+            b"$11\r\nby-cpu-time\r\n*2\r\n$1\r\na\r\n:120\r\n$8\r\nsampling\r\n:1\r\n")
+    hot3 = (b"*1\r\n%3\r\n$21\r\ncollection-start-time\r\n:1700000000\r\n"
+            b"$11\r\nby-cpu-time\r\n*2\r\n$1\r\na\r\n:120\r\n$8\r\nsampling\r\n:1\r\n")
+    got = await same_reply(lambda c: c.hotkeys_get(), hot2, hot3)
+    assert got == [{b"collection-start-time": 1700000000, b"by-cpu-time": [b"a", 120],
+                    b"sampling": 1}]
+    assert await same_reply(lambda c: c.hotkeys_get(), b"*-1\r\n", b"_\r\n") is None
+    scan = b"*2\r\n$1\r\n0\r\n*2\r\n$1\r\na\r\n$1\r\nb\r\n"
+    assert await same_reply(lambda c: c.bless_scan(0, "NO-EVICT"), scan, scan) == (0, [b"a", b"b"])
+    assert await same_reply(lambda c: _collect(c.bless_scan_iter("NO-EVICT", count=5)),
+                            scan, scan) == [b"a", b"b"]
+    flags = b"*1\r\n$8\r\nNO-EVICT\r\n"
+    assert await same_reply(lambda c: c.bless_get("k"), flags, flags) == [b"NO-EVICT"]
+    assert await same_reply(lambda c: c.bless_set("k", "NO-EVICT"), b":1\r\n", b":1\r\n") == 1
+
+
+def test_server_commands_refuse_before_sending():
+    client = Redis()
+    with pytest.raises(DataError):
+        client.hotkeys_start("CPU")  # type: ignore[arg-type]
+    with pytest.raises(DataError, match="target_nodes"):
+        client.backup_status(target_nodes="all")
