@@ -45,7 +45,6 @@ def test_the_reference_is_the_pinned_redis_py():
 # name (or a family pattern, fnmatch style) -> why fastredis does not have it
 EXCLUDED: dict[str, str] = {
     # --- Redis 8.x commands: in neither Redis 7.0 nor Valkey 9.1 (checked with COMMAND) ---
-    "ar*": "Redis 8.x array type (ARSET, ARGET, ARSCAN ... 18 methods)",
     "himport_*": "Redis 8.x HIMPORT (bulk hash import) and redis-py's registry for it",
     "digest_local": "client-side twin of Redis 8.x DIGEST",
     # --- new in redis-py 8.2: commands of Redis releases after 8.2 (no server here runs

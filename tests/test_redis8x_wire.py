@@ -268,3 +268,90 @@ def test_server_commands_refuse_before_sending():
         client.hotkeys_start("CPU")  # type: ignore[arg-type]
     with pytest.raises(DataError, match="target_nodes"):
         client.backup_status(target_nodes="all")
+
+
+async def test_array_commands_at_the_wire():
+    from redis.commands import core
+
+    Op, Comb, Pred = core.ArrayAggregateOperations, core.ArrayPredicateCombinator, core.ArrayPredicateType
+
+    calls = [
+        lambda c: c.arset("a", 0, "x"), lambda c: c.arset("a", 5, "x", b"y", 3),
+        lambda c: c.armset("a", {0: "x", 10: b"y", 3: 1.5}),
+        lambda c: c.arget("a", 7), lambda c: c.armget("a", 1, 2, 3),
+        lambda c: c.argetrange("a", 0, -1), lambda c: c.argetrange("a", 9, 2),
+        lambda c: c.ardel("a", 1), lambda c: c.ardel("a", 1, 4, 9),
+        lambda c: c.ardelrange("a", (0, 3)), lambda c: c.ardelrange("a", (0, 3), (10, 5)),
+        lambda c: c.arcount("a"), lambda c: c.arlen("a"),
+        lambda c: c.arinsert("a", "x"), lambda c: c.arinsert("a", "x", "y"),
+        lambda c: c.arring("a", 100, "x", "y"), lambda c: c.arnext("a"),
+        lambda c: c.arseek("a", 42), lambda c: c.arlastitems("a", 3),
+        lambda c: c.arlastitems("a", 3, rev=True), lambda c: c.arscan("a", 0, 100),
+        lambda c: c.arscan("a", 100, 0, limit=5),
+        lambda c: c.argrep("a", 0, -1, [(Pred.EXACT, "x")]),
+        lambda c: c.argrep("a", 0, 10, [(Pred.GLOB, "x*"), (Pred.RE, "^y"), (Pred.MATCH, "z")],
+                           combinator=Comb.AND, limit=4, withvalues=True, nocase=True),
+        lambda c: c.argrep("a", 0, 10, [(Pred.MATCH, "x")], combinator=Comb.OR),
+        lambda c: c.arop("a", 0, -1, Op.SUM), lambda c: c.arop("a", 0, 9, Op.MATCH, "x"),
+        lambda c: c.arop("a", 0, 9, Op.USED),
+        lambda c: c.arinfo("a"), lambda c: c.arinfo("a", full=True),
+    ]
+    for call in calls:
+        await same_wire(call)
+
+
+def test_array_enums_are_ours_or_redis_pys():
+    from redis.commands.core import ArrayAggregateOperations as RedisPyOp
+
+    from fastredis.commands.arrays import (
+        ArrayAggregateOperations,
+        ArrayPredicateCombinator,
+        ArrayPredicateType,
+    )
+
+    pipe = Redis().pipeline(transaction=False)
+    pipe.arop("a", 0, 1, ArrayAggregateOperations.XOR)
+    pipe.arop("a", 0, 1, RedisPyOp.XOR)
+    pipe.argrep("a", 0, 1, [(ArrayPredicateType.RE, "x")], ArrayPredicateCombinator.AND)
+    pipe.argrep("a", 0, 1, [("RE", "x")], "AND")  # type: ignore[list-item, arg-type]
+    assert pipe._packed[0] == pipe._packed[1] and pipe._packed[2] == pipe._packed[3]
+    client = Redis()
+    for call in (lambda: client.arop("a", 0, 1, "AVG"),  # type: ignore[arg-type]
+                 lambda: client.argrep("a", 0, 1, [("FUZZY", "x")]),  # type: ignore[list-item]
+                 lambda: client.argrep("a", 0, 1, ["x"]),  # type: ignore[list-item]
+                 lambda: client.argrep("a", 0, 1, [(ArrayPredicateType.RE, "x")], "XOR"),  # type: ignore[arg-type]
+                 lambda: client.ardelrange("a", (1, 2, 3)),  # type: ignore[arg-type]
+                 lambda: client.armset("a", [(0, "x")])):  # type: ignore[arg-type]
+        with pytest.raises(DataError):
+            call()
+
+
+async def test_array_replies_parse_as_redis_py():
+    from redis.commands.core import ArrayAggregateOperations as Op
+
+    values = b"*3\r\n$1\r\nx\r\n$-1\r\n$1\r\nz\r\n"
+    values3 = b"*3\r\n$1\r\nx\r\n_\r\n$1\r\nz\r\n"
+    for call in (lambda c: c.armget("a", 0, 1, 2), lambda c: c.argetrange("a", 0, 2),
+                 lambda c: c.arlastitems("a", 3)):
+        assert await same_reply(call, values, values3) == [b"x", None, b"z"]
+    assert await same_reply(lambda c: c.arget("a", 1), b"$-1\r\n", b"_\r\n") is None
+    assert await same_reply(lambda c: c.arget("a", 0), b"$1\r\nx\r\n", b"$1\r\nx\r\n") == b"x"
+    for call in (lambda c: c.arset("a", 0, "x"), lambda c: c.armset("a", {0: "x"}),
+                 lambda c: c.ardel("a", 0), lambda c: c.ardelrange("a", (0, 1)),
+                 lambda c: c.arcount("a"), lambda c: c.arlen("a"), lambda c: c.arinsert("a", "x"),
+                 lambda c: c.arring("a", 4, "x"), lambda c: c.arseek("a", 2)):
+        assert await same_reply(call, b":3\r\n", b":3\r\n") == 3
+    assert await same_reply(lambda c: c.arnext("a"), b"$-1\r\n", b"_\r\n") is None
+    pairs = b"*2\r\n*2\r\n:0\r\n$1\r\nx\r\n*2\r\n:5\r\n$1\r\ny\r\n"
+    assert await same_reply(lambda c: c.arscan("a", 0, 9), pairs, pairs) == [[0, b"x"], [5, b"y"]]
+    assert await same_reply(lambda c: c.argrep("a", 0, 9, [], withvalues=True), pairs, pairs)
+    assert await same_reply(lambda c: c.argrep("a", 0, 9, []), b"*2\r\n:0\r\n:5\r\n",
+                            b"*2\r\n:0\r\n:5\r\n") == [0, 5]
+    assert await same_reply(lambda c: c.arop("a", 0, 9, Op.SUM), b"$3\r\n4.5\r\n",
+                            b"$3\r\n4.5\r\n") == b"4.5"
+    assert await same_reply(lambda c: c.arop("a", 0, 9, Op.USED), b":2\r\n", b":2\r\n") == 2
+    assert await same_reply(lambda c: c.arop("a", 0, 9, Op.MIN), b"$-1\r\n", b"_\r\n") is None
+    info2 = b"*4\r\n$3\r\nlen\r\n:11\r\n$5\r\ncount\r\n:2\r\n"
+    info3 = b"%2\r\n$3\r\nlen\r\n:11\r\n$5\r\ncount\r\n:2\r\n"
+    assert await same_reply(lambda c: c.arinfo("a"), info2, info3) == {"len": 11, "count": 2}
+    await same_reply(lambda c: c.arinfo("a", full=True), info2, info3, decode_responses=True)
