@@ -36,7 +36,7 @@ __all__ = [
 #: Commands that block server-side: they get a connection of their own (DESIGN.md).
 BLOCKING = frozenset((
     "BLPOP", "BRPOP", "BRPOPLPUSH", "BLMOVE", "BLMPOP", "BZPOPMIN", "BZPOPMAX", "BZMPOP",
-    "WAIT", "WAITAOF",
+    "WAIT", "WAITAOF", "BLMOVEM", "BZMOVE",
 ))
 
 #: Commands that would change the shared connection under every other task's feet.
@@ -75,6 +75,10 @@ def block_seconds(args: tuple[Any, ...]) -> float | None:
             return float(args[1])
         if name in ("WAIT", "WAITAOF"):
             return float(args[-1]) / 1000
+        if name == "BZMOVE":  # BZMOVE src dst MIN|MAX timeout [COUNT n]
+            return float(args[4])
+        if name == "BLMOVEM":  # BLMOVEM src dst LEFT|RIGHT LEFT|RIGHT timeout [...]
+            return float(args[5])
         if name in ("XREAD", "XREADGROUP"):
             for i, a in enumerate(args):
                 if isinstance(a, (str, bytes)) and a.upper() in ("BLOCK", b"BLOCK"):

@@ -47,3 +47,55 @@ async def same_wire(call: Callable[[Any], Any]) -> bytes:
     ours, theirs = await fastredis_packed(call), await redis_py_packed(call)
     assert ours == theirs, (ours, theirs)
     return ours
+
+
+def _handshake_reply(cmd: list[bytes], protocol: int) -> bytes | None:
+    """What the scripted server answers to a client's connection handshake (HELLO, CLIENT
+    SETINFO / SETNAME / ID, SELECT, PING), or None for any other command."""
+    name = cmd[0].upper()
+    if name == b"HELLO":
+        if protocol == 3:
+            return b"%2\r\n$6\r\nserver\r\n$5\r\nredis\r\n$5\r\nproto\r\n:3\r\n"
+        return b"*4\r\n$6\r\nserver\r\n$5\r\nredis\r\n$5\r\nproto\r\n:2\r\n"
+    if name == b"CLIENT":
+        return b":7\r\n" if cmd[1].upper() == b"ID" else b"+OK\r\n"
+    if name in (b"SELECT", b"AUTH"):
+        return b"+OK\r\n"
+    if name == b"PING":
+        return b"+PONG\r\n"
+    return None
+
+
+async def replayed(call: Callable[[Any], Any], recorded: bytes, protocol: int,
+                   decode_responses: bool = False) -> tuple[Any, Any]:
+    """``call`` made by fastredis and by redis-py against a scripted loopback server that
+    answers the command with the ``recorded`` reply bytes (as a server speaking
+    ``protocol`` would send them): the two parsed results, (fastredis's, redis-py's)."""
+    from faults import FakeServer
+
+    def script(cmd: list[bytes]) -> bytes:
+        return _handshake_reply(cmd, protocol) or recorded
+
+    async with FakeServer(script) as server:
+        kw = {"host": server.host, "port": server.port, "protocol": protocol,
+              "decode_responses": decode_responses}
+        async with fastredis.Redis(**kw) as ours_client:
+            ours = await call(ours_client)
+        theirs_client = redis.asyncio.Redis(**kw)
+        try:
+            theirs = await call(theirs_client)
+        finally:
+            await theirs_client.aclose()
+    return ours, theirs
+
+
+async def same_reply(call: Callable[[Any], Any], resp2: bytes, resp3: bytes | None = None,
+                     decode_responses: bool = False) -> Any:
+    """Assert fastredis parses the recorded RESP2 (and RESP3, when given) reply into what
+    redis-py makes of the same bytes, value and type; returns fastredis's RESP2 result."""
+    ours, theirs = await replayed(call, resp2, 2, decode_responses)
+    assert ours == theirs and type(ours) is type(theirs), ("RESP2", ours, theirs)
+    if resp3 is not None:
+        ours3, theirs3 = await replayed(call, resp3, 3, decode_responses)
+        assert ours3 == theirs3 and type(ours3) is type(theirs3), ("RESP3", ours3, theirs3)
+    return ours

@@ -3,6 +3,7 @@
 from typing import AnyStr
 
 from .acl import ACLCommands
+from .arrays import ArrayCommands
 from .bf import BloomFactory
 from .bitfield import BitFieldCommands, BitFieldOperation
 from .cluster import ClusterNodeCommands
@@ -33,7 +34,7 @@ class CoreCommands(
     GeoCommands[AnyStr], ACLCommands[AnyStr], FunctionCommands[AnyStr], BitFieldCommands[AnyStr],
     HashFieldExpiryCommands[AnyStr], ManagementCommands[AnyStr], ClusterNodeCommands[AnyStr],
     SentinelCommands[AnyStr], VectorSetFactory[AnyStr], BloomFactory[AnyStr],
-    JSONFactory[AnyStr],
+    JSONFactory[AnyStr], ArrayCommands[AnyStr],
 ):
     __slots__ = ()
 

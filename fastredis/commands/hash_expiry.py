@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from ..typing import AbsExpiryT, EncodableT, ExpiryT, FieldT, KeyT, Reply
 
 
-def _condition(nx: bool, xx: bool, gt: bool, lt: bool) -> tuple[Any, ...]:
+def expire_condition(nx: bool, xx: bool, gt: bool, lt: bool) -> tuple[Any, ...]:
     # redis-py raises ValueError here; DataError is our "refused before sending" error
     if nx + xx + gt + lt > 1:
         raise DataError("Only one of 'nx', 'xx', 'gt', 'lt' can be specified.")
@@ -33,21 +33,37 @@ def _fields(fields: tuple[Any, ...], what: str) -> tuple[Any, ...]:
     return ("FIELDS", len(fields), *fields)
 
 
-def _int_or_delta(value: Any, scale: int, what: str) -> int:
+def int_or_delta(value: Any, scale: int, what: str) -> int:
+    """Seconds (``scale`` 1) or milliseconds (1000) from an int or a timedelta, converted
+    as redis-py converts them (milliseconds in integer arithmetic: through a float,
+    ``timedelta(seconds=1.001)`` would come out 1 ms low)."""
     import datetime
 
     if isinstance(value, datetime.timedelta):
-        return int(value.total_seconds() * scale)
+        if scale == 1:
+            return int(value.total_seconds())
+        ms = value // datetime.timedelta(milliseconds=1) if value >= datetime.timedelta(0) \
+            else -(-value // datetime.timedelta(milliseconds=1))
+        return int(ms)
     if isinstance(value, bool) or not isinstance(value, int):
         raise DataError(f"{what} must be an int or a datetime.timedelta")
     return value
 
 
-def _int_or_datetime(value: Any, scale: int, what: str) -> int:
+def int_or_datetime(value: Any, scale: int, what: str) -> int:
+    """A unix time in seconds (``scale`` 1) or milliseconds (1000) from an int or a
+    datetime, as redis-py computes it (naive datetimes are local time)."""
     import datetime
 
     if isinstance(value, datetime.datetime):
-        return int(value.timestamp() * scale)
+        if scale == 1:
+            return int(value.timestamp())
+        if value.utcoffset() is None:
+            seconds = int(value.replace(microsecond=0).timestamp())
+            return int_or_delta(datetime.timedelta(seconds=seconds, microseconds=value.microsecond),
+                                1000, what)
+        epoch = datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
+        return int_or_delta(value - epoch, 1000, what)
     if isinstance(value, bool) or not isinstance(value, int):
         raise DataError(f"{what} must be an int or a datetime.datetime")
     return value
@@ -59,14 +75,15 @@ def expiry_flags(ex: Any, px: Any, exat: Any, pxat: Any, extra: tuple[Any, ...],
     given = [x is not None for x in (ex, px, exat, pxat)] + [bool(x) for x in extra]
     if sum(given) > 1:
         raise DataError(f"``ex``, ``px``, ``exat``, ``pxat``, and ``{what}`` are mutually exclusive.")
+    # redis-py's extract_expire_flags also takes a digit-only string for ex / px
     if ex is not None:
-        return ("EX", _int_or_delta(ex, 1, "ex"))
+        return ("EX", int_or_delta(int(ex) if isinstance(ex, str) and ex.isdecimal() else ex, 1, "ex"))
     if px is not None:
-        return ("PX", _int_or_delta(px, 1000, "px"))
+        return ("PX", int_or_delta(int(px) if isinstance(px, str) and px.isdecimal() else px, 1000, "px"))
     if exat is not None:
-        return ("EXAT", _int_or_datetime(exat, 1, "exat"))
+        return ("EXAT", int_or_datetime(exat, 1, "exat"))
     if pxat is not None:
-        return ("PXAT", _int_or_datetime(pxat, 1000, "pxat"))
+        return ("PXAT", int_or_datetime(pxat, 1000, "pxat"))
     return ()
 
 
@@ -86,28 +103,28 @@ class HashFieldExpiryCommands(CommandsBase[AnyStr]):
     def hexpire(self, name: KeyT, seconds: ExpiryT, *fields: FieldT, nx: bool = False,
                 xx: bool = False, gt: bool = False, lt: bool = False) -> Reply[list[int]]:
         """Set a time to live of ``seconds`` on hash fields; one int per field (see module)."""
-        return self._execute(("HEXPIRE", name, _int_or_delta(seconds, 1, "seconds"),
-                              *_condition(nx, xx, gt, lt), *_fields(fields, "hexpire")))
+        return self._execute(("HEXPIRE", name, int_or_delta(seconds, 1, "seconds"),
+                              *expire_condition(nx, xx, gt, lt), *_fields(fields, "hexpire")))
 
     def hpexpire(self, name: KeyT, milliseconds: ExpiryT, *fields: FieldT, nx: bool = False,
                  xx: bool = False, gt: bool = False, lt: bool = False) -> Reply[list[int]]:
         """HEXPIRE in milliseconds; one int per field."""
-        return self._execute(("HPEXPIRE", name, _int_or_delta(milliseconds, 1000, "milliseconds"),
-                              *_condition(nx, xx, gt, lt), *_fields(fields, "hpexpire")))
+        return self._execute(("HPEXPIRE", name, int_or_delta(milliseconds, 1000, "milliseconds"),
+                              *expire_condition(nx, xx, gt, lt), *_fields(fields, "hpexpire")))
 
     def hexpireat(self, name: KeyT, unix_time_seconds: AbsExpiryT, *fields: FieldT,
                   nx: bool = False, xx: bool = False, gt: bool = False,
                   lt: bool = False) -> Reply[list[int]]:
         """Expire hash fields at a unix time (or datetime); one int per field."""
-        return self._execute(("HEXPIREAT", name, _int_or_datetime(unix_time_seconds, 1, "unix_time_seconds"),
-                              *_condition(nx, xx, gt, lt), *_fields(fields, "hexpireat")))
+        return self._execute(("HEXPIREAT", name, int_or_datetime(unix_time_seconds, 1, "unix_time_seconds"),
+                              *expire_condition(nx, xx, gt, lt), *_fields(fields, "hexpireat")))
 
     def hpexpireat(self, name: KeyT, unix_time_milliseconds: AbsExpiryT, *fields: FieldT,
                    nx: bool = False, xx: bool = False, gt: bool = False,
                    lt: bool = False) -> Reply[list[int]]:
         """Expire hash fields at a unix time in ms (or datetime); one int per field."""
-        when = _int_or_datetime(unix_time_milliseconds, 1000, "unix_time_milliseconds")
-        return self._execute(("HPEXPIREAT", name, when, *_condition(nx, xx, gt, lt),
+        when = int_or_datetime(unix_time_milliseconds, 1000, "unix_time_milliseconds")
+        return self._execute(("HPEXPIREAT", name, when, *expire_condition(nx, xx, gt, lt),
                               *_fields(fields, "hpexpireat")))
 
     def hpersist(self, name: KeyT, *fields: FieldT) -> Reply[list[int]]:

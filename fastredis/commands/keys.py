@@ -310,3 +310,36 @@ class KeyCommands(CommandsBase[AnyStr]):
         if alpha:
             args += ("ALPHA",)
         return self._execute(args)
+
+    # --- BLESS (newer than Redis 8.2): compared with redis-py 8.2's bytes, not a server ---
+
+    def bless_set(self, name: KeyT, flag: Literal["NO-EVICT"]) -> Reply[int]:
+        """BLESS SET: set ``flag`` on the key; 1 if set, 0 if it was already (an error
+        when the key does not exist)."""
+        return self._execute(("BLESS", "SET", name, flag))
+
+    def bless_get(self, name: KeyT) -> Reply[list[AnyStr]]:
+        """BLESS GET: the flags set on the key (an error when it does not exist)."""
+        return self._execute(("BLESS", "GET", name))
+
+    def bless_clear(self, name: KeyT, flag: Literal["NO-EVICT"]) -> Reply[int]:
+        """BLESS CLEAR: clear ``flag`` from the key; 1 if cleared, 0 if it was not set."""
+        return self._execute(("BLESS", "CLEAR", name, flag))
+
+    def bless_scan(self, cursor: int, flag: Literal["NO-EVICT"], count: int | None = None,
+                   *, target_nodes: TargetNodesT | None = None) -> Reply[tuple[int, list[AnyStr]]]:
+        """BLESS SCAN: (next cursor as int, keys carrying ``flag``); 0 ends the scan."""
+        args: tuple[Any, ...] = ("BLESS", "SCAN", cursor, flag)
+        if count is not None:
+            args += (b"COUNT", count)
+        return self._execute_on(target_nodes, args, _scan)
+
+    async def bless_scan_iter(self, flag: Literal["NO-EVICT"], count: int | None = None,
+                              *, target_nodes: TargetNodesT | None = None) -> AsyncIterator[AnyStr]:
+        """BLESS SCAN to the end: ``async for key in r.bless_scan_iter("NO-EVICT")``."""
+        cursor = None
+        while cursor != 0:
+            cursor, keys = await self.bless_scan(cursor or 0, flag, count,
+                                                 target_nodes=target_nodes)
+            for key in keys:
+                yield key

@@ -7,7 +7,7 @@ server would otherwise hand the popped value to a caller who left)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, AnyStr, overload
+from typing import TYPE_CHECKING, Any, AnyStr, Literal, overload
 
 from ..exceptions import DataError
 from ._base import CommandsBase, block_timeout, list_or_args, ok
@@ -27,6 +27,19 @@ def _direction(value: Any, what: str) -> Any:
     if not isinstance(value, (str, bytes)) or value.upper() not in ("LEFT", "RIGHT", b"LEFT", b"RIGHT"):
         raise DataError(f"{what} must be 'LEFT' or 'RIGHT'")
     return value
+
+
+def _movem(pieces: tuple[Any, ...], count: int | None, mode: str | None,
+           ordering: str | None) -> tuple[Any, ...]:
+    # LMOVEM / BLMOVEM (newer than Redis 8.2): [COUNT | EXACTLY count ordering], the
+    # ordering (OBO or BULK) required with a count, as redis-py 8.2 checks it
+    if count is None:
+        if mode is not None or ordering is not None:
+            raise DataError("``count`` is required when ``mode`` or ``ordering`` is set")
+        return pieces
+    if ordering is None:
+        raise DataError("``ordering`` (OBO or BULK) is required when ``count`` is set")
+    return (*pieces, mode or "COUNT", count, ordering)
 
 
 class ListCommands(CommandsBase[AnyStr]):
@@ -160,6 +173,26 @@ class ListCommands(CommandsBase[AnyStr]):
         """BLMOVE: LMOVE that waits up to ``timeout`` seconds; the element or None."""
         return self._execute_blocking(("BLMOVE", first_list, second_list, _direction(src, "src"),
                                        _direction(dest, "dest"), block_timeout(timeout)))
+
+    def lmovem(self, first_list: KeyT, second_list: KeyT, src: str = "LEFT",
+               dest: str = "RIGHT", count: int | None = None,
+               mode: Literal["COUNT", "EXACTLY"] | None = None,
+               ordering: Literal["OBO", "BULK"] | None = None) -> Reply[list[AnyStr] | None]:
+        """LMOVEM (newer than Redis 8.2): move one element, or with ``count`` up to
+        ``count`` (``mode`` COUNT) or exactly ``count`` or none (EXACTLY), pushed one by one
+        (``ordering`` OBO) or as a block (BULK); the moved elements, or None."""
+        return self._execute(_movem(("LMOVEM", first_list, second_list, _direction(src, "src"),
+                                     _direction(dest, "dest")), count, mode, ordering))
+
+    def blmovem(self, first_list: KeyT, second_list: KeyT, timeout: TimeoutSecT,
+                src: str = "LEFT", dest: str = "RIGHT", count: int | None = None,
+                mode: Literal["COUNT", "EXACTLY"] | None = None,
+                ordering: Literal["OBO", "BULK"] | None = None) -> Reply[list[AnyStr] | None]:
+        """BLMOVEM: LMOVEM that waits up to ``timeout`` seconds (0: forever), on a connection
+        of its own; None on timeout."""
+        return self._execute_blocking(_movem(
+            ("BLMOVEM", first_list, second_list, _direction(src, "src"), _direction(dest, "dest"),
+             block_timeout(timeout)), count, mode, ordering))
 
     def blmpop(self, timeout: TimeoutSecT, numkeys: int, *args: KeyT, direction: str,
                count: int = 1) -> Reply[list[Any] | None]:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from enum import Enum
 from typing import TYPE_CHECKING, Any, AnyStr, NoReturn, overload
 
 from ..exceptions import DataError
@@ -177,6 +178,18 @@ def _check_kill_filter(args: tuple[Any, ...], _type: Any, skipme: Any) -> None:
         raise DataError("CLIENT KILL skipme must be a bool")
     if len(args) == 2:
         raise DataError("CLIENT KILL <filter> <value> must specify at least one filter")
+
+
+class HotkeysMetricsTypes(Enum):
+    """What HOTKEYS START tracks (redis-py's enum of the same name; its members work too)."""
+
+    CPU = "CPU"
+    NET = "NET"
+
+
+def _hotkeys(reply: Any) -> Any:
+    # HOTKEYS GET: one session report per node, each a flat array over RESP2, a map over RESP3
+    return None if reply is None else [pairs_to_dict(report) for report in reply]
 
 
 def _str_or_none(reply: Any) -> str | None:
@@ -380,3 +393,67 @@ class ServerCommands(CommandsBase[AnyStr]):
             "SELECT is not supported on a shared client: connections are multiplexed. "
             "Create a client with Redis(db=N) (or from_url('redis://host/N')) instead"
         )
+
+    # --- newer than Redis 8.2: compared with redis-py 8.2's bytes and parsing, not a server ---
+
+    def backup_start(self, *, target_nodes: TargetNodesT | None = None) -> Reply[AnyStr]:
+        """BACKUP START: start a backup into the ``backupdirname`` directory (empty; one
+        backup at a time). Poll backup_status until 'incrementing', then backup_seal."""
+        return self._execute_on(target_nodes, ("BACKUP", "START"))
+
+    def backup_status(self, *, target_nodes: TargetNodesT | None = None) -> Reply[dict[Any, Any]]:
+        """BACKUP STATUS: {'state', 'error', 'start_time', 'end_time'} (keys as the server
+        sends them); state idle, pending, snapshotting, incrementing, sealed or failed."""
+        return self._execute_on(target_nodes, ("BACKUP", "STATUS"), pairs_to_dict)
+
+    def backup_seal(self, *, target_nodes: TargetNodesT | None = None) -> Reply[AnyStr]:
+        """BACKUP SEAL: freeze the backup: the files backup_list names are then complete."""
+        return self._execute_on(target_nodes, ("BACKUP", "SEAL"))
+
+    def backup_abort(self, *, target_nodes: TargetNodesT | None = None) -> Reply[AnyStr]:
+        """BACKUP ABORT: cancel a backup that is not sealed yet."""
+        return self._execute_on(target_nodes, ("BACKUP", "ABORT"))
+
+    def backup_cleanup(self, *, target_nodes: TargetNodesT | None = None) -> Reply[AnyStr]:
+        """BACKUP CLEANUP: remove a sealed backup's files and go back to 'idle'."""
+        return self._execute_on(target_nodes, ("BACKUP", "CLEANUP"))
+
+    def backup_list(self, *, target_nodes: TargetNodesT | None = None) -> Reply[list[AnyStr]]:
+        """BACKUP LIST: the absolute paths of the backup's files so far."""
+        return self._execute_on(target_nodes, ("BACKUP", "LIST"))
+
+    def hotkeys_start(self, metrics: Sequence[HotkeysMetricsTypes | str], count: int | None = None,
+                      duration: int | None = None, sample_ratio: int | None = None,
+                      slots: Sequence[int] | None = None,
+                      *, target_nodes: TargetNodesT | None = None) -> Reply[AnyStr]:
+        """HOTKEYS START: track the keys hottest by ``metrics`` (CPU, NET), the top
+        ``count``, for ``duration`` seconds, sampling one command in ``sample_ratio``, on
+        ``slots`` only (empty: all)."""
+        if isinstance(metrics, (str, bytes)):
+            raise DataError("metrics must be a list of HotkeysMetricsTypes (or 'CPU' / 'NET')")
+        wanted: list[str] = [str(getattr(m, "value", m)) for m in metrics]
+        args: tuple[Any, ...] = ("HOTKEYS", "START", "METRICS", len(wanted), *wanted)
+        if count is not None:
+            args += ("COUNT", count)
+        if duration is not None:
+            args += ("DURATION", duration)
+        if sample_ratio is not None:
+            args += ("SAMPLE", sample_ratio)
+        if slots:
+            only: list[int] = list(slots)
+            args += ("SLOTS", len(only), *only)
+        return self._execute_on(target_nodes, args)
+
+    def hotkeys_stop(self, *, target_nodes: TargetNodesT | None = None) -> Reply[AnyStr]:
+        """HOTKEYS STOP: end the collection; its results stay for hotkeys_get."""
+        return self._execute_on(target_nodes, ("HOTKEYS", "STOP"))
+
+    def hotkeys_reset(self, *, target_nodes: TargetNodesT | None = None) -> Reply[AnyStr]:
+        """HOTKEYS RESET: discard the last collection's results (an error while one runs)."""
+        return self._execute_on(target_nodes, ("HOTKEYS", "RESET"))
+
+    def hotkeys_get(self, *, target_nodes: TargetNodesT | None = None
+                    ) -> Reply[list[dict[Any, Any]] | None]:
+        """HOTKEYS GET: the current or last collection's report, one dict per node, or None
+        when there was none."""
+        return self._execute_on(target_nodes, ("HOTKEYS", "GET"), _hotkeys)

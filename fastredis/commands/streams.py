@@ -177,6 +177,10 @@ def _streams(streams: Any, args: list[Any]) -> None:
     args += ids
 
 
+def _int_in(value: Any, low: int, high: int) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
+
+
 class StreamCommands(CommandsBase[AnyStr]):
     __slots__ = ()
 
@@ -329,6 +333,42 @@ class StreamCommands(CommandsBase[AnyStr]):
             raise DataError("XACKDEL requires at least one message ID")
         return self._execute(("XACKDEL", name, groupname, _ref_policy(ref_policy, "XACKDEL"),
                               "IDS", len(ids), *ids))
+
+    def xcfgset(self, name: KeyT, idmp_duration: int | None = None,
+                idmp_maxsize: int | None = None) -> Reply[AnyStr]:
+        """XCFGSET (newer than Redis 8.2): how long (1..300 s) and how many (1..1,000,000
+        per producer) idempotent ids the stream remembers; a change clears them. OK."""
+        if idmp_duration is None and idmp_maxsize is None:
+            raise DataError("XCFGSET requires at least one of idmp_duration or idmp_maxsize")
+        args: tuple[Any, ...] = ("XCFGSET", name)
+        if idmp_duration is not None:
+            if not _int_in(idmp_duration, 1, 300):
+                raise DataError("XCFGSET idmp_duration must be an integer between 1 and 300")
+            args += (b"IDMP-DURATION", idmp_duration)
+        if idmp_maxsize is not None:
+            if not _int_in(idmp_maxsize, 1, 1_000_000):
+                raise DataError("XCFGSET idmp_maxsize must be an integer between 1 and 1,000,000")
+            args += (b"IDMP-MAXSIZE", idmp_maxsize)
+        return self._execute(args)
+
+    def xnack(self, name: KeyT, groupname: str | bytes, mode: Literal["SILENT", "FAIL", "FATAL"],
+              *ids: StreamIdT, retrycount: int | None = None, force: bool = False) -> Reply[int]:
+        """XNACK (newer than Redis 8.2): give pending entries back to the group: SILENT (the
+        consumer stops; delivery count decremented), FAIL (unchanged) or FATAL (set to the
+        maximum); ``retrycount`` sets the count, ``force`` adds unknown ids to the pending
+        list. The number of entries nacked."""
+        if not ids:
+            raise DataError("XNACK requires at least one message ID")
+        if mode not in ("SILENT", "FAIL", "FATAL"):
+            raise DataError("XNACK mode must be one of: SILENT, FAIL, FATAL")
+        args: tuple[Any, ...] = ("XNACK", name, groupname, mode, "IDS", len(ids), *ids)
+        if retrycount is not None:
+            if isinstance(retrycount, bool) or not isinstance(retrycount, int) or retrycount < 0:
+                raise DataError("XNACK retrycount must be >= 0")
+            args += (b"RETRYCOUNT", retrycount)
+        if force:
+            args += (b"FORCE",)
+        return self._execute(args)
 
     def xtrim(self, name: KeyT, maxlen: int | None = None, approximate: bool = True,
               minid: StreamIdT | None = None, limit: int | None = None,

@@ -288,6 +288,73 @@ class StringCommands(CommandsBase[AnyStr]):
         flags += expiry_flags(ex, px, exat, pxat, (keepttl,), "keepttl")
         return self._execute(("MSETEX", len(pieces) // 2, *pieces, *flags, *(("KEEPTTL",) if keepttl else ())))
 
+    # --- newer than Redis 8.2 (8.4+): compared with redis-py 8.2's bytes, not a server ---
+
+    def delex(self, name: KeyT, ifeq: bytes | str | None = None, ifne: bytes | str | None = None,
+              ifdeq: str | None = None, ifdne: str | None = None) -> Reply[int]:
+        """DELEX: delete ``name`` if its value equals (``ifeq``) / differs from (``ifne``)
+        this, or its hex digest (see DIGEST) does (``ifdeq`` / ``ifdne``); at most one
+        condition. 1 if deleted, else 0."""
+        conds = [("IFEQ", ifeq), ("IFNE", ifne), ("IFDEQ", ifdeq), ("IFDNE", ifdne)]
+        given: list[tuple[str, Any]] = [(flag, value) for flag, value in conds if value is not None]
+        if len(given) > 1:
+            # redis-py raises ValueError; DataError is our "refused before sending" error
+            raise DataError("Only one of IFEQ/IFNE/IFDEQ/IFDNE may be specified")
+        return self._execute(("DELEX", name, *(given[0] if given else ())))
+
+    def digest(self, name: KeyT) -> Reply[AnyStr | None]:
+        """DIGEST: the XXH3 digest of the string at ``name`` as 16 hex digits, None when the
+        key does not exist."""
+        return self._execute(("DIGEST", name))
+
+    def increx(self, name: KeyT, *, byfloat: EncodableT | None = None,
+               byint: EncodableT | None = None, lbound: EncodableT | None = None,
+               ubound: EncodableT | None = None, saturate: bool = False,
+               ex: ExpiryT | str | None = None, px: ExpiryT | str | None = None,
+               exat: AbsExpiryT | None = None, pxat: AbsExpiryT | None = None,
+               persist: bool = False, enx: bool = False) -> Reply[list[Any]]:
+        """INCREX: increment by one, ``byint`` or ``byfloat``, within ``lbound`` / ``ubound``
+        (``saturate``: clamp to them instead of refusing), optionally setting the expiry
+        (``enx``: only if it has none) or removing it (``persist``). [new value, actual
+        increment], as the server sends them."""
+        from .hash_expiry import expiry_flags
+
+        if byfloat is not None and byint is not None:
+            raise DataError("``byfloat`` and ``byint`` are mutually exclusive.")
+        flags: tuple[Any, ...] = expiry_flags(ex, px, exat, pxat, (persist,), "persist")
+        if enx and not flags:
+            raise DataError("``enx`` requires one of ``ex``, ``px``, ``exat``, or ``pxat``.")
+        args: tuple[Any, ...] = ("INCREX", name)
+        if byfloat is not None:
+            args += ("BYFLOAT", byfloat)
+        elif byint is not None:
+            args += ("BYINT", byint)
+        if lbound is not None:
+            args += ("LBOUND", lbound)
+        if ubound is not None:
+            args += ("UBOUND", ubound)
+        if saturate:
+            args += ("SATURATE",)
+        args += flags
+        if persist:
+            args += ("PERSIST",)
+        if enx:
+            args += ("ENX",)
+        return self._execute(args)
+
+    def bitrangeintarray(self, key: KeyT, start: int, end: int, mode: str | None = None,
+                         limit: int | None = None, zeros: bool = False) -> Reply[list[int]]:
+        """BITRANGEINTARRAY: the offsets of the set bits (``zeros``: of the clear bits) in
+        ``start``..``end`` (``mode`` BYTE, the default, or BIT), the lowest ``limit``."""
+        args: tuple[Any, ...] = ("BITRANGEINTARRAY", key, start, end)
+        if mode is not None:
+            args += (mode,)
+        if limit is not None:
+            args += ("LIMIT", limit)
+        if zeros:
+            args += ("ZEROS",)
+        return self._execute(args)
+
 
 def _one_expiry(ex: Any, px: Any, exat: Any, pxat: Any, flag: Any, what: str) -> None:
     # redis-py refuses these combinations before sending (SET, GETEX); the server would

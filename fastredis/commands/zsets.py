@@ -529,6 +529,56 @@ class SortedSetCommands(CommandsBase[AnyStr]):
         return self._execute_blocking(("BZMPOP", block_timeout(timeout), _numkeys(numkeys, keys), *keys,
                                        _min_max(min, max), "COUNT", count), _zmpop)
 
+    def zmove(self, source: KeyT, destination: KeyT, min: bool | None = False,
+              max: bool | None = False, byscore: tuple[ScoreT, ScoreT] | None = None,
+              count: int | None = None) -> Reply[list[list[Any]] | None]:
+        """ZMOVE (newer than Redis 8.2): move members with their scores to ``destination``,
+        exactly one selection: the lowest (``min``), the highest (``max``) or a ``byscore``
+        (min, max) range; ``count`` caps them. [[member, score], ...], or None."""
+        if bool(min) + bool(max) + (byscore is not None) != 1:
+            raise DataError("ZMOVE requires exactly one of 'min', 'max' or 'byscore'")
+        args: tuple[Any, ...] = ("ZMOVE", source, destination)
+        if byscore is not None:
+            low, high = byscore
+            args += ("BYSCORE", low, high)
+        else:
+            args += ("MIN" if min else "MAX",)
+        if count is not None:
+            args += ("COUNT", count)
+        return self._execute(args, _zmove)
+
+    def bzmove(self, source: KeyT, destination: KeyT, timeout: Number,
+               min: bool | None = False, max: bool | None = False,
+               count: int | None = None) -> Reply[list[list[Any]] | None]:
+        """ZMOVE of the lowest or highest members that waits up to ``timeout`` seconds (0:
+        forever) for ``source`` to have some, on a connection of its own; None on timeout."""
+        if bool(min) == bool(max):
+            raise DataError("BZMOVE requires exactly one of 'min' or 'max'")
+        args: tuple[Any, ...] = ("BZMOVE", source, destination, "MIN" if min else "MAX",
+                                 block_timeout(timeout))
+        if count is not None:
+            args += ("COUNT", count)
+        return self._execute_blocking(args, _zmove)
+
+    def zmovemember(self, source: KeyT, destination: KeyT,
+                    members: EncodableT | Iterable[EncodableT], nx: bool = False,
+                    xx: bool = False) -> Reply[list[list[Any]] | None]:
+        """ZMOVE of the given ``members`` (one or an iterable), in order; ``nx`` / ``xx``:
+        only those ``destination`` lacks / has. [[member, score], ...] moved, or None."""
+        if nx and xx:
+            raise DataError("ZMOVEMEMBER allows either 'nx' or 'xx', not both")
+        names: list[Any] = list_or_args(members, ())
+        return self._execute(("ZMOVEMEMBER", source, destination,
+                              *(("NX",) if nx else ("XX",) if xx else ()),
+                              "MEMBERS", len(names), *names), _zmove)
+
+
+def _zmove(reply: Any) -> Any:
+    # [[member, score], ...]: the score a bulk string over RESP2, a double over RESP3
+    if reply is None:
+        return None
+    return [[member, float(score)] for member, score in reply]
+
 
 def _numkeys(numkeys: Any, keys: list[Any]) -> int:
     # a numkeys that disagrees with the keys given makes the server read keys as options
