@@ -30,7 +30,9 @@ import fastredis.commands.search.query as query
 import fastredis.commands.search.reducers as reducers
 import fastredis.commands.search.suggestion as suggestion
 from fastredis import DataError, ResponseError
+from fastredis.commands.search import Search
 from fastredis.commands.search.aggregation import AggregateResult
+from fastredis.commands.search.result import Result
 
 search_module = pytest.mark.requires_modules("search")
 
@@ -273,3 +275,111 @@ async def test_every_method_answers_as_redis_py(pair, objects):
     # dropindex(delete_documents=True) deleted the documents: the suggestions and the
     # JSON documents (their index dropped without DD) remain
     assert ours[-1] == 3
+
+
+@search_module
+async def test_pipelines_give_the_parsed_results(redis_server, redis):
+    """``r.pipeline().ft()`` queues FT.* commands whose results are parsed as the direct
+    calls' (redis-py's pipelines hand back the raw replies instead)."""
+    for protocol in (2, 3):
+        async with fastredis.Redis(**redis_server.client_kwargs(protocol=protocol)) as r:
+            await r.flushdb()
+            await r.ft().create_index([field.TextField("t"), field.NumericField("n")])
+            await r.hset("a", mapping={"t": "hello", "n": 1})
+            q = query.Query("hello").with_scores()
+            req = aggregation.AggregateRequest("*").group_by("@n", reducers.count().alias("c"))
+            direct = [await r.ft().search(q), await r.ft().aggregate(req)]
+            pipe = r.pipeline(transaction=False)
+            pipe.ft().search(q).ft().aggregate(req)
+            pipe.ft().explain("hello").ft().sugadd("s", suggestion.Suggestion("x"),
+                                               suggestion.Suggestion("y"))
+            got = await pipe.execute()
+            assert _norm(got[0]) == _norm(direct[0]) and _norm(got[1]) == _norm(direct[1])
+            assert got[2] == await r.ft().explain("hello") and got[3:] == [1, 2]
+            assert isinstance(got[0], dict if protocol == 3 else Result)
+
+
+async def test_the_search_object():
+    async with fastredis.Redis() as r:
+        ft = r.ft("books")
+        assert isinstance(ft, Search) and ft.client is r and ft.index_name == "books"
+        assert r.ft().index_name == "idx" and repr(ft).startswith("<Search 'books' of")
+        with pytest.raises(fastredis.DataError):
+            r.ft(None)
+        with pytest.raises(ValueError, match="Bad query"):
+            ft.search(object())
+        with pytest.raises(ValueError, match="Bad query"):
+            ft.aggregate(object())
+        with pytest.raises(NotImplementedError):
+            ft.explain_cli("x")
+        # the request objects write redis-py's words
+        q = query.Query("@t:x").return_field("v", decode_field=False).paging(5, 2).timeout(9)
+        assert q.get_args() == rp_query.Query("@t:x").return_field(
+            "v", decode_field=False).paging(5, 2).timeout(9).get_args()
+
+
+def test_every_redis_py_search_method_with_its_parameters():
+    """redis-py's AsyncSearch (``redis.asyncio.Redis.ft()``): its public names here, with
+    redis-py's parameters, except those listed with the reason."""
+    from redis.commands.search import AsyncSearch
+    from test_api_coverage import _named, _takes_redis_py_parameters
+
+    absent = {
+        "hybrid_search": "FT.HYBRID: Redis 8.4+ (no server here runs it)",
+        "batch_indexer": "FT.ADD batches: the command is gone from Redis 8",
+        "add_document": "FT.ADD: gone from Redis 8 (deprecated in redis-py)",
+        "add_document_hash": "FT.ADDHASH: gone from Redis 8 (deprecated in redis-py)",
+        "BatchIndexer": "see batch_indexer",
+        "pipeline": "ft().pipeline(): use r.pipeline() and its .ft()",
+    }
+    theirs = {n for n in dir(AsyncSearch) if not n.startswith("_")}
+    ours = {n for n in dir(Search) if not n.startswith("_")}
+    assert theirs - ours == set(absent)
+    wrong = {}
+    for name in sorted(theirs & ours):
+        if callable(getattr(AsyncSearch, name)) and not _takes_redis_py_parameters(
+                _named(getattr(Search, name)), _named(getattr(AsyncSearch, name))):
+            wrong[name] = True
+    assert wrong == {}
+
+
+@search_module
+async def test_cluster(rc, redis_cluster):
+    """On a 3-primary cluster FT.* commands go where redis-py sends them: the module's
+    COMMAND entry declares the index name as the key, so both route by its slot. The
+    index is created, filled from the keys that node holds and searched there; the same
+    answers as redis-py's."""
+    from redis.asyncio.cluster import RedisCluster as RedisPyCluster
+
+    from fastredis.cluster import RedisCluster
+
+    await rc.ft("cidx").create_index([field.TextField("t"), field.NumericField("n", sortable=True)])
+    try:
+        for protocol in (2, 3):
+            rp = RedisPyCluster(**redis_cluster.client_kwargs(), protocol=protocol)
+            ours = RedisCluster(**redis_cluster.client_kwargs(), protocol=protocol)
+            try:
+                await ours.initialize()
+                await rp.initialize()
+                home = ours.get_node_from_key("cidx")
+                # documents on every shard; those on the index's node are found
+                keys = [f"doc:{i}" for i in range(12)]
+                for i, key in enumerate(keys):
+                    await ours.hset(key, mapping={"t": "hello", "n": i})
+                q = query.Query("hello").sort_by("n").paging(0, 20)
+                a = await ours.ft("cidx").search(q)
+                b = await rp.ft("cidx").search(rp_query.Query("hello").sort_by("n").paging(0, 20))
+                assert _norm(a) == _norm(b)
+                held = {k for k in keys if ours.get_node_from_key(k).name == home.name} \
+                    if protocol == 2 else None
+                if held is not None:
+                    assert {d.id for d in a.docs} == held
+                req = aggregation.AggregateRequest("*").group_by([], reducers.count().alias("c"))
+                assert _norm(await ours.ft("cidx").aggregate(req)) == _norm(
+                    await rp.ft("cidx").aggregate(rp_aggregation.AggregateRequest("*").group_by(
+                        [], rp_reducers.count().alias("c"))))
+            finally:
+                await ours.aclose()
+                await rp.aclose()
+    finally:
+        await rc.ft("cidx").dropindex()
