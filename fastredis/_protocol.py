@@ -410,6 +410,10 @@ class Connection(asyncio.Protocol):
         except (UnicodeError, LookupError) as exc:
             err = DataError(f"Cannot decode reply with {enc!r}: {exc}")
             err.__cause__ = exc
+            # the reply with the undecodable strings as the bytes the server sent: for the
+            # few commands redis-py reads undecoded whatever the client's decoding
+            # (FT.SEARCH, whose documents may hold vectors), see commands/search
+            err._undecoded = _walk(reply, lambda s: s.encode(enc, "surrogateescape"))  # type: ignore[attr-defined]
             return err
 
     def _mend_push(self, frame: Any) -> Any:

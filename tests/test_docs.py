@@ -42,7 +42,18 @@ RETURNED = ["fastredis.commands.scripting.Script", "fastredis.commands.BitFieldO
                 "BFBloom", "CFBloom", "CMSBloom", "TOPKBloom", "TDigestBloom",
                 "BFInfo", "CFInfo", "CMSInfo", "TopKInfo", "TDigestInfo")),
             "fastredis.commands.json.JSON", "fastredis.commands.json.path.Path",
-            "fastredis.commands.json.commands.FPHAType"]
+            "fastredis.commands.json.commands.FPHAType", "fastredis.commands.search.Search",
+            "fastredis.commands.search.query.Query", "fastredis.commands.search.result.Result",
+            "fastredis.commands.search.document.Document",
+            *(f"fastredis.commands.search.field.{name}" for name in (
+                "TextField", "TagField", "NumericField", "GeoField", "GeoShapeField",
+                "VectorField")),
+            "fastredis.commands.search.index_definition.IndexDefinition",
+            "fastredis.commands.search.index_definition.IndexType",
+            "fastredis.commands.search.aggregation.AggregateRequest",
+            "fastredis.commands.search.aggregation.AggregateResult",
+            "fastredis.commands.search.aggregation.Cursor",
+            "fastredis.commands.search.suggestion.Suggestion"]
 
 
 def _newest_source() -> float:
@@ -153,7 +164,7 @@ _INTERNAL = re.compile(r"\bissues?\s*#?\d+|\b[a-z]{4,}(?:[89]|[1-9]\d)\b(?![.\d]
 # glued words that are not branch names
 _ALLOWED = {"utf8", "utf16", "int16", "uint16", "int32", "uint32", "sha256", "crc16", "crc64",
             "x86", "aarch64", "amd64", "x86_64", "latin1", "py310", "py311", "py312", "py313",
-            "cp311", "cp312", "cp313", "ipv6", "base64", "float64", "int64", "uint64", "md5",
+            "cp311", "cp312", "cp313", "ipv6", "base64", "float32", "float64", "int64", "uint64", "md5",
             "redis8", "valkey9", "tasks50", "kill9"}
 
 

@@ -18,6 +18,7 @@ from .lists import ListCommands
 from .management import ManagementCommands
 from .pubsub import PubSubCommands
 from .scripting import ScriptingCommands
+from .search import SearchFactory
 from .sentinel import SentinelCommands
 from .server import ServerCommands
 from .sets import SetCommands
@@ -34,7 +35,7 @@ class CoreCommands(
     GeoCommands[AnyStr], ACLCommands[AnyStr], FunctionCommands[AnyStr], BitFieldCommands[AnyStr],
     HashFieldExpiryCommands[AnyStr], ManagementCommands[AnyStr], ClusterNodeCommands[AnyStr],
     SentinelCommands[AnyStr], VectorSetFactory[AnyStr], BloomFactory[AnyStr],
-    JSONFactory[AnyStr], ArrayCommands[AnyStr],
+    JSONFactory[AnyStr], ArrayCommands[AnyStr], SearchFactory[AnyStr],
 ):
     __slots__ = ()
 
