@@ -14,7 +14,7 @@ import pytest
 import redis.asyncio
 import redis.asyncio.keyspace_notifications as theirs_async
 import redis.keyspace_notifications as theirs
-from conftest import keys_on
+from conftest import eventually, keys_on
 
 import fastredis
 import fastredis.keyspace_notifications as ours
@@ -282,6 +282,10 @@ async def test_cluster_delivers_from_every_primary_like_redis_py(cluster_notify,
             key = lambda x: (x["channel"], x["key"], x["event_type"])  # noqa: E731  # order per node only
             assert sorted(got_a, key=key) == sorted(got_b, key=key)
             assert {x["key"] for x in got_a} == set(flat)
+            await a.unsubscribe(KeyspaceChannel("ks:*"), KeyeventChannel(EventType.DEL))
+            assert not a.subscribed and a._pubsub.stats()["nodes"] == []
+            await b.aclose()
+            assert await eventually(rc.pubsub_numpat, 0) == 0  # every primary let go
         finally:
             await a.aclose()
             await b.aclose()

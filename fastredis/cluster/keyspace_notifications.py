@@ -53,10 +53,10 @@ class _EveryPrimaryPubSub(ClusterPubSub):
     async def _pass_classic(self, restored: list[Any]) -> bool:
         want = {("c", n) for n in self.channels} | {("p", n) for n in self.patterns}
         primaries = self._primary_nodes()
-        # a node that is no longer a primary (a failover demoted it, or it left): closing
-        # its connection lets go of everything it held
+        # a node that is no longer a primary (a failover demoted it, or it left), or
+        # nothing wanted any more: closing the connection lets go of everything it held
         for name, link in list(self._links.items()):
-            if name not in primaries or (not want and not link.actual):
+            if name not in primaries or not want:
                 del self._links[name]
                 self._retire(link)
         if not want:
