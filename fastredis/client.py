@@ -29,6 +29,7 @@ if TYPE_CHECKING:  # asyncio is imported on first connect, not by `import fastre
 
     from typing_extensions import Self  # typing.Self is 3.11+; only mypy reads this
 
+    from ._keyspace import AsyncKeyspaceNotifications
     from ._protocol import Connection
     from .commands.scripting import Script
     from .lock import Lock
@@ -517,6 +518,17 @@ class Redis(CoreCommands[AnyStr]):
         opts = dict(self._pubsub_opts)
         opts.update(kwargs)
         return PubSub(self.connection_pool, **opts)
+
+    def keyspace_notifications(self, key_prefix: str | bytes | None = None,
+                               ignore_subscribe_messages: bool = True,
+                               **pubsub_options: Any) -> AsyncKeyspaceNotifications:
+        """Keyspace and keyevent notifications of this server (redis-py 8's method):
+        see :class:`fastredis.keyspace_notifications.AsyncKeyspaceNotifications`. The
+        server publishes them only as its ``notify-keyspace-events`` says."""
+        from ._keyspace import AsyncKeyspaceNotifications
+
+        return AsyncKeyspaceNotifications(self, key_prefix, ignore_subscribe_messages,
+                                          **pubsub_options)
 
     def register_script(self, script: str | bytes) -> Script:
         from .commands.scripting import Script

@@ -60,7 +60,6 @@ EXCLUDED: dict[str, str] = {
     "parse_response": "redis-py internals: replies are parsed in the protocol's reader",
     "get_retry": "redis-py retry object accessor (retry policy: connection options)",
     "set_retry": "redis-py retry object setter (retry policy: connection options)",
-    "keyspace_notifications": "redis-py 8 Pub/Sub helper; fastredis: r.pubsub() + psubscribe",
 }
 
 def _public(cls: type) -> set[str]:

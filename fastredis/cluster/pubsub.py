@@ -432,6 +432,17 @@ class ClusterPubSub(PubSub):
             if link is None:
                 self._refresh_wanted = True
                 return False
+        ok = await self._sync_link(link, want, restored)
+        if not want and not link.actual and self._classic is link:
+            self._classic = None  # nothing left: closed when empty
+            self._retire(link)
+        return ok
+
+    async def _sync_link(self, link: _Link, want: set[tuple[str, Any]], restored: list[Any]) -> bool:
+        """Make one node connection hold exactly the classic channels and patterns in
+        ``want``: subscribe what it lacks, unsubscribe what it holds beyond. True when
+        every subscribe was confirmed. (The keyspace notifications hold one such
+        connection per primary.)"""
         add = [k for k in want if k not in link.actual]
         drop = [k for k in link.actual if k not in want]
         groups: list[tuple[str, list[Any], bool]] = []
@@ -466,9 +477,6 @@ class ClusterPubSub(PubSub):
                     ok = False
                     for n in names:
                         self._errors[(tag, n)] = err
-        if not want and not link.actual and self._classic is link:
-            self._classic = None  # nothing left: closed when empty
-            self._retire(link)
         return ok
 
     def _confirmed(self, link: _Link, k: tuple[str, Any], restored: list[Any]) -> None:
