@@ -243,3 +243,207 @@ async def kill_user(a, r) -> None:
     await a.execute_command("CLIENT", "KILL", "USER", "app")
     for c in conns:
         await c.wait_closed()
+
+
+async def test_rotation_under_50_concurrent_tasks_fails_nothing(acl_server):
+    """Rotation while 50 tasks run commands on the shared connection: the AUTH is one
+    more command in its FIFO, so nothing fails and nothing reconnects."""
+    p = EntraShaped("app", "pw1")
+    r = fastredis.Redis(host=acl_server.host, port=acl_server.port, credential_provider=p)
+    a = await admin(acl_server)
+    stop = asyncio.Event()
+    counts = {"ok": 0, "failed": 0, "goal": 0}
+    progress = asyncio.Event()
+
+    async def worker(i: int) -> None:
+        while not stop.is_set():
+            try:
+                await r.set(f"k{i}", i)
+                assert await r.get(f"k{i}") == str(i).encode()
+                counts["ok"] += 1
+            except fastredis.RedisError:
+                counts["failed"] += 1
+            if counts["ok"] >= counts["goal"]:
+                progress.set()
+
+    try:
+        await r.ping()
+        before = await auth_calls(a)
+        tasks = [asyncio.ensure_future(worker(i)) for i in range(50)]
+        for n in range(2, 6):  # four rotations, each retiring the previous password
+            await _rotate(a, p, f"pw{n}")
+            progress.clear()
+            counts["goal"] = counts["ok"] + 200  # commands ran after this rotation too
+            await asyncio.wait_for(progress.wait(), 10)
+        stop.set()
+        await asyncio.gather(*tasks)
+        assert counts["failed"] == 0 and counts["ok"] > 800
+        assert await auth_calls(a) - before == 4  # one AUTH per rotation, no reconnect
+        assert p.asked == 1
+    finally:
+        stop.set()
+        await r.aclose()
+        await a.aclose()
+
+
+@pytest.mark.parametrize("protocol", [2, 3])
+async def test_pubsub_keeps_receiving_across_a_rotation(acl_server, protocol, caplog):
+    """A live reader on a subscribed connection: RESP3 re-authenticates it in place (the
+    AUTH's reply is routed FIFO, the reader never collides with it); RESP2 refuses AUTH
+    in subscribed mode, so it keeps receiving and uses the new credentials at its next
+    reconnect."""
+    p = EntraShaped("app", "pw1")
+    r = fastredis.Redis(host=acl_server.host, port=acl_server.port, credential_provider=p,
+                        protocol=protocol)
+    a = await admin(acl_server)
+    ps = r.pubsub(ignore_subscribe_messages=True)
+    got: list = []
+    want = 40
+    done = asyncio.Event()
+
+    async def reader() -> None:
+        while len(got) < want:
+            m = await ps.get_message(timeout=None)
+            if m is not None:
+                got.append(m["data"])
+        done.set()
+
+    try:
+        await ps.subscribe("ch")
+        task = asyncio.ensure_future(reader())
+        await r.ping()
+        before = await auth_calls(a)
+        for i in range(20):
+            await r.publish("ch", i)
+        with caplog.at_level(logging.WARNING, logger="fastredis"):
+            await _rotate(a, p, "pw2")
+            for i in range(20, 40):
+                await r.publish("ch", i)
+            await asyncio.wait_for(done.wait(), 10)
+        await task
+        assert got == [str(i).encode() for i in range(40)]
+        # shared connection always; the subscribed one only on RESP3
+        assert await auth_calls(a) - before == (2 if protocol == 3 else 1)
+        assert not [rec for rec in caplog.records if rec.levelno >= logging.WARNING]
+        # a reconnect (the old password is gone) uses the new credentials
+        conn = ps.connection
+        await a.execute_command("CLIENT", "KILL", "USER", "app")
+        await conn.wait_closed()
+        async def resubscribed():
+            return (await a.pubsub_numsub("ch"))[0][1]
+        from tests.conftest import eventually
+        assert await eventually(resubscribed, 1, timeout=5) == 1
+        await r.publish("ch", "after")
+        m = None
+        while m is None:
+            m = await ps.get_message(timeout=5)
+        assert m["data"] == b"after"
+        assert ps.stats()["reconnects"] == 1
+    finally:
+        await ps.aclose()
+        await r.aclose()
+        await a.aclose()
+
+
+async def test_a_push_while_a_connection_is_opening_reaches_it(acl_server):
+    """Credentials pushed between the provider's answer and the handshake's end: the new
+    connection is re-authenticated when the pool takes it in."""
+    p = EntraShaped("app", "pw1")
+    gate = asyncio.Event()
+    asked = asyncio.Event()
+    inner = p.get_credentials_async
+
+    async def slow():
+        creds = await inner()
+        asked.set()
+        await gate.wait()
+        return creds
+
+    p.get_credentials_async = slow
+    r = fastredis.Redis(host=acl_server.host, port=acl_server.port, credential_provider=p)
+    a = await admin(acl_server)
+    try:
+        first = asyncio.ensure_future(r.ping())
+        await asked.wait()
+        await a.execute_command("ACL", "SETUSER", "app", "on", ">pw2")
+        await p.push(Token("app", "pw2"))  # no connection yet: nothing to re-authenticate
+        gate.set()
+        assert await first is True
+        await a.execute_command("ACL", "SETUSER", "app", "resetpass", ">pw2")
+        # the connection answered AUTH pw2 (queued before any command): still authenticated
+        await kill_user(a, r)  # and new ones get pw2 from the provider
+        assert await r.ping() is True
+    finally:
+        await r.aclose()
+        await a.aclose()
+
+
+async def test_failed_reauthentication_is_logged_once_and_secret_free(acl_server, caplog):
+    p = EntraShaped("app", "pw1")
+    r = fastredis.Redis(host=acl_server.host, port=acl_server.port, credential_provider=p)
+    try:
+        await asyncio.gather(r.ping(), r.blpop(["x"], timeout=0.01), r.blpop(["y"], timeout=0.01))
+        with caplog.at_level(logging.WARNING, logger="fastredis"):
+            await p.push(Token("app", "not-the-password"))  # the server does not know it
+        warnings = [rec for rec in caplog.records if rec.levelno >= logging.WARNING]
+        assert len(warnings) == 1 and "re-authentication" in warnings[0].getMessage()
+        assert "not-the-password" not in warnings[0].getMessage()
+        assert await r.ping() is True  # the connections keep their previous credentials
+    finally:
+        await r.aclose()
+
+
+# ---------------------------------------------------------------------------- Sentinel
+from fastredis._testing_sentinel import sentinel_setup_fixture  # noqa: E402,F401  (sentinel_setup)
+
+
+async def test_sentinel_and_master_connections_use_and_rotate_the_provider(sentinel_setup, caplog):
+    """One provider for the sentinels (``sentinel_kwargs``) and the master: every
+    connection asks it; a push re-authenticates both kinds in place; a reconnect of the
+    master after the old password is gone uses the new one."""
+    from fastredis.sentinel import Sentinel
+
+    setup = sentinel_setup
+    setup.wait_healthy()
+    everyone = [(n.host, n.port) for n in setup.nodes] + [s.address for s in setup.live_sentinels]
+
+    def acl(*args: str) -> None:
+        from fastredis._testing_sentinel import command
+
+        for host, port in everyone:
+            command(host, port, "ACL", *args)
+
+    acl("SETUSER", "rot", "reset", "on", ">s1", "~*", "&*", "+@all")
+    p = EntraShaped("rot", "s1")
+    try:
+        async with Sentinel(setup.sentinel_addresses, sentinel_kwargs={"credential_provider": p},
+                            credential_provider=p) as s:
+            m = s.master_for("mymaster")
+            try:
+                assert await m.execute_command("ACL", "WHOAMI") == b"rot"
+                for sentinel in s.sentinels:
+                    assert await sentinel.execute_command("ACL", "WHOAMI") == b"rot"
+                master = fastredis.Redis(host=setup.master_address()[0], port=setup.master_address()[1])
+                try:
+                    before = await auth_calls(master)
+                    acl("SETUSER", "rot", "on", ">s2")
+                    with caplog.at_level(logging.WARNING, logger="fastredis"):
+                        await p.push(Token("rot", "s2"))
+                    acl("SETUSER", "rot", "resetpass", ">s2")
+                    assert await auth_calls(master) - before == 1  # the master pool's connection
+                    assert not [r for r in caplog.records if r.levelno >= logging.WARNING
+                                and "re-authentication" in r.getMessage()]
+                    for sentinel in s.sentinels:  # same connections, now as the new password's
+                        assert await sentinel.execute_command("ACL", "WHOAMI") == b"rot"
+                    conns = m.connection_pool.all_connections()
+                    await master.execute_command("CLIENT", "KILL", "USER", "rot")
+                    for c in conns:
+                        await c.wait_closed()
+                    assert await m.execute_command("ACL", "WHOAMI") == b"rot"
+                    assert p.asked >= 1 + len(s.sentinels) + 1
+                finally:
+                    await master.aclose()
+            finally:
+                await m.aclose()
+    finally:
+        acl("DELUSER", "rot")
