@@ -447,3 +447,28 @@ async def test_sentinel_and_master_connections_use_and_rotate_the_provider(senti
                 await m.aclose()
     finally:
         acl("DELUSER", "rot")
+
+
+async def test_failed_auth_on_a_resp3_subscribed_connection_keeps_it_aligned(acl_server, caplog):
+    """A refused AUTH on a subscribed RESP3 connection answers that AUTH only: the
+    subscribe that follows gets its own confirmation, messages keep flowing."""
+    p = EntraShaped("app", "pw1")
+    r = fastredis.Redis(host=acl_server.host, port=acl_server.port, credential_provider=p, protocol=3)
+    ps = r.pubsub(ignore_subscribe_messages=True)
+    try:
+        await ps.subscribe("a")
+        with caplog.at_level(logging.WARNING, logger="fastredis"):
+            await p.push(Token("app", "unknown-password"))
+            await asyncio.wait_for(ps.subscribe("b"), 5)  # written after the AUTH: answered after it
+        assert [rec for rec in caplog.records if "re-authentication" in rec.getMessage()]
+        assert await asyncio.wait_for(ps.ping(), 5) is not None
+        a = await admin(acl_server)  # (r's next connection would use the refused password)
+        await a.publish("b", "hello")
+        await a.aclose()
+        m = None
+        while m is None or m["type"] != "message":
+            m = await ps.get_message(timeout=5)
+        assert (m["channel"], m["data"]) == (b"b", b"hello")
+    finally:
+        await ps.aclose()
+        await r.aclose()
