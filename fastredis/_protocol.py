@@ -208,7 +208,7 @@ class Connection(asyncio.Protocol):
         "drop_confirms", "confirms_dropped", "frames_in", "_high", "_low", "_encoding", "_errors", "closed",
         "close_exc", "closed_future", "_arg_encoding", "description", "client_id",
         "on_lost", "_max_reply", "_wbuf", "drop_oldest", "dropped", "_stalled", "on_push", "push_data",
-        "last_used", "_fault", "_exact_codec", "rx", "auth_epoch", "own", "_raw", "_raw_on", "_decodes",
+        "last_used", "_fault", "_exact_codec", "rx", "auth_epoch", "own", "_raw", "_raw_on", "_decodes", "_special",
     )
 
     def __init__(
@@ -298,6 +298,8 @@ class Connection(asyncio.Protocol):
         self._raw = 0
         self._raw_on = False
         self._decodes = decode
+        # Pub/Sub mode or a NEVER_DECODE reply pending: _process leaves its plain path
+        self._special = False
 
     # ------------------------------------------------------------------ transport side
     def connection_made(self, transport: Any) -> None:
@@ -319,14 +321,16 @@ class Connection(asyncio.Protocol):
             self._process()
 
     def _process(self) -> None:
-        if self._pubsub:
-            self._process_pubsub()
-            return
+        raw = False
+        if self._special:  # one check per read for both: the plain path pays nothing more
+            if self._pubsub:
+                self._process_pubsub()
+                return
+            raw = True  # a NEVER_DECODE reply is pending (see _encode_for)
         reader = self._reader
         waiters = self._waiters
         faults = _FAULTS
         fault = self._fault
-        raw = self._raw
         while True:
             if raw:
                 self._encode_for(waiters[0] if waiters else None)
@@ -385,6 +389,7 @@ class Connection(asyncio.Protocol):
                 continue
             if raw and fut.__class__ is RawFuture:
                 self._raw -= 1
+                self._special = self._raw > 0
             if fut.done():  # cancelled or timed out: its reply is dropped here
                 continue
             if reply.__class__ is _ReplyError:
@@ -733,6 +738,7 @@ class Connection(asyncio.Protocol):
             self._transport.write(data)
         self._waiters.append(fut)
         self._raw += 1
+        self._special = True
         return fut
 
     def _flush(self) -> None:
@@ -830,6 +836,7 @@ class Connection(asyncio.Protocol):
     # ------------------------------------------------------------------ Pub/Sub side
     def set_pubsub(self, on: bool) -> None:
         self._pubsub = on
+        self._special = on or self._raw > 0
 
     def get_frames(self) -> deque[Any]:
         return self._queue
