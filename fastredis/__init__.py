@@ -31,7 +31,7 @@ from .exceptions import (
     TimeoutError,
     WatchError,
 )
-from .pool import ConnectionPool
+from .pool import BlockingConnectionPool, ConnectionPool
 
 if TYPE_CHECKING:  # imported on first use at runtime (_LAZY below); visible to type checkers
     from .cache import CacheConfig as CacheConfig
@@ -39,6 +39,11 @@ if TYPE_CHECKING:  # imported on first use at runtime (_LAZY below); visible to 
     from .cache import TrackingError as TrackingError
     from .cluster import ClusterNode as ClusterNode
     from .cluster import RedisCluster as RedisCluster
+    from .credentials import CredentialProvider as CredentialProvider
+    from .credentials import StreamingCredentialProvider as StreamingCredentialProvider
+    from .credentials import (
+        UsernamePasswordCredentialProvider as UsernamePasswordCredentialProvider,
+    )
     from .lock import Lock as Lock
     from .pipeline import Pipeline as Pipeline
     from .pubsub import PubSub as PubSub
@@ -48,7 +53,7 @@ if TYPE_CHECKING:  # imported on first use at runtime (_LAZY below); visible to 
 __version__ = "0.2.0"
 
 __all__ = [
-    "Redis", "StrictRedis", "from_url", "ConnectionPool", "ConnectionParams",
+    "Redis", "StrictRedis", "from_url", "ConnectionPool", "BlockingConnectionPool", "ConnectionParams",
     "RedisError", "ConnectionError", "TimeoutError", "AuthenticationError",
     "AuthorizationError", "BusyLoadingError", "InvalidResponse", "ProtocolError",
     "MaxReplySizeError", "ResponseError", "DataError", "PubSubError", "WatchError",
@@ -59,6 +64,7 @@ __all__ = [
     # imported on first use (_LAZY below)
     "PubSub", "Subscription", "Pipeline", "Lock", "RedisCluster", "ClusterNode", "Sentinel",
     "CacheConfig", "ClientCache", "TrackingError",
+    "CredentialProvider", "StreamingCredentialProvider", "UsernamePasswordCredentialProvider",
 ]
 
 
@@ -74,6 +80,9 @@ _LAZY = {
     "CacheConfig": "cache",
     "ClientCache": "cache",
     "TrackingError": "cache",
+    "CredentialProvider": "credentials",
+    "StreamingCredentialProvider": "credentials",
+    "UsernamePasswordCredentialProvider": "credentials",
 }
 
 

@@ -170,6 +170,17 @@ class PongFuture(asyncio.Future[Any]):
     frame, in wire order, as redis-py delivers it."""
 
 
+class OwnFuture(asyncio.Future[Any]):
+    """The future of a command with a reply of its own sent in subscribed mode (RESP3
+    ``AUTH`` during a credential rotation): its reply or error is routed to it in FIFO
+    order, like a PING's answer, and never queued as a frame."""
+
+
+class RawFuture(asyncio.Future[Any]):
+    """The future of a command whose reply must not be decoded (``NEVER_DECODE``): the
+    reader's encoding is switched off while its reply is parsed (see _process_raw)."""
+
+
 class _Batch:
     """The FIFO entry of a pipeline: collects ``remaining`` replies, then resolves."""
 
@@ -198,7 +209,8 @@ class Connection(asyncio.Protocol):
         "drop_confirms", "confirms_dropped", "frames_in", "_high", "_low", "_encoding", "_errors", "closed",
         "close_exc", "closed_future", "_arg_encoding", "description", "client_id",
         "on_lost", "_max_reply", "_wbuf", "drop_oldest", "dropped", "_stalled", "on_push", "push_data",
-        "last_used", "_fault", "_exact_codec", "rx", "counters",
+        "last_used", "_fault", "_exact_codec", "rx", "counters", "auth_epoch", "own", "_raw",
+        "_raw_on", "_decodes", "_special",
     )
 
     def __init__(
@@ -282,6 +294,17 @@ class Connection(asyncio.Protocol):
         # the pool's fastredis._observe.PoolCounters (set when the pool opened it), added
         # to on error replies, timeouts and loss only: never per reply
         self.counters: Any = None
+        # credential rotation (pool.py): the provider's epoch the handshake started at,
+        # and how many of the pending commands are the pool's own AUTHs (a connection
+        # released with only those in flight is still reusable)
+        self.auth_epoch = 0
+        self.own = 0
+        # NEVER_DECODE replies pending: while any, replies are parsed by _process_raw
+        self._raw = 0
+        self._raw_on = False
+        self._decodes = decode
+        # Pub/Sub mode or a NEVER_DECODE reply pending: _process leaves its plain path
+        self._special = False
 
     # ------------------------------------------------------------------ transport side
     def connection_made(self, transport: Any) -> None:
@@ -303,14 +326,19 @@ class Connection(asyncio.Protocol):
             self._process()
 
     def _process(self) -> None:
-        if self._pubsub:
-            self._process_pubsub()
-            return
+        raw = False
+        if self._special:  # one check per read for both: the plain path pays nothing more
+            if self._pubsub:
+                self._process_pubsub()
+                return
+            raw = True  # a NEVER_DECODE reply is pending (see _encode_for)
         reader = self._reader
         waiters = self._waiters
         faults = _FAULTS
         fault = self._fault
         while True:
+            if raw:
+                self._encode_for(waiters[0] if waiters else None)
             try:
                 reply = reader.gets()
             except hiredis.ProtocolError as exc:
@@ -364,6 +392,9 @@ class Connection(asyncio.Protocol):
                 elif not fut.future.done():
                     fut.future.set_result(fut.replies)
                 continue
+            if raw and fut.__class__ is RawFuture:
+                self._raw -= 1
+                self._special = self._raw > 0
             if fut.done():  # cancelled or timed out: its reply is dropped here
                 continue
             if reply.__class__ is _ReplyError:
@@ -377,6 +408,20 @@ class Connection(asyncio.Protocol):
                 fut.set_exception(self._too_large())
             else:
                 fut.set_result(reply)
+
+    def _encode_for(self, head: Any) -> None:
+        """A NEVER_DECODE command is pending: parse the next reply raw when it is the
+        oldest waiter's (``RawFuture``), decoded otherwise. Replies and waiters correspond
+        one to one and a reply is parsed whole with the encoding set before its first
+        byte is read, so the switch is exact. Only a connection with such a command
+        pending comes here (``raw`` in _process)."""
+        want = head.__class__ is RawFuture
+        if want is not self._raw_on:
+            self._raw_on = want
+            if want:
+                self._reader.set_encoding(None)
+            else:
+                self._reader.set_encoding(self._encoding, _MARK)
 
     # ------------------------------------------------------------------ decoding faults
     def _keep_fault(self) -> None:
@@ -565,8 +610,13 @@ class Connection(asyncio.Protocol):
             return
         if reply.__class__ is _ReplyError:
             # An error answers the command group before the next PING: fail that PING's
-            # future but leave it queued, its own reply is still to come.
+            # future but leave it queued, its own reply is still to come. A command with
+            # a reply of its own (OwnFuture) is answered by the error itself.
             if self._waiters:
+                if self._waiters[0].__class__ is OwnFuture:
+                    _fail(self._waiters[0], error_from_reply(reply.args[0]))
+                    self._answer([b"pong", None])
+                    return
                 _fail(self._waiters[0], error_from_reply(reply.args[0]))
             else:
                 self._queue.append(error_from_reply(reply.args[0]))
@@ -585,6 +635,8 @@ class Connection(asyncio.Protocol):
         if fut.__class__ is PongFuture:
             self._queue.append(reply)
             self._qbytes += _fsize(reply)
+        elif fut.__class__ is OwnFuture:
+            reply = reply[1]  # its own reply (a RESP3 simple string: not a PING's answer)
         if not fut.done():
             fut.set_result(reply)
         if self._paused and not self._waiters and not self._rpaused and not self.closed:
@@ -681,6 +733,24 @@ class Connection(asyncio.Protocol):
         else:
             self._transport.write(data)
         waiters.append(fut)
+        return fut
+
+    def execute_raw(self, args: tuple[Any, ...]) -> asyncio.Future[Any]:
+        """``execute`` whose reply is never decoded (redis-py's ``NEVER_DECODE``), on a
+        connection that decodes. Ordered with every other command (one FIFO)."""
+        if not self._decodes or self._pubsub:
+            return self.execute(args)
+        if self.closed or _get_running_loop() not in (self._loop, None):
+            self._refuse()
+        data = self.pack(args)
+        fut = RawFuture(loop=self._loop)
+        if self._wbuf is not None:
+            self._wbuf.append(data)
+        else:
+            self._transport.write(data)
+        self._waiters.append(fut)
+        self._raw += 1
+        self._special = True
         return fut
 
     def _flush(self) -> None:
@@ -780,6 +850,7 @@ class Connection(asyncio.Protocol):
     # ------------------------------------------------------------------ Pub/Sub side
     def set_pubsub(self, on: bool) -> None:
         self._pubsub = on
+        self._special = on or self._raw > 0
 
     def get_frames(self) -> deque[Any]:
         return self._queue
@@ -832,6 +903,25 @@ class Connection(asyncio.Protocol):
             self._rpaused = False
             self._transport.resume_reading()
         return fut
+
+    def send_own(self, args: tuple[Any, ...]) -> asyncio.Future[Any]:
+        """A command with a reply of its own on a Pub/Sub connection (RESP3 only: a RESP2
+        server refuses everything but (un)subscribe and PING in subscribed mode). Its
+        reply is routed to it in FIFO order, after the frames before it and before the
+        answers of commands sent later: no second reader, no collision with get_message."""
+        if self.closed or _get_running_loop() not in (self._loop, None):
+            self._refuse()
+        fut: asyncio.Future[Any] = OwnFuture(loop=self._loop)
+        self._transport.write(self.pack(args))
+        self._waiters.append(fut)
+        if self._rpaused:  # its answer may sit behind unread messages: keep reading
+            self._rpaused = False
+            self._transport.resume_reading()
+        return fut
+
+    @property
+    def is_pubsub(self) -> bool:
+        return self._pubsub
 
     def wait_frames(self) -> asyncio.Future[Any]:
         """A future of the caller's own, resolved when a frame is queued or the

@@ -114,6 +114,36 @@ class CacheConfig:
                 f"max_staleness={self.max_staleness}, commands=<{len(self.commands)} commands>)")
 
 
+def from_redis_py(config: Any) -> CacheConfig:
+    """redis-py's ``CacheConfig`` (``cache_config=``) as ours: its ``max_size`` becomes
+    ``max_entries``. Only what maps exactly is taken: its default cache class, LRU
+    eviction, PLAIN tracking and no ``cache_predicate``; anything else is a DataError
+    naming it (those are redis-py's cache internals, with no equivalent here)."""
+    from .exceptions import DataError
+
+    if isinstance(config, CacheConfig):
+        return config
+    get_max_size = getattr(config, "get_max_size", None)
+    if not callable(get_max_size):
+        raise DataError(f"cache_config takes redis-py's CacheConfig, got {type(config).__name__}")
+    cache_class = getattr(config, "get_cache_class", lambda: None)()
+    if cache_class is not None and getattr(cache_class, "__name__", "") != "DefaultCache":
+        raise DataError(f"cache_config: cache_class={cache_class.__name__} cannot be used (fastredis has its "
+                        "own cache): use cache=fastredis.CacheConfig(...)")
+    policy = getattr(config, "get_eviction_policy", lambda: None)()
+    if policy is not None and getattr(policy, "name", "LRU") != "LRU":
+        raise DataError(f"cache_config: eviction_policy={policy.name} is not supported (fastredis evicts the "
+                        "least recently used entries)")
+    mode = getattr(config, "get_tracking_mode", lambda: None)()
+    if mode is not None and str(getattr(mode, "value", mode)).lower() != "plain":
+        raise DataError(f"cache_config: tracking_mode={getattr(mode, 'value', mode)!r} is not supported "
+                        "(fastredis tracks keys in the default mode)")
+    if getattr(config, "cache_predicate", None) is not None or getattr(config, "_cache_predicate", None) is not None:
+        raise DataError("cache_config: cache_predicate is not supported: use "
+                        "cache=fastredis.CacheConfig(commands=[...]) to choose what is cached")
+    return CacheConfig(max_entries=int(get_max_size()))
+
+
 def _norm(value: Any, encoding: str) -> bytes:
     """One canonical bytes form per argument, as the server sees it."""
     t = type(value)

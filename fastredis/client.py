@@ -62,8 +62,10 @@ def _retry_policy(opts: dict[str, Any]) -> Retry | None:
 
     if retry is None:
         retry = Retry(NoBackoff(), 1)  # redis-py: one more attempt, at once
-    elif not isinstance(retry, Retry):
-        raise TypeError(f"Redis(retry=...) takes a fastredis.retry.Retry, got {type(retry).__name__}")
+    else:
+        from .retry import as_retry
+
+        retry = as_retry(retry, "Redis()")
     for e in on_error:
         if not (isinstance(e, type) and issubclass(e, BaseException)):
             raise TypeError(f"retry_on_error takes exception classes, got {e!r}")
@@ -243,6 +245,13 @@ class Redis(CoreCommands[AnyStr]):
         cache: Any = None,
         **kwargs: Any,
     ) -> None:
+        cache_config = kwargs.pop("cache_config", None)
+        if cache_config is not None:
+            if cache is not None:
+                raise DataError("give cache= or cache_config=, not both")
+            from .cache import from_redis_py
+
+            cache = from_redis_py(cache_config)
         if connection_pool is None:
             params, pool_kw, opts = split_params(
                 dict(host=host, port=port, db=db, password=password, **kwargs)
@@ -270,6 +279,8 @@ class Redis(CoreCommands[AnyStr]):
         hci = getattr(connection_pool, "health_check_interval", None)
         self._pubsub_opts = {"health_check_interval": hci} if hci else {}
         self._retry = _retry_policy(opts)
+        if self._retry is None and getattr(connection_pool, "retry", None) is not None:
+            self._retry = connection_pool.retry  # ConnectionPool(retry=...): its clients' default
         if self._retry is not None:
             # the plain _execute stays the hot path of clients without a retry policy
             self._execute = self._execute_retrying  # type: ignore[method-assign]
@@ -492,10 +503,23 @@ class Redis(CoreCommands[AnyStr]):
                 "Redis(db=...), r.pubsub(), or a single-connection client (r.client(), "
                 "single_connection_client=True) for this command"
             )
+        if options and options.pop("NEVER_DECODE", None) is not None and self._decode:
+            # redis-py's flag: this reply stays bytes on a decoding client
+            cb = self._user_callback(name, options)
+            return await self._execute_raw(args, cb)
         cb = self._user_callback(name, options)  # set_response_callback (lock9)
         if _is_blocking(args):
             return await self._execute_blocking(args, cb)
         return await self._execute(args, cb)
+
+    async def _execute_raw(self, args: tuple[Any, ...], callback: Callable[[Any], Any] | None) -> Any:
+        """A command whose reply is not decoded (``NEVER_DECODE``), on the shared
+        connection, in its FIFO: only its own reply is parsed without the encoding."""
+        if _is_blocking(args):
+            raise DataError("NEVER_DECODE is not supported on blocking commands")
+        conn = await self.connection_pool.get_shared()
+        reply = await wait_reply(conn, conn.execute_raw(args), self._timeout)
+        return reply if callback is None else callback(reply)
 
     # ------------------------------------------------------------------ objects
     def pipeline(self, transaction: bool = True, shard_hint: Any = None) -> Pipeline[AnyStr]:
@@ -513,6 +537,9 @@ class Redis(CoreCommands[AnyStr]):
         return await run_transaction(self, func, watches, value_from_callable, watch_delay)
 
     def pubsub(self, **kwargs: Any) -> PubSub:
+        """A :class:`~fastredis.pubsub.PubSub` on a connection of its own. Its options (see
+        the class); an unknown keyword is a TypeError (a typo such as
+        ``ignore_subscribe_message=True`` must not pass silently)."""
         from .pubsub import PubSub
 
         opts = dict(self._pubsub_opts)

@@ -41,6 +41,7 @@ class ConnectionParams:
         "connect_timeout", "socket_timeout", "ssl", "ssl_params", "encoding",
         "encoding_errors", "decode_responses", "protocol", "keepalive",
         "max_reply_size", "buffered", "keepalive_options", "lib_name", "lib_version",
+        "credential_provider",
     )
 
     def __init__(
@@ -66,6 +67,7 @@ class ConnectionParams:
         keepalive_options: dict[int, int] | None = None,
         lib_name: str | None = None,
         lib_version: str | None = None,
+        credential_provider: Any = None,
     ) -> None:
         if protocol not in (2, 3):
             raise DataError("protocol must be 2 or 3")
@@ -92,6 +94,15 @@ class ConnectionParams:
         self.keepalive_options = keepalive_options
         self.lib_name = lib_name
         self.lib_version = lib_version
+        if credential_provider is not None:
+            from .credentials import check
+
+            if username is not None or password is not None:
+                # redis-py's rule: which of the two would win is not obvious
+                raise DataError("'username' and 'password' cannot be passed along with 'credential_provider'")
+            check(credential_provider)
+        #: asked for the credentials of every new connection (see fastredis.credentials)
+        self.credential_provider = credential_provider
 
     @property
     def address(self) -> str:
@@ -103,6 +114,8 @@ class ConnectionParams:
     def __repr__(self) -> str:
         user = f" username={self.username!r}" if self.username else ""
         pw = " password=<hidden>" if self.password else ""
+        if self.credential_provider is not None:
+            pw = f" credential_provider={type(self.credential_provider).__name__}"
         tls = " tls" if self.ssl else ""
         return f"<ConnectionParams {self.address} db={self.db}{user}{pw}{tls}>"
 
@@ -180,6 +193,7 @@ URL_OPTIONS: dict[str, Callable[[str], Any]] = {
     "ssl_certfile": str,
     "ssl_keyfile": str,
     "ssl_server_hostname": str,
+    "timeout": _url_float_or_none,
 }
 
 
@@ -439,18 +453,33 @@ async def _handshake(conn: Connection, params: ConnectionParams, client_id: bool
     import asyncio
 
     cmds: list[tuple[Any, ...]] = []
-    # a username without a password authenticates as that user with an empty password
-    # (redis-py's rule: a `nopass` user gets in, any other is refused); connecting as the
-    # default user instead would be a silent change of identity
-    password = params.password if params.password is not None else ("" if params.username else None)
+    username, password = params.username, params.password
+    provider = params.credential_provider
+    if provider is not None:
+        from .credentials import fanout, fetch
+
+        # the epoch first: credentials pushed while these are fetched or sent are
+        # re-sent when the pool takes the connection in (ConnectionPool._catch_up)
+        f = fanout(provider)
+        conn.auth_epoch = f.epoch if f is not None else 0
+        try:
+            async with deadline(params.connect_timeout or None):
+                username, password = await fetch(provider)
+        except asyncio.TimeoutError as exc:
+            raise TimeoutError(f"Timeout asking the credential provider for {params.address}") from exc
+    if password is None and username:
+        # a username without a password authenticates as that user with an empty
+        # password (redis-py's rule: a `nopass` user gets in, any other is refused);
+        # connecting as the default user instead would be a silent change of identity
+        password = ""
     if params.protocol == 3:
         hello: tuple[Any, ...] = ("HELLO", 3)
         if password is not None:
-            hello += ("AUTH", params.username or "default", password)
+            hello += ("AUTH", username or "default", password)
         cmds.append(hello)
     elif password is not None:
-        if params.username:
-            cmds.append(("AUTH", params.username, password))
+        if username:
+            cmds.append(("AUTH", username, password))
         else:
             cmds.append(("AUTH", password))
     if params.db:
@@ -485,10 +514,15 @@ async def _handshake(conn: Connection, params: ConnectionParams, client_id: bool
             name = cmd[0]
             if i >= optional and isinstance(res, ResponseError):
                 continue
-            if isinstance(res, AuthenticationError):
-                raise AuthenticationError(_auth_text(res)) from None
-            if name in ("AUTH", "HELLO") and isinstance(res, ResponseError):
-                raise AuthenticationError(_auth_text(res)) from None
+            if isinstance(res, AuthenticationError) or (
+                name in ("AUTH", "HELLO") and isinstance(res, ResponseError)
+            ):
+                err: BaseException = AuthenticationError(_auth_text(res))
+                if provider is not None:
+                    from .credentials import failed_auth
+
+                    err = failed_auth(provider, err)
+                raise err from err.__cause__
             if isinstance(res, RedisError):
                 raise res
             raise ConnectionError(f"Handshake with {params.address} failed") from res

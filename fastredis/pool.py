@@ -14,6 +14,14 @@
   and closes a loop's connections on that loop when it shuts down (issue 8 item 10).
 * ``aclose()`` is final: a closed pool raises ClientClosedError instead of silently
   reopening (issue 8 item 12). ``disconnect()`` only drops the current connections.
+* ``max_connections`` bounds the exclusive connections, as redis-py's pools do:
+  ``ConnectionPool`` raises MaxConnectionsError at once when they are all taken,
+  ``BlockingConnectionPool`` waits up to ``timeout`` for one to be released.
+* Credentials: the provider (``credential_provider=``) is asked by every handshake; when it
+  pushes new ones, every live connection of the pool - shared, idle, in use, Pub/Sub -
+  gets an ``AUTH`` queued in its FIFO (``_rotate``). A layer that builds pools (a cluster
+  node, a Sentinel-resolved master) gets all of this by passing the provider in the
+  pool's ``ConnectionParams``.
 """
 
 from __future__ import annotations
@@ -30,14 +38,14 @@ from ._execution import wait_released as _wait_released
 from ._log import get_logger
 from ._params import split_params
 from .connection import ConnectionParams, connect, deadline
-from .exceptions import ClientClosedError, ConnectionError, TimeoutError
+from .exceptions import ClientClosedError, ConnectionError, MaxConnectionsError, TimeoutError
 
 if TYPE_CHECKING:  # asyncio is imported on first use, not by `import fastredis`
     import asyncio
 
     from ._protocol import Connection
 
-__all__ = ["ConnectionPool"]
+__all__ = ["ConnectionPool", "BlockingConnectionPool"]
 
 
 # asyncio.events._get_running_loop (C) once asyncio is imported (set by _state): the
@@ -168,14 +176,27 @@ class ConnectionPool:
         health_check_interval: float | None = None,
         max_idle_time: float | None = None,
         idle_check_interval: float = 1.0,
+        retry: Any = None,
         **kwargs: Any,
     ) -> None:
+        owner = f"{type(self).__name__}()"
         if params is None:
-            params, pool_kw, client_kw = split_params(kwargs, "ConnectionPool()")
+            params, pool_kw, client_kw = split_params(kwargs, owner)
             if client_kw:
-                raise TypeError(f"ConnectionPool() got client options {sorted(client_kw)}: give them to Redis()")
-        elif kwargs:
-            raise TypeError(f"ConnectionPool() got params= and keyword arguments {sorted(kwargs)}")
+                raise TypeError(f"{owner} got client options {sorted(client_kw)}: give them to Redis()")
+            kwargs = pool_kw
+        if "timeout" in kwargs:  # given to this class (Redis.from_url("...?timeout=3") ...)
+            raise TypeError(f"{owner} got 'timeout': the wait for a free connection is an option of "
+                            "BlockingConnectionPool (ConnectionPool raises MaxConnectionsError at once)")
+        if kwargs:
+            raise TypeError(f"{owner} got params= and keyword arguments {sorted(kwargs)}")
+        if retry is not None:
+            from .retry import as_retry
+
+            retry = as_retry(retry, owner)
+        #: the retry policy of clients built on this pool that set none of their own
+        #: (redis-py gives it to the pool's connections; ``None``: no retries)
+        self.retry = retry
         self.params = params
         self.max_shared = _int_option("max_shared", max_shared, 1)
         self.max_connections = _int_option("max_connections", max_connections, 1, none_ok=True)
@@ -198,16 +219,22 @@ class ConnectionPool:
         #: what stats() and fastredis.telemetry's instruments read (fastredis._observe)
         self.counters = _observe.PoolCounters(params)
         _observe.POOLS.add(self)
+        self._auth_warned = 0  # the credential epoch whose failed AUTH was logged
+        if params.credential_provider is not None:
+            from .credentials import register
+
+            register(params.credential_provider, self)
 
     @classmethod
-    def from_url(cls, url: str, **kwargs: Any) -> ConnectionPool:
+    def from_url(cls, url: str, **kwargs: Any) -> Any:
         from .connection import parse_url
 
         opts = parse_url(url)
         opts.update(kwargs)
-        params, pool_kw, client_kw = split_params(opts, "ConnectionPool.from_url()")
+        owner = f"{cls.__name__}.from_url()"
+        params, pool_kw, client_kw = split_params(opts, owner)
         if client_kw:
-            raise TypeError(f"ConnectionPool.from_url() got client options {sorted(client_kw)}: give them to Redis()")
+            raise TypeError(f"{owner} got client options {sorted(client_kw)}: give them to Redis()")
         return cls(params, **pool_kw)
 
     @property
@@ -221,7 +248,7 @@ class ConnectionPool:
             "socket_connect_timeout": p.connect_timeout, "socket_keepalive": p.keepalive,
             "socket_keepalive_options": p.keepalive_options, "encoding": p.encoding,
             "encoding_errors": p.encoding_errors, "decode_responses": p.decode_responses,
-            "protocol": p.protocol,
+            "protocol": p.protocol, "credential_provider": p.credential_provider,
         }
         if p.path:
             kw["path"] = p.path
@@ -406,6 +433,7 @@ class ConnectionPool:
             raise self._gone_error()
         conn.on_lost = lambda c, st=st: self._shared_lost(st, c)
         st.shared.append(conn)
+        self._catch_up(conn)
         if st.lost:
             st.lost = False
             self.counters.reconnects += 1
@@ -510,7 +538,7 @@ class ConnectionPool:
         if self.max_connections is not None:
             if st.sem is None:
                 st.sem = asyncio.Semaphore(self.max_connections)
-            await st.sem.acquire()
+            await self._take_slot(st.sem)
         try:
             conn = None
             while st.idle and not pubsub:
@@ -546,10 +574,22 @@ class ConnectionPool:
                 st.sem.release()
             raise
         st.in_use.add(conn)
+        self._catch_up(conn)
         self._start_reaper(st)
         if hook is not None:
             hook.waited(self.counters, st.loop.time() - t0)
         return conn
+
+    async def _take_slot(self, sem: asyncio.Semaphore) -> None:
+        """One of the ``max_connections`` exclusive slots, or MaxConnectionsError at once
+        (redis-py's ConnectionPool; BlockingConnectionPool waits instead)."""
+        if sem.locked():
+            raise MaxConnectionsError(
+                f"Too many connections: all max_connections={self.max_connections} exclusive connections "
+                f"to {self.params.address} are in use (blocking commands, WATCH, Pub/Sub; plain commands "
+                "share a connection and need none). Use BlockingConnectionPool to wait for one."
+            )
+        await sem.acquire()
 
     def forget(self, conn: Connection) -> None:
         """Drop an exclusive connection of another (possibly closed) event loop from the
@@ -601,11 +641,94 @@ class ConnectionPool:
         st.in_use.discard(conn)
         if st.sem is not None:
             st.sem.release()
-        if reusable and not conn.closed and conn.is_idle and not self._closed and len(st.idle) < self.max_idle:
+        # (a rotation's AUTH still in flight does not make it busy: the next user's
+        # commands queue behind it)
+        if reusable and not conn.closed and conn.pending <= conn.own and not self._closed \
+                and len(st.idle) < self.max_idle:
             conn.last_used = conn._loop.time()
             st.idle.append(conn)
         else:
             conn.close()
+
+    # ------------------------------------------------------------------ credentials
+    def _rotate(self, creds: Any, epoch: int) -> list[asyncio.Future[Any]]:
+        """The provider pushed new credentials (called by credentials.Fanout, from any
+        thread): every live connection of every loop re-authenticates. Returns the AUTH
+        futures of the running loop's connections (those of other loops are sent from
+        their own loop)."""
+        with self._lock:
+            states = list(self._states.values())
+        running = _running_loop()
+        futs: list[asyncio.Future[Any]] = []
+        for st in states:
+            if st.dead:
+                continue
+            if st.loop is running:
+                futs.extend(self._reauth_state(st, creds, epoch))
+            else:
+                try:
+                    st.loop.call_soon_threadsafe(self._reauth_state, st, creds, epoch)
+                except RuntimeError:  # that loop is closed
+                    pass
+        return futs
+
+    def _reauth_state(self, st: _LoopState, creds: Any, epoch: int) -> list[asyncio.Future[Any]]:
+        """AUTH on every connection of ``st``; the futures of the shared and idle ones
+        (an exclusive connection in use may be blocked for as long as its BLPOP lasts:
+        whoever awaits the rotation does not wait for it)."""
+        futs = []
+        for conn in st.connections():
+            fut = self._reauth(conn, creds, epoch)
+            if fut is not None and conn not in st.in_use:
+                futs.append(fut)
+        return futs
+
+    def _reauth(self, conn: Connection, creds: Any, epoch: int) -> asyncio.Future[Any] | None:
+        """Queue one AUTH on ``conn``, in its FIFO like any command: the commands before it
+        run as the old user, those after it as the new one; nothing waits, nothing races.
+        A blocked connection (BLPOP) runs it when its command returns. A RESP2 Pub/Sub
+        connection cannot (the server refuses AUTH in subscribed mode): it keeps
+        receiving and uses the new credentials at its next reconnect."""
+        from .credentials import auth_command
+
+        if conn.closed or conn.auth_epoch >= epoch:
+            return None
+        if conn.is_pubsub:
+            if self.params.protocol != 3:
+                return None
+            fut = conn.send_own(auth_command(creds))
+        else:
+            fut = conn.execute(auth_command(creds))
+        conn.auth_epoch = epoch
+        conn.own += 1
+        fut.add_done_callback(partial(self._reauthed, conn, epoch))
+        return fut
+
+    def _catch_up(self, conn: Connection) -> None:
+        """A connection whose handshake began before the provider's last push gets that
+        push's credentials now (queued before any command of its first user)."""
+        provider = self.params.credential_provider
+        if provider is None:
+            return
+        from .credentials import fanout
+
+        f = fanout(provider)
+        if f is not None and f.latest is not None and conn.auth_epoch < f.epoch:
+            self._reauth(conn, f.latest, f.epoch)
+
+    def _reauthed(self, conn: Connection, epoch: int, fut: asyncio.Future[Any]) -> None:
+        conn.own -= 1
+        if fut.cancelled():
+            return
+        exc = fut.exception()
+        if exc is None or conn.closed and isinstance(exc, ConnectionError):
+            return
+        # the connection stays authenticated as before (a failed AUTH changes nothing on
+        # the server); said once per push, not once per connection
+        if self._auth_warned != epoch:
+            self._auth_warned = epoch
+            _logger().warning("re-authentication with the new credentials failed on %s (its connections "
+                              "keep the previous ones): %s", self.params.address, exc)
 
     # ------------------------------------------------------------------ closing
     def disconnect(self, inuse_connections: bool = True) -> _Closing:
@@ -696,7 +819,37 @@ class ConnectionPool:
         return n
 
     def __repr__(self) -> str:
-        return f"<fastredis.ConnectionPool {self.params!r} connections={self.connection_count()}>"
+        return f"<fastredis.{type(self).__name__} {self.params!r} connections={self.connection_count()}>"
+
+
+class BlockingConnectionPool(ConnectionPool):
+    """redis-py's ``BlockingConnectionPool(max_connections=50, timeout=20, ...)``: when all
+    ``max_connections`` exclusive connections are in use, a caller waits up to ``timeout``
+    seconds (``None``: for as long as it takes) for one to be released, then gets
+    ``ConnectionError("No connection available.")``. Plain commands share a connection
+    and never wait for a slot."""
+
+    def __init__(self, params: ConnectionParams | None = None, *, max_connections: int = 50,
+                 timeout: float | None = 20, **kwargs: Any) -> None:
+        super().__init__(params, max_connections=max_connections, **kwargs)
+        if self.max_connections is None:
+            raise ValueError("BlockingConnectionPool needs max_connections (an int >= 1)")
+        self.timeout = _seconds_option("timeout", timeout, none_ok=False)
+
+    @classmethod
+    def from_url(cls, url: str, **kwargs: Any) -> BlockingConnectionPool:
+        """``?timeout=`` in the URL (or ``timeout=``) is the wait for a free connection."""
+        pool: BlockingConnectionPool = super().from_url(url, **kwargs)
+        return pool
+
+    async def _take_slot(self, sem: asyncio.Semaphore) -> None:
+        import asyncio
+
+        try:
+            async with deadline(self.timeout):
+                await sem.acquire()
+        except asyncio.TimeoutError:
+            raise ConnectionError("No connection available.") from None
 
 
 def _connect_done(st: _LoopState, fut: asyncio.Future[Connection]) -> None:

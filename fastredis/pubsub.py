@@ -129,8 +129,25 @@ class PubSub:
         reconnect: bool = True,
         reconnect_backoff: tuple[float, float] = (0.02, 0.5),
         confirm_timeout: float = 10.0,
-        **_ignored: Any,
+        *,
+        shard_hint: Any = None,
+        encoder: Any = None,
+        push_handler_func: Any = None,
+        event_dispatcher: Any = None,
     ) -> None:
+        # redis-py's other keywords: shard_hint (one server has no shards) and
+        # event_dispatcher (re-authentication is built in) change nothing here; an
+        # encoder or a RESP3 push handler cannot be honoured: say so
+        if encoder is not None:
+            raise TypeError("PubSub(encoder=...) is not supported: channels and data follow the client's "
+                            "encoding / decode_responses")
+        if push_handler_func is not None:
+            raise TypeError("PubSub(push_handler_func=...) is not supported: every frame is delivered by "
+                            "get_message() / listen() or a channel handler")
+        if event_dispatcher is not None:
+            from ._params import redis_py8_option
+
+            redis_py8_option("event_dispatcher", event_dispatcher, "PubSub()", {})
         self.connection_pool = connection_pool
         params = connection_pool.params
         self.connection: Connection | None = None

@@ -12,7 +12,7 @@ from typing import Any, Awaitable, Callable, Iterable, TypeVar
 from .backoff import AbstractBackoff
 from .exceptions import ConnectionError, TimeoutError
 
-__all__ = ["Retry", "READ_ONLY"]
+__all__ = ["Retry", "READ_ONLY", "as_retry"]
 
 T = TypeVar("T")
 
@@ -26,13 +26,16 @@ class Retry:
 
     def __init__(
         self,
-        backoff: AbstractBackoff,
+        backoff: Any,  # fastredis.backoff or redis.backoff (duck-typed)
         retries: int,
         supported_errors: tuple[type[BaseException], ...] = (ConnectionError, TimeoutError),
     ) -> None:
         if not isinstance(backoff, AbstractBackoff):
-            raise TypeError("Retry(backoff, ...) takes a fastredis.backoff backoff object")
-        self._backoff = backoff
+            if not callable(getattr(backoff, "compute", None)):
+                raise TypeError("Retry(backoff, ...) takes a backoff object with compute(failures) "
+                                f"(fastredis.backoff or redis.backoff), got {type(backoff).__name__}")
+            backoff = _Borrowed(backoff)  # redis-py's own backoff classes, duck-typed
+        self._backoff: AbstractBackoff = backoff
         self._retries = int(retries)
         self._supported_errors = tuple(supported_errors)
 
@@ -82,6 +85,50 @@ class Retry:
 
     def __repr__(self) -> str:
         return f"<fastredis.Retry retries={self._retries} backoff={type(self._backoff).__name__}>"
+
+
+class _Borrowed(AbstractBackoff):
+    """A backoff of another library (``redis.backoff.*``): its ``compute`` and, when it
+    has one, its ``reset``."""
+
+    __slots__ = ("inner",)
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+
+    def reset(self) -> None:
+        reset = getattr(self.inner, "reset", None)
+        if callable(reset):
+            reset()
+
+    def compute(self, failures: int) -> float:
+        return float(self.inner.compute(failures))
+
+    def __repr__(self) -> str:
+        return f"<{type(self.inner).__name__}>"
+
+
+def as_retry(retry: Any, owner: str) -> Retry:
+    """``retry=`` as a fastredis Retry: ours as it is; redis-py's ``Retry`` (duck-typed:
+    ``get_retries()`` and a backoff) with its backoff and retries, and its supported errors
+    mapped by name onto fastredis's exception classes (ConnectionError, TimeoutError ...)."""
+    if isinstance(retry, Retry):
+        return retry
+    get_retries = getattr(retry, "get_retries", None)
+    backoff = getattr(retry, "_backoff", None) or getattr(retry, "backoff", None)
+    if not callable(get_retries) or backoff is None:
+        raise TypeError(f"{owner} option 'retry' takes a fastredis.retry.Retry (or redis-py's), "
+                        f"got {type(retry).__name__}")
+    from . import exceptions
+
+    errors: list[type[BaseException]] = []
+    for e in getattr(retry, "_supported_errors", None) or (ConnectionError, TimeoutError):
+        ours = getattr(exceptions, getattr(e, "__name__", ""), None)
+        if isinstance(ours, type) and issubclass(ours, BaseException):
+            errors.append(ours)
+        elif isinstance(e, type) and issubclass(e, BaseException):
+            errors.append(e)
+    return Retry(backoff, get_retries(), tuple(dict.fromkeys(errors)))
 
 
 # Commands that only read: safe to send again after the connection broke with the reply

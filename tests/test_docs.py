@@ -28,7 +28,7 @@ DOCS = ROOT / "docs"
 # The modules whose names users import: the package and its public submodules. (The other
 # modules are layers of the implementation; their names carry no promise.)
 PUBLIC_MODULES = [
-    "fastredis", "fastredis.backoff", "fastredis.cache", "fastredis.cluster",
+    "fastredis", "fastredis.backoff", "fastredis.cache", "fastredis.cluster", "fastredis.credentials",
     "fastredis.exceptions", "fastredis.keyspace_notifications", "fastredis.lock",
     "fastredis.monitor", "fastredis.pipeline",
     "fastredis.pool", "fastredis.pubsub", "fastredis.retry", "fastredis.sentinel",

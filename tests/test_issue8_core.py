@@ -265,7 +265,7 @@ async def _id_of(admin: fastredis.Redis, conn) -> int:
 
 
 async def test_unsupported_redis_py_options_raise_naming_them():
-    for name in ("connection_class", "reader_class", "socket_type", "credential_provider"):
+    for name in ("connection_class", "reader_class", "socket_type"):
         with pytest.raises(TypeError, match=name):
             fastredis.Redis(**{name: object()})
     with pytest.raises(TypeError, match="no_such_option"):

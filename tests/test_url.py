@@ -30,6 +30,7 @@ CASES = {
     "max_idle": ("5", 5, ("pool", "max_idle")),
     "max_idle_time": ("30", 30.0, ("pool", "max_idle_time")),
     "idle_check_interval": ("0.5", 0.5, ("pool", "idle_check_interval")),
+    "timeout": ("3", 3.0, ("blocking", "timeout")),
     "single_connection_client": ("yes", True, ("client", "_single")),
     "retry_on_timeout": ("1", True, None),
     "retry_on_error": ("ConnectionError,ReadOnlyError", [fastredis.ConnectionError, fastredis.ReadOnlyError], None),
@@ -52,6 +53,11 @@ def test_url_option_is_typed_and_lands_where_it_acts(name):
     raw, parsed, where = CASES[name]
     url = f"redis://localhost:6379/0?{name}={raw}"
     assert parse_url(url)[name] == parsed
+    if where is not None and where[0] == "blocking":  # the wait of BlockingConnectionPool only
+        assert fastredis.BlockingConnectionPool.from_url(url).timeout == parsed
+        with pytest.raises(TypeError, match="BlockingConnectionPool"):
+            fastredis.Redis.from_url(url)
+        return
     r = fastredis.Redis.from_url(url)
     if where is None:  # a retry option: the client's policy
         errors = r._retry.supported_errors
