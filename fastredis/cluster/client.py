@@ -17,8 +17,8 @@
 
 from __future__ import annotations
 
+import _thread
 import asyncio
-import functools
 import random
 import sys
 from collections import Counter
@@ -35,7 +35,7 @@ from .._pack import pack
 from .._params import split_params as _split_params
 from ..client import Redis
 from ..commands import CoreCommands
-from ..connection import ConnectionParams, connect, parse_url, wait_reply
+from ..connection import ConnectionParams, parse_url, wait_reply
 from ..connection import expire as _expire
 from ..exceptions import (
     AskError,
@@ -64,6 +64,7 @@ from .errors import (
     SlotNotCoveredError,
     TooManyRedirections,
 )
+from .nodes import NodePool, node_params
 from .routing import Route, Router, check_target_nodes, merge_replies
 from .slots import (
     PRIMARY,
@@ -89,6 +90,7 @@ _ReplyError = hiredis.ReplyError
 _pack_command = hiredis.pack_command
 _get_running_loop = asyncio.events._get_running_loop
 _ASKING = hiredis.pack_command(("ASKING",))
+_POOLS_LOCK = _thread.allocate_lock()
 _REPLICAS_ONLY = (LoadBalancingStrategy.ROUND_ROBIN_REPLICAS, LoadBalancingStrategy.RANDOM_REPLICA)
 
 
@@ -246,7 +248,6 @@ class RedisCluster(ClusterManagementCommands, CoreCommands[AnyStr]):
         self.max_connections = _count("max_connections", max_connections, none_ok=True)
         if self.max_connections is not None and self.max_connections < 1:
             raise DataError("RedisCluster option 'max_connections' must be >= 1 (the shared connection)")
-        self._exclusive: Counter[str] = Counter()  # node name -> exclusive connections open
         self._hc: asyncio.TimerHandle | None = None
         self._hc_loop: asyncio.AbstractEventLoop | None = None
         steps = _count("reinitialize_steps", reinitialize_steps, True)
@@ -285,142 +286,33 @@ class RedisCluster(ClusterManagementCommands, CoreCommands[AnyStr]):
 
     # ------------------------------------------------------------------ connections
     def _node_params(self, node: ClusterNode) -> ConnectionParams:
-        p = self._params
-        params = ConnectionParams.__new__(ConnectionParams)
-        for name in ConnectionParams.__slots__:
-            setattr(params, name, getattr(p, name))
-        params.host = node.host
-        params.port = node.port
-        if p.ssl and node.tls_hostname and not p.ssl_params.get("ssl_server_hostname"):
-            # CLUSTER SHARDS names each node's TLS hostname: verify against it
-            params.ssl_params = dict(p.ssl_params, ssl_server_hostname=node.tls_hostname)
-        return params
+        return node_params(self._params, node)
+
+    def _pool(self, node: ClusterNode) -> NodePool:
+        """The node's pool (nodes.py), made on first use from the client's parameters."""
+        pool: NodePool | None = node.pool
+        if pool is None:
+            with _POOLS_LOCK:  # two threads using a new node at once make one pool
+                pool = node.pool
+                if pool is None:
+                    pool = node.pool = NodePool(node, self._params, max_connections=self.max_connections,
+                                                on_connect=self.on_connect, on_lost=self._lost)
+        return pool
 
     async def _connection(self, node: ClusterNode) -> Any:
-        """The node's one shared connection; opened once for every waiting caller. Used
-        from another live event loop (a thread of its own) too, the client gives that
-        loop a connection of its own (``node.others``) and never touches the first."""
-        loop = asyncio.get_running_loop()
-        conn = node.connection
-        if conn is not None and not conn.closed:
-            if conn._loop is loop:
-                return conn
-            if not conn._loop.is_closed():
-                return await self._other_loop_connection(node, loop)
-            node.connection = None
-            conn.orphan()
-        fut = node.connecting
-        if fut is not None and fut.get_loop() is not loop:
-            if not fut.done() and not fut.get_loop().is_closed():
-                return await self._other_loop_connection(node, loop)
-            fut = None
-        if fut is None:
-            fut = node.connecting = asyncio.ensure_future(self._open(node))
-            fut.add_done_callback(functools.partial(self._connect_done, node))
-        return await asyncio.shield(fut)
-
-    @staticmethod
-    def _connect_done(node: ClusterNode, fut: asyncio.Future[Any]) -> None:
-        if node.connecting is fut:
-            node.connecting = None
-        _retrieve(fut)
-
-    async def _open(self, node: ClusterNode, shared: bool = True) -> Any:
-        conn = await connect(self._node_params(node))
-        if self._topology.closing:  # aclose() ran while we connected: keep nothing open
-            conn.close()
-            raise ConnectionError("the cluster client was closed")
-        await self.on_connect(conn)
-        conn.on_lost = lambda c, n=node: self._lost(n, c)
-        node.failures = 0
-        old = node.connection
-        if not shared or (old is not None and not old.closed and old._loop is not conn._loop
-                          and not old._loop.is_closed()):
-            # this loop's own, beside another live loop's shared one (never closed from here)
-            if node.others is None:
-                node.others = {}
-            node.others[conn._loop] = conn
-            return conn
-        node.connection = conn
-        if old is not None and old is not conn and not old.closed:
-            old.release()  # never two shared connections to one node
-        return conn
+        """The node's shared connection on this event loop (opened once for every
+        waiting caller; each live loop has its own, see nodes.py)."""
+        return await self._pool(node).get_shared()
 
     async def on_connect(self, connection: Any) -> None:
-        """Run on every new shared node connection before any command is sent on it
-        (redis-py's hook, for subclasses): sends READONLY when reads may go to replicas."""
+        """Run on every new node connection before any command is sent on it (redis-py's
+        hook, for subclasses): sends READONLY when reads may go to replicas."""
         if self._read_from_replicas:
             # before any command on this connection (FIFO): reads may go to a replica
             connection.send_and_forget(("READONLY",))
 
-    async def _other_loop_connection(self, node: ClusterNode, loop: asyncio.AbstractEventLoop) -> Any:
-        """This loop's connection to ``node`` when another live loop holds the shared one."""
-        others = node.others
-        if others is None:
-            others = node.others = {}
-        for gone in [lp for lp in others if lp.is_closed()]:  # loops that ended meanwhile
-            entry = others.pop(gone)
-            if not isinstance(entry, asyncio.Future):
-                entry.orphan()
-        entry = others.get(loop)
-        if entry is not None and not isinstance(entry, asyncio.Future):
-            if not entry.closed:
-                return entry
-            entry = None
-        if entry is None or entry.done():
-            entry = others[loop] = asyncio.ensure_future(self._open(node, shared=False))
-            entry.add_done_callback(functools.partial(self._other_done, node, loop))
-        return await asyncio.shield(entry)
-
-    @staticmethod
-    def _other_done(node: ClusterNode, loop: Any, fut: asyncio.Future[Any]) -> None:
-        if node.others is not None and node.others.get(loop) is fut:
-            del node.others[loop]  # failed or cancelled (success put the connection there)
-        _retrieve(fut)
-
-    def _usable(self, node: ClusterNode, loop: asyncio.AbstractEventLoop) -> Any:
-        """The node's open connection on ``loop`` (shared or this loop's own), or None."""
-        conn = node.connection
-        if conn is not None and conn._loop is loop:
-            return None if conn.closed else conn
-        if node.others is not None:
-            conn = node.others.get(loop)
-            if conn is not None and not isinstance(conn, asyncio.Future) and not conn.closed:
-                return conn
-        return None
-
-    async def _connect_exclusive(self, node: ClusterNode, client_id: bool = False) -> Any:
-        """A connection of its own to ``node`` (a blocking command, WATCH), within
-        ``max_connections`` (counted until the connection closes, however it closes)."""
-        limit = self.max_connections
-        if limit is not None:
-            if self._exclusive[node.name] + 1 >= limit:  # the shared connection counts too
-                raise MaxConnectionsError(
-                    f"Too many connections to {node.name}: max_connections={limit} (one shared "
-                    f"connection and {self._exclusive[node.name]} for blocking commands / WATCH)")
-            self._exclusive[node.name] += 1
-        try:
-            conn = await connect(self._node_params(node), client_id=client_id)
-        except BaseException:
-            if limit is not None:
-                self._exclusive[node.name] -= 1
-            raise
-        if limit is not None:
-            conn.closed_future.add_done_callback(functools.partial(self._exclusive_gone, node.name))
-        return conn
-
-    def _exclusive_gone(self, name: str, _fut: Any) -> None:
-        self._exclusive[name] -= 1
-        if self._exclusive[name] <= 0:
-            del self._exclusive[name]
-
-    def _lost(self, node: ClusterNode, conn: Any) -> None:
-        others, conn_loop = node.others, conn._loop
-        if node.connection is conn:
-            node.connection = None
-        elif others is not None and others.get(conn_loop) is conn:
-            del others[conn_loop]
-            return  # the shared connection is fine: nothing changed in the cluster
+    def _lost(self, node: ClusterNode) -> None:
+        """A shared connection to ``node`` was lost (nodes.py)."""
         topo = self._topology
         if topo.closing:
             return
@@ -487,8 +379,8 @@ class RedisCluster(ClusterManagementCommands, CoreCommands[AnyStr]):
 
     # ------------------------------------------------------------------ health check
     def _schedule_health_check(self) -> None:
-        """health_check_interval: every interval, each node connection with nothing in
-        flight answers a PING (off the command path: a busy connection proves itself)."""
+        """health_check_interval: every interval, each node's idle shared connection on
+        this loop answers a PING (NodePool.ping_idle; a busy connection proves itself)."""
         interval = self.health_check_interval
         if interval is None:
             return
@@ -507,31 +399,9 @@ class RedisCluster(ClusterManagementCommands, CoreCommands[AnyStr]):
             return
         limit = self._timeout or self._params.connect_timeout or 10.0
         for node in self._topology.nodes.values():
-            conn = node.connection
-            if conn is None or conn.closed or conn._loop is not loop or conn.pending:
-                continue
-            fut = conn.execute(("PING",))
-            late = loop.call_later(limit, self._health_late, node, conn, fut, limit)
-            fut.add_done_callback(functools.partial(self._health_done, node, conn, late))
+            if node.pool is not None:
+                node.pool.ping_idle(loop, limit)
         self._hc = loop.call_later(self.health_check_interval or 0, self._health_check)
-
-    @staticmethod
-    def _health_late(node: ClusterNode, conn: Any, fut: asyncio.Future[Any], limit: float) -> None:
-        if not fut.done() and not conn.closed:
-            log.warning("health check of cluster node %s: no answer to PING within %.1fs; reconnecting",
-                        node.name, limit)
-            conn.abort("closed: failed its health check")
-
-    @staticmethod
-    def _health_done(node: ClusterNode, conn: Any, late: asyncio.TimerHandle,
-                     fut: asyncio.Future[Any]) -> None:
-        late.cancel()
-        if fut.cancelled():
-            return
-        exc = fut.exception()
-        if exc is not None and not conn.closed:
-            log.warning("health check of cluster node %s failed (%s); reconnecting", node.name, exc)
-            conn.abort("closed: failed its health check")
 
     async def aclose(self) -> None:
         """Close every node connection; the client reconnects if used again."""
@@ -545,29 +415,11 @@ class RedisCluster(ClusterManagementCommands, CoreCommands[AnyStr]):
         self._tick = self._hc = None
         if self.cache is not None:
             self.cache.close()  # every node connection (and what it tracked) goes now
-        conns = self._topology.all_connections()
-        self._topology.close()
-        loop = asyncio.get_running_loop()
-        pending: list[Any] = []
-        for node in self._topology.nodes.values():
-            pending.append(node.connecting)
-            if node.others:
-                pending.extend(node.others.values())
-        for fut in pending:  # connections being opened (this loop's, or asked of theirs)
-            if isinstance(fut, asyncio.Future) and not fut.done():
-                if fut.get_loop() is loop:
-                    fut.cancel()
-                elif not fut.get_loop().is_closed():
-                    fut.get_loop().call_soon_threadsafe(fut.cancel)
+        closing = self._topology.close()  # every node's pool, on every loop
         self._init_fut = None
         self._simple.clear()  # the next command goes through initialize() again
-        for conn in conns:
-            if conn._loop is not loop:
-                continue  # another loop's: asked to close (thread-safe), not waited for
-            try:
-                await asyncio.wait_for(conn.wait_closed(), 1.0)
-            except (asyncio.TimeoutError, RuntimeError):  # pragma: no cover - already gone
-                pass
+        for waits in closing:  # this loop's sockets (another loop's close on it, unwaited)
+            await waits
 
     close = aclose
 
@@ -1186,7 +1038,8 @@ class RedisCluster(ClusterManagementCommands, CoreCommands[AnyStr]):
             if node is None:
                 await self._topology.refresh()
                 continue
-            conn = await self._connect_exclusive(node, client_id=True)
+            pool = self._pool(node)
+            conn = await pool.acquire()
             handle = None
             try:
                 if asking is not None:
@@ -1215,7 +1068,7 @@ class RedisCluster(ClusterManagementCommands, CoreCommands[AnyStr]):
                 # the node's shared connection (the server may hand the value to the BLPOP
                 # it has not yet seen closed); CLIENT UNBLOCK written there first is ordered
                 # before every later command to that node
-                shared = self._usable(node, conn._loop)
+                shared = pool.shared_now()
                 if shared is not None and conn.client_id is not None:
                     shared.send_and_forget(("CLIENT", "UNBLOCK", conn.client_id))
                 raise
@@ -1223,6 +1076,7 @@ class RedisCluster(ClusterManagementCommands, CoreCommands[AnyStr]):
                 if handle is not None:
                     handle.cancel()
                 conn.abort("closed after a blocking command")
+                pool.release(conn, reusable=False)
             return reply if callback is None else callback(reply)
 
     async def execute_command(self, *args: Any, target_nodes: Any = None, **options: Any) -> Any:
