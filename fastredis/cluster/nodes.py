@@ -37,7 +37,7 @@ if TYPE_CHECKING:
     from ..connection import ConnectionParams
     from .slots import ClusterNode
 
-__all__ = ["NodePool", "node_params", "usable"]
+__all__ = ["NodePool", "Ticker", "node_params", "usable"]
 
 log = get_logger("fastredis.cluster")
 
@@ -167,3 +167,44 @@ class NodePool(ConnectionPool):
 
     def __repr__(self) -> str:
         return f"<fastredis.cluster.NodePool {self.node.name} connections={self.connection_count()}>"
+
+
+class Ticker:
+    """``action(loop)`` every ``interval()`` seconds (None or 0: off) on the event loop that
+    started it last, until ``action`` returns False or ``stop()``; another loop's timer is
+    cancelled through that loop (thread-safe). The cluster's periodic topology check and
+    ``health_check_interval`` sweep."""
+
+    __slots__ = ("_interval", "_action", "_handle", "_loop")
+
+    def __init__(self, interval: Callable[[], float | None],
+                 action: Callable[[asyncio.AbstractEventLoop], bool]) -> None:
+        self._interval = interval
+        self._action = action
+        self._handle: asyncio.TimerHandle | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def start(self) -> None:
+        """On the running loop (a timer left by a previous loop is dropped); no-op if running."""
+        loop = asyncio.get_running_loop()
+        if self._handle is not None and self._loop is not loop:
+            self._handle.cancel()  # left behind by a previous event loop
+            self._handle = None
+        delay = self._interval()
+        if delay and self._handle is None:
+            self._loop = loop
+            self._handle = loop.call_later(delay, self._fire, loop)
+
+    def _fire(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._handle = None
+        if self._action(loop):
+            self.start()
+
+    def stop(self) -> None:
+        handle, loop, self._handle = self._handle, self._loop, None
+        if handle is None:
+            return
+        if loop is None or loop is asyncio.events._get_running_loop():
+            handle.cancel()
+        elif not loop.is_closed():  # never touch another loop's timer from here
+            loop.call_soon_threadsafe(handle.cancel)
