@@ -1,8 +1,12 @@
 """Redis Cluster: ``RedisCluster`` over the same connection and command mixins as ``Redis``.
 
 Modules: ``slots`` (key slots, nodes, the slot map), ``topology`` (discovery, refresh),
-``routing`` (where a command goes, from COMMAND), ``client`` (RedisCluster), ``pipeline``,
-``pubsub`` (ClusterPubSub: classic and sharded Pub/Sub that follows the cluster)."""
+``nodes`` (each node's ConnectionPool), ``routing`` (where a command goes, from COMMAND),
+``client`` (RedisCluster: the one-slot path, redirections and retries) and what it is
+mixed from: ``selection`` (which node), ``fanout`` (keyless, targeted, SCAN), ``blocking``,
+``commands`` (cluster_* and lock), ``options``; ``batch`` (one write per node),
+``pipeline``, ``pubsub`` (ClusterPubSub: classic and sharded Pub/Sub that follows the
+cluster)."""
 
 from .client import RedisCluster
 from .errors import (

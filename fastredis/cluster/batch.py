@@ -27,6 +27,7 @@ from ..exceptions import (
     error_from_reply,
 )
 from .errors import SlotNotCoveredError, TooManyRedirections
+from .nodes import usable
 from .routing import Route, aggregate
 from .slots import ClusterNode, key_slot
 
@@ -166,7 +167,6 @@ async def run_many(self: ClusterHost, items: list[_Item]) -> None:
                 group.append(it)
         groups = {nodes[name]: group for name, group in by_name.items()}
         loop = asyncio.get_running_loop()
-        usable = self._usable  # the node's connection on this loop (shared, or its own)
         need = [n for n in groups if usable(n, loop) is None]
         if need:
             opened = await asyncio.gather(*(self._connection(n) for n in need),

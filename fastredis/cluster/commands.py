@@ -1,6 +1,7 @@
 """redis-py's cluster-only command methods (``redis.commands.cluster``): the ``cluster_*``
-management commands (``mget_nonatomic`` / ``mset_nonatomic`` are RedisCluster's own). Written once over the
-client's ``_execute`` / ``_execute_targeted``; replies in redis-py's shapes (RESP2)."""
+management commands, and ``lock`` (``mget_nonatomic`` / ``mset_nonatomic`` are fanout.py's).
+Written once over the client's ``_execute`` / ``_execute_targeted``; replies in redis-py's
+shapes (RESP2)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ from ..commands._base import ok, to_str
 from ..exceptions import DataError, RedisError
 
 if TYPE_CHECKING:
-    from ..typing import EncodableT, TargetNodesT
+    from ..lock import Lock
+    from ..typing import EncodableT, KeyT, Number, TargetNodesT
 
 __all__ = ["ClusterManagementCommands", "parse_cluster_slots", "parse_cluster_shards"]
 
@@ -66,6 +68,33 @@ class ClusterManagementCommands:
         _execute_targeted: Callable[..., Any]
 
         def get_node_of_slot(self, slot: int) -> Any: ...
+
+    def lock(
+        self,
+        name: KeyT,
+        timeout: Number | None = None,
+        sleep: Number = 0.1,
+        blocking: bool = True,
+        blocking_timeout: Number | None = None,
+        lock_class: type[Lock] | None = None,
+        thread_local: bool = True,
+        raise_on_release_error: bool = True,
+        *,
+        auto_renew: bool = False,
+        on_renewal_failed: Callable[[Lock, BaseException], Any] | None = None,
+    ) -> Lock:
+        """A :class:`~fastredis.lock.Lock` on key ``name``, on the primary of its slot
+        (redis-py's signature; the same Lock as ``Redis.lock``, see docs/lock.md)."""
+        from ..lock import Lock
+
+        cls = Lock if lock_class is None else lock_class
+        return cls(
+            self, name, timeout=timeout, sleep=sleep, blocking=blocking,
+            blocking_timeout=blocking_timeout, thread_local=thread_local,
+            raise_on_release_error=raise_on_release_error, auto_renew=auto_renew,
+            on_renewal_failed=on_renewal_failed,
+        )
+
 
     # ------------------------------------------------------------------ slots
     def cluster_addslots(self, target_node: TargetNodesT, *slots: EncodableT) -> Any:

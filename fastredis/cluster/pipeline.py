@@ -188,7 +188,7 @@ class ClusterPipeline(_PipelineCommands[AnyStr]):
                 if node is None:
                     await client._topology.refresh()
                     continue
-                self._conn = await client._connect_exclusive(node)
+                self._conn = await client._pool(node).acquire()
                 self._slot = slot
             try:
                 await self._conn.execute(("WATCH", *names))

@@ -12,8 +12,6 @@ from enum import Enum
 from typing import TYPE_CHECKING, Any, Callable
 
 if TYPE_CHECKING:
-    import asyncio
-
     from .._protocol import Connection
 
 __all__ = ["SLOTS", "key_slot", "SlotCache", "ClusterNode", "Shard", "SlotMap", "View", "parse_shards",
@@ -118,11 +116,12 @@ def _name(host: str, port: int) -> str:
 
 class ClusterNode:
     """One cluster node. ``name`` is ``host:port`` (redis-py's spelling); ``server_type``
-    is ``"primary"`` or ``"replica"`` in the current map. The client attaches one shared,
-    multiplexed connection (opened once for all callers, see client.py)."""
+    is ``"primary"`` or ``"replica"`` in the current map. The client gives each node a
+    ``pool`` (nodes.py: a ConnectionPool); ``connection`` is its shared, multiplexed
+    connection (the first live event loop's), the one the hot path reads."""
 
     __slots__ = ("host", "port", "name", "server_type", "node_id", "tls_hostname",
-                 "connection", "connecting", "others", "failures", "__weakref__")
+                 "connection", "pool", "__weakref__")
 
     def __init__(self, host: str, port: int, server_type: str | None = None,
                  node_id: str | None = None) -> None:
@@ -135,11 +134,7 @@ class ClusterNode:
         self.node_id = node_id
         self.tls_hostname: str | None = None
         self.connection: Connection | None = None
-        self.connecting: asyncio.Future[Any] | None = None
-        # the same client used from other live event loops (threads): a connection (or
-        # its opening, a future) per such loop; ``connection`` stays the hot path's
-        self.others: dict[Any, Any] | None = None
-        self.failures = 0
+        self.pool: Any = None  # a NodePool, made by the client that first uses the node
 
     def __repr__(self) -> str:
         return f"<ClusterNode {self.name} {self.server_type or 'unknown'}>"

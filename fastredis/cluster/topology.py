@@ -252,26 +252,23 @@ class Topology:
         for node in retired:
             if node.name in nodes:
                 continue
-            conn = node.connection
-            if conn is not None and not conn.closed and conn.pending:
+            if node.pool is not None and node.pool.busy():
                 self._retired.append(node)  # still answering: close on a later refresh
-            elif conn is not None:
-                node.connection = None
-                conn.release()
-            _release_others(node)
+            else:
+                _disconnect(node)
         for name, node in list(self._seed_nodes.items()):
             # a seed spelt differently from its node name (a DNS name): its discovery
             # connection is not kept beside the node's own one
-            if name not in nodes and node.connection is not None and not node.connection.pending:
-                conn, node.connection = node.connection, None
-                conn.release()
+            if name not in nodes and node.pool is not None and not node.pool.busy():
+                _disconnect(node)
         if old != view:
             log.info("cluster slot map changed: %d shards, %d slots covered",
                      len(view), coverage(view))
             for cb in list(self.on_change):
                 cb()
 
-    def close(self) -> None:
+    def close(self) -> list[Any]:
+        """Close every node's connections; what to ``await`` to see this loop's released."""
         self.closing = True
         fut = self._pending
         if fut is not None and not fut.done():
@@ -279,27 +276,24 @@ class Topology:
                 fut.cancel()
             elif not fut.get_loop().is_closed():  # a refresh another loop runs: ask it
                 fut.get_loop().call_soon_threadsafe(fut.cancel)
-        for node in (*self.nodes.values(), *self._retired, *self._seed_nodes.values()):
-            conn, node.connection = node.connection, None
-            if conn is not None:
-                conn.release()
-            _release_others(node)
+        return [_disconnect(node) for node in self._all_nodes() if node.pool is not None]
+
+    def _all_nodes(self) -> list[ClusterNode]:
+        return [*self.nodes.values(), *self._retired, *self._seed_nodes.values()]
 
     def all_connections(self) -> list[Any]:
+        """The shared connection of every node, of every event loop."""
         out: dict[int, Any] = {}
-        for node in (*self.nodes.values(), *self._retired, *self._seed_nodes.values()):
-            for conn in (node.connection, *(node.others or {}).values()):
-                if conn is not None and not isinstance(conn, asyncio.Future) and not conn.closed:
-                    out[id(conn)] = conn
+        for node in self._all_nodes():
+            for conn in node.pool.shared_connections() if node.pool is not None else ():
+                out[id(conn)] = conn
         return list(out.values())
 
 
-def _release_others(node: ClusterNode) -> None:
-    """Close (thread-safe) the connections other event loops hold to ``node``."""
-    others, node.others = node.others, None
-    for conn in (others or {}).values():
-        if not isinstance(conn, asyncio.Future):
-            conn.release()
+def _disconnect(node: ClusterNode) -> Any:
+    """Close the node's connections, on every event loop (each on its own, thread-safe);
+    its pool stays usable (the node may be asked again)."""
+    return node.pool.disconnect() if node.pool is not None else None
 
 
 _ = RedisError  # re-exported for type checkers of callers
