@@ -266,8 +266,8 @@ async def test_cluster_delivers_from_every_primary_like_redis_py(cluster_notify,
     flat = sorted(k for ks in keys.values() for k in ks)
     async with redis.asyncio.RedisCluster(**h.client_kwargs(), protocol=2) as rp:
         await rp.initialize()
-        a = rc.keyspace_notifications() if hasattr(rc, "keyspace_notifications") else \
-            AsyncClusterKeyspaceNotifications(rc)
+        a = rc.keyspace_notifications()
+        assert isinstance(a, AsyncClusterKeyspaceNotifications)
         b = rp.keyspace_notifications()
         try:
             for ksn in (a, b):

@@ -84,6 +84,7 @@ from .slots import (
 from .topology import Topology
 
 if TYPE_CHECKING:
+    from .keyspace_notifications import AsyncClusterKeyspaceNotifications
     from .pipeline import ClusterPipeline  # (pipeline.py imports this module)
 
 __all__ = ["RedisCluster"]
@@ -639,6 +640,15 @@ class RedisCluster(NodeSelection, FanOut[AnyStr], BlockingCommands, ClusterManag
             kwargs.setdefault("health_check_interval", self.health_check_interval)
         # (node, host, port) are checked as redis-py does in ClusterPubSub (pubsub_node)
         return ClusterPubSub(self, node=node, host=host, port=port, **kwargs)
+
+    def keyspace_notifications(self, key_prefix: str | bytes | None = None,
+                               ignore_subscribe_messages: bool = True,
+                               **options: Any) -> AsyncClusterKeyspaceNotifications:
+        """Keyspace notifications of every primary (redis-py 8's method): see
+        :class:`fastredis.keyspace_notifications.AsyncClusterKeyspaceNotifications`."""
+        from .keyspace_notifications import keyspace_notifications
+
+        return keyspace_notifications(self, key_prefix, ignore_subscribe_messages, **options)
 
     def register_script(self, script: str | bytes) -> Any:
         from ..commands.scripting import Script
