@@ -19,7 +19,13 @@ loop's connections when it shuts down, ``disconnect()``. What the cluster adds:
   (not awaited), each counted until it closes, however it closes;
 * ``health_check_interval``: every interval, each idle shared connection of the loop
   answers a PING (off the command path), else it is closed and the next command opens
-  another (``ping_idle``).
+  another (``ping_idle``);
+* credentials: the pool registers with a streaming provider as every pool does, so a push
+  re-authenticates the node's shared connections (the topology's CLUSTER SHARDS goes on
+  them too) and its exclusive ones in place. The cluster Pub/Sub opens its node
+  connections itself; it hands them to ``follow`` so they are re-authenticated with the
+  pool's (RESP3; RESP2 refuses AUTH in subscribed mode: its next reconnect asks the
+  provider).
 """
 
 from __future__ import annotations
@@ -77,6 +83,8 @@ class NodePool(ConnectionPool):
         self._on_connect = on_connect
         self._on_lost = on_lost
         self._reserved = 0  # exclusive checkouts being opened (counted before they exist)
+        # connections opened outside the pool that rotate with it (``follow``)
+        self._followed: set[Connection] = set()
         super().__init__(node_params(params, node))
 
     # the pool's fast-path slot is the node's ``connection`` (see the module docstring)
@@ -127,6 +135,41 @@ class NodePool(ConnectionPool):
 
     def _gone(self, conn: Connection, _fut: Any) -> None:
         self.forget(conn)
+
+    def follow(self, conn: Connection) -> None:
+        """``conn`` (a cluster Pub/Sub node connection, opened outside the pool) is
+        re-authenticated whenever the pool's connections are, until it closes; brought up
+        to date now if credentials were pushed while it was being opened."""
+        if conn.closed:
+            return
+        with self._lock:
+            self._followed.add(conn)
+        conn.closed_future.add_done_callback(functools.partial(self._unfollow, conn))
+        self._catch_up(conn)
+
+    def _unfollow(self, conn: Connection, _fut: Any) -> None:
+        with self._lock:
+            self._followed.discard(conn)
+
+    def _rotate(self, creds: Any, epoch: int) -> list[asyncio.Future[Any]]:
+        """The pool's connections (ConnectionPool._rotate), then the followed ones: each
+        on its own event loop (this runs on any thread); the AUTH futures of the running
+        loop's are returned for whoever awaits the push."""
+        futs = super()._rotate(creds, epoch)
+        with self._lock:
+            followed = list(self._followed)
+        running = asyncio.events._get_running_loop()
+        for conn in followed:
+            if conn._loop is running:
+                fut = self._reauth(conn, creds, epoch)
+                if fut is not None:
+                    futs.append(fut)
+            else:
+                try:
+                    conn._loop.call_soon_threadsafe(self._reauth, conn, creds, epoch)
+                except RuntimeError:  # that loop is closed
+                    pass
+        return futs
 
     def ping_idle(self, loop: asyncio.AbstractEventLoop, limit: float) -> None:
         """``health_check_interval``: each shared connection of ``loop`` with nothing in

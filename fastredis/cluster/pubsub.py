@@ -248,6 +248,9 @@ class ClusterPubSub(PubSub):
         if self._closed:
             conn.close()
             raise PubSubError("This PubSub is closed")
+        # re-authenticated with the node's pool when the credential provider pushes
+        # (RESP3: one AUTH in its FIFO; RESP2: the next reconnect asks the provider)
+        self._rc._pool(node).follow(conn)
         conn.set_bounds(self._max_queued, self._max_queued_bytes, self._drop_oldest, self._ignore)
         link = _Link(node, conn, classic)
         self._merged.adopt(conn)
