@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     import asyncio
     from collections import Counter
 
+    from .._observe import PoolCounters
     from ..connection import ConnectionParams
     from .nodes import NodePool
     from .routing import Route, Router
@@ -31,6 +32,7 @@ class ClusterHost(Protocol):
     _encoding: str
     _arg_encoding: str | None
     _timeout: float | None
+    _counters: PoolCounters
     _topology: Topology
     _slots: SlotCache
     _router: Router | None
