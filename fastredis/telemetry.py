@@ -16,7 +16,9 @@ How it works: every command path of fastredis reads one module attribute
 (``fastredis._observe.hook``) and does nothing more while it is None. Once instrumented,
 the span starts when the command is *called*, in the caller's task, so its parent is the
 caller's current span even though replies are matched first-in-first-out on a shared
-connection; it ends when the caller gets the reply. The observable instruments read the
+connection; it ends when the caller gets the reply. A cluster command's span is also the
+task's current one (a ContextVar) while it is awaited: the cluster names the node that
+answered (``network.peer.*``) and records redirections (``redis.redirect`` events) on it. The observable instruments read the
 same counters as ``ConnectionPool.stats()``, ``PubSub.stats()`` and ``cache.stats()``.
 """
 
