@@ -219,3 +219,20 @@ async def test_cluster_pubsub_gap_events_are_counted(otel, redis_cluster):
             await p.aclose()
             await asyncio.to_thread(h.migrate, slot, slot, source)
         assert gaps() >= before + 1  # a closed PubSub's gaps stay in the totals
+
+
+async def test_client_side_cache_on_a_cluster(otel, redis_cluster):
+    """A miss is a command with its span and node, a hit has none; the commands the cache
+    does not hold go through the cluster's span as before."""
+    from fastredis.cache import CacheConfig
+
+    h = redis_cluster
+    async with RedisCluster(**h.client_kwargs(protocol=3), cache=CacheConfig()) as rc:
+        await rc.set("ck", VALUE)  # not cacheable: the cluster path, instrumented
+        assert await rc.get("ck") == VALUE.encode()  # a miss
+        assert await rc.get("ck") == VALUE.encode()  # a hit
+        assert [s.name for s in otel.spans()] == ["SET", "GET"]
+        get, = otel.spans("GET")
+        assert get.attributes["network.peer.port"] == h.owner(rc.keyslot("ck")).port
+        await rc.blpop(["ck:l"], timeout=0.05)  # the cache's blocking wrapper, then the span
+        assert [s.name for s in otel.spans()][-1] == "BLPOP"

@@ -48,7 +48,8 @@ class BlockingCommands:
         slot's primary, closed afterwards (cancelling it closes it too)."""
         if _observe.hook is not None and not _traced:  # the span covers the wait
             return await _observe.hook.command(self._counters, args,
-                                               self._execute_blocking(args, callback, True), track=True)
+                                               BlockingCommands._execute_blocking(self, args, callback, True),
+                                               track=True)
         await self.initialize()
         assert self._router is not None
         route = self._router.lookup(args)

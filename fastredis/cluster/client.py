@@ -357,7 +357,7 @@ class RedisCluster(NodeSelection, FanOut[AnyStr], BlockingCommands, ClusterManag
         # lookup for the route, one for the slot, a list index for the node, then the
         # same Connection.execute as Redis. ~1 us over Redis.get (see docs/benchmarks.md).
         if _observe.hook is not None and not _traced:  # fastredis.telemetry: span + metrics
-            return await _observe.hook.command(self._counters, args, self._execute(args, callback, True),
+            return await _observe.hook.command(self._counters, args, RedisCluster._execute(self, args, callback, True),
                                                track=True)
         route = self._simple.get(args[0])
         if route is not None and len(args) > 1:

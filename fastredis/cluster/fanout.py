@@ -157,7 +157,7 @@ class FanOut(Generic[AnyStr]):
         merges them (INFO, CONFIG GET, TIME ...) ``{node_name: reply}``, the callback applied
         to each reply or to the merged one (``_fan_out``)."""
         if _observe.hook is not None and not _traced:  # fastredis.telemetry: span + metrics
-            run = self._execute_targeted(args, callback, target_nodes, True)
+            run = FanOut._execute_targeted(self, args, callback, target_nodes, True)
             return await _observe.hook.command(self._counters, args, run, track=True)
         await self.initialize()
         assert self._router is not None
