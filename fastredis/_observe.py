@@ -21,12 +21,14 @@ from __future__ import annotations
 
 import itertools
 import weakref
+from collections import Counter
+from types import SimpleNamespace
 from typing import Any
 
 from .exceptions import ResponseError
 
 __all__ = ["hook", "PoolCounters", "POOLS", "PUBSUBS", "CACHES", "snapshot", "error_type",
-           "pubsub_totals"]
+           "pubsub_totals", "ClusterStats", "cluster_counters"]
 
 #: fastredis.telemetry's hook while instrumented, else None (the one check per command)
 hook: Any = None
@@ -40,10 +42,10 @@ _ids = itertools.count(1)
 
 # what closed PubSubs had counted (their counters leave with them; the totals must not
 # go down, an OpenTelemetry counter is monotonic)
-_retired = {"messages": 0, "reconnects": 0, "dropped": 0}
+_retired = {"messages": 0, "reconnects": 0, "dropped": 0, "gaps": 0}
 _retired_cache = {"hits": 0, "misses": 0, "evictions": 0, "invalidations": 0}
-#: Pub/Sub gap events reported by a layer above (the cluster's Pub/Sub: a subscription
-#: dropped and restored); a single server's PubSub counts each reconnect as one
+#: Pub/Sub gap events reported by a layer above; a PubSub's own are its ``stats()["gaps"]``
+#: (the cluster's Pub/Sub: subscriptions dropped and restored), else each of its reconnects
 gaps = 0
 
 
@@ -75,6 +77,42 @@ class PoolCounters:
 
     def error(self, kind: str, n: int = 1) -> None:
         self.errors[kind] = self.errors.get(kind, 0) + n
+
+
+def cluster_counters(host: str, port: int) -> PoolCounters:
+    """The counters a ``RedisCluster``'s spans and duration points are labelled with: its
+    first seed (``server.address`` / ``server.port`` name the configured endpoint; the
+    node that answered is ``network.peer.*``). Not a pool: the nodes' pools count."""
+    return PoolCounters(SimpleNamespace(path=None, host=host, port=port, db=0))
+
+
+class ClusterStats(Counter[str]):
+    """``RedisCluster.stats``: what the cluster made the client do, by event
+    (``rc.stats["moved"]``, ``"ask"``, ``"retry:<error>"``); called, ``rc.stats()`` is
+    the snapshot of every node's pool and of those events (docs/observability.md)."""
+
+    topology: Any = None  # the client's Topology (set by RedisCluster)
+
+    def __call__(self) -> dict[str, Any]:
+        topo = self.topology
+        nodes: dict[str, Any] = {}
+        refreshes = 0
+        if topo is not None:
+            refreshes = topo.refreshes
+            for name, node in _copy(topo.nodes.items()):
+                pool = node.pool
+                if pool is not None:
+                    try:
+                        nodes[name] = pool.stats()
+                    except RuntimeError:  # another thread's loop changed it as we read: once more
+                        nodes[name] = pool.stats()
+        events = dict(self)
+        return {
+            "nodes": nodes,
+            "refreshes": refreshes,
+            "redirects": {"moved": events.get("moved", 0), "ask": events.get("ask", 0)},
+            "retries": {k[6:]: v for k, v in events.items() if k.startswith("retry:")},
+        }
 
 
 def error_type(exc: BaseException) -> str:
@@ -133,20 +171,33 @@ def retire_pubsub(pubsub: Any) -> None:
     pubsub._counted = True
     stats = pubsub.stats()
     for k in _retired:
-        _retired[k] += int(stats.get(k) or 0)
+        _retired[k] += int(stats.get(k) or 0) if k != "gaps" else _gaps_of(stats)
+
+
+def _gaps_of(stats: dict[str, Any]) -> int:
+    gaps = stats.get("gaps")
+    return int(gaps if gaps is not None else stats["reconnects"])
 
 
 def pubsub_totals() -> dict[str, int]:
-    """Messages read, reconnects and dropped frames of every PubSub, the closed ones
-    included; queued frames and bytes of the live ones."""
+    """Messages read, reconnects, gap events and dropped frames of every PubSub, the
+    closed ones included; queued frames and bytes of the live ones."""
     out = dict(_retired)
     out["queued"] = out["queued_bytes"] = 0
     for p in _copy(PUBSUBS):
+        if p._closed and not p._counted:
+            # closed without retire_pubsub (the cluster's PubSub): its counts go to the
+            # totals now, before it can be collected and take them away
+            before = dict(_retired)
+            retire_pubsub(p)
+            for k in _retired:
+                out[k] += _retired[k] - before[k]
         if p._counted:
             continue
         s = p.stats()
         out["messages"] += s["messages"]
         out["reconnects"] += s["reconnects"]
+        out["gaps"] += _gaps_of(s)
         out["dropped"] += s["dropped"]
         out["queued"] += s["queued"]
         conn = p.connection

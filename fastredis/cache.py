@@ -727,11 +727,18 @@ def install_cluster(client: ClusterHost, config: CacheConfig) -> ClientCache:
         if entry is not None:
             reply = _copy(entry.reply)
             return reply if callback is None else callback(reply)
+        if _observe.hook is not None:  # fastredis.telemetry: a miss is a command (a hit is not)
+            fill = miss(args, callback, ckey, key, slot, node, conn, True)
+            return await _observe.hook.command(client._counters, args, fill, track=True)
+        return await miss(args, callback, ckey, key, slot, node, conn, False)
+
+    async def miss(args: tuple[Any, ...], callback: Callable[..., Any] | None, ckey: tuple[Any, ...],
+                   key: bytes, slot: int, node: Any, conn: Any, traced: bool) -> Any:
         try:
             if conn is None or conn.closed or conn._loop is not _get_running_loop():
                 conn = await client._connection(node)
         except retry:
-            return await uncached(args, callback)
+            return await uncached(args, callback, traced)
         tracking = cache.tracked(conn, True)
         token = cache.begin()
         try:
@@ -739,7 +746,7 @@ def install_cluster(client: ClusterHost, config: CacheConfig) -> ClientCache:
         except retry:
             # redirected, retried or lost: not cached this time; the cluster path follows it
             cache.abandon()
-            return await uncached(args, callback)
+            return await uncached(args, callback, traced)
         except BaseException:
             cache.abandon()
             raise
@@ -748,8 +755,10 @@ def install_cluster(client: ClusterHost, config: CacheConfig) -> ClientCache:
             cache.abandon()  # the slot changed owner while the read was in flight
         else:
             cache.end(token, ckey, key, _copy(reply), conn, slot)
+        if traced and _observe.hook is not None:
+            _observe.hook.peer(node.host, node.port)
         return reply if callback is None else callback(reply)
 
-    client._execute = execute  # type: ignore[method-assign]
+    client._execute = execute  # type: ignore[method-assign, assignment]
     _forget_after_blocking(client, cache)
     return cache

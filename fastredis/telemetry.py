@@ -16,13 +16,16 @@ How it works: every command path of fastredis reads one module attribute
 (``fastredis._observe.hook``) and does nothing more while it is None. Once instrumented,
 the span starts when the command is *called*, in the caller's task, so its parent is the
 caller's current span even though replies are matched first-in-first-out on a shared
-connection; it ends when the caller gets the reply. The observable instruments read the
+connection; it ends when the caller gets the reply. A cluster command's span is also the
+task's current one (a ContextVar) while it is awaited: the cluster names the node that
+answered (``network.peer.*``) and records redirections (``redis.redirect`` events) on it. The observable instruments read the
 same counters as ``ConnectionPool.stats()``, ``PubSub.stats()`` and ``cache.stats()``.
 """
 
 from __future__ import annotations
 
 import threading
+from contextvars import ContextVar
 from time import perf_counter
 from typing import TYPE_CHECKING, Any
 
@@ -53,6 +56,9 @@ _DURATION_BUCKETS = (0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
                      0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
 _lock = threading.Lock()
+# the span of the cluster command (or pipeline) being awaited in this task: where the
+# cluster names the node that answered (hook.peer) and records redirections (hook.redirect)
+_SPAN: ContextVar[Any] = ContextVar("fastredis_span", default=None)
 # one set of instruments per meter provider: OpenTelemetry cannot take an instrument
 # back, so instrumenting again with the same provider reuses them
 _instruments: dict[int, tuple[Any, _Instruments]] = {}
@@ -237,7 +243,7 @@ class _Instruments:
     def _gaps(self, options: Any) -> Iterable[Any]:
         if not self.active:
             return []
-        n = _observe.pubsub_totals()["reconnects"] + _observe.gaps
+        n = _observe.pubsub_totals()["gaps"] + _observe.gaps
         return [self._obs(n, {"db.system.name": "redis"})]
 
     def _csc(self) -> dict[str, int] | None:
@@ -296,9 +302,11 @@ class _Hook:
 
     # ------------------------------------------------------------------ commands
     async def command(self, counters: PoolCounters, args: tuple[Any, ...], run: Awaitable[Any],
-                      extra: dict[str, Any] | None = None) -> Any:
+                      extra: dict[str, Any] | None = None, track: bool = False) -> Any:
         """Await ``run`` (the command ``args``, sent on ``counters``' pool) in a span,
-        and record its duration. ``extra``: more span attributes (a cluster's node)."""
+        and record its duration. ``extra``: more span attributes. ``track``: the span is
+        this task's current one while ``run`` is awaited, for ``peer`` / ``redirect``
+        (a cluster's command)."""
         try:
             op, attrs = counters.ops[args[0]]
         except (KeyError, TypeError):
@@ -316,12 +324,16 @@ class _Hook:
                 span = None  # not sampled: nothing more to do for it
         if op in ("PUBLISH", "SPUBLISH") and self.inst is not None:
             self.inst.published += 1
+        token = _SPAN.set(span) if track and span is not None else None
         t0 = perf_counter()
         try:
             reply = await run
         except BaseException as exc:
             self._failed(span, attrs, exc, t0)
             raise
+        finally:
+            if token is not None:
+                _SPAN.reset(token)
         if self.duration is not None:
             self.duration.record(perf_counter() - t0, attrs)
         if span is not None:
@@ -329,7 +341,8 @@ class _Hook:
         return reply
 
     async def batch(self, counters: PoolCounters, transaction: bool, meta: Sequence[Any],
-                    run: Awaitable[Any], extra: dict[str, Any] | None = None) -> Any:
+                    run: Awaitable[Any], extra: dict[str, Any] | None = None,
+                    track: bool = False) -> Any:
         """Await ``run`` (a pipeline or a transaction of the commands in ``meta``) in one
         span named ``PIPELINE`` or ``MULTI``."""
         name = "MULTI" if transaction else "PIPELINE"
@@ -350,12 +363,16 @@ class _Hook:
                     span.set_attribute("db.query.text", _batch_text(meta))
             else:
                 span = None
+        token = _SPAN.set(span) if track and span is not None else None
         t0 = perf_counter()
         try:
             reply = await run
         except BaseException as exc:
             self._failed(span, attrs, exc, t0)
             raise
+        finally:
+            if token is not None:
+                _SPAN.reset(token)
         if self.duration is not None:
             self.duration.record(perf_counter() - t0, attrs)
         if span is not None:
@@ -371,6 +388,28 @@ class _Hook:
             span.set_attribute("error.type", kind)
             span.set_status(self.Status(self.ERROR, kind))
             span.end()
+
+    # ------------------------------------------------------------------ cluster
+    @staticmethod
+    def peer(host: str, port: int) -> None:
+        """The node that answered the current cluster command: ``network.peer.*`` on
+        its span (``server.*`` stay the configured endpoint)."""
+        span = _SPAN.get()
+        if span is not None:
+            span.set_attributes({"network.peer.address": host, "network.peer.port": port})
+
+    @staticmethod
+    def redirect(kind: str, slot: int, address: str) -> None:
+        """The current cluster command was redirected (``kind``: ``MOVED`` / ``ASK``) to
+        ``address`` (``host:port``): a ``redis.redirect`` event on its span."""
+        span = _SPAN.get()
+        if span is not None:
+            host, _, port = address.rpartition(":")
+            attrs: dict[str, Any] = {"redis.redirect.kind": kind, "redis.cluster.slot": slot,
+                                     "network.peer.address": host.strip("[]")}
+            if port.isdigit():
+                attrs["network.peer.port"] = int(port)
+            span.add_event("redis.redirect", attrs)
 
     # ------------------------------------------------------------------ connections
     def created(self, counters: PoolCounters, seconds: float) -> None:

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     import asyncio
     from collections import Counter
 
+    from .._observe import PoolCounters
     from ..connection import ConnectionParams
     from .nodes import NodePool
     from .routing import Route, Router
@@ -31,6 +32,7 @@ class ClusterHost(Protocol):
     _encoding: str
     _arg_encoding: str | None
     _timeout: float | None
+    _counters: PoolCounters
     _topology: Topology
     _slots: SlotCache
     _router: Router | None
@@ -54,7 +56,8 @@ class ClusterHost(Protocol):
     def _split(self, args: tuple[Any, ...], route: Route,
                positions: list[int]) -> tuple[list[Any], Callable[..., Any]]: ...
     async def _run_many(self, items: list[Any]) -> None: ...
-    def _execute(self, args: tuple[Any, ...], callback: Callable[[Any], Any] | None = None) -> Any: ...
+    def _execute(self, args: tuple[Any, ...], callback: Callable[[Any], Any] | None = None,
+                 _traced: bool = False) -> Any: ...
     def _execute_blocking(self, args: tuple[Any, ...],
                           callback: Callable[[Any], Any] | None = None) -> Any: ...
     def _execute_targeted(self, args: tuple[Any, ...], callback: Callable[..., Any] | None,

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 import hiredis
 
+from .. import _observe
 from ..connection import expire as _expire
 from ..exceptions import (
     AskError,
@@ -268,6 +269,8 @@ async def run_many(self: ClusterHost, items: list[_Item]) -> None:
                             f"{command_name(it.args)}: more than {self.max_redirects} redirections")
                         continue
                     s, addr = redirect_of(err, node)
+                    if _observe.hook is not None:  # an event on the command's / pipeline's span
+                        _observe.hook.redirect("MOVED" if isinstance(err, MovedError) else "ASK", s, addr)
                     if isinstance(err, MovedError):
                         topo.moved(s, addr)
                     elif it.count == 1:

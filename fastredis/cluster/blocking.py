@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING, Any, Callable
 
+from .. import _observe
 from .._execution import block_seconds as _block_seconds
 from ..connection import expire as _expire
 from ..exceptions import AskError, MovedError
@@ -33,6 +34,7 @@ class BlockingCommands:
         _router: Router | None
         _encoding: str
         _timeout: float | None
+        _counters: _observe.PoolCounters
         max_redirects: int
         stats: Counter[str]
 
@@ -40,9 +42,14 @@ class BlockingCommands:
         def _pack(self, args: tuple[Any, ...]) -> bytes: ...
         def _pool(self, node: ClusterNode) -> NodePool: ...
 
-    async def _execute_blocking(self, args: tuple[Any, ...], callback: Callable[..., Any] | None = None) -> Any:
+    async def _execute_blocking(self, args: tuple[Any, ...], callback: Callable[..., Any] | None = None,
+                                _traced: bool = False) -> Any:
         """A server-side blocking command (BLPOP ...) on a connection of its own to the
         slot's primary, closed afterwards (cancelling it closes it too)."""
+        if _observe.hook is not None and not _traced:  # the span covers the wait
+            return await _observe.hook.command(self._counters, args,
+                                               BlockingCommands._execute_blocking(self, args, callback, True),
+                                               track=True)
         await self.initialize()
         assert self._router is not None
         route = self._router.lookup(args)
@@ -79,6 +86,8 @@ class BlockingCommands:
                 if redirects > self.max_redirects:
                     raise TooManyRedirections(f"{command_name(args)}: too many redirections") from exc
                 s, addr = redirect_of(exc, node)
+                if _observe.hook is not None:
+                    _observe.hook.redirect("MOVED" if isinstance(exc, MovedError) else "ASK", s, addr)
                 if isinstance(exc, MovedError):
                     self._topology.moved(s, addr)
                     asking = None
@@ -99,4 +108,6 @@ class BlockingCommands:
                     handle.cancel()
                 conn.abort("closed after a blocking command")
                 pool.release(conn, reusable=False)
+            if _traced and _observe.hook is not None:
+                _observe.hook.peer(node.host, node.port)
             return reply if callback is None else callback(reply)

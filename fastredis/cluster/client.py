@@ -20,11 +20,11 @@ from __future__ import annotations
 import _thread
 import asyncio
 import random
-from collections import Counter
 from typing import TYPE_CHECKING, Any, AnyStr, Callable, Iterable
 
 import hiredis
 
+from .. import _observe
 from .._execution import CONNECTION_STATE as _CONNECTION_STATE
 from .._execution import is_blocking as _is_blocking
 from .._log import get_logger
@@ -168,6 +168,8 @@ class RedisCluster(NodeSelection, FanOut[AnyStr], BlockingCommands, ClusterManag
                                   reinitialize_steps=count("reinitialize_steps", reinitialize_steps, True),
                                   dynamic_startup_nodes=flag("dynamic_startup_nodes", dynamic_startup_nodes))
         self._check_interval = topology_check_interval
+        #: what spans and duration points are labelled with (fastredis.telemetry)
+        self._counters = _observe.cluster_counters(*seeds[0])
         self._init_state()
         #: the client-side cache (``cache=CacheConfig(...)``, fastredis/cache.py), or None
         self.cache: Any = None if cache is None else self._install_cache(cache)
@@ -191,8 +193,10 @@ class RedisCluster(NodeSelection, FanOut[AnyStr], BlockingCommands, ClusterManag
         # the hot path's one-key routes by command name (filled once initialized, emptied
         # by aclose so that the next command initializes again)
         self._simple: dict[Any, Route] = {}
-        # what the cluster made us do (redirections, retries): read by tests and dashboards
-        self.stats: Counter[str] = Counter()
+        # what the cluster made us do (redirections, retries): read by tests and dashboards;
+        # rc.stats() adds every node's pool (fastredis._observe.ClusterStats)
+        self.stats = _observe.ClusterStats()
+        self.stats.topology = self._topology
 
     def _install_cache(self, cache: Any) -> Any:
         from ..cache import CacheConfig, install_cluster
@@ -347,10 +351,14 @@ class RedisCluster(NodeSelection, FanOut[AnyStr], BlockingCommands, ClusterManag
     def _reply_protocol(self) -> int:
         return self._params.protocol
 
-    async def _execute(self, args: tuple[Any, ...], callback: Callable[..., Any] | None = None) -> Any:
+    async def _execute(self, args: tuple[Any, ...], callback: Callable[..., Any] | None = None,
+                       _traced: bool = False) -> Any:
         # The hot path (a one-key command at args[1] whose node connection is up): a dict
         # lookup for the route, one for the slot, a list index for the node, then the
         # same Connection.execute as Redis. ~1 us over Redis.get (see docs/benchmarks.md).
+        if _observe.hook is not None and not _traced:  # fastredis.telemetry: span + metrics
+            return await _observe.hook.command(self._counters, args, RedisCluster._execute(self, args, callback, True),
+                                               track=True)
         route = self._simple.get(args[0])
         if route is not None and len(args) > 1:
             key = args[1]
@@ -382,6 +390,9 @@ class RedisCluster(NodeSelection, FanOut[AnyStr], BlockingCommands, ClusterManag
                             handle.cancel()
                 except RedisError:
                     reply = await self._run_slot(slot, args, readonly, (node, conn, fut))  # type: ignore[arg-type]
+                else:
+                    if _traced and _observe.hook is not None:
+                        _observe.hook.peer(node.host, node.port)  # type: ignore[union-attr]
             return reply if callback is None else callback(reply)
         router = self._router
         if router is None or self._init_fut is None:
@@ -473,9 +484,13 @@ class RedisCluster(NodeSelection, FanOut[AnyStr], BlockingCommands, ClusterManag
                     continue
                 conn, fut = written
             try:
-                return await (fut if self._timeout is None else wait_reply(conn, fut, self._timeout))
+                reply = await (fut if self._timeout is None else wait_reply(conn, fut, self._timeout))
             except Exception as exc:
                 node, asking = await self._next_try(exc, node, slot, args, readonly, tries)
+            else:
+                if _observe.hook is not None:  # the node that answered, on the command's span
+                    _observe.hook.peer(node.host, node.port)
+                return reply
 
     async def _owner(self, slot: int, readonly: bool, tries: _Tries) -> ClusterNode | None:
         """The node for ``slot``; None (after a refresh) while nobody serves it."""
@@ -536,6 +551,8 @@ class RedisCluster(NodeSelection, FanOut[AnyStr], BlockingCommands, ClusterManag
                     f"{command_name(args)}: more than {self.max_redirects} redirections (last: {exc})"
                 ) from exc
             s, addr = redirect_of(exc, node)
+            if _observe.hook is not None:  # an event on the command's span
+                _observe.hook.redirect("MOVED" if moved else "ASK", s, addr)
             return (topo.moved(s, addr), False) if moved else (topo.node(addr), True)
         if isinstance(exc, (TryAgainError, ClusterDownError, ReadOnlyError, BusyLoadingError)):
             # not run: TRYAGAIN (keys split by a migration), CLUSTERDOWN, READONLY (a

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, AnyStr, AsyncIterator, Callable, Generic, Iterable
 
+from .. import _observe
 from ..commands import CoreCommands
 from ..exceptions import ConnectionError, DataError, ResponseError
 from ..typing import KeyT, PatternT, TargetNodesT
@@ -40,6 +41,7 @@ class FanOut(Generic[AnyStr]):
         _router: Router | None
         _encoding: str
         _timeout: float | None
+        _counters: _observe.PoolCounters
         retries: int
 
         async def initialize(self) -> Any: ...
@@ -148,12 +150,15 @@ class FanOut(Generic[AnyStr]):
         await run_many(_host(self), items)
 
     async def _execute_targeted(self, args: tuple[Any, ...], callback: Callable[..., Any] | None,
-                                target_nodes: Any) -> Any:
+                                target_nodes: Any, _traced: bool = False) -> Any:
         """A named command with ``target_nodes=`` (``rc.dbsize(target_nodes=rc.PRIMARIES)``,
         as redis-py): run on those nodes; answers merged by the command's response_policy
         tip (DBSIZE summed, KEYS merged, PING/FLUSHALL all OK ...), and where no rule
         merges them (INFO, CONFIG GET, TIME ...) ``{node_name: reply}``, the callback applied
         to each reply or to the merged one (``_fan_out``)."""
+        if _observe.hook is not None and not _traced:  # fastredis.telemetry: span + metrics
+            run = FanOut._execute_targeted(self, args, callback, target_nodes, True)
+            return await _observe.hook.command(self._counters, args, run, track=True)
         await self.initialize()
         assert self._router is not None
         return await self._dispatch(args, self._router.lookup(args), target_nodes, callback)

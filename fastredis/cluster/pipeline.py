@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, AnyStr, Callable
 
 import hiredis
 
+from .. import _observe
 from .._execution import (
     PipelineCommands as _PipelineCommands,  # (CoreCommands, typed as Pipeline's are)
 )
@@ -230,6 +231,17 @@ class ClusterPipeline(_PipelineCommands[AnyStr]):
         targets, self._targets = self._targets, {}
         if not queue:
             return []
+        if _observe.hook is not None:  # fastredis.telemetry: one span for the batch
+            multi = self.transaction or self._explicit_multi or self._conn is not None
+            run = self._execute_queued(queue, packed, targets, raise_on_error)
+            replies: list[Any] = await _observe.hook.batch(self._client._counters, multi, queue, run,
+                                                           track=True)
+            return replies
+        return await self._execute_queued(queue, packed, targets, raise_on_error)
+
+    async def _execute_queued(self, queue: list[Any], packed: list[bytes],
+                              targets: dict[int, tuple[Any, Callable[..., Any] | None]],
+                              raise_on_error: bool) -> list[Any]:
         client = self._client
         await client.initialize()
         if self._conn is not None:
@@ -321,6 +333,8 @@ class ClusterPipeline(_PipelineCommands[AnyStr]):
         reply = item.reply
         if isinstance(reply, BaseException):
             raise reply
+        if _observe.hook is not None and item.node is not None:  # the node that answered
+            _observe.hook.peer(item.node.host, item.node.port)
         return _exec_results(reply, queue, raise_on_error)
 
     async def _run_watched(self, queue: list[Any], packed: list[bytes],
