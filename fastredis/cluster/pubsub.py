@@ -43,6 +43,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from hiredis import PushNotification
 
+from .. import _observe
 from .._execution import Deadline as _Deadline
 from .._execution import notify as _notify
 from .._log import get_logger
@@ -843,6 +844,7 @@ class ClusterPubSub(PubSub):
         self.patterns.clear()
         self.shard_channels.clear()
         self._unconfirmed = 0
+        _observe.retire_pubsub(self)  # its counts stay in the process totals
         self._merged.closed = True
         if self._registered:
             try:
