@@ -1014,7 +1014,7 @@ class Connection(asyncio.Protocol):
         if sock is not None:
             sock.close()
             # and the transport no longer owns it: its __del__ would warn "unclosed
-            # transport" about a socket that is closed (issue 8 item 10)
+            # transport" about a socket that is closed
             self._transport._sock = None
 
     def abort(self, reason: str = "aborted") -> None:

@@ -483,7 +483,7 @@ class Redis(CoreCommands[AnyStr]):
         return reply if callback is None else callback(reply)
 
     async def _local_reply(self, args: tuple[Any, ...], value: Any) -> Any:
-        # (cmds9, issue 9) a command redis-py answers without the server, e.g. mget([])
+        # a command redis-py answers without the server, e.g. mget([])
         # -> []; a pipeline keeps the base behaviour (queue ``args``, answered in place)
         return value
 
@@ -507,7 +507,7 @@ class Redis(CoreCommands[AnyStr]):
             # redis-py's flag: this reply stays bytes on a decoding client
             cb = self._user_callback(name, options)
             return await self._execute_raw(args, cb)
-        cb = self._user_callback(name, options)  # set_response_callback (lock9)
+        cb = self._user_callback(name, options)  # set_response_callback
         if _is_blocking(args):
             return await self._execute_blocking(args, cb)
         return await self._execute(args, cb)
@@ -594,8 +594,7 @@ class Redis(CoreCommands[AnyStr]):
     def __repr__(self) -> str:
         return f"<fastredis.Redis {self.connection_pool.params!r}>"
 
-    # ------------------------------------------------------------------ lock9: plumbing
-    # (appended by lock9: lock(), monitor(), from_pool, response_callbacks)
+    # ------------------------------------------------------------------ lock(), monitor(), from_pool
     auto_close_connection_pool: bool  # redis-py's flag, set by from_pool
 
     def lock(

@@ -11,9 +11,9 @@
   it fail with ConnectionError and are never re-sent (they may have run).
 * Connections belong to one event loop. The pool keeps a separate set per loop (a client
   shared by two threads, each with its own loop, or by successive ``asyncio.run`` calls),
-  and closes a loop's connections on that loop when it shuts down (issue 8 item 10).
+  and closes a loop's connections on that loop when it shuts down.
 * ``aclose()`` is final: a closed pool raises ClientClosedError instead of silently
-  reopening (issue 8 item 12). ``disconnect()`` only drops the current connections.
+  reopening. ``disconnect()`` only drops the current connections.
 * ``max_connections`` bounds the exclusive connections, as redis-py's pools do:
   ``ConnectionPool`` raises MaxConnectionsError at once when they are all taken,
   ``BlockingConnectionPool`` waits up to ``timeout`` for one to be released.
@@ -428,7 +428,7 @@ class ConnectionPool:
             await self._prove_extra(conn)
         if self._closed or st.dead:
             # the pool was closed (or disconnected) while this connection was being
-            # made: it must not outlive aclose() (issue 8 item 9)
+            # made: it must not outlive aclose()
             conn.close()
             raise self._gone_error()
         conn.on_lost = lambda c, st=st: self._shared_lost(st, c)
@@ -554,7 +554,7 @@ class ConnectionPool:
                 break
             if conn is None:
                 # a task of its own, known to the state: aclose() cancels it and waits,
-                # so no socket outlives aclose() (issue 8 item 9); a cancel of the
+                # so no socket outlives aclose(); a cancel of the
                 # caller cancels it too
                 task = st.loop.create_task(self._new_connection(pubsub=pubsub, client_id=not pubsub))
                 st.opening.add(task)
