@@ -212,6 +212,17 @@ def test_no_internal_issue_numbers_or_branch_names_in_the_api_reference(site: pa
     assert problems == {}
 
 
+def test_no_internal_issue_numbers_or_branch_names_in_the_package() -> None:
+    """Comments and docstrings of the package are read by its users too (an installed wheel,
+    an IDE's hover): the same rule as the docs."""
+    problems = {}
+    for path in sorted((ROOT / "fastredis").rglob("*.py")):
+        found = _internal_references(path.read_text())
+        if found:
+            problems[str(path.relative_to(ROOT))] = found
+    assert problems == {}
+
+
 def test_the_internal_reference_check_finds_them() -> None:
     """The check above must be able to fail (the shapes it once let through)."""
     for text in ("### Pub/Sub flow control (issue 8)", "see issue 9 with redis-py's",
