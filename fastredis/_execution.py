@@ -20,6 +20,7 @@ import sys
 from typing import TYPE_CHECKING, Any, AnyStr, Callable, Generic, Protocol, TypeVar
 
 from .commands import CoreCommands
+from .connection import expire
 from .exceptions import RedisError, TimeoutError
 
 if TYPE_CHECKING:
@@ -28,7 +29,7 @@ if TYPE_CHECKING:
     from collections.abc import Generator
 
 __all__ = [
-    "BLOCKING", "CONNECTION_STATE", "SINGLE_OK", "is_blocking", "block_seconds", "Deadline",
+    "BLOCKING", "CONNECTION_STATE", "SINGLE_OK", "is_blocking", "block_seconds", "block_deadline", "Deadline",
     "notify", "running_loop", "Closing", "wait_released", "PipelineCommands", "Executor",
     "PooledExecutor", "annotate",
 ]
@@ -87,6 +88,21 @@ def block_seconds(args: tuple[Any, ...]) -> float | None:
         return float(args[-1])  # BLPOP, BRPOP, BRPOPLPUSH, BLMOVE, BZPOPMIN, BZPOPMAX
     except (ValueError, TypeError, IndexError):
         return None
+
+
+def block_deadline(conn: Any, fut: Any, args: tuple[Any, ...],
+                   socket_timeout: float | None) -> Any:
+    """The timer that fails a blocking command's reply once its own timeout plus
+    ``socket_timeout`` has passed (the server answers by its own timeout: more than that
+    means the connection is gone); None when there is nothing to bound (no socket_timeout,
+    or a command that blocks for ever by request)."""
+    if socket_timeout is None:
+        return None
+    block = block_seconds(args)
+    if not block:
+        return None
+    limit = block + socket_timeout
+    return conn._loop.call_later(limit, expire, fut, limit)
 
 
 class Deadline:

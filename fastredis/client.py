@@ -8,7 +8,7 @@ from . import _observe
 from ._execution import BLOCKING as BLOCKING  # (its old home: the name stays importable)
 from ._execution import CONNECTION_STATE as _CONNECTION_STATE
 from ._execution import SINGLE_OK as _SINGLE_OK
-from ._execution import block_seconds, is_blocking
+from ._execution import block_deadline, block_seconds, is_blocking
 from ._log import get_logger
 from ._pack import pack
 from ._params import split_params
@@ -449,13 +449,7 @@ class Redis(CoreCommands[AnyStr]):
         handle = None
         try:
             (fut,) = conn.send_packed(data, 1)
-            if self._timeout is not None:
-                # the server answers by the command's own timeout; socket_timeout more
-                # than that means the connection is gone (0 = wait forever, by request)
-                block = _block_seconds(args)
-                if block:
-                    limit = block + self._timeout
-                    handle = conn._loop.call_later(limit, _expire, fut, limit)
+            handle = block_deadline(conn, fut, args, self._timeout)
             reply = await fut
             ok = True
         except TimeoutError:

@@ -8,8 +8,7 @@ import asyncio
 from typing import TYPE_CHECKING, Any, Callable
 
 from .. import _observe
-from .._execution import block_seconds as _block_seconds
-from ..connection import expire as _expire
+from .._execution import block_deadline
 from ..exceptions import AskError, MovedError
 from .batch import command_name, redirect_of
 from .errors import CrossSlotError, TooManyRedirections
@@ -74,11 +73,7 @@ class BlockingCommands:
                 if asking is not None:
                     conn.send_and_forget(("ASKING",))
                 (fut,) = conn.send_packed(data, 1)
-                if self._timeout is not None:
-                    block = _block_seconds(args)
-                    if block:
-                        limit = block + self._timeout
-                        handle = conn._loop.call_later(limit, _expire, fut, limit)
+                handle = block_deadline(conn, fut, args, self._timeout)
                 reply = await fut
             except (MovedError, AskError) as exc:
                 self.stats["moved" if isinstance(exc, MovedError) else "ask"] += 1
