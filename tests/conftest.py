@@ -135,3 +135,20 @@ async def eventually(fetch, expected, timeout: float = 2.0):
         if value == expected or loop.time() >= deadline:
             return value
         await asyncio.sleep(0.01)
+
+
+@pytest.fixture(params=[(2, False), (3, False), (2, True), (3, True)],
+                ids=["resp2", "resp3", "resp2-str", "resp3-str"])
+async def pair(request, redis_server, redis):
+    """(fastredis client, redis-py client) on the same server, same protocol and decoding,
+    for tests that compare the two; the database flushed (the ``redis`` fixture does it)."""
+    from redis.asyncio import Redis as RedisPy  # (the `redis` argument is our flushed client)
+
+    import fastredis
+
+    protocol, decode = request.param
+    ours = fastredis.Redis(**redis_server.client_kwargs(protocol=protocol, decode_responses=decode))
+    theirs = RedisPy(**redis_server.client_kwargs(), protocol=protocol, decode_responses=decode)
+    yield ours, theirs
+    await ours.aclose()
+    await theirs.aclose()

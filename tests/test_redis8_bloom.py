@@ -34,19 +34,6 @@ FAMILIES = {  # factory -> (fastredis class, redis-py class)
 INFO_CLASSES = ("BFInfo", "CFInfo", "CMSInfo", "TopKInfo", "TDigestInfo")
 
 
-@pytest.fixture(params=[(2, False), (3, False), (2, True), (3, True)],
-                ids=["resp2", "resp3", "resp2-str", "resp3-str"])
-async def pair(request, redis_server, redis):
-    """(fastredis client, redis-py client) on the same server, same protocol and decoding;
-    the database flushed (the ``redis`` fixture does it)."""
-    protocol, decode = request.param
-    ours = fastredis.Redis(**redis_server.client_kwargs(protocol=protocol, decode_responses=decode))
-    theirs = RedisPy(**redis_server.client_kwargs(), protocol=protocol, decode_responses=decode)
-    yield ours, theirs
-    await ours.aclose()
-    await theirs.aclose()
-
-
 def norm(value: Any) -> Any:
     """A value with its types, comparable across the two libraries."""
     if type(value).__name__ in INFO_CLASSES:

@@ -103,19 +103,6 @@ async def _run(client, calls=CALLS) -> list:
     return out
 
 
-@pytest.fixture(params=[(2, False), (3, False), (2, True), (3, True)],
-                ids=["resp2", "resp3", "resp2-str", "resp3-str"])
-async def pair(request, redis_server, redis):
-    """(fastredis client, redis-py client) on the same server, same protocol and decoding;
-    the database flushed (the ``redis`` fixture does it)."""
-    protocol, decode = request.param
-    ours = fastredis.Redis(**redis_server.client_kwargs(protocol=protocol, decode_responses=decode))
-    theirs = RedisPy(**redis_server.client_kwargs(), protocol=protocol, decode_responses=decode)
-    yield ours, theirs
-    await ours.aclose()
-    await theirs.aclose()
-
-
 def _compare(ours: list, theirs: list, calls=CALLS) -> None:
     assert len(ours) == len(theirs) == len(calls)
     for call, a, b in zip(calls, ours, theirs):

@@ -19,7 +19,6 @@ import redis.commands.search.index_definition as rp_index_definition
 import redis.commands.search.query as rp_query
 import redis.commands.search.reducers as rp_reducers
 import redis.commands.search.suggestion as rp_suggestion
-from redis.asyncio import Redis as RedisPy
 from redis.exceptions import ResponseError as RedisPyResponseError
 
 import fastredis
@@ -229,17 +228,6 @@ async def _scenario(client, m) -> list:
     await call(lambda: ft.dropindex())  # gone: an error
     out.append(await client.dbsize())
     return out
-
-
-@pytest.fixture(params=[(2, False), (3, False), (2, True), (3, True)],
-                ids=["resp2", "resp3", "resp2-str", "resp3-str"])
-async def pair(request, redis_server, redis):
-    protocol, decode = request.param
-    ours = fastredis.Redis(**redis_server.client_kwargs(protocol=protocol, decode_responses=decode))
-    theirs = RedisPy(**redis_server.client_kwargs(), protocol=protocol, decode_responses=decode)
-    yield ours, theirs
-    await ours.aclose()
-    await theirs.aclose()
 
 
 def _info_stable(info):

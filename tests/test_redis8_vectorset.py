@@ -12,7 +12,6 @@ from _cmds_helpers import same
 from redis.asyncio import Redis as RedisPy
 from redis.commands.vectorset.commands import QuantizationOptions as RedisPyQuant
 
-import fastredis
 from fastredis import DataError, ResponseError
 from fastredis.commands.vectorset import QuantizationOptions
 
@@ -24,20 +23,6 @@ VECTORS = {
     "c": [-1.0, 0.25, 9.0],
     "d": [0.0, 1.0, 0.0],
 }
-
-
-@pytest.fixture(params=[(2, False), (3, False), (2, True), (3, True)],
-                ids=["resp2", "resp3", "resp2-str", "resp3-str"])
-async def pair(request, redis_server, redis):
-    """(fastredis client, redis-py client) on the same server, same protocol and decoding;
-    the database flushed (the ``redis`` fixture does it)."""
-    protocol, decode = request.param
-    ours = fastredis.Redis(**redis_server.client_kwargs(protocol=protocol, decode_responses=decode))
-    theirs = RedisPy(**redis_server.client_kwargs(), protocol=protocol,
-                                 decode_responses=decode)
-    yield ours, theirs
-    await ours.aclose()
-    await theirs.aclose()
 
 
 async def fill(client, key: str, **kw) -> list:
