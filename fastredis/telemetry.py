@@ -324,21 +324,7 @@ class _Hook:
                 span = None  # not sampled: nothing more to do for it
         if op in ("PUBLISH", "SPUBLISH") and self.inst is not None:
             self.inst.published += 1
-        token = _SPAN.set(span) if track and span is not None else None
-        t0 = perf_counter()
-        try:
-            reply = await run
-        except BaseException as exc:
-            self._failed(span, attrs, exc, t0)
-            raise
-        finally:
-            if token is not None:
-                _SPAN.reset(token)
-        if self.duration is not None:
-            self.duration.record(perf_counter() - t0, attrs)
-        if span is not None:
-            span.end()
-        return reply
+        return await self._run(span, attrs, run, track)
 
     async def batch(self, counters: PoolCounters, transaction: bool, meta: Sequence[Any],
                     run: Awaitable[Any], extra: dict[str, Any] | None = None,
@@ -363,6 +349,11 @@ class _Hook:
                     span.set_attribute("db.query.text", _batch_text(meta))
             else:
                 span = None
+        return await self._run(span, attrs, run, track)
+
+    async def _run(self, span: Any, attrs: dict[str, Any], run: Awaitable[Any], track: bool) -> Any:
+        """Await ``run`` under ``span`` (None: not sampled or no tracer), recording its
+        duration (and its failure) with ``attrs``."""
         token = _SPAN.set(span) if track and span is not None else None
         t0 = perf_counter()
         try:
