@@ -380,3 +380,24 @@ async def test_max_connections_bounds_each_nodes_exclusive_connections(redis_clu
         assert await pipe.watch("{mc}:w") is True
         await pipe.reset()
         assert await rc.blpop([key], timeout=0.1) is None
+
+
+
+def test_retry_is_always_a_retry_as_in_redis_py():
+    """rc.retry is a Retry whatever was passed (redis-py's attribute): the default describes
+    the default policy, cluster_error_retry_attempts retries with a jittered backoff."""
+    from fastredis.backoff import EqualJitterBackoff, NoBackoff
+    from fastredis.retry import Retry
+
+    rc = RedisCluster(host="127.0.0.1", port=7000, cluster_error_retry_attempts=4)
+    assert isinstance(rc.retry, Retry) and rc.retry.get_retries() == 4
+    assert isinstance(rc.retry.backoff, EqualJitterBackoff)
+    assert all(0.025 <= rc.retry.backoff.compute(1) <= 0.05 for _ in range(50))  # 50 ms, jittered
+    mine = Retry(NoBackoff(), 2)
+    assert RedisCluster(host="127.0.0.1", port=7000, retry=mine).retry is mine
+    import redis.asyncio.retry
+    import redis.backoff
+
+    theirs = RedisCluster(host="127.0.0.1", port=7000,
+                          retry=redis.asyncio.retry.Retry(redis.backoff.NoBackoff(), 5))
+    assert isinstance(theirs.retry, Retry) and theirs.retries == 5

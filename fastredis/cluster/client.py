@@ -29,6 +29,7 @@ from .._execution import CONNECTION_STATE as _CONNECTION_STATE
 from .._execution import is_blocking as _is_blocking
 from .._log import get_logger
 from .._pack import pack
+from ..backoff import EqualJitterBackoff
 from ..client import Redis
 from ..commands import CoreCommands
 from ..connection import ConnectionParams, parse_url, wait_reply
@@ -49,7 +50,7 @@ from ..exceptions import (
     TryAgainError,
     WrongLoop,
 )
-from ..retry import Retry
+from ..retry import Retry, as_retry
 from .batch import _SLOW, command_name, redirect_of, split_fast, split_multi
 from .blocking import BlockingCommands
 from .commands import ClusterManagementCommands
@@ -122,7 +123,7 @@ class RedisCluster(NodeSelection, FanOut[AnyStr], BlockingCommands, ClusterManag
     RedisClusterRequestTTL = 16  #: the default max_redirects
     #: set by __init__ (class-level for redis-py's introspection)
     load_balancing_strategy: LoadBalancingStrategy | None = None
-    retry: Retry | None = None
+    retry: Retry
 
     def __init__(
         self,
@@ -158,10 +159,16 @@ class RedisCluster(NodeSelection, FanOut[AnyStr], BlockingCommands, ClusterManag
         self._rr: dict[str, int] = {}  # round robin position per primary (as redis-py)
         self._default: ClusterNode | None = None  # get_default_node's, kept until it fails
         self._default_set = False  # chosen by set/replace_default_node (may be a replica)
-        self.retry = retry
+        if retry is not None:
+            retry = as_retry(retry, "RedisCluster()")  # ours, or redis-py's converted
         budget = retry_budget(max_redirects, retry, cluster_error_retry_attempts,
                               connection_error_retry_attempts, retry_on_error)
         self.max_redirects, self.retries, self.connection_retries, self._retry_errors = budget
+        #: the retry policy, always a Retry as in redis-py: the caller's, or the default
+        #: (``cluster_error_retry_attempts`` retries; 25 ms doubling to 800 ms, each delay
+        #: between its half and its whole: a burst of failures does not come back in lock step)
+        self.retry = retry if retry is not None else Retry(
+            EqualJitterBackoff(cap=0.8, base=0.025), self.retries, self._retry_errors)
         self.health_check_interval = seconds("health_check_interval", health_check_interval)
         self._topology = Topology(seeds, self._connection, address_remap=address_remap,
                                   tls=bool(params.ssl), min_interval=refresh_min_interval,
@@ -409,14 +416,9 @@ class RedisCluster(NodeSelection, FanOut[AnyStr], BlockingCommands, ClusterManag
 
 
     async def _backoff(self, attempt: int) -> None:
-        if self.retry is not None:  # the caller's policy (redis-py: retry=Retry(backoff, n))
-            delay = self.retry.backoff.compute(attempt)
-            if delay > 0:
-                await asyncio.sleep(delay)
-            return
-        # exponential, capped, with full jitter: a burst of failures does not come back
-        # in lock step (50 ms, 100 ms ... 800 ms)
-        await asyncio.sleep(min(0.8, 0.025 * 2 ** attempt) * (0.5 + random.random() / 2))
+        delay = self.retry.backoff.compute(attempt)  # (redis-py: retry=Retry(backoff, n))
+        if delay > 0:
+            await asyncio.sleep(delay)
 
     async def _dispatch(self, args: tuple[Any, ...], route: Route | None, target: Any,
                         callback: Callable[..., Any] | None) -> Any:
