@@ -401,3 +401,8 @@ def test_retry_is_always_a_retry_as_in_redis_py():
     theirs = RedisCluster(host="127.0.0.1", port=7000,
                           retry=redis.asyncio.retry.Retry(redis.backoff.NoBackoff(), 5))
     assert isinstance(theirs.retry, Retry) and theirs.retries == 5
+    theirs.set_retry(Retry(NoBackoff(), 1))
+    assert theirs.retries == 1 and theirs.retry.get_retries() == 1
+    theirs.retry = Retry(NoBackoff(), -1)
+    assert theirs.retries > 1_000_000  # -1: no limit
+    assert "retry" in dir(RedisCluster) and "set_retry" in dir(RedisCluster)

@@ -20,6 +20,7 @@ from __future__ import annotations
 import _thread
 import asyncio
 import random
+import sys
 from typing import TYPE_CHECKING, Any, AnyStr, Callable, Iterable
 
 import hiredis
@@ -123,7 +124,6 @@ class RedisCluster(NodeSelection, FanOut[AnyStr], BlockingCommands, ClusterManag
     RedisClusterRequestTTL = 16  #: the default max_redirects
     #: set by __init__ (class-level for redis-py's introspection)
     load_balancing_strategy: LoadBalancingStrategy | None = None
-    retry: Retry
 
     def __init__(
         self,
@@ -167,7 +167,7 @@ class RedisCluster(NodeSelection, FanOut[AnyStr], BlockingCommands, ClusterManag
         #: the retry policy, always a Retry as in redis-py: the caller's, or the default
         #: (``cluster_error_retry_attempts`` retries; 25 ms doubling to 800 ms, each delay
         #: between its half and its whole: a burst of failures does not come back in lock step)
-        self.retry = retry if retry is not None else Retry(
+        self._retry = retry if retry is not None else Retry(
             EqualJitterBackoff(cap=0.8, base=0.025), self.retries, self._retry_errors)
         self.health_check_interval = seconds("health_check_interval", health_check_interval)
         self._topology = Topology(seeds, self._connection, address_remap=address_remap,
@@ -415,8 +415,24 @@ class RedisCluster(NodeSelection, FanOut[AnyStr], BlockingCommands, ClusterManag
         return await self._dispatch(args, route, None, callback)
 
 
+    @property
+    def retry(self) -> Retry:
+        """The retry policy (redis-py's attribute): always a Retry, see ``retry=``."""
+        return self._retry
+
+    @retry.setter
+    def retry(self, retry: Any) -> None:
+        self.set_retry(retry)
+
+    def set_retry(self, retry: Any) -> None:
+        """redis-py's setter: a new policy (ours or redis-py's Retry); its retries replace
+        the current number of retries, as ``retry=`` does."""
+        self._retry = as_retry(retry, "RedisCluster.set_retry()")
+        n = self._retry.get_retries()
+        self.retries = self.connection_retries = n if n >= 0 else sys.maxsize  # -1: no limit
+
     async def _backoff(self, attempt: int) -> None:
-        delay = self.retry.backoff.compute(attempt)  # (redis-py: retry=Retry(backoff, n))
+        delay = self._retry.backoff.compute(attempt)  # (redis-py: retry=Retry(backoff, n))
         if delay > 0:
             await asyncio.sleep(delay)
 
