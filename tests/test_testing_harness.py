@@ -240,3 +240,23 @@ def test_servers_left_by_a_test_process_that_died_are_stopped(tmp_path) -> None:
     finally:
         if running():
             os.kill(pid, 9)
+
+
+def test_a_cluster_that_does_not_recover_is_replaced(caplog) -> None:
+    """The session cluster's fixture gives every test a healthy cluster: one left without an
+    agreed map (a shard's primary gone for good here; on Valkey, epochs that disagree after
+    migrations back and forth) is replaced by a fresh one, logged, within the timeout."""
+    import logging
+
+    from conftest import server_or_fail
+
+    from fastredis._testing_cluster import ClusterHarness
+
+    server_or_fail()
+    with ClusterHarness(primaries=3, replicas=0) as h:
+        assert h.ready_or_rebuilt(5.0) is False
+        h.primaries()[0].kill9()  # no replica: its slots stay uncovered
+        with caplog.at_level(logging.WARNING, logger="fastredis.testing"):
+            assert h.ready_or_rebuilt(1.0) is True
+        assert "starting a fresh one" in caplog.text
+        assert len(h.live()) == 3 and h.ready_or_rebuilt(5.0) is False
