@@ -19,6 +19,7 @@ import argparse
 import asyncio
 import platform
 import sys
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -73,6 +74,49 @@ def provider_class(base: type) -> type:
     return Provider
 
 
+class Load:
+    """``tasks`` tasks running SET then GET on their own key of ``r`` until stopped; what
+    completes or fails counts only inside the measuring window (failures by kind)."""
+
+    def __init__(self, r: Any, tasks: int) -> None:
+        self.r, self.ok, self.failed = r, 0, 0
+        self.errors: dict[str, int] = {}
+        self.window = False
+        self._stop = asyncio.Event()
+        self._workers = [asyncio.ensure_future(self._work(i)) for i in range(tasks)]
+
+    async def _work(self, i: int) -> None:
+        key = f"rot:{i}"  # 50 keys: every node of a cluster
+        while not self._stop.is_set():
+            try:
+                await self.r.set(key, i)
+                await self.r.get(key)
+                self.ok += 2
+            except Exception as exc:  # noqa: BLE001 - counted, by kind
+                self.failed += 1
+                if self.window:
+                    name = type(exc).__name__
+                    self.errors[name] = self.errors.get(name, 0) + 1
+
+    async def rotate(self, seconds: float, rotations: int,
+                     rotation: Callable[[int], Awaitable[None]]) -> tuple[int, int]:
+        """Open the window, run ``rotation(n)`` for n = 1..rotations evenly over ``seconds``,
+        close it: (commands completed, commands failed) inside the window."""
+        ok0, failed0 = self.ok, self.failed
+        self.window = True
+        gap = seconds / rotations
+        for n in range(1, rotations + 1):
+            await asyncio.sleep(gap / 2)
+            await rotation(n)
+            await asyncio.sleep(gap / 2)
+        self.window = False
+        return self.ok - ok0, self.failed - failed0
+
+    async def stop(self) -> None:
+        self._stop.set()
+        await asyncio.gather(*self._workers, return_exceptions=True)
+
+
 async def scenario(client_name: str, port: int, seconds: float, rotations: int, tasks: int) -> dict[str, Any]:
     admin = fastredis.Redis(port=port, decode_responses=True)
     await admin.execute_command("ACL", "SETUSER", "app", "reset", "on", ">pw0", "~*", "&*", "+@all")
@@ -85,47 +129,24 @@ async def scenario(client_name: str, port: int, seconds: float, rotations: int, 
 
         p = provider_class(StreamingCredentialProvider)()
         r = ra.Redis(port=port, credential_provider=p)
-    counts = {"ok": 0, "failed": 0}
-    errors: dict[str, int] = {}
-    window = {"on": False}
-    stop = asyncio.Event()
 
-    async def worker(i: int) -> None:
-        key = f"rot:{i}"
-        while not stop.is_set():
-            try:
-                await r.set(key, i)
-                await r.get(key)
-                counts["ok"] += 2
-            except Exception as exc:  # noqa: BLE001 - counted, by kind
-                counts["failed"] += 1
-                if window["on"]:
-                    name = type(exc).__name__
-                    errors[name] = errors.get(name, 0) + 1
-
-    await r.ping()
-    workers = [asyncio.ensure_future(worker(i)) for i in range(tasks)]
-    await asyncio.sleep(0.3)  # warm: every task is running, redis-py's pool has grown
-    conns_before = int((await admin.info("stats"))["total_connections_received"])
-    ok0, failed0 = counts["ok"], counts["failed"]
-    window["on"] = True
-    gap = seconds / rotations
-    for n in range(1, rotations + 1):
-        await asyncio.sleep(gap / 2)
+    async def rotation(n: int) -> None:
         new = f"pw{n}"
         await admin.execute_command("ACL", "SETUSER", "app", "on", f">{new}")
         await p.push(Token("app", new))
         await admin.execute_command("ACL", "SETUSER", "app", "resetpass", f">{new}")
-        await asyncio.sleep(gap / 2)
-    ok, failed = counts["ok"] - ok0, counts["failed"] - failed0
-    window["on"] = False
+
+    await r.ping()
+    load = Load(r, tasks)
+    await asyncio.sleep(0.3)  # warm: every task is running, redis-py's pool has grown
+    conns_before = int((await admin.info("stats"))["total_connections_received"])
+    ok, failed = await load.rotate(seconds, rotations, rotation)
     conns_after = int((await admin.info("stats"))["total_connections_received"])
-    stop.set()
-    await asyncio.gather(*workers, return_exceptions=True)
+    await load.stop()
     await r.aclose()
     await admin.execute_command("ACL", "DELUSER", "app")
     await admin.aclose()
-    return {"ok": ok, "failed": failed, "errors": errors, "reconnects": conns_after - conns_before}
+    return {"ok": ok, "failed": failed, "errors": load.errors, "reconnects": conns_after - conns_before}
 
 
 def main() -> int:

@@ -34,7 +34,7 @@ sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
 
 import hiredis  # noqa: E402
-from rotation import Token, provider_class  # noqa: E402
+from rotation import Load, Token, provider_class  # noqa: E402
 
 import fastredis  # noqa: E402
 from fastredis._testing_cluster import ClusterHarness  # noqa: E402
@@ -70,33 +70,9 @@ async def scenario(client_name: str, ports: list[int], seconds: float, rotations
         p = provider_class(StreamingCredentialProvider)()
         p.token = Token(user, "pw0")
         r = PyCluster(host="127.0.0.1", port=ports[0], credential_provider=p)
-    counts = {"ok": 0, "failed": 0}
-    errors: dict[str, int] = {}
-    window = {"on": False}
-    stop = asyncio.Event()
 
-    async def worker(i: int) -> None:
-        key = f"rot:{i}"  # 50 keys: every node
-        while not stop.is_set():
-            try:
-                await r.set(key, i)
-                await r.get(key)
-                counts["ok"] += 2
-            except Exception as exc:  # noqa: BLE001 - counted, by kind
-                counts["failed"] += 1
-                if window["on"]:
-                    name = type(exc).__name__
-                    errors[name] = errors.get(name, 0) + 1
-
-    await r.ping()
-    workers = [asyncio.ensure_future(worker(i)) for i in range(tasks)]
-    await asyncio.sleep(0.3)  # warm: every task is running, redis-py's pools have grown
-    conns0, auths0 = await totals(admins)
-    ok0, failed0 = counts["ok"], counts["failed"]
-    window["on"] = True
-    gap = seconds / rotations
-    for n in range(1, rotations + 1):
-        await asyncio.sleep(gap / 2)
+    async def rotation(n: int) -> None:
+        nonlocal user
         new = f"pw{n}"
         if switch_user:
             old, user = user, f"app{n}"
@@ -107,17 +83,19 @@ async def scenario(client_name: str, ports: list[int], seconds: float, rotations
             await on_all("ACL", "SETUSER", user, "on", f">{new}")
             await p.push(Token(user, new))
             await on_all("ACL", "SETUSER", user, "resetpass", f">{new}")
-        await asyncio.sleep(gap / 2)
-    ok, failed = counts["ok"] - ok0, counts["failed"] - failed0
-    window["on"] = False
+
+    await r.ping()
+    load = Load(r, tasks)
+    await asyncio.sleep(0.3)  # warm: every task is running, redis-py's pools have grown
+    conns0, auths0 = await totals(admins)
+    ok, failed = await load.rotate(seconds, rotations, rotation)
     conns1, auths1 = await totals(admins)
-    stop.set()
-    await asyncio.gather(*workers, return_exceptions=True)
+    await load.stop()
     await r.aclose()
     await on_all("ACL", "DELUSER", user)
     for a in admins:
         await a.aclose()
-    return {"ok": ok, "failed": failed, "errors": errors, "reconnects": conns1 - conns0,
+    return {"ok": ok, "failed": failed, "errors": load.errors, "reconnects": conns1 - conns0,
             "auths": auths1 - auths0}
 
 
