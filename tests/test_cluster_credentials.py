@@ -20,7 +20,7 @@ from fastredis.cluster import RedisCluster
 from fastredis.cluster.slots import key_slot
 from fastredis.exceptions import DataError
 from tests.conftest import eventually
-from tests.test_credentials import EntraShaped, Token
+from tests.test_credentials import EntraShaped, Token, Workers
 
 
 @pytest.fixture(scope="module")
@@ -115,35 +115,18 @@ async def test_rotation_under_50_concurrent_tasks_fails_nothing(acl_cluster, adm
     one AUTH queued in each node's shared connection, nothing fails, nothing reconnects."""
     p = EntraShaped("app", "pw1")
     rc = RedisCluster(**acl_cluster.client_kwargs(credential_provider=p))
-    stop = asyncio.Event()
-    progress = asyncio.Event()
-    counts = {"ok": 0, "failed": 0, "goal": 0}
-
-    async def worker(i: int) -> None:
-        while not stop.is_set():
-            try:
-                await rc.set(f"k{i}", i)
-                assert await rc.get(f"k{i}") == str(i).encode()
-                counts["ok"] += 1
-            except fastredis.RedisError:
-                counts["failed"] += 1
-            if counts["ok"] >= counts["goal"]:
-                progress.set()
-
+    workers = None
     try:
         await rc.mset({k: 1 for k in keys_on_every_node()})
         before = await auth_calls(admins)
         ids = {c["id"] for a in admins for c in await a.client_list(_type="normal") if c["user"] == "app"}
-        tasks = [asyncio.ensure_future(worker(i)) for i in range(50)]
+        workers = Workers(rc)
         with caplog.at_level(logging.WARNING, logger="fastredis"):
             for n in range(2, 6):
                 await rotate(admins, p, f"pw{n}")
-                progress.clear()
-                counts["goal"] = counts["ok"] + 200  # commands ran after this rotation too
-                await asyncio.wait_for(progress.wait(), 10)
-            stop.set()
-            await asyncio.gather(*tasks)
-        assert counts["failed"] == 0 and counts["ok"] > 800
+                await workers.progressed(200)  # commands ran after this rotation too
+            await workers.stop()
+        assert workers.failed == 0 and workers.ok > 800
         assert await auth_calls(admins) - before == 4 * 3  # per rotation: one AUTH per node
         assert p.asked == 3
         after = {c["id"] for a in admins for c in await a.client_list(_type="normal") if c["user"] == "app"}
@@ -155,7 +138,8 @@ async def test_rotation_under_50_concurrent_tasks_fails_nothing(acl_cluster, adm
         assert await rc.mget(keys_on_every_node()) == [b"2"] * 30
         assert p.asked == 6
     finally:
-        stop.set()
+        if workers is not None:
+            await workers.stop()
         await rc.aclose()
     for rec in caplog.records:
         assert "pw1" not in rec.getMessage() and "pw5" not in rec.getMessage()

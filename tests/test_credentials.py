@@ -245,43 +245,58 @@ async def kill_user(a, r) -> None:
         await c.wait_closed()
 
 
+class Workers:
+    """``n`` tasks each running SET then GET (checking the value) on its own key until
+    stopped, counting what completes and what fails with a RedisError."""
+
+    def __init__(self, client, n: int = 50) -> None:
+        self.client, self.ok, self.failed, self.goal = client, 0, 0, 0
+        self._stop, self._progress = asyncio.Event(), asyncio.Event()
+        self._tasks = [asyncio.ensure_future(self._work(i)) for i in range(n)]
+
+    async def _work(self, i: int) -> None:
+        while not self._stop.is_set():
+            try:
+                await self.client.set(f"k{i}", i)
+                assert await self.client.get(f"k{i}") == str(i).encode()
+                self.ok += 1
+            except fastredis.RedisError:
+                self.failed += 1
+            if self.ok >= self.goal:
+                self._progress.set()
+
+    async def progressed(self, count: int = 200) -> None:
+        """Wait (10 s at most) until ``count`` more commands completed."""
+        self._progress.clear()
+        self.goal = self.ok + count
+        await asyncio.wait_for(self._progress.wait(), 10)
+
+    async def stop(self) -> None:
+        self._stop.set()
+        await asyncio.gather(*self._tasks)
+
+
 async def test_rotation_under_50_concurrent_tasks_fails_nothing(acl_server):
     """Rotation while 50 tasks run commands on the shared connection: the AUTH is one
     more command in its FIFO, so nothing fails and nothing reconnects."""
     p = EntraShaped("app", "pw1")
     r = fastredis.Redis(host=acl_server.host, port=acl_server.port, credential_provider=p)
     a = await admin(acl_server)
-    stop = asyncio.Event()
-    counts = {"ok": 0, "failed": 0, "goal": 0}
-    progress = asyncio.Event()
-
-    async def worker(i: int) -> None:
-        while not stop.is_set():
-            try:
-                await r.set(f"k{i}", i)
-                assert await r.get(f"k{i}") == str(i).encode()
-                counts["ok"] += 1
-            except fastredis.RedisError:
-                counts["failed"] += 1
-            if counts["ok"] >= counts["goal"]:
-                progress.set()
-
+    workers = None
     try:
         await r.ping()
         before = await auth_calls(a)
-        tasks = [asyncio.ensure_future(worker(i)) for i in range(50)]
+        workers = Workers(r)
         for n in range(2, 6):  # four rotations, each retiring the previous password
             await _rotate(a, p, f"pw{n}")
-            progress.clear()
-            counts["goal"] = counts["ok"] + 200  # commands ran after this rotation too
-            await asyncio.wait_for(progress.wait(), 10)
-        stop.set()
-        await asyncio.gather(*tasks)
-        assert counts["failed"] == 0 and counts["ok"] > 800
+            await workers.progressed(200)  # commands ran after this rotation too
+        await workers.stop()
+        assert workers.failed == 0 and workers.ok > 800
         assert await auth_calls(a) - before == 4  # one AUTH per rotation, no reconnect
         assert p.asked == 1
     finally:
-        stop.set()
+        if workers is not None:
+            await workers.stop()
         await r.aclose()
         await a.aclose()
 
