@@ -114,6 +114,20 @@ async def rc(redis_cluster):
         await client.aclose()
 
 
+@pytest.fixture
+async def rpc(redis_cluster):
+    """redis-py's RedisCluster (RESP2) on the session cluster, initialized, closed after
+    the test: what the cluster tests compare against."""
+    import redis.asyncio
+
+    client = redis.asyncio.RedisCluster(**redis_cluster.client_kwargs(), protocol=2)
+    try:
+        await client.initialize()
+        yield client
+    finally:
+        await client.aclose()
+
+
 def keys_on(rc, port: int, n: int, prefix: str = "k") -> list[str]:
     """``n`` keys (``prefix:0``, ``prefix:1`` ...) whose slot the node on ``port`` serves."""
     out, i = [], 0

@@ -20,13 +20,8 @@ from fastredis.exceptions import (
 
 
 @pytest.fixture
-async def rp(redis_cluster):
-    client = redis.asyncio.RedisCluster(**redis_cluster.client_kwargs(), protocol=2)
-    try:
-        await client.initialize()
-        yield client
-    finally:
-        await client.aclose()
+def rp(rpc):
+    return rpc  # redis-py's RedisCluster on the same cluster (conftest)
 
 
 def _theirs(rp, node):

@@ -10,7 +10,6 @@ redis-py's ``redis.asyncio.RedisCluster`` on the same cluster."""
 from __future__ import annotations
 
 import pytest
-import redis.asyncio
 from conftest import eventually
 
 import fastredis
@@ -19,13 +18,8 @@ from fastredis.cluster import ClusterNode
 
 
 @pytest.fixture
-async def rp(redis_cluster):
-    client = redis.asyncio.RedisCluster(**redis_cluster.client_kwargs(), protocol=2)
-    try:
-        await client.initialize()
-        yield client
-    finally:
-        await client.aclose()
+def rp(rpc):
+    return rpc  # redis-py's RedisCluster on the same cluster (conftest)
 
 
 def _port(rc, node_name):

@@ -33,16 +33,6 @@ async def rp(redis_server):
     await client.aclose()
 
 
-@pytest.fixture
-async def rpc(redis_cluster):
-    client = redis.asyncio.RedisCluster(**redis_cluster.client_kwargs(), protocol=2)
-    try:
-        await client.initialize()
-        yield client
-    finally:
-        await client.aclose()
-
-
 async def first(p: Any, kinds: set[str], timeout: float = 5.0, **kw: Any) -> dict[str, Any]:
     """The next message of one of ``kinds`` (``get_message``, or ``get_sharded_message``
     when ``sharded=True``), within ``timeout`` seconds."""
