@@ -21,7 +21,7 @@ from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import TYPE_CHECKING, Any, ClassVar, Protocol, Union
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeVar, Union
 
 from ._log import get_logger
 
@@ -323,70 +323,61 @@ class _Channel:
         return hash(self._channel_str)
 
 
-class KeyspaceChannel(_Channel):
+_E = TypeVar("_E", bound="_EventChannel")
+
+
+class _KeyChannel(_Channel):
+    """A channel named by a key (or a pattern of keys)."""
+
+    def __init__(self, key_or_pattern: str, db: int = 0) -> None:
+        self.key_or_pattern = key_or_pattern
+        self.db = db
+        self._set()
+
+    def _parts(self) -> tuple[str, ...]:
+        return (self.key_or_pattern,)
+
+
+class _EventChannel(_Channel):
+    """A channel named by an event (or a pattern of events)."""
+
+    def __init__(self, event: str, db: int = 0) -> None:
+        self.event = event
+        self.db = db
+        self._set()
+
+    def _parts(self) -> tuple[str, ...]:
+        return (self.event,)
+
+    @classmethod
+    def all_events(cls: type[_E], db: int = 0) -> _E:
+        """The channel of every event: ``cls("*", db)``."""
+        return cls("*", db=db)
+
+
+class KeyspaceChannel(_KeyChannel):
     """``__keyspace@<db>__:<key or pattern>``: the data of each message is the event.
     ``str(KeyspaceChannel("user:*"))`` is ``'__keyspace@0__:user:*'``."""
 
     PREFIX: ClassVar[str] = "__keyspace@"
 
-    def __init__(self, key_or_pattern: str, db: int = 0) -> None:
-        self.key_or_pattern = key_or_pattern
-        self.db = db
-        self._set()
 
-    def _parts(self) -> tuple[str, ...]:
-        return (self.key_or_pattern,)
-
-
-class KeyeventChannel(_Channel):
+class KeyeventChannel(_EventChannel):
     """``__keyevent@<db>__:<event or pattern>``: the data of each message is the key."""
 
     PREFIX: ClassVar[str] = "__keyevent@"
 
-    def __init__(self, event: str, db: int = 0) -> None:
-        self.event = event
-        self.db = db
-        self._set()
 
-    def _parts(self) -> tuple[str, ...]:
-        return (self.event,)
-
-    @classmethod
-    def all_events(cls, db: int = 0) -> KeyeventChannel:
-        """``KeyeventChannel("*", db)``: every event."""
-        return cls("*", db=db)
-
-
-class SubkeyspaceChannel(_Channel):
+class SubkeyspaceChannel(_KeyChannel):
     """``__subkeyspace@<db>__:<key>`` (Redis 8): data ``<event>|<len>:<subkey>[,...]``."""
 
     PREFIX: ClassVar[str] = "__subkeyspace@"
 
-    def __init__(self, key_or_pattern: str, db: int = 0) -> None:
-        self.key_or_pattern = key_or_pattern
-        self.db = db
-        self._set()
 
-    def _parts(self) -> tuple[str, ...]:
-        return (self.key_or_pattern,)
-
-
-class SubkeyeventChannel(_Channel):
+class SubkeyeventChannel(_EventChannel):
     """``__subkeyevent@<db>__:<event>`` (Redis 8): data ``<len>:<key>|<len>:<subkey>[,...]``."""
 
     PREFIX: ClassVar[str] = "__subkeyevent@"
-
-    def __init__(self, event: str, db: int = 0) -> None:
-        self.event = event
-        self.db = db
-        self._set()
-
-    def _parts(self) -> tuple[str, ...]:
-        return (self.event,)
-
-    @classmethod
-    def all_events(cls, db: int = 0) -> SubkeyeventChannel:
-        return cls("*", db=db)
 
 
 class SubkeyspaceitemChannel(_Channel):
