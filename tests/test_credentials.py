@@ -18,6 +18,7 @@ from fastredis.credentials import (
     UsernamePasswordCredentialProvider,
 )
 from fastredis.exceptions import AuthenticationError, DataError
+from tests.conftest import eventually
 
 ACL = [
     "user default on nopass ~* &* +@all",
@@ -229,7 +230,6 @@ async def test_rotation_reauthenticates_every_live_connection_in_place(acl_serve
 
 
 async def eventually_blocked(a, n: int) -> None:
-    from tests.conftest import eventually
 
     async def blocked():
         return int((await a.info("clients"))["blocked_clients"])
@@ -298,6 +298,64 @@ async def test_rotation_under_50_concurrent_tasks_fails_nothing(acl_server):
         if workers is not None:
             await workers.stop()
         await r.aclose()
+        await a.aclose()
+
+
+async def test_pushes_reach_the_connections_of_every_loop(acl_server):
+    """One client used from two event loops (the test's and one in a thread), pushes
+    made from a thread that runs no loop (a token manager's timer thread) and from the
+    other loop: each loop's connection re-authenticates from its own loop. Each push
+    names a new user and the old one is deleted (which disconnects whoever is still
+    authenticated as it): nothing reconnects, both loops keep working."""
+    import threading
+
+    p = EntraShaped("app", "pw1")
+    r = fastredis.Redis(host=acl_server.host, port=acl_server.port, credential_provider=p)
+    a = await admin(acl_server)
+    other = asyncio.new_event_loop()
+    thread = threading.Thread(target=other.run_forever, daemon=True)
+    thread.start()
+
+    def on_other(coro):
+        return asyncio.wrap_future(asyncio.run_coroutine_threadsafe(coro, other))
+
+    async def users() -> list[str]:
+        return sorted(c["user"] for c in await a.client_list(_type="normal") if c["user"] != "default")
+
+    async def new_user(name: str) -> None:
+        await a.execute_command("ACL", "SETUSER", name, "reset", "on", f">{name}-pw", "~*", "&*", "+@all")
+
+    try:
+        await r.set("here", 1)
+        await on_other(r.set("there", 2))
+        assert await users() == ["app", "app"]  # one shared connection per loop
+        received = int((await a.info("stats"))["total_connections_received"])
+
+        await new_user("app2")  # pushed from a thread without a loop: nobody awaits it
+        await asyncio.to_thread(p._next, Token("app2", "app2-pw"))
+        await eventually(users, ["app2", "app2"])
+        await a.execute_command("ACL", "DELUSER", "app")
+
+        await new_user("app3")  # pushed (and awaited) on the other loop
+        await on_other(p.push(Token("app3", "app3-pw")))
+        await eventually(users, ["app3", "app3"])
+        await a.execute_command("ACL", "DELUSER", "app2")
+
+        assert await r.get("there") == b"2"
+        assert await on_other(r.get("here")) == b"1"
+        assert int((await a.info("stats"))["total_connections_received"]) == received
+        assert p.asked == 2  # one handshake per loop, then pushes only
+    finally:
+        async def close_there() -> None:
+            await r.connection_pool.disconnect()
+
+        await on_other(close_there())
+        await r.aclose()
+        other.call_soon_threadsafe(other.stop)
+        await asyncio.to_thread(thread.join, 5)
+        other.close()
+        for name in ("app2", "app3"):
+            await a.execute_command("ACL", "DELUSER", name)
         await a.aclose()
 
 
