@@ -251,3 +251,59 @@ async def test_cluster_pubsub_keeps_receiving_across_a_rotation(acl_cluster, adm
     finally:
         await ps.aclose()
         await rc.aclose()
+
+
+async def has_app(node, timeout: float) -> bool:
+    """Whether ``node`` has (within ``timeout`` s) a connection authenticated as ``app``."""
+    async def app_there() -> bool:
+        return "app" in {c["user"] for c in await node.client_list()}
+
+    return bool(await eventually(app_there, True, timeout=timeout))
+
+
+async def test_failover_between_rotations_keeps_the_latest_credentials(redis_cluster):
+    """kill -9 of a primary between two rotations, 50 tasks running: the promoted
+    replica is connected to with the last credentials pushed (the provider's, asked
+    again), the next rotation reaches its connections too, and once the old passwords
+    are gone and every connection of the user is killed, the client reconnects
+    everywhere with the latest one. (Session cluster with replicas; ACLs are per node,
+    so the user is made on every node.)"""
+    h = redis_cluster
+    nodes = [fastredis.Redis(host=s.host, port=s.port, decode_responses=True) for s in h.live()]
+    p = EntraShaped("app", "pw1")
+    rc = RedisCluster(**h.client_kwargs(credential_provider=p))
+    victim = h.primaries()[1]
+    workers = None
+    try:
+        await on_all(nodes, "ACL", "SETUSER", "app", "reset", "on", ">pw1", "~*", "&*", "+@all")
+        await rc.mset({k: 1 for k in keys_on_every_node()})
+        workers = Workers(rc)
+        await workers.progressed(200)
+        await rotate(nodes, p, "pw2")
+        await workers.progressed(200)
+        promoted = await asyncio.to_thread(h.kill_primary, victim)
+        nodes = [n for n in nodes if n.connection_pool.params.port != victim.port]
+        on_promoted = next(n for n in nodes if n.connection_pool.params.port == promoted.port)
+        assert await has_app(on_promoted, timeout=20)  # its shard is served again
+        await workers.progressed(200)
+        await rotate(nodes, p, "pw3")  # pw2 is gone everywhere now
+        await workers.progressed(200)
+        await on_all(nodes, "CLIENT", "KILL", "USER", "app")
+        failed = workers.failed
+        await workers.progressed(400)  # every primary reconnected, with pw3
+        primaries = {s.port for s in h.primaries()}
+        for n in nodes:
+            if n.connection_pool.params.port in primaries:
+                assert await has_app(n, timeout=10), n
+        await workers.stop()
+        assert workers.ok > 1000
+        # a killed connection fails the commands in flight on it, nothing more
+        assert workers.failed - failed <= 50
+    finally:
+        if workers is not None:
+            await workers.stop()
+        await rc.aclose()
+        await asyncio.to_thread(h.restart, victim)
+        await on_all(nodes, "ACL", "DELUSER", "app")
+        for n in nodes:
+            await n.aclose()
