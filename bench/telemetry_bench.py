@@ -10,7 +10,7 @@ metrics on), each beside its baseline from the same run:
   it runs*, between a socket write and the reply. fastredis's own added cost = mode -
   its *by hand* twin. (A tight loop of those SDK calls alone, the *SDK alone* column,
   runs them with warm caches and costs less than the same calls between two network
-  round trips: taken as the baseline, it counts the SDK's own slow-down as fastredis's.)
+  round trips: taken as the baseline, it counted the SDK's own slow-down as fastredis's.)
 
     python bench/telemetry_bench.py [--duration 0.05] [--reps 40] [--loops uvloop,asyncio]
 
@@ -126,9 +126,9 @@ class _Sdk:
                                       "db.namespace": counters.db}
 
     def tight_loop(self, n: int = 2000) -> float:
-        """The same calls alone, back to back: microseconds per iteration."""
+        """The same calls alone, back to back: CPU microseconds per iteration."""
         tracer, record, attrs, kind = self.tracer, self.hist.record, self.attrs, SpanKind.CLIENT
-        t0 = perf()
+        t0 = cpu()
         for _ in range(n):
             span = tracer.start_span("GET", kind=kind, attributes=attrs) if tracer is not None else None
             if span is not None and not span.is_recording():
@@ -137,7 +137,7 @@ class _Sdk:
             record(perf() - s, attrs)
             if span is not None:
                 span.end()
-        return (perf() - t0) / n * 1e6
+        return (cpu() - t0) / n * 1e6
 
 
 async def sample(r: Any, duration: float) -> tuple[float, float]:
@@ -242,13 +242,14 @@ def markdown(env: dict[str, str], results: dict[str, dict[str, Any]]) -> str:
              "loop (warm caches: cheaper than between two round trips).", ""]
     for loop, res in results.items():
         lines += [f"## {loop}", "",
-                  "| mode | µs / GET | vs off | CPU µs / GET | SDK alone | fastredis added | added, CPU |",
-                  "|---|---:|---:|---:|---:|---:|---:|"]
+                  "| mode | µs / GET | vs off | CPU µs / GET | CPU vs off | SDK alone, CPU | fastredis added | added, CPU |",
+                  "|---|---:|---:|---:|---:|---:|---:|---:|"]
         med, cpu_med = res["us_per_get"], res["cpu_us_per_get"]
         for m in MODES:
             alone = res["sdk_alone_us"].get(m)
             add, add_cpu = res["added_us"].get(m), res["added_cpu_us"].get(m)
             lines.append(f"| {m} | {med[m]:.2f} | {med[m] - med['off']:+.2f} | {cpu_med[m]:.2f} | "
+                         f"{cpu_med[m] - cpu_med['off']:+.2f} | "
                          f"{'' if alone is None else f'{alone:.2f}'} | "
                          f"{'' if add is None else f'{add:+.2f} (vs {BASELINE[m]})'} | "
                          f"{'' if add_cpu is None else f'{add_cpu:+.2f}'} |")
