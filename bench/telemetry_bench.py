@@ -218,8 +218,11 @@ async def run_loop(url: str, duration: float, reps: int) -> dict[str, Any]:
         await plain.aclose()
         await unchecked.aclose()
 
-    def added(samples: dict[str, list[float]], mode: str) -> float:
-        return statistics.median(a - b for a, b in zip(samples[mode], samples[BASELINE[mode]]))
+    def added(samples: dict[str, list[float]], mode: str) -> list[float]:
+        """Median and quartiles of the per-rep differences, mode - its baseline."""
+        diffs = [a - b for a, b in zip(samples[mode], samples[BASELINE[mode]])]
+        q1, q2, q3 = statistics.quantiles(diffs, n=4)
+        return [q2, q1, q3]
 
     return {
         "us_per_get": {m: statistics.median(v) for m, v in wall.items()},
@@ -231,19 +234,24 @@ async def run_loop(url: str, duration: float, reps: int) -> dict[str, Any]:
     }
 
 
+def _q(q: list[float]) -> str:
+    """A median with its interquartile range."""
+    return f"{q[0]:+.2f} ({q[1]:+.1f}…{q[2]:+.1f})"
+
+
 def markdown(env: dict[str, str], results: dict[str, dict[str, Any]]) -> str:
     lines = ["# Telemetry cost: µs per sequential GET", "",
              "`bench/telemetry_bench.py`, one run: " + ", ".join(f"{k} {v}" for k, v in env.items()), "",
              "*no check*: the client without the per-command telemetry check (the baseline of *off*). "
              "*by hand*: telemetry off, the application doing the same OpenTelemetry work around each "
              "GET (same span, attributes and histogram point): the baseline of each instrumented mode. "
-             "*fastredis added*: the median of the per-rep differences, mode - its baseline, in wall "
-             "time and in this process's CPU time. *SDK alone*: the same OpenTelemetry calls in a tight "
+             "*fastredis added*: the median (and quartiles) of the per-rep differences, mode - its "
+             "baseline, in wall time and in this process's CPU time. *SDK alone*: the same OpenTelemetry calls in a tight "
              "loop (warm caches: cheaper than between two round trips).", ""]
     for loop, res in results.items():
         lines += [f"## {loop}", "",
-                  "| mode | µs / GET | vs off | CPU µs / GET | CPU vs off | SDK alone, CPU | fastredis added | added, CPU |",
-                  "|---|---:|---:|---:|---:|---:|---:|---:|"]
+                  "| mode | µs / GET | vs off | CPU µs / GET | CPU vs off | SDK alone, CPU | baseline | fastredis added | added, CPU |",
+                  "|---|---:|---:|---:|---:|---:|---|---:|---:|"]
         med, cpu_med = res["us_per_get"], res["cpu_us_per_get"]
         for m in MODES:
             alone = res["sdk_alone_us"].get(m)
@@ -251,8 +259,8 @@ def markdown(env: dict[str, str], results: dict[str, dict[str, Any]]) -> str:
             lines.append(f"| {m} | {med[m]:.2f} | {med[m] - med['off']:+.2f} | {cpu_med[m]:.2f} | "
                          f"{cpu_med[m] - cpu_med['off']:+.2f} | "
                          f"{'' if alone is None else f'{alone:.2f}'} | "
-                         f"{'' if add is None else f'{add:+.2f} (vs {BASELINE[m]})'} | "
-                         f"{'' if add_cpu is None else f'{add_cpu:+.2f}'} |")
+                         f"{BASELINE.get(m, '')} | {'' if add is None else _q(add)} | "
+                         f"{'' if add_cpu is None else _q(add_cpu)} |")
         spread = statistics.pstdev(res["samples"]["off"])
         lines += ["", f"Spread of the *off* samples: ±{spread:.2f} µs.", ""]
     return "\n".join(lines) + "\n"
