@@ -1,19 +1,27 @@
 """What fastredis.telemetry costs: microseconds per sequential GET with telemetry off,
 metrics only, traces sampled (spans + metrics) and traces unsampled (spans not sampled,
-metrics on), beside a client without the per-command check (the code before the telemetry
-module: the A/B for "off"), and beside the OpenTelemetry SDK's own cost for the same work
-measured in a bare loop (start a span, record a histogram point, end the span) in the
-same process. fastredis's own added cost = (mode - off) - (the bare SDK loop).
+metrics on), each beside its baseline from the same run:
 
-    python bench/telemetry_bench.py [--duration 0.5] [--reps 9] [--loops uvloop,asyncio]
+* *no check*: a client without the per-command check (the code before the telemetry
+  module): the A/B for *off*;
+* *by hand*: the plain client, telemetry off, with the application doing the same
+  OpenTelemetry work around each ``await r.get()`` itself (start the CLIENT span with the
+  same attributes, record the same histogram point, end the span): the SDK's cost *where
+  it runs*, between a socket write and the reply. fastredis's own added cost = mode -
+  its *by hand* twin. (A tight loop of those SDK calls alone, the *SDK alone* column,
+  runs them with warm caches and costs less than the same calls between two network
+  round trips: taken as the baseline, it counted the SDK's own slow-down as fastredis's.)
 
-Each sample: one task, ``await r.get(key)`` for ``duration`` seconds. *hook, no-op
-providers* runs the instrumented path with providers that do nothing: fastredis's own
-work alone, measured directly. The modes are
-interleaved (every rep runs every mode, the order rotated), so drift on a shared machine
-hits each alike; medians are reported. A throw-away redis-server; it and this process share
-the first CPU (as bench/run.py places request/response clients). Writes
-bench/results/telemetry.md and telemetry.json.
+    python bench/telemetry_bench.py [--duration 0.05] [--reps 40] [--loops uvloop,asyncio]
+
+Each sample: one task, ``await r.get(key)`` for ``duration`` seconds; wall time and this
+process's CPU time per GET. *hook, no-op providers* runs the instrumented path with
+providers that do nothing: fastredis's own work alone, measured directly. Every rep runs
+every mode; a mode and its baseline run back to back (their order and the groups' order
+rotated), so drift on a shared machine hits both alike. Reported: medians of the samples,
+and the added cost as the median of the per-rep differences (mode - its baseline). A
+throw-away redis-server; it and this process share the first CPU (as bench/run.py places
+request/response clients). Writes bench/results/telemetry.md and telemetry.json.
 """
 
 from __future__ import annotations
@@ -42,11 +50,18 @@ from opentelemetry.trace import NoOpTracerProvider, SpanKind  # noqa: E402
 import fastredis  # noqa: E402
 from fastredis import telemetry  # noqa: E402
 from fastredis.connection import expire  # noqa: E402
+from fastredis.telemetry import _DURATION_BUCKETS  # noqa: E402
 
 KEY = "bench:telemetry"
 perf = time.perf_counter
-MODES = ["no check", "off", "hook, no-op providers", "metrics only", "traces sampled",
-         "traces unsampled"]
+cpu = time.thread_time
+HAND = ", by hand"
+INSTRUMENTED = ["metrics only", "traces sampled", "traces unsampled"]
+# a mode beside its baseline: they run back to back
+GROUPS = [["no check", "off", "hook, no-op providers"],
+          *([m, m + HAND] for m in INSTRUMENTED)]
+MODES = [m for g in GROUPS for m in g]
+BASELINE = {"off": "no check", "hook, no-op providers": "off", **{m: m + HAND for m in INSTRUMENTED}}
 
 
 class _Null(SpanExporter):
@@ -96,32 +111,42 @@ def providers() -> dict[str, tuple[Any, Any]]:
     }
 
 
-def bare_sdk(tp: Any, mp: Any, n: int = 2000) -> float:
-    """The SDK's work for one command, without fastredis: microseconds per iteration."""
-    attrs = {"db.system.name": "redis", "db.operation.name": "GET", "server.address": "127.0.0.1",
-             "server.port": 6379, "db.namespace": "0"}
-    tracer = None if isinstance(tp, NoOpTracerProvider) else tp.get_tracer("bare")
-    if isinstance(mp, NoOpMeterProvider):
-        return 0.0
-    hist = mp.get_meter("bare").create_histogram("bare.duration", unit="s")
-    t0 = perf()
-    for _ in range(n):
-        s = perf()
-        span = tracer.start_span("GET", kind=SpanKind.CLIENT, attributes=attrs) if tracer else None
-        if span is not None and span.is_recording():
-            pass
-        hist.record(perf() - s, attrs)
-        if span is not None and span.is_recording():
-            span.end()
-    return (perf() - t0) / n * 1e6
+class _Sdk:
+    """The OpenTelemetry work fastredis does for one GET, done by the application: the
+    same span (kind, name, attributes) and the same histogram point (instrument, buckets,
+    attributes), on the same providers."""
+
+    def __init__(self, tp: Any, mp: Any, counters: Any) -> None:
+        self.tracer = None if isinstance(tp, NoOpTracerProvider) else tp.get_tracer("bench.by_hand")
+        self.hist = mp.get_meter("bench.by_hand").create_histogram(
+            "db.client.operation.duration", unit="s", description="by hand",
+            explicit_bucket_boundaries_advisory=list(_DURATION_BUCKETS))
+        self.attrs: dict[str, Any] = {"db.system.name": "redis", "db.operation.name": "GET",
+                                      "server.address": counters.address, "server.port": counters.port,
+                                      "db.namespace": counters.db}
+
+    def tight_loop(self, n: int = 2000) -> float:
+        """The same calls alone, back to back: CPU microseconds per iteration."""
+        tracer, record, attrs, kind = self.tracer, self.hist.record, self.attrs, SpanKind.CLIENT
+        t0 = cpu()
+        for _ in range(n):
+            span = tracer.start_span("GET", kind=kind, attributes=attrs) if tracer is not None else None
+            if span is not None and not span.is_recording():
+                span = None
+            s = perf()
+            record(perf() - s, attrs)
+            if span is not None:
+                span.end()
+        return (cpu() - t0) / n * 1e6
 
 
-async def sample(r: Any, duration: float) -> float:
+async def sample(r: Any, duration: float) -> tuple[float, float]:
+    """Wall and CPU microseconds per ``await r.get(KEY)``."""
     get = r.get
     for _ in range(200):
         await get(KEY)
     n = 0
-    start = perf()
+    start, cpu0 = perf(), cpu()
     end = start + duration
     while True:
         for _ in range(100):
@@ -129,7 +154,34 @@ async def sample(r: Any, duration: float) -> float:
         n += 100
         now = perf()
         if now >= end:
-            return (now - start) / n * 1e6
+            return (now - start) / n * 1e6, (cpu() - cpu0) / n * 1e6
+
+
+async def sample_by_hand(r: Any, sdk: _Sdk, duration: float) -> tuple[float, float]:
+    """``sample`` with the application doing ``sdk``'s work around each GET (in the order
+    fastredis does it: span started, GET, histogram point, span ended)."""
+    get, tracer, record, attrs, kind = r.get, sdk.tracer, sdk.hist.record, sdk.attrs, SpanKind.CLIENT
+    n = -200
+    start = cpu0 = end = 0.0
+    while True:
+        for _ in range(100 if n >= 0 else 200):
+            span = tracer.start_span("GET", kind=kind, attributes=attrs) if tracer is not None else None
+            if span is not None and not span.is_recording():
+                span = None
+            t0 = perf()
+            await get(KEY)
+            record(perf() - t0, attrs)
+            if span is not None:
+                span.end()
+        if n < 0:  # warmed up
+            n = 0
+            start, cpu0 = perf(), cpu()
+            end = start + duration
+            continue
+        n += 100
+        now = perf()
+        if now >= end:
+            return (now - start) / n * 1e6, (cpu() - cpu0) / n * 1e6
 
 
 async def run_loop(url: str, duration: float, reps: int) -> dict[str, Any]:
@@ -137,54 +189,80 @@ async def run_loop(url: str, duration: float, reps: int) -> dict[str, Any]:
     unchecked = _Unchecked.from_url(url)
     await plain.set(KEY, b"v" * 32)
     provs = providers()
-    us: dict[str, list[float]] = {m: [] for m in MODES}
-    bare: dict[str, list[float]] = {m: [] for m in provs}
+    sdks = {m: _Sdk(*provs[m], plain.connection_pool.counters) for m in INSTRUMENTED}
+    wall: dict[str, list[float]] = {m: [] for m in MODES}
+    cpu_: dict[str, list[float]] = {m: [] for m in MODES}
+    alone: dict[str, list[float]] = {m: [] for m in INSTRUMENTED}
     try:
         for rep in range(reps):
-            order = MODES[rep % len(MODES):] + MODES[:rep % len(MODES)]
-            for mode in order:
-                if mode in provs:
-                    tp, mp = provs[mode]
-                    telemetry.instrument(tracer_provider=tp, meter_provider=mp)
-                    try:
-                        us[mode].append(await sample(plain, duration))
-                    finally:
-                        telemetry.uninstrument()
-                    bare[mode].append(bare_sdk(tp, mp))
-                else:
-                    us[mode].append(await sample(unchecked if mode == "no check" else plain, duration))
+            groups = GROUPS[rep % len(GROUPS):] + GROUPS[:rep % len(GROUPS)]
+            for group in groups:
+                k = rep % len(group)
+                for mode in group[k:] + group[:k]:
+                    if mode.endswith(HAND):
+                        res = await sample_by_hand(plain, sdks[mode[:-len(HAND)]], duration)
+                    elif mode in provs:
+                        tp, mp = provs[mode]
+                        telemetry.instrument(tracer_provider=tp, meter_provider=mp)
+                        try:
+                            res = await sample(plain, duration)
+                        finally:
+                            telemetry.uninstrument()
+                    else:
+                        res = await sample(unchecked if mode == "no check" else plain, duration)
+                    wall[mode].append(res[0])
+                    cpu_[mode].append(res[1])
+            for m, sdk in sdks.items():
+                alone[m].append(sdk.tight_loop())
     finally:
         await plain.aclose()
         await unchecked.aclose()
-    med = {m: statistics.median(v) for m, v in us.items()}
-    out: dict[str, Any] = {"us_per_get": med, "samples": us, "bare_sdk_us": {}, "added_us": {}}
-    for m in provs:
-        b = statistics.median(bare[m])
-        out["bare_sdk_us"][m] = b
-        out["added_us"][m] = med[m] - med["off"] - b
-    out["off_vs_no_check_us"] = med["off"] - med["no check"]
-    return out
+
+    def added(samples: dict[str, list[float]], mode: str) -> list[float]:
+        """Median and quartiles of the per-rep differences, mode - its baseline."""
+        diffs = [a - b for a, b in zip(samples[mode], samples[BASELINE[mode]])]
+        q1, q2, q3 = statistics.quantiles(diffs, n=4)
+        return [q2, q1, q3]
+
+    return {
+        "us_per_get": {m: statistics.median(v) for m, v in wall.items()},
+        "cpu_us_per_get": {m: statistics.median(v) for m, v in cpu_.items()},
+        "added_us": {m: added(wall, m) for m in BASELINE},
+        "added_cpu_us": {m: added(cpu_, m) for m in BASELINE},
+        "sdk_alone_us": {m: statistics.median(v) for m, v in alone.items()},
+        "samples": wall, "cpu_samples": cpu_,
+    }
+
+
+def _q(q: list[float]) -> str:
+    """A median with its interquartile range."""
+    return f"{q[0]:+.2f} ({q[1]:+.1f}…{q[2]:+.1f})"
 
 
 def markdown(env: dict[str, str], results: dict[str, dict[str, Any]]) -> str:
     lines = ["# Telemetry cost: µs per sequential GET", "",
              "`bench/telemetry_bench.py`, one run: " + ", ".join(f"{k} {v}" for k, v in env.items()), "",
-             "*no check*: the client without the per-command telemetry check (the A/B for *off*). "
-             "*bare SDK*: the same span + histogram work done by a plain loop with the "
-             "OpenTelemetry SDK in the same process. *fastredis added* = (mode - off) - bare SDK.", ""]
+             "*no check*: the client without the per-command telemetry check (the baseline of *off*). "
+             "*by hand*: telemetry off, the application doing the same OpenTelemetry work around each "
+             "GET (same span, attributes and histogram point): the baseline of each instrumented mode. "
+             "*fastredis added*: the median (and quartiles) of the per-rep differences, mode - its "
+             "baseline, in wall time and in this process's CPU time. *SDK alone*: the same OpenTelemetry calls in a tight "
+             "loop (warm caches: cheaper than between two round trips).", ""]
     for loop, res in results.items():
-        lines += [f"## {loop}", "", "| mode | µs / GET | vs off | bare SDK | fastredis added |",
-                  "|---|---:|---:|---:|---:|"]
-        med = res["us_per_get"]
+        lines += [f"## {loop}", "",
+                  "| mode | µs / GET | vs off | CPU µs / GET | CPU vs off | SDK alone, CPU | baseline | fastredis added | added, CPU |",
+                  "|---|---:|---:|---:|---:|---:|---|---:|---:|"]
+        med, cpu_med = res["us_per_get"], res["cpu_us_per_get"]
         for m in MODES:
-            bare = res["bare_sdk_us"].get(m)
-            added = res["added_us"].get(m)
-            lines.append(f"| {m} | {med[m]:.2f} | {med[m] - med['off']:+.2f} | "
-                         f"{'' if bare is None else f'{bare:.2f}'} | "
-                         f"{'' if added is None else f'{added:+.2f}'} |")
+            alone = res["sdk_alone_us"].get(m)
+            add, add_cpu = res["added_us"].get(m), res["added_cpu_us"].get(m)
+            lines.append(f"| {m} | {med[m]:.2f} | {med[m] - med['off']:+.2f} | {cpu_med[m]:.2f} | "
+                         f"{cpu_med[m] - cpu_med['off']:+.2f} | "
+                         f"{'' if alone is None else f'{alone:.2f}'} | "
+                         f"{BASELINE.get(m, '')} | {'' if add is None else _q(add)} | "
+                         f"{'' if add_cpu is None else _q(add_cpu)} |")
         spread = statistics.pstdev(res["samples"]["off"])
-        lines += ["", f"off - no check: {res['off_vs_no_check_us']:+.3f} µs "
-                  f"(spread of the off samples: ±{spread:.3f} µs)", ""]
+        lines += ["", f"Spread of the *off* samples: ±{spread:.2f} µs.", ""]
     return "\n".join(lines) + "\n"
 
 

@@ -371,3 +371,39 @@ async def test_in_flight_per_shared_connection(otel, r):
     await asyncio.gather(*futs)
     assert seen == [10, 10]
     assert r.connection_pool.stats()["in_flight"] == 0
+
+
+async def test_cost_baseline_does_the_same_otel_work_as_the_client(otel, r):
+    """bench/telemetry_bench.py's baseline (the application doing the OpenTelemetry work
+    around a plain GET) records what the instrumented client records for a GET: the same
+    span (name, kind, attributes, status) and the same histogram point (attributes,
+    buckets), one of each per GET, nothing more: so mode - baseline is fastredis's own cost."""
+    import os
+
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "bench"))
+    try:
+        import telemetry_bench as tb
+    finally:
+        sys.path.pop(0)
+    await r.set(tb.KEY, "v")
+    otel.exporter.clear()
+    await r.get(tb.KEY)
+    (ours,) = otel.spans()
+    ours_points = otel.metrics()["db.client.operation.duration"]
+    telemetry.uninstrument()  # the baseline runs with fastredis's telemetry off
+    sdk = tb._Sdk(otel.tp, otel.mp, r.connection_pool.counters)
+    await tb.sample_by_hand(r, sdk, 0.0)  # 200 GETs to warm up, then 100
+    by_hand = otel.spans()[1:]
+    assert len(by_hand) == 300
+    assert {(s.name, s.kind, s.status.status_code, tuple(sorted(s.attributes.items())), len(s.events))
+            for s in by_hand} == {(ours.name, ours.kind, ours.status.status_code,
+                                   tuple(sorted(ours.attributes.items())), 0)}
+    data = otel.reader.get_metrics_data()
+    by_scope = {sm.scope.name: [m for m in sm.metrics if m.name == "db.client.operation.duration"]
+                for rm in data.resource_metrics for sm in rm.scope_metrics}
+    (hand_hist,) = by_scope["bench.by_hand"]
+    (hand_point,) = hand_hist.data.data_points
+    get_point = next(p for p in ours_points if p.attributes["db.operation.name"] == "GET")
+    assert hand_point.count == 300
+    assert dict(hand_point.attributes) == dict(get_point.attributes) == dict(ours.attributes)
+    assert hand_point.explicit_bounds == get_point.explicit_bounds
