@@ -242,7 +242,7 @@ class TimeSeriesCommands(CommandsBase[AnyStr]):
     def read(self, key: KeyT, timestamp: int | str, block_milliseconds: int | None = None,
              block_min_count: int | None = None, max_count: int | None = None
              ) -> Reply[list[list[Any]]]:
-        """TS.READ (Redis 8.8+): the samples after ``timestamp``, waiting up to
+        """TS.READ (a Redis release after 8.2): the samples after ``timestamp``, waiting up to
         ``block_milliseconds`` for ``block_min_count`` (default 1) of them (on a connection
         of its own); ``[[timestamp, value], ...]`` on both protocols."""
         params: list[Any] = [READ_CMD, key, timestamp]
@@ -278,7 +278,7 @@ class TimeSeriesCommands(CommandsBase[AnyStr]):
                align: int | str | None = None, latest: bool | None = False,
                bucket_timestamp: str | None = None, empty: bool | None = False
                ) -> Reply[list[list[Any]]]:
-        """TS.NRANGE (Redis 8.8+): the samples of several series joined by timestamp,
+        """TS.NRANGE (a Redis release after 8.2): the samples of several series joined by timestamp,
         ``[[timestamp, [value per key ...]], ...]`` (NaN where a series has none);
         ``aggregators``: one spec per key."""
         args = self._n_range_params(NRANGE_CMD, keys, from_time, to_time, count, aggregators,
@@ -293,7 +293,7 @@ class TimeSeriesCommands(CommandsBase[AnyStr]):
                   filter_by_max_value: int | None = None, align: int | str | None = None,
                   latest: bool | None = False, bucket_timestamp: str | None = None,
                   empty: bool | None = False) -> Reply[list[list[Any]]]:
-        """TS.NREVRANGE (Redis 8.8+): ``nrange``, newest first."""
+        """TS.NREVRANGE (a Redis release after 8.2): ``nrange``, newest first."""
         args = self._n_range_params(NREVRANGE_CMD, keys, from_time, to_time, count,
                                     aggregators, bucket_size_msec, filter_by_ts,
                                     filter_by_min_value, filter_by_max_value, align, latest,
@@ -392,7 +392,7 @@ class TimeSeriesCommands(CommandsBase[AnyStr]):
 
     def querylabels(self, label: str | None = None, filters: Iterable[str] | None = None
                     ) -> Reply[set[Any]]:
-        """TS.QUERYLABELS (Redis 8.8+): the label names in use (``label``: that label's
+        """TS.QUERYLABELS (a Redis release after 8.2): the label names in use (``label``: that label's
         values), of the series matching ``filters`` (None: all); a set."""
         params: list[Any] = [QUERYLABELS_CMD, "LABELS"] if label is None else [QUERYLABELS_CMD, "VALUES", label]
         self._append_filter_expressions(params, filters)
