@@ -420,3 +420,18 @@ async def test_index_and_label_replies_parse_as_redis_py():
         res = await same_result(call, [b"room", b"type"], frozenset([b"room", b"type"]))
         assert res[0] == {b"room", b"type"} and res[1] == {"room", "type"}
         assert await same_result(call, [], frozenset()) == [set()] * 4
+
+
+async def test_pipeline_results_parse_as_redis_py():
+    """``r.pipeline().ts()``: each queued TS command's reply gets its shape, as in redis-py's
+    pipeline (whose ``ts()`` registers the same callbacks on the pipeline)."""
+    async def run(c: Any) -> Any:
+        pipe = c.pipeline(transaction=False)
+        pipe.ts().range("k", "-", "+")
+        pipe.ts().revrange("k", "-", "+", count=2)
+        pipe.ts().read("k", 0)
+        return await pipe.execute()
+
+    res = await same_result(run, SAMPLES2, SAMPLES3)
+    assert res[0][0] == [(1000, 1.5), (1010, -2.0), (1020, float("inf"))]
+    assert res[0][2] == [[1000, 1.5], [1010, -2.0], [1020, float("inf")]]
