@@ -16,6 +16,7 @@ from typing import Any, AnyStr, Generic
 
 from ...exceptions import DataError
 from .._base import CommandsBase, ReplyCallback
+from .._mixed import mixed_pipeline
 from .commands import TimeSeriesCommands
 from .info import TSInfo
 
@@ -56,7 +57,7 @@ class TimeSeries(TimeSeriesCommands[AnyStr], Generic[AnyStr]):
             pipe = make(shard_hint=shard_hint)
         else:
             pipe = make(transaction=transaction, shard_hint=shard_hint)
-        return _ts_pipeline(pipe)
+        return mixed_pipeline(pipe, TimeSeriesCommands, "TimeSeries")
 
     def __repr__(self) -> str:
         return f"<TimeSeries of {self.client!r}>"
@@ -64,23 +65,6 @@ class TimeSeries(TimeSeriesCommands[AnyStr], Generic[AnyStr]):
 
 #: redis-py's name of the asyncio variant: the same class here
 AsyncTimeSeries = TimeSeries
-
-_PIPELINE_CLASSES: dict[type, type] = {}
-
-
-def _ts_pipeline(pipe: Any) -> Any:
-    """``pipe`` as an instance of its class with the TS.* commands first in the MRO (as
-    ``json().pipeline()`` does for JSON: a pipeline keeps its state in its ``__dict__``)."""
-    base = type(pipe)
-    cls = _PIPELINE_CLASSES.get(base)
-    if cls is None:
-        cls = type("TimeSeries" + base.__name__, (TimeSeriesCommands, base),
-                   {"__module__": __name__, "__doc__": base.__doc__, "__slots__": ()})
-        _PIPELINE_CLASSES[base] = cls
-    out: Any = object.__new__(cls)
-    out.__dict__.update(vars(pipe))
-    return out
-
 
 class TimeSeriesFactory(CommandsBase[AnyStr]):
     """The ``ts()`` of clients, pipelines and RedisCluster (redis-py's name)."""
