@@ -435,3 +435,28 @@ async def test_pipeline_results_parse_as_redis_py():
     res = await same_result(run, SAMPLES2, SAMPLES3)
     assert res[0][0] == [(1000, 1.5), (1010, -2.0), (1020, float("inf"))]
     assert res[0][2] == [[1000, 1.5], [1010, -2.0], [1020, float("inf")]]
+
+
+async def test_on_a_cluster_ts_commands_reach_a_node(rc):
+    """``RedisCluster.ts()`` sends through the cluster (routed by the key; a server without
+    the module answers that it does not know the command), and ``ts().pipeline()`` is the
+    cluster's pipeline with the TS.* commands first: the core ``set`` still works."""
+    from redis.asyncio.cluster import RedisCluster as RedisPyCluster
+
+    from fastredis import ResponseError
+
+    with pytest.raises(ResponseError, match="(?i)unknown command") as ours:
+        await rc.ts().add("{t}k", 1000, 1.5, labels={"a": "b"})
+    rp = RedisPyCluster(host=rc.get_default_node().host, port=rc.get_default_node().port)
+    try:
+        with pytest.raises(Exception) as theirs:
+            await rp.ts().add("{t}k", 1000, 1.5, labels={"a": "b"})
+    finally:
+        await rp.aclose()
+    assert str(ours.value).endswith(str(theirs.value))  # the same bytes reached a node
+    pipe = rc.ts().pipeline()
+    pipe.add("{t}k", 1000, 1.5).set("{t}s", "v").get("{t}k")
+    replies = await pipe.execute(raise_on_error=False)
+    assert isinstance(replies[0], ResponseError) and replies[1] is True
+    assert isinstance(replies[2], ResponseError)
+    assert await rc.get("{t}s") == b"v"
