@@ -460,3 +460,31 @@ async def test_on_a_cluster_ts_commands_reach_a_node(rc):
     assert isinstance(replies[0], ResponseError) and replies[1] is True
     assert isinstance(replies[2], ResponseError)
     assert await rc.get("{t}s") == b"v"
+
+
+def test_legacy_parsers_read_the_resp3_form_as_redis_py():
+    """redis-py speaking RESP3 without being asked for its new shapes (its default
+    protocol) gives the RESP2 shapes from the RESP3 replies; the parsers here read either
+    form, so a RESP3 connection can be given the same results."""
+    import hiredis
+    from redis.commands.timeseries import utils as theirs
+
+    from fastredis.commands.timeseries import utils as ours
+
+    def parsed(obj: Any, encoding: str | None) -> Any:
+        reader = hiredis.Reader(**({"encoding": encoding} if encoding else {}))
+        reader.feed(enc(obj, 3))
+        return reader.gets()
+
+    for encoding in (None, "utf-8"):
+        for reply in (MRANGE3, GROUPED3):
+            raw = parsed(reply, encoding)
+            assert same(ours.parse_m_range(raw), theirs.parse_m_range_resp3_to_resp2_legacy(raw))
+        raw = parsed({b"temp:b": [{}, []], b"temp:a": [{b"team": b"ny"}, [1000, 1.5]]}, encoding)
+        assert same(ours.parse_m_get(raw), theirs.parse_m_get_resp3_to_resp2_legacy(raw))
+        raw = parsed(SAMPLES3, encoding)
+        assert same(ours.parse_range(raw), theirs.parse_range(raw))
+        raw = parsed([1000, 1.5], encoding)
+        assert same(ours.parse_get(raw), theirs.parse_get(raw))
+        raw = parsed(INFO3, encoding)
+        assert same(vars(ts.TSInfo(raw)), vars(redis_py_ts.TSInfo(raw)))
