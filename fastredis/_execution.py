@@ -61,7 +61,7 @@ def is_blocking(args: tuple[Any, ...]) -> bool:
     name = str(name).upper()
     if name in BLOCKING:
         return True
-    if name in ("XREAD", "XREADGROUP"):
+    if name in ("XREAD", "XREADGROUP", "TS.READ"):
         return any(isinstance(a, (str, bytes)) and (a.upper() in ("BLOCK", b"BLOCK")) for a in args[1:])
     return False
 
@@ -80,7 +80,7 @@ def block_seconds(args: tuple[Any, ...]) -> float | None:
             return float(args[4])
         if name == "BLMOVEM":  # BLMOVEM src dst LEFT|RIGHT LEFT|RIGHT timeout [...]
             return float(args[5])
-        if name in ("XREAD", "XREADGROUP"):
+        if name in ("XREAD", "XREADGROUP", "TS.READ"):  # TS.READ key ts BLOCK ms min_count
             for i, a in enumerate(args):
                 if isinstance(a, (str, bytes)) and a.upper() in ("BLOCK", b"BLOCK"):
                     return float(args[i + 1]) / 1000

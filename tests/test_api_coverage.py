@@ -52,7 +52,6 @@ EXCLUDED: dict[str, str] = {
     # --- removed from Redis before 7.0 ---
     "stralgo": "STRALGO was removed in Redis 7.0 (LCS replaces it: r.lcs)",
     # --- module commands: need Redis Stack / Redis 8 modules ---
-    "ts": "RedisTimeSeries module",
     "load_external_module": "redis-py's hook to attach module API objects",
     # --- redis-py connection internals, not commands (fastredis's own layers differ) ---
     "get_connection_kwargs": "redis-py internals: fastredis exposes pool.connection_kwargs",

@@ -44,6 +44,7 @@ RETURNED = ["fastredis.commands.scripting.Script", "fastredis.commands.BitFieldO
                 "BFInfo", "CFInfo", "CMSInfo", "TopKInfo", "TDigestInfo")),
             "fastredis.commands.json.JSON", "fastredis.commands.json.path.Path",
             "fastredis.commands.json.commands.FPHAType", "fastredis.commands.search.Search",
+            "fastredis.commands.timeseries.TimeSeries", "fastredis.commands.timeseries.TSInfo",
             "fastredis.commands.search.query.Query", "fastredis.commands.search.result.Result",
             "fastredis.commands.search.document.Document",
             *(f"fastredis.commands.search.field.{name}" for name in (

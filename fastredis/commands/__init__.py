@@ -24,6 +24,7 @@ from .server import ServerCommands
 from .sets import SetCommands
 from .streams import StreamCommands
 from .strings import StringCommands
+from .timeseries import TimeSeriesFactory
 from .vectorset import VectorSetFactory
 from .zsets import SortedSetCommands
 
@@ -35,7 +36,7 @@ class CoreCommands(
     GeoCommands[AnyStr], ACLCommands[AnyStr], FunctionCommands[AnyStr], BitFieldCommands[AnyStr],
     HashFieldExpiryCommands[AnyStr], ManagementCommands[AnyStr], ClusterNodeCommands[AnyStr],
     SentinelCommands[AnyStr], VectorSetFactory[AnyStr], BloomFactory[AnyStr],
-    JSONFactory[AnyStr], ArrayCommands[AnyStr], SearchFactory[AnyStr],
+    JSONFactory[AnyStr], ArrayCommands[AnyStr], SearchFactory[AnyStr], TimeSeriesFactory[AnyStr],
 ):
     __slots__ = ()
 

@@ -20,6 +20,7 @@ from typing import Any, AnyStr, Generic
 
 from ...exceptions import DataError
 from .._base import CommandsBase, ReplyCallback
+from .._mixed import mixed_pipeline
 from .commands import FPHAType, JSONCommands, JsonType, decode_reply
 from .path import Path
 
@@ -101,22 +102,8 @@ class _JSONPipeline(JSONCommands[Any]):
         return self._json._json_decode(obj)
 
 
-_PIPELINE_CLASSES: dict[type, type] = {}
-
-
 def _json_pipeline(pipe: Any, json: JSON[Any]) -> Any:
-    base = type(pipe)
-    cls = _PIPELINE_CLASSES.get(base)
-    if cls is None:
-        cls = type("JSON" + base.__name__, (_JSONPipeline, base),
-                   {"__module__": __name__, "__doc__": base.__doc__, "__slots__": ()})
-        _PIPELINE_CLASSES[base] = cls
-    # the pipeline the client made (its checks, its state) as an instance of the class
-    # with the JSON commands first; a pipeline keeps its state in its __dict__ only
-    # (``__class__`` cannot be reassigned: the JSON mixin comes first in the MRO, which
-    # CPython's layout check refuses)
-    out: Any = object.__new__(cls)
-    out.__dict__.update(vars(pipe))
+    out = mixed_pipeline(pipe, _JSONPipeline, "JSON")
     out._json = json
     out._json_resp3 = json._json_resp3
     return out
