@@ -8,7 +8,7 @@ must accept both bytes and str (``decode_responses=True``)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, AnyStr, Callable, Generic
 
 from ..exceptions import DataError
@@ -118,6 +118,15 @@ def check_name(value: Any, what: str = "key") -> None:
         return
     if value is None or isinstance(value, bool) or not isinstance(value, (bytes, str, int, float, memoryview, bytearray)):
         raise DataError(f"Invalid {what} of type {t.__name__!r}: use bytes, str, int or float")
+
+
+def sequence_arg(value: Any, what: str) -> list[Any]:
+    """A list argument of a module command (``items``, ``filters``, ``keys`` ...) as a
+    list; a single string is refused (redis-py would send it one character per item) and
+    so are a mapping and a non-iterable."""
+    if isinstance(value, STRING_TYPES) or isinstance(value, Mapping) or not isinstance(value, Iterable):
+        raise DataError(f"{what} must be a list, got {type(value).__name__!r}")
+    return list(value)
 
 
 def list_or_args(keys: Any, args: tuple[Any, ...]) -> list[Any]:

@@ -29,7 +29,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, AnyStr, Union
 
 from ...exceptions import DataError
-from .._base import STRING_TYPES, CommandsBase, ReplyCallback, ok
+from .._base import CommandsBase, ReplyCallback, ok, sequence_arg
 from .info import BFInfo, CFInfo, CMSInfo, TDigestInfo, TopKInfo
 
 if TYPE_CHECKING:
@@ -140,14 +140,6 @@ _BF_INFO, _CF_INFO, _CMS_INFO = _info(BFInfo), _info(CFInfo), _info(CMSInfo)
 _TOPK_INFO, _TDIGEST_INFO = _info(TopKInfo), _info(TDigestInfo)
 
 
-def _sequence(value: Any, what: str) -> list[Any]:
-    """A list argument (``items``, ``increments`` ...) as a list; a single string is refused
-    (redis-py would send it one character per item) and so is a non-iterable."""
-    if isinstance(value, STRING_TYPES) or isinstance(value, dict) or not isinstance(value, Iterable):
-        raise DataError(f"{what} must be a list, got {type(value).__name__!r}")
-    return list(value)
-
-
 class AbstractBloom:
     """redis-py's helpers that append the optional arguments to a command's parameter list,
     in the order the commands take them (the methods use them, so the wire is redis-py's)."""
@@ -158,7 +150,7 @@ class AbstractBloom:
     def append_items(params: list[Any], items: Iterable[Any]) -> None:
         """Append ITEMS and the items."""
         params.append("ITEMS")
-        params += _sequence(items, "items")
+        params += sequence_arg(items, "items")
 
     @staticmethod
     def append_error(params: list[Any], error: Number | None) -> None:
@@ -187,7 +179,7 @@ class AbstractBloom:
     @staticmethod
     def append_weights(params: list[Any], weights: Iterable[Number]) -> None:
         """Append WEIGHTS and the weights (when there are any)."""
-        weights = _sequence(weights, "weights")
+        weights = sequence_arg(weights, "weights")
         if weights:
             params.append("WEIGHTS")
             params += weights
@@ -231,7 +223,7 @@ class AbstractBloom:
 
 def _append_pairs(params: list[Any], items: Iterable[Any], values: Iterable[Any],
                   what: str) -> None:
-    items, values = _sequence(items, "items"), _sequence(values, what)
+    items, values = sequence_arg(items, "items"), sequence_arg(values, what)
     if len(items) != len(values):
         # redis-py indexes one list by the other: an IndexError, or extra values dropped
         raise DataError(f"items and {what} must have the same length "
@@ -425,7 +417,7 @@ class CMSCommands(_BloomBase[AnyStr]):
               weights: Iterable[Number] = ()) -> Reply[bool]:
         """CMS.MERGE: ``destKey`` (which must exist, with the same dimensions) becomes the
         sum of the ``srcKeys`` sketches, each times its weight (default 1). True."""
-        params: list[Any] = [destKey, numKeys, *_sequence(srcKeys, "srcKeys")]
+        params: list[Any] = [destKey, numKeys, *sequence_arg(srcKeys, "srcKeys")]
         self.append_weights(params, weights)
         return self._send(CMS_MERGE, params, ok)
 
@@ -497,7 +489,7 @@ class TDigestCommands(_BloomBase[AnyStr]):
 
     def add(self, key: KeyT, values: Iterable[Number]) -> Reply[AnyStr]:
         """TDIGEST.ADD: add the observations ``values`` (a list); the server's ``OK``."""
-        return self._send(TDIGEST_ADD, [key, *_sequence(values, "values")])
+        return self._send(TDIGEST_ADD, [key, *sequence_arg(values, "values")])
 
     def merge(self, destination_key: KeyT, num_keys: int, *keys: KeyT,
               compression: int | None = None, override: bool = False) -> Reply[AnyStr]:

@@ -18,8 +18,8 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any, AnyStr, Union
 
 from ...exceptions import DataError
-from .._base import STRING_TYPES, CommandsBase, ReplyCallback, flatten_mapping, ok
-from ..bf.commands import _sequence, parse_to_list
+from .._base import STRING_TYPES, CommandsBase, ReplyCallback, flatten_mapping, ok, sequence_arg
+from ..bf.commands import parse_to_list
 from .info import TSInfo
 from .utils import (
     parse_get,
@@ -135,7 +135,7 @@ class TimeSeriesCommands(CommandsBase[AnyStr]):
         """TS.MADD: ``[(key, timestamp, value), ...]``; each sample's timestamp (or the
         error for that sample)."""
         params: list[Any] = [MADD_CMD]
-        for ktv in _sequence(ktv_tuples, "ktv_tuples"):
+        for ktv in sequence_arg(ktv_tuples, "ktv_tuples"):
             if isinstance(ktv, STRING_TYPES) or not isinstance(ktv, Sequence) or len(ktv) != 3:
                 raise DataError(f"ktv_tuples takes (key, timestamp, value) triples, got {ktv!r}")
             params.extend(ktv)
@@ -257,7 +257,7 @@ class TimeSeriesCommands(CommandsBase[AnyStr]):
                         filter_by_ts: Any, filter_by_min_value: Any,
                         filter_by_max_value: Any, align: Any, latest: Any,
                         bucket_timestamp: Any, empty: Any) -> tuple[Any, ...]:
-        keys = _sequence(keys, "keys")
+        keys = sequence_arg(keys, "keys")
         if not keys:
             raise DataError("At least one key must be provided.")
         params: list[Any] = [command, len(keys), *keys, from_time, to_time]
@@ -387,7 +387,7 @@ class TimeSeriesCommands(CommandsBase[AnyStr]):
     def queryindex(self, filters: list[str]) -> Reply[list[Any]]:
         """TS.QUERYINDEX: the keys of the series matching ``filters`` (RESP2 through
         redis-py's ``parse_to_list``: a key named like a number becomes that number)."""
-        params: list[Any] = [QUERYINDEX_CMD, *_sequence(filters, "filters")]
+        params: list[Any] = [QUERYINDEX_CMD, *sequence_arg(filters, "filters")]
         return self._execute(tuple(params), self._resp2(parse_to_list))
 
     def querylabels(self, label: str | None = None, filters: Iterable[str] | None = None
@@ -402,13 +402,13 @@ class TimeSeriesCommands(CommandsBase[AnyStr]):
     @staticmethod
     def _append_filters(params: list[Any], filters: Any) -> None:
         params.append("FILTER")
-        params += _sequence(filters, "filters")
+        params += sequence_arg(filters, "filters")
 
     @staticmethod
     def _append_filter_expressions(params: list[Any], filters: Any) -> None:
         if filters is None:
             return
-        filters = _sequence(filters, "filters")
+        filters = sequence_arg(filters, "filters")
         if not filters:
             raise DataError("filters cannot be an empty collection; pass None to query all "
                             "indexed series.")
@@ -427,7 +427,7 @@ class TimeSeriesCommands(CommandsBase[AnyStr]):
         if with_labels:
             params.append("WITHLABELS")
         if select_labels:
-            params.extend(("SELECTED_LABELS", *_sequence(select_labels, "select_labels")))
+            params.extend(("SELECTED_LABELS", *sequence_arg(select_labels, "select_labels")))
 
     @staticmethod
     def _append_groupby_reduce(params: list[Any], groupby: Any, reduce: Any) -> None:
@@ -498,7 +498,7 @@ class TimeSeriesCommands(CommandsBase[AnyStr]):
         if aggregators is None:
             return
         specs: list[Any] = ([aggregators] if isinstance(aggregators, str)
-                            else _sequence(aggregators, "aggregators"))
+                            else sequence_arg(aggregators, "aggregators"))
         if len(specs) != numkeys:
             raise DataError(
                 f"AGGREGATION requires exactly one aggregation spec per key (expected "
@@ -524,7 +524,7 @@ class TimeSeriesCommands(CommandsBase[AnyStr]):
     @staticmethod
     def _append_filer_by_ts(params: list[Any], ts_list: Any) -> None:
         if ts_list is not None:
-            params.extend(("FILTER_BY_TS", *_sequence(ts_list, "filter_by_ts")))
+            params.extend(("FILTER_BY_TS", *sequence_arg(ts_list, "filter_by_ts")))
 
     @staticmethod
     def _append_filer_by_value(params: list[Any], min_value: Any, max_value: Any) -> None:
