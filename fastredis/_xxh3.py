@@ -115,8 +115,8 @@ def _len_4to8(data: bytes, n: int) -> int:
     input1 = _r32(data, 0)
     input2 = _r32(data, n - 4)
     bitflip = _SECRET64[8] ^ _SECRET64[16]  # - seed (0)
-    input64 = input2 + (input1 << 32)
-    return _rrmxmx(input64 ^ bitflip, n)
+    packed = input2 + (input1 << 32)
+    return _rrmxmx(packed ^ bitflip, n)
 
 
 def _len_9to16(data: bytes, n: int) -> int:
