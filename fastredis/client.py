@@ -32,6 +32,7 @@ if TYPE_CHECKING:  # asyncio is imported on first connect, not by `import fastre
     from ._keyspace import AsyncKeyspaceNotifications
     from ._protocol import Connection
     from .commands.scripting import Script
+    from .himport import HImportRegistry
     from .lock import Lock
     from .monitor import Monitor
     from .pipeline import Pipeline
@@ -475,6 +476,23 @@ class Redis(CoreCommands[AnyStr]):
                 handle.cancel()
             pool.release(conn, reusable=ok)
         return reply if callback is None else callback(reply)
+
+    def _himport_registry(self) -> HImportRegistry:
+        from ._himport import registry_for
+
+        return registry_for(self._base_pool)  # one per pool, as redis-py keeps it
+
+    async def _himport_set(self, args: tuple[Any, ...], _traced: bool = False) -> bool:
+        """HIMPORT SET composed, on the connection that carries it, with the PREPARE (and
+        pending DISCARDs) it needs there: one write (see fastredis._himport)."""
+        if _observe.hook is not None and not _traced:  # fastredis.telemetry: span + metrics
+            traced: bool = await _observe.hook.command(self._base_pool.counters, args,
+                                                        self._himport_set(args, True))
+            return traced
+        from ._himport import run_set
+
+        reply = await run_set(self.connection_pool, self._himport_registry(), args, self._timeout)
+        return bool(reply == b"OK" or reply == "OK")
 
     async def _local_reply(self, args: tuple[Any, ...], value: Any) -> Any:
         # a command redis-py answers without the server, e.g. mget([])

@@ -11,6 +11,7 @@ from .functions import FunctionCommands
 from .geo import GeoCommands
 from .hash_expiry import HashFieldExpiryCommands
 from .hashes import HashCommands
+from .himport import HImportCommands
 from .hll import HyperLogLogCommands
 from .json import JSONFactory
 from .keys import KeyCommands
@@ -35,7 +36,7 @@ class CoreCommands(
     GeoCommands[AnyStr], ACLCommands[AnyStr], FunctionCommands[AnyStr], BitFieldCommands[AnyStr],
     HashFieldExpiryCommands[AnyStr], ManagementCommands[AnyStr], ClusterNodeCommands[AnyStr],
     SentinelCommands[AnyStr], VectorSetFactory[AnyStr], BloomFactory[AnyStr],
-    JSONFactory[AnyStr], ArrayCommands[AnyStr], SearchFactory[AnyStr],
+    JSONFactory[AnyStr], ArrayCommands[AnyStr], SearchFactory[AnyStr], HImportCommands[AnyStr],
 ):
     __slots__ = ()
 

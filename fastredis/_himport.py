@@ -1,0 +1,170 @@
+"""HIMPORT fieldsets (a Redis release after 8.2): the client-side registry and the write that
+makes a fieldset present on the connection that carries an ``HIMPORT SET``.
+
+A fieldset (``HIMPORT PREPARE name field ...``) is session state of one server connection;
+``HIMPORT SET key name value ...`` then sends only the values. redis-py keeps a registry of
+declared fieldsets on the pool and, per pooled connection, which of them it has prepared;
+on first use of a fieldset on a connection it writes PREPARE and SET together. fastredis's
+connections are shared by every task, so the same idea is made to hold without a checkout:
+
+* The registry belongs to the connection pool (every client of one pool sees one set of
+  fieldsets, as in redis-py), and it records, per live ``Connection`` object, the version
+  of each fieldset written on it (``_Session``).
+* ``compose`` runs in one synchronous step, on the connection the SET is written to: the
+  DISCARDs of fieldsets removed from the registry since that connection last caught up,
+  the PREPARE when the connection does not hold this version of the fieldset, then the
+  SET, packed into one write. The session is updated as the bytes are queued: a command
+  any other task writes after it on that connection is behind the PREPARE in the FIFO, so
+  it may send the bare SET (its order on the wire is its order of execution).
+* A reconnect is a new ``Connection`` object, hence an empty session: the first SET on it
+  prepares again. A closed connection's session is dropped when its socket is gone.
+* A PREPARE the server refused is forgotten again, and its error (the cause) is raised;
+  a SET answered ``no such fieldset`` while the connection was believed to hold it (the
+  server lost it) is prepared and sent once more, as redis-py does.
+"""
+
+from __future__ import annotations
+
+import weakref
+from typing import TYPE_CHECKING, Any
+
+from .exceptions import DataError, NoSuchFieldsetError
+from .himport import HImportFieldset, HImportRegistry
+
+if TYPE_CHECKING:
+    import asyncio
+
+    from ._protocol import Connection
+
+
+#: pool -> its registry (a pool's clients share one, as redis-py keeps it on the pool)
+_REGISTRIES: weakref.WeakKeyDictionary[Any, HImportRegistry] = weakref.WeakKeyDictionary()
+
+
+def registry_for(pool: Any) -> HImportRegistry:
+    registry = _REGISTRIES.get(pool)
+    if registry is None:
+        registry = _REGISTRIES[pool] = HImportRegistry()
+    return registry
+
+
+def set_command(key: Any, name: Any, values: Any) -> tuple[Any, ...]:
+    """``HIMPORT SET key name value ...`` (redis-py's argument checks)."""
+    if isinstance(values, (str, bytes, bytearray, memoryview)):
+        raise DataError("HIMPORT values must be a collection of values, not a string")
+    return ("HIMPORT", "SET", key, name, *values)
+
+
+class Write:
+    """One ``compose``: the futures of the commands written before the SET and of the SET."""
+
+    __slots__ = ("conn", "discards", "prepare", "fieldset", "set")
+
+    def __init__(self, conn: Connection, discards: list[asyncio.Future[Any]],
+                 prepare: asyncio.Future[Any] | None, fieldset: HImportFieldset | None,
+                 set_fut: asyncio.Future[Any]) -> None:
+        self.conn = conn
+        self.discards = discards
+        self.prepare = prepare
+        self.fieldset = fieldset
+        self.set = set_fut
+
+
+def compose(registry: HImportRegistry, conn: Connection, set_args: tuple[Any, ...]) -> Write:
+    """Write, in one synchronous step on ``conn``: the pending DISCARDs, the PREPARE if
+    ``conn`` does not hold this version of the fieldset, and the SET. Arguments are packed
+    first: a bad one is a DataError with nothing written and nothing recorded."""
+    name = set_args[3]
+    session = registry._sessions.get(conn)
+    prepared = session.prepared if session is not None else {}
+    stale: list[str] = []
+    if session is not None and session.reconciled != registry._revision:
+        stale = [n for n in prepared if n not in registry._fieldsets]
+    fieldset = registry._fieldsets.get(name)
+    prepare = fieldset is not None and prepared.get(name) != fieldset.version
+    commands: list[tuple[Any, ...]] = [("HIMPORT", "DISCARD", n) for n in stale]
+    if prepare:
+        assert fieldset is not None
+        commands.append(("HIMPORT", "PREPARE", name, *fieldset.fields))
+    commands.append(set_args)
+    data = b"".join([conn.pack(c) for c in commands])
+    futs = conn.send_packed(data, len(commands))  # raises before writing if conn is closed
+    session = registry._session(conn)
+    for n in stale:
+        session.prepared.pop(n, None)
+    session.reconciled = registry._revision
+    if prepare:
+        assert fieldset is not None
+        session.prepared[name] = fieldset.version
+    return Write(conn, futs[:len(stale)], futs[-2] if prepare else None,
+                 fieldset if prepare else None, futs[-1])
+
+
+def _retrieve(fut: asyncio.Future[Any]) -> None:
+    if not fut.cancelled():
+        fut.exception()
+
+
+def settle(registry: HImportRegistry, write: Write, set_error: BaseException | None) -> None:
+    """After the SET's future is done (or failed with ``set_error``): account for what was
+    written before it. A refused PREPARE is forgotten and raised (the cause of the SET's
+    failure); a refused DISCARD is raised after everything was read. Cancellation is
+    re-raised as it is."""
+    first: BaseException | None = None
+    for fut in write.discards:
+        if not fut.done():  # the SET failed first (a timeout): never leave it unretrieved
+            fut.add_done_callback(_retrieve)
+        elif not fut.cancelled() and fut.exception() is not None:
+            first = first or fut.exception()
+    prep = write.prepare
+    if prep is not None:
+        assert write.fieldset is not None
+        if not prep.done():
+            prep.add_done_callback(_retrieve)
+        elif not prep.cancelled() and prep.exception() is not None:
+            forget(registry, write.conn, write.fieldset.name, write.fieldset.version)
+            first = prep.exception()  # the cause of the SET's failure
+    if set_error is not None and (first is None or not isinstance(set_error, Exception)):
+        raise set_error  # (a cancellation stays one)
+    if first is not None:
+        raise first
+
+
+def forget(registry: HImportRegistry, conn: Connection, name: Any, version: int | None = None) -> None:
+    """``conn`` does not hold fieldset ``name`` (of ``version``, if given) after all."""
+    session = registry._sessions.get(conn)
+    if session is not None and (version is None or session.prepared.get(name) == version):
+        session.prepared.pop(name, None)
+
+
+async def run_set(pool: Any, registry: HImportRegistry, set_args: tuple[Any, ...],
+                  timeout: float | None) -> Any:
+    """``HIMPORT SET`` on a shared connection of ``pool`` (the one the client's plain
+    commands use), composed with what that connection needs first; the raw reply."""
+    from .connection import wait_reply
+    from .exceptions import WrongLoop
+
+    for attempt in (1, 2):
+        conn = pool.current
+        if conn is None or conn.closed:
+            conn = pool.pick() or await pool.get_shared()
+        try:
+            write = compose(registry, conn, set_args)
+        except WrongLoop:  # raised before anything was written
+            conn = await pool.get_shared()
+            write = compose(registry, conn, set_args)
+        try:
+            reply = await wait_reply(conn, write.set, timeout)
+        except BaseException as exc:
+            name = set_args[3]
+            if (attempt == 1 and isinstance(exc, NoSuchFieldsetError) and write.prepare is None
+                    and name in registry._fieldsets):
+                # believed prepared, but the server lost it: prepare it again, once
+                forget(registry, conn, name)
+                settle(registry, write, None)
+                continue
+            settle(registry, write, exc)
+            raise  # (settle raised already; for the type checker)
+        settle(registry, write, None)
+        return reply
+    raise AssertionError("unreachable")  # pragma: no cover

@@ -1,0 +1,304 @@
+"""HIMPORT (a Redis release after 8.2; no server here runs it): redis-py 8.2's
+``himport_*`` API, compared at the wire with redis-py.
+
+The fieldset a ``HIMPORT SET`` names is session state of the connection that carries it.
+Against a loopback server that keeps that state per connection as the command's
+documentation says (PREPARE stores a field list, SET needs it on the same connection,
+DISCARD / DISCARDALL drop them, a new connection starts empty), fastredis must send the
+same commands as redis-py for the same calls, with PREPARE in the same write as the SET
+that needs it, on the one shared connection many tasks use at once, and again after a
+reconnect. The wire mappings (``*_internal``) put redis-py's bytes on the wire and parse
+recorded replies as redis-py does."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import hiredis
+import pytest
+import redis.asyncio
+from _redis8 import _handshake_reply, same_reply, same_wire
+from faults import _LoopbackService
+
+import fastredis
+from fastredis import DataError, ResponseError
+from fastredis.exceptions import NoSuchFieldsetError
+
+# redis-py 8.2 marks the HIMPORT methods experimental and warns on each call
+pytestmark = pytest.mark.filterwarnings("ignore:Call to experimental method:UserWarning")
+
+
+class _Conn:
+    def __init__(self, writer: asyncio.StreamWriter) -> None:
+        self.writer = writer
+        self.fieldsets: dict[bytes, list[bytes]] = {}
+        self.reads: list[list[list[bytes]]] = []  # the HIMPORT commands of each read
+
+
+class HImportServer(_LoopbackService):
+    """A loopback server that answers the connection handshake and HIMPORT, with the
+    fieldsets kept per connection (and HGETALL of what HIMPORT SET made, to check it)."""
+
+    def __init__(self, protocol: int = 2) -> None:
+        self.host = "127.0.0.1"
+        self.protocol = protocol
+        self.conns: list[_Conn] = []
+        self.hashes: dict[bytes, dict[bytes, bytes]] = {}
+        self._server: asyncio.AbstractServer | None = None
+        self._tasks: set[asyncio.Task[Any]] = set()
+
+    async def start(self) -> HImportServer:
+        self._server = await asyncio.start_server(self._serve, self.host, 0)
+        self.port = self._server.sockets[0].getsockname()[1]
+        return self
+
+    async def aclose(self) -> None:
+        if self._server is not None:
+            self._server.close()
+        for c in self.conns:
+            c.writer.transport.abort()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    def himport(self) -> list[list[bytes]]:
+        """Every HIMPORT command received, in order, over all connections."""
+        return [cmd for c in self.conns for read in c.reads for cmd in read]
+
+    def prepares(self) -> list[tuple[int, int]]:
+        """(connection index, read index) of each PREPARE."""
+        return [(i, j) for i, c in enumerate(self.conns) for j, read in enumerate(c.reads)
+                for cmd in read if cmd[1] == b"PREPARE"]
+
+    def answer(self, conn: _Conn, cmd: list[bytes]) -> bytes:
+        hs = _handshake_reply(cmd, self.protocol)
+        if hs is not None:
+            return hs
+        name = cmd[0].upper()
+        if name == b"HGETALL":
+            h = self.hashes.get(cmd[1], {})
+            head = b"%%%d\r\n" % len(h) if self.protocol == 3 else b"*%d\r\n" % (2 * len(h))
+            return head + b"".join(
+                b"$%d\r\n%s\r\n" % (len(x), x) for kv in h.items() for x in kv)
+        if name != b"HIMPORT":
+            return b"-ERR unknown command\r\n"
+        sub = cmd[1].upper()
+        if sub == b"PREPARE":
+            if len(cmd) < 4 or len(set(cmd[3:])) != len(cmd[3:]):
+                return b"-ERR duplicate field or no fields\r\n"
+            conn.fieldsets[cmd[2]] = cmd[3:]
+            return b"+OK\r\n"
+        if sub == b"SET":
+            fields = conn.fieldsets.get(cmd[3])
+            if fields is None:
+                return b"-ERR no such fieldset\r\n"
+            if len(fields) != len(cmd[4:]):
+                return b"-ERR wrong number of values\r\n"
+            self.hashes[cmd[2]] = dict(zip(fields, cmd[4:]))
+            return b"+OK\r\n"
+        if sub == b"DISCARD":
+            return b":%d\r\n" % (conn.fieldsets.pop(cmd[2], None) is not None)
+        if sub == b"DISCARDALL":
+            n = len(conn.fieldsets)
+            conn.fieldsets.clear()
+            return b":%d\r\n" % n
+        return b"-ERR syntax error\r\n"
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        self._tasks.add(task)
+        conn = _Conn(writer)
+        self.conns.append(conn)
+        parser = hiredis.Reader()
+        try:
+            while data := await reader.read(65536):
+                parser.feed(data)
+                read: list[list[bytes]] = []
+                out = []
+                while (cmd := parser.gets()) is not False:
+                    if cmd[0].upper() == b"HIMPORT":
+                        read.append(cmd)
+                    out.append(self.answer(conn, cmd))
+                if read:
+                    conn.reads.append(read)
+                writer.write(b"".join(out))
+        except (ConnectionError, OSError):
+            pass
+        finally:
+            writer.transport.abort()
+
+    def cut(self) -> None:
+        """Close every connection from the server side."""
+        for c in self.conns:
+            c.writer.transport.abort()
+
+
+async def scenario(client: Any) -> list[Any]:
+    """One sequence of HIMPORT calls, the same for both clients."""
+    return [
+        await client.himport_prepare("user", ["name", "email", "age"]),
+        await client.himport_set("u:1", "user", ["ann", "ann@x", 31]),
+        await client.himport_set("u:2", "user", ("bob", b"bob@x", 2.5)),
+        await client.himport_prepare("pt", ["x", "y"]),
+        await client.himport_set("p:1", "pt", [1, 2]),
+        await client.himport_prepare("user", ["name", "age"]),  # re-declared: prepared again
+        await client.himport_set("u:3", "user", ["cy", 40]),
+        await client.himport_discard("pt"),
+        await client.himport_discard("nope"),
+        await client.himport_set("u:4", "user", ["di", 50]),  # carries the DISCARD of pt
+        await client.himport_discard_all(),
+        await client.hgetall("u:1"),
+        await client.hgetall("u:3"),
+    ]
+
+
+@pytest.mark.parametrize("protocol", [2, 3])
+async def test_same_commands_as_redis_py(protocol: int):
+    results, sent = [], []
+    for make in (fastredis.Redis, redis.asyncio.Redis):
+        async with HImportServer(protocol) as server:
+            client = make(**server.client_kwargs(), protocol=protocol)
+            try:
+                results.append(await scenario(client))
+            finally:
+                await client.aclose()
+            assert len(server.conns) == 1
+            sent.append(server.conns[0].reads)
+            assert server.hashes[b"u:3"] == {b"name": b"cy", b"age": b"40"}
+    assert results[0] == results[1]
+    assert results[0][:11] == [True, True, True, True, True, True, True, 1, 0, True, 1]
+    # the same commands, in the same order; PREPARE in the same write as the SET that
+    # needs it. The DISCARD of pt goes with the next SET too (redis-py writes it on its
+    # own and waits for its answer first: one round trip more, same effect)
+    assert [c for read in sent[0] for c in read] == [c for read in sent[1] for c in read]
+    assert sent[0][:4] == sent[1][:4]
+    assert sent[0][0] == [[b"HIMPORT", b"PREPARE", b"user", b"name", b"email", b"age"],
+                          [b"HIMPORT", b"SET", b"u:1", b"user", b"ann", b"ann@x", b"31"]]
+    assert sent[0][-1] == [[b"HIMPORT", b"DISCARD", b"pt"],
+                           [b"HIMPORT", b"SET", b"u:4", b"user", b"di", b"50"]]
+
+
+async def test_many_tasks_on_the_shared_connection_prepare_once():
+    """Concurrent SETs on one multiplexed connection: the first write carries the PREPARE,
+    every other SET is behind it on the same connection and goes bare."""
+    async with HImportServer() as server, fastredis.Redis(**server.client_kwargs()) as r:
+        await r.himport_prepare("fs", ["a", "b"])
+        replies = await asyncio.gather(*(r.himport_set(f"k{i}", "fs", [i, -i]) for i in range(200)))
+        assert replies == [True] * 200
+        assert len(server.conns) == 1 and server.prepares() == [(0, 0)]
+        first = server.conns[0].reads[0]
+        assert first[0][:3] == [b"HIMPORT", b"PREPARE", b"fs"] and first[1][:3] == [b"HIMPORT", b"SET", b"k0"]
+        assert len([c for c in server.himport() if c[1] == b"SET"]) == 200
+        assert server.hashes[b"k199"] == {b"a": b"199", b"b": b"-199"}
+
+
+async def test_a_reconnect_prepares_again():
+    async with HImportServer() as server, fastredis.Redis(**server.client_kwargs()) as r:
+        await r.himport_prepare("fs", ["a"])
+        assert await r.himport_set("k1", "fs", [1])
+        old = r.connection_pool.current or r.connection_pool.pick()
+        server.cut()
+        await old.closed_future
+        assert old not in r.himport_registry._sessions  # its fieldsets died with it
+        assert await r.himport_set("k2", "fs", [2])
+        assert len(server.conns) == 2 and server.prepares() == [(0, 0), (1, 0)]
+
+
+async def test_a_fieldset_the_server_lost_is_prepared_again_once():
+    async with HImportServer() as server:
+        results = []
+        for make in (fastredis.Redis, redis.asyncio.Redis):
+            client = make(**server.client_kwargs(), protocol=2)
+            try:
+                await client.himport_prepare("fs", ["a"])
+                await client.himport_set("k", "fs", [1])
+                server.conns[-1].fieldsets.clear()  # lost without a disconnect
+                results.append(await client.himport_set("k", "fs", [2]))
+                cmds = [c[1] for read in server.conns[-1].reads for c in read]
+                results.append(cmds)
+            finally:
+                await client.aclose()
+        assert results[:2] == results[2:] == [True, [b"PREPARE", b"SET", b"SET", b"PREPARE", b"SET"]]
+
+
+async def test_errors_reach_the_caller_as_redis_py_s():
+    async with HImportServer() as server, fastredis.Redis(**server.client_kwargs()) as r:
+        # a fieldset never declared: the bare SET, and the server's answer
+        with pytest.raises(NoSuchFieldsetError):
+            await r.himport_set("k", "undeclared", [1])
+        assert issubclass(NoSuchFieldsetError, ResponseError)
+        # PREPARE refused (duplicate fields): its error is the cause, raised; not
+        # believed prepared, so the next use prepares again
+        await r.himport_prepare("dup", ["a", "a"])
+        for _ in range(2):
+            with pytest.raises(ResponseError, match="duplicate field") as info:
+                await r.himport_set("k", "dup", [1, 2])
+            assert not isinstance(info.value, NoSuchFieldsetError)
+        assert len(server.prepares()) == 2
+        # the SET refused, the PREPARE accepted: prepared it stays
+        await r.himport_prepare("ok", ["a"])
+        with pytest.raises(ResponseError, match="wrong number of values"):
+            await r.himport_set("k", "ok", [1, 2])
+        assert await r.himport_set("k", "ok", ["v"])  # the connection is still in step
+        assert len(server.prepares()) == 3
+
+
+async def test_bad_input_is_refused_before_sending():
+    async with HImportServer() as server, fastredis.Redis(**server.client_kwargs()) as r:
+        for call in (lambda: r.himport_prepare("fs", "ab"), lambda: r.himport_prepare("fs", []),
+                     lambda: r.himport_prepare("fs", b"ab"), lambda: r.himport_set("k", "fs", "ab"),
+                     lambda: r.himport_prepare_internal("fs", "ab")):
+            with pytest.raises(DataError):
+                call()
+        await r.himport_prepare("fs", ["a"])
+        with pytest.raises(DataError):
+            await r.himport_set("k", "fs", [None])
+        assert server.himport() == []  # nothing sent, nothing believed prepared
+        assert await r.himport_set("k", "fs", [1])
+        assert server.prepares() == [(0, 0)]
+
+
+async def test_the_registry_is_the_pool_s_as_in_redis_py():
+    pool = fastredis.ConnectionPool()
+    a, b = fastredis.Redis(connection_pool=pool), fastredis.Redis(connection_pool=pool)
+    await a.himport_prepare("fs", ["a", "b"])
+    assert "fs" in b.himport_registry and b.himport_registry.get("fs").fields == ("a", "b")
+    assert len(a.himport_registry) == 1 and a.himport_registry.names() == ["fs"]
+    assert repr(a.himport_registry) == "HImportRegistry(fs=['a', 'b'])"
+    assert "fs" not in fastredis.Redis().himport_registry
+    await pool.aclose()
+
+
+async def test_pipelines_and_cluster_clients_refuse_before_sending():
+    async with HImportServer() as server, fastredis.Redis(**server.client_kwargs()) as r:
+        pipe = r.pipeline(transaction=False)
+        for call in (lambda: pipe.himport_set("k", "fs", [1]), lambda: pipe.himport_prepare("fs", ["a"]),
+                     lambda: pipe.himport_discard("fs"), lambda: pipe.himport_registry):
+            with pytest.raises(DataError, match="per-connection"):
+                call()
+        # managing the fieldset yourself in one pipeline: one write, one connection
+        pipe.himport_prepare_internal("fs", ["a"])
+        pipe.execute_command("HIMPORT", "SET", "k", "fs", 1)
+        pipe.himport_discard_internal("fs")
+        pipe.himport_discard_all_internal()
+        assert await pipe.execute() == [True, b"OK", 1, 0]
+        assert server.conns[0].reads[0][0][1] == b"PREPARE"
+    rc = fastredis.RedisCluster(host="127.0.0.1", port=1)
+    with pytest.raises(DataError, match="per-connection"):
+        rc.himport_set("k", "fs", [1])
+    with pytest.raises(DataError, match="per-connection"):
+        rc.himport_prepare("fs", ["a"])
+
+
+async def test_wire_mappings_put_redis_py_s_bytes():
+    await same_wire(lambda c: c.himport_prepare_internal("fs", ["a", b"b", 3]))
+    await same_wire(lambda c: c.himport_prepare_internal("fs", ("a",)))
+    await same_wire(lambda c: c.himport_discard_internal("fs"))
+    await same_wire(lambda c: c.himport_discard_all_internal())
+
+
+async def test_wire_mapping_replies_parse_as_redis_py():
+    assert await same_reply(lambda c: c.himport_prepare_internal("fs", ["a"]),
+                            b"+OK\r\n", b"+OK\r\n") is True
+    assert await same_reply(lambda c: c.himport_discard_internal("fs"), b":1\r\n", b":1\r\n") == 1
+    assert await same_reply(lambda c: c.himport_discard_all_internal(), b":3\r\n", b":3\r\n") == 3
