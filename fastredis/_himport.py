@@ -55,6 +55,21 @@ def set_command(key: Any, name: Any, values: Any) -> tuple[Any, ...]:
     return ("HIMPORT", "SET", key, name, *values)
 
 
+def as_set_command(args: tuple[Any, ...]) -> tuple[Any, ...] | None:
+    """``args`` of ``execute_command`` as ``("HIMPORT", "SET", key, name, *values)`` when
+    they are an HIMPORT SET (``"HIMPORT", "SET", ...`` or redis-py's ``"HIMPORT SET", ...``,
+    any case, str or bytes) with its key and fieldset; else None (sent as it is)."""
+    def word(x: Any) -> str:
+        return (x.decode("latin-1") if isinstance(x, bytes) else x).upper() if isinstance(x, (str, bytes)) else ""
+
+    head = word(args[0])
+    if head == "HIMPORT SET" and len(args) >= 3:
+        return ("HIMPORT", "SET", *args[1:])
+    if head == "HIMPORT" and len(args) >= 4 and word(args[1]) == "SET":
+        return ("HIMPORT", "SET", *args[2:])
+    return None
+
+
 class Write:
     """One ``compose``: the futures of the commands written before the SET and of the SET."""
 

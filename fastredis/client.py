@@ -482,17 +482,17 @@ class Redis(CoreCommands[AnyStr]):
 
         return registry_for(self._base_pool)  # one per pool, as redis-py keeps it
 
-    async def _himport_set(self, args: tuple[Any, ...], _traced: bool = False) -> bool:
+    async def _himport_set(self, args: tuple[Any, ...], raw: bool = False, _traced: bool = False) -> Any:
         """HIMPORT SET composed, on the connection that carries it, with the PREPARE (and
-        pending DISCARDs) it needs there: one write (see fastredis._himport)."""
+        pending DISCARDs) it needs there: one write (see fastredis._himport). True, or
+        with ``raw`` the server's reply (execute_command)."""
         if _observe.hook is not None and not _traced:  # fastredis.telemetry: span + metrics
-            traced: bool = await _observe.hook.command(self._base_pool.counters, args,
-                                                        self._himport_set(args, True))
-            return traced
+            return await _observe.hook.command(self._base_pool.counters, args,
+                                               self._himport_set(args, raw, True))
         from ._himport import run_set
 
         reply = await run_set(self.connection_pool, self._himport_registry(), args, self._timeout)
-        return bool(reply == b"OK" or reply == "OK")
+        return reply if raw else reply == b"OK" or reply == "OK"
 
     async def _local_reply(self, args: tuple[Any, ...], value: Any) -> Any:
         # a command redis-py answers without the server, e.g. mget([])
@@ -522,6 +522,13 @@ class Redis(CoreCommands[AnyStr]):
         cb = self._user_callback(name, options)  # set_response_callback
         if _is_blocking(args):
             return await self._execute_blocking(args, cb)
+        if isinstance(name, (str, bytes)) and name[:7].upper() in ("HIMPORT", b"HIMPORT"):
+            from ._himport import as_set_command
+
+            set_args = as_set_command(args)
+            if set_args is not None:  # prepared on its connection first, as himport_set
+                reply = await self._himport_set(set_args, raw=True)
+                return reply if cb is None else cb(reply)
         return await self._execute(args, cb)
 
     async def _execute_raw(self, args: tuple[Any, ...], callback: Callable[[Any], Any] | None) -> Any:

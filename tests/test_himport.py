@@ -47,6 +47,9 @@ class HImportServer(_LoopbackService):
         self.hashes: dict[bytes, dict[bytes, bytes]] = {}
         self._server: asyncio.AbstractServer | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
+        #: while set and not released, replies to HIMPORT are held back
+        self.gate: asyncio.Event | None = None
+        self.received = asyncio.Event()  # set at each HIMPORT command received
 
     async def start(self) -> HImportServer:
         self._server = await asyncio.start_server(self._serve, self.host, 0)
@@ -121,6 +124,9 @@ class HImportServer(_LoopbackService):
                     out.append(self.answer(conn, cmd))
                 if read:
                     conn.reads.append(read)
+                    self.received.set()
+                    if self.gate is not None:
+                        await self.gate.wait()
                 writer.write(b"".join(out))
         except (ConnectionError, OSError):
             pass
@@ -302,3 +308,41 @@ async def test_wire_mapping_replies_parse_as_redis_py():
                             b"+OK\r\n", b"+OK\r\n") is True
     assert await same_reply(lambda c: c.himport_discard_internal("fs"), b":1\r\n", b":1\r\n") == 1
     assert await same_reply(lambda c: c.himport_discard_all_internal(), b":3\r\n", b":3\r\n") == 3
+
+
+async def test_execute_command_himport_set_is_prepared_too():
+    """redis-py routes a raw HIMPORT SET (``"HIMPORT", "SET"`` or ``"HIMPORT SET"``, any
+    case) through the same preparation; so does fastredis (its execute_command replies
+    stay raw)."""
+    sent, results = [], []
+    for make in (fastredis.Redis, redis.asyncio.Redis):
+        async with HImportServer() as server:
+            client = make(**server.client_kwargs(), protocol=2)
+            try:
+                await client.himport_prepare("fs", ["a"])
+                results.append([await client.execute_command("HIMPORT", "SET", "k1", "fs", 1),
+                                await client.execute_command("himport set", "k2", "fs", 2),
+                                await client.execute_command(b"HIMPORT", b"set", "k3", "fs", 3)])
+            finally:
+                await client.aclose()
+            sent.append(server.himport())
+    assert sent[0] == sent[1] and [c[1] for c in sent[0]] == [b"PREPARE", b"SET", b"SET", b"SET"]
+    assert results == [[b"OK"] * 3, [True] * 3]
+
+
+async def test_a_cancelled_himport_set_leaves_the_connection_in_step():
+    """Cancelled after its write: the PREPARE it carried still counts (it was written
+    ahead of everything after it), its replies are dropped on arrival, nothing reaches the
+    loop's exception handler, and the next SET goes bare on the same connection."""
+    async with HImportServer() as server, fastredis.Redis(**server.client_kwargs()) as r:
+        await r.himport_prepare("fs", ["a"])
+        server.gate = asyncio.Event()
+        task = asyncio.create_task(r.himport_set("k1", "fs", [1]))
+        await asyncio.wait_for(server.received.wait(), 5)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        server.gate.set()
+        assert await r.himport_set("k2", "fs", [2])
+        assert server.prepares() == [(0, 0)] and len(server.conns) == 1
+        assert server.hashes == {b"k1": {b"a": b"1"}, b"k2": {b"a": b"2"}}
