@@ -16,6 +16,9 @@ connections are shared by every task, so the same idea is made to hold without a
   SET, packed into one write. The session is updated as the bytes are queued: a command
   any other task writes after it on that connection is behind the PREPARE in the FIFO, so
   it may send the bare SET (its order on the wire is its order of execution).
+* ``RedisCluster`` calls ``start_set`` where it writes any slot's command (after a MOVED
+  or an ASK too): each node connection holds its own fieldsets; after an ASK, ASKING goes
+  between the PREPARE and the SET, right before the one command it allows.
 * A reconnect is a new ``Connection`` object, hence an empty session: the first SET on it
   prepares again. A closed connection's session is dropped when its socket is gone.
 * A PREPARE the server refused is forgotten again, and its error (the cause) is raised;
@@ -85,10 +88,12 @@ class Write:
         self.set = set_fut
 
 
-def compose(registry: HImportRegistry, conn: Connection, set_args: tuple[Any, ...]) -> Write:
+def compose(registry: HImportRegistry, conn: Connection, set_args: tuple[Any, ...],
+            asking: bool = False) -> Write:
     """Write, in one synchronous step on ``conn``: the pending DISCARDs, the PREPARE if
-    ``conn`` does not hold this version of the fieldset, and the SET. Arguments are packed
-    first: a bad one is a DataError with nothing written and nothing recorded."""
+    ``conn`` does not hold this version of the fieldset, ASKING (a cluster's ASK
+    redirection: right before the SET, the one command it allows), and the SET. Arguments
+    are packed first: a bad one is a DataError with nothing written and nothing recorded."""
     name = set_args[3]
     session = registry._sessions.get(conn)
     prepared = session.prepared if session is not None else {}
@@ -101,6 +106,8 @@ def compose(registry: HImportRegistry, conn: Connection, set_args: tuple[Any, ..
     if prepare:
         assert fieldset is not None
         commands.append(("HIMPORT", "PREPARE", name, *fieldset.fields))
+    if asking:
+        commands.append(("ASKING",))
     commands.append(set_args)
     data = b"".join([conn.pack(c) for c in commands])
     futs = conn.send_packed(data, len(commands))  # raises before writing if conn is closed
@@ -111,7 +118,9 @@ def compose(registry: HImportRegistry, conn: Connection, set_args: tuple[Any, ..
     if prepare:
         assert fieldset is not None
         session.prepared[name] = fieldset.version
-    return Write(conn, futs[:len(stale)], futs[-2] if prepare else None,
+    if asking:
+        futs[-2].add_done_callback(_retrieve)  # its failure shows in the SET's (ASK / MOVED)
+    return Write(conn, futs[:len(stale)], futs[len(stale)] if prepare else None,
                  fieldset if prepare else None, futs[-1])
 
 
@@ -152,34 +161,66 @@ def forget(registry: HImportRegistry, conn: Connection, name: Any, version: int 
         session.prepared.pop(name, None)
 
 
+def start_set(registry: HImportRegistry, conn: Connection, set_args: tuple[Any, ...],
+              asking: bool = False) -> asyncio.Future[Any]:
+    """HIMPORT SET on ``conn``, composed with what that connection needs first (see
+    ``compose``): the future of its reply, resolved once everything written before it was
+    accounted for, after one more try (prepared again) when the server lost the fieldset.
+    Synchronous up to the write, so a cluster writes it where it would write any command."""
+    out: asyncio.Future[Any] = conn.closed_future.get_loop().create_future()
+    _attempt(registry, conn, set_args, asking, out, True)
+    return out
+
+
+def _attempt(registry: HImportRegistry, conn: Connection, set_args: tuple[Any, ...],
+             asking: bool, out: asyncio.Future[Any], first: bool) -> None:
+    write = compose(registry, conn, set_args, asking)
+    write.set.add_done_callback(lambda _f: _answered(registry, write, set_args, asking, out, first))
+
+
+def _answered(registry: HImportRegistry, write: Write, set_args: tuple[Any, ...], asking: bool,
+              out: asyncio.Future[Any], first: bool) -> None:
+    fut = write.set
+    if fut.cancelled():  # (its connection's doing): the caller's wait ends the same way
+        for f in write.discards + ([write.prepare] if write.prepare is not None else []):
+            f.add_done_callback(_retrieve)
+        out.cancel()
+        return
+    exc = fut.exception()
+    name = set_args[3]
+    if (first and isinstance(exc, NoSuchFieldsetError) and write.prepare is None
+            and name in registry._fieldsets and not out.done() and not write.conn.closed):
+        # believed prepared, but the server lost it: prepare it again, once
+        forget(registry, write.conn, name)
+        try:
+            settle(registry, write, None)
+            _attempt(registry, write.conn, set_args, asking, out, False)
+        except Exception as again:
+            out.set_exception(again)
+        return
+    try:
+        settle(registry, write, exc)
+    except Exception as failed:
+        if not out.done():
+            out.set_exception(failed)
+        return
+    if not out.done():
+        out.set_result(fut.result())
+
+
 async def run_set(pool: Any, registry: HImportRegistry, set_args: tuple[Any, ...],
                   timeout: float | None) -> Any:
     """``HIMPORT SET`` on a shared connection of ``pool`` (the one the client's plain
-    commands use), composed with what that connection needs first; the raw reply."""
+    commands use); the raw reply."""
     from .connection import wait_reply
     from .exceptions import WrongLoop
 
-    for attempt in (1, 2):
-        conn = pool.current
-        if conn is None or conn.closed:
-            conn = pool.pick() or await pool.get_shared()
-        try:
-            write = compose(registry, conn, set_args)
-        except WrongLoop:  # raised before anything was written
-            conn = await pool.get_shared()
-            write = compose(registry, conn, set_args)
-        try:
-            reply = await wait_reply(conn, write.set, timeout)
-        except BaseException as exc:
-            name = set_args[3]
-            if (attempt == 1 and isinstance(exc, NoSuchFieldsetError) and write.prepare is None
-                    and name in registry._fieldsets):
-                # believed prepared, but the server lost it: prepare it again, once
-                forget(registry, conn, name)
-                settle(registry, write, None)
-                continue
-            settle(registry, write, exc)
-            raise  # (settle raised already; for the type checker)
-        settle(registry, write, None)
-        return reply
-    raise AssertionError("unreachable")  # pragma: no cover
+    conn = pool.current
+    if conn is None or conn.closed:
+        conn = pool.pick() or await pool.get_shared()
+    try:
+        fut = start_set(registry, conn, set_args)
+    except WrongLoop:  # raised before anything was written
+        conn = await pool.get_shared()
+        fut = start_set(registry, conn, set_args)
+    return await wait_reply(conn, fut, timeout)

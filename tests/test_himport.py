@@ -32,6 +32,7 @@ pytestmark = pytest.mark.filterwarnings("ignore:Call to experimental method:User
 class _Conn:
     def __init__(self, writer: asyncio.StreamWriter) -> None:
         self.writer = writer
+        self.asking = False
         self.fieldsets: dict[bytes, list[bytes]] = {}
         self.reads: list[list[list[bytes]]] = []  # the HIMPORT commands of each read
 
@@ -50,6 +51,12 @@ class HImportServer(_LoopbackService):
         #: while set and not released, replies to HIMPORT are held back
         self.gate: asyncio.Event | None = None
         self.received = asyncio.Event()  # set at each HIMPORT command received
+        # as a cluster node: CLUSTER SLOTS's reply, the error HIMPORT SET of these keys
+        # answers (MOVED / ASK), and keys being imported here (HIMPORT SET right after
+        # ASKING only)
+        self.cluster_slots: bytes | None = None
+        self.redirect: dict[bytes, bytes] = {}
+        self.importing: set[bytes] = set()
 
     async def start(self) -> HImportServer:
         self._server = await asyncio.start_server(self._serve, self.host, 0)
@@ -65,18 +72,24 @@ class HImportServer(_LoopbackService):
 
     def himport(self) -> list[list[bytes]]:
         """Every HIMPORT command received, in order, over all connections."""
-        return [cmd for c in self.conns for read in c.reads for cmd in read]
+        return [cmd for c in self.conns for read in c.reads for cmd in read if cmd[0] != b"ASKING"]
 
     def prepares(self) -> list[tuple[int, int]]:
         """(connection index, read index) of each PREPARE."""
         return [(i, j) for i, c in enumerate(self.conns) for j, read in enumerate(c.reads)
-                for cmd in read if cmd[1] == b"PREPARE"]
+                for cmd in read if cmd[1:2] == [b"PREPARE"]]
 
     def answer(self, conn: _Conn, cmd: list[bytes]) -> bytes:
         hs = _handshake_reply(cmd, self.protocol)
         if hs is not None:
             return hs
         name = cmd[0].upper()
+        asking, conn.asking = conn.asking, False  # for the next command only
+        if name == b"ASKING":
+            conn.asking = True
+            return b"+OK\r\n"
+        if name == b"CLUSTER" and self.cluster_slots is not None and cmd[1].upper() == b"SLOTS":
+            return self.cluster_slots
         if name == b"HGETALL":
             h = self.hashes.get(cmd[1], {})
             head = b"%%%d\r\n" % len(h) if self.protocol == 3 else b"*%d\r\n" % (2 * len(h))
@@ -91,6 +104,10 @@ class HImportServer(_LoopbackService):
             conn.fieldsets[cmd[2]] = cmd[3:]
             return b"+OK\r\n"
         if sub == b"SET":
+            if cmd[2] in self.redirect:
+                return self.redirect[cmd[2]]
+            if cmd[2] in self.importing and not asking:
+                return b"-MOVED 0 127.0.0.1:1\r\n"  # (the test fails if this is ever sent)
             fields = conn.fieldsets.get(cmd[3])
             if fields is None:
                 return b"-ERR no such fieldset\r\n"
@@ -119,7 +136,7 @@ class HImportServer(_LoopbackService):
                 read: list[list[bytes]] = []
                 out = []
                 while (cmd := parser.gets()) is not False:
-                    if cmd[0].upper() == b"HIMPORT":
+                    if cmd[0].upper() in (b"HIMPORT", b"ASKING"):
                         read.append(cmd)
                     out.append(self.answer(conn, cmd))
                 if read:
@@ -275,7 +292,7 @@ async def test_the_registry_is_the_pool_s_as_in_redis_py():
     await pool.aclose()
 
 
-async def test_pipelines_and_cluster_clients_refuse_before_sending():
+async def test_pipelines_refuse_before_sending():
     async with HImportServer() as server, fastredis.Redis(**server.client_kwargs()) as r:
         pipe = r.pipeline(transaction=False)
         for call in (lambda: pipe.himport_set("k", "fs", [1]), lambda: pipe.himport_prepare("fs", ["a"]),
@@ -289,11 +306,6 @@ async def test_pipelines_and_cluster_clients_refuse_before_sending():
         pipe.himport_discard_all_internal()
         assert await pipe.execute() == [True, b"OK", 1, 0]
         assert server.conns[0].reads[0][0][1] == b"PREPARE"
-    rc = fastredis.RedisCluster(host="127.0.0.1", port=1)
-    with pytest.raises(DataError, match="per-connection"):
-        rc.himport_set("k", "fs", [1])
-    with pytest.raises(DataError, match="per-connection"):
-        rc.himport_prepare("fs", ["a"])
 
 
 async def test_wire_mappings_put_redis_py_s_bytes():
@@ -346,3 +358,66 @@ async def test_a_cancelled_himport_set_leaves_the_connection_in_step():
         assert await r.himport_set("k2", "fs", [2])
         assert server.prepares() == [(0, 0)] and len(server.conns) == 1
         assert server.hashes == {b"k1": {b"a": b"1"}, b"k2": {b"a": b"2"}}
+
+
+def _slots_reply(*ranges: tuple[int, int, int]) -> bytes:
+    """CLUSTER SLOTS: (first, last, port) per range, every node on 127.0.0.1."""
+    out = b"*%d\r\n" % len(ranges)
+    for first, last, port in ranges:
+        node_id = b"%040d" % port
+        out += (b"*3\r\n:%d\r\n:%d\r\n*3\r\n$9\r\n127.0.0.1\r\n:%d\r\n$40\r\n%s\r\n"
+                % (first, last, port, node_id))
+    return out
+
+
+def _key_in(first: int, last: int, prefix: str) -> str:
+    from fastredis.cluster.slots import key_slot
+
+    return next(k for k in (f"{prefix}{i}" for i in range(10_000))
+                if first <= key_slot(k, "utf-8") <= last)
+
+
+async def test_cluster_prepares_on_each_node_connection_and_follows_redirections():
+    """RedisCluster: the SET goes to its key's slot owner with the PREPARE in its write,
+    once per node connection; a MOVED sends PREPARE + SET to the new owner in one write;
+    an ASK sends PREPARE, ASKING, SET there (ASKING right before the SET it allows); a
+    raw execute_command HIMPORT SET is routed by its key the same way."""
+    from fastredis.cluster import RedisCluster
+
+    async with HImportServer() as a, HImportServer() as b, HImportServer() as c:
+        for node in (a, b, c):
+            node.cluster_slots = _slots_reply((0, 8191, a.port), (8192, 16383, b.port))
+        ka, kb = _key_in(0, 8191, "a"), _key_in(8192, 16383, "b")
+        moved, asked = _key_in(0, 8191, "m"), _key_in(0, 8191, "q")
+        from fastredis.cluster.slots import key_slot
+
+        a.redirect[moved.encode()] = b"-MOVED %d 127.0.0.1:%d\r\n" % (key_slot(moved, "utf-8"), c.port)
+        a.redirect[asked.encode()] = b"-ASK %d 127.0.0.1:%d\r\n" % (key_slot(asked, "utf-8"), c.port)
+        c.importing.add(asked.encode())
+        rc = RedisCluster(host=a.host, port=a.port)
+        try:
+            await rc.himport_prepare("fs", ["f1", "f2"])
+            replies = await asyncio.gather(*(rc.himport_set(k, "fs", [1, 2])
+                                             for k in [ka, kb] * 20))
+            assert replies == [True] * 40
+            for node in (a, b):
+                assert len(node.conns) == 1 and node.prepares() == [(0, 0)]
+                assert [c[1] for c in node.conns[0].reads[0]][:2] == [b"PREPARE", b"SET"]
+            assert await rc.execute_command("himport set", kb, "fs", 3, 4) == b"OK"
+            assert b.hashes[kb.encode()] == {b"f1": b"3", b"f2": b"4"}
+            assert await rc.himport_set(moved, "fs", ["x", "y"])
+            assert c.conns[0].reads[0] == [[b"HIMPORT", b"PREPARE", b"fs", b"f1", b"f2"],
+                                           [b"HIMPORT", b"SET", moved.encode(), b"fs", b"x", b"y"]]
+            assert await rc.himport_prepare("fs2", ["g"])
+            assert await rc.himport_set(asked, "fs2", ["p"])
+            assert c.conns[0].reads[1] == [[b"HIMPORT", b"PREPARE", b"fs2", b"g"], [b"ASKING"],
+                                           [b"HIMPORT", b"SET", asked.encode(), b"fs2", b"p"]]
+            assert await rc.himport_set(asked, "fs", ["p", "q"])  # fs: held since the MOVED
+            assert c.conns[0].reads[2] == [[b"ASKING"],
+                                           [b"HIMPORT", b"SET", asked.encode(), b"fs", b"p", b"q"]]
+            assert c.hashes[asked.encode()] == {b"f1": b"p", b"f2": b"q"}
+            assert len(c.conns) == 1 and len(c.prepares()) == 2
+            with pytest.raises(DataError, match="per-connection"):
+                rc.pipeline().himport_set(ka, "fs", [1, 2])
+        finally:
+            await rc.aclose()

@@ -4,17 +4,16 @@ once per connection, and values only. redis-py 8.2's names: ``himport_prepare``,
 wire mappings ``himport_*_internal``.
 
 ``himport_set`` is the one command whose bytes depend on the connection that carries it
-(the fieldset must have been prepared on it): the client composes it with what that
-connection needs in one write (fastredis._himport explains how on shared connections). A
-pipeline or a cluster client refuses it and the registry methods, before anything is
-sent: a pipeline's batch and a cluster's redirected command are written elsewhere, where
-that composition does not happen. Queue ``himport_prepare_internal`` then the SET as
-``execute_command("HIMPORT", "SET", ...)`` in one pipeline if you manage fieldsets
-yourself: a pipeline is one write on one connection."""
+(the fieldset must have been prepared on it): ``Redis`` and ``RedisCluster`` compose it with
+what that connection needs, in one write (fastredis._himport explains how on shared
+connections). A pipeline refuses it and the registry methods before anything is sent: its
+batch is written where that composition does not happen. Queue
+``himport_prepare_internal`` then ``execute_command("HIMPORT", "SET", ...)`` in one
+pipeline if you manage fieldsets yourself: a pipeline is one write on one connection."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, AnyStr
+from typing import TYPE_CHECKING, Any, AnyStr, TypeVar
 
 from ..exceptions import DataError
 from ._base import CommandsBase, ok
@@ -26,15 +25,24 @@ if TYPE_CHECKING:
     from ..typing import EncodableT, FieldT, KeyT, Reply
 
 
+_T = TypeVar("_T")
+
+
+async def _answer(value: _T) -> _T:
+    """What a registry method's caller awaits (redis-py's are coroutines): the registry
+    was changed at the call; nothing is sent."""
+    return value
+
+
 class HImportCommands(CommandsBase[AnyStr]):
     __slots__ = ()
 
-    # what a client provides (Redis); everything else refuses before sending
+    # what a client provides (Redis, RedisCluster); pipelines refuse before sending
     def _himport_registry(self) -> HImportRegistry:
         raise DataError(
             f"HIMPORT fieldsets are per-connection state: {type(self).__name__} does not "
             "carry them (use the client's himport_prepare / himport_set; in a pipeline, "
-            "queue himport_prepare_internal before the SET)")
+            "queue himport_prepare_internal before execute_command('HIMPORT', 'SET', ...))")
 
     def _himport_set(self, args: tuple[Any, ...]) -> Reply[bool]:
         self._himport_registry()  # refuses
@@ -51,8 +59,7 @@ class HImportCommands(CommandsBase[AnyStr]):
         command is sent now: ``himport_set`` prepares it on the connection it is written
         to, in the same write, the first time that connection uses this version. True."""
         self._himport_registry().prepare(fieldset_name, fields)
-        done: Reply[bool] = self._local_reply(("HIMPORT", "PREPARE", fieldset_name), True)
-        return done
+        return _answer(True)
 
     def himport_set(self, key: KeyT, fieldset_name: str,
                     values: Iterable[EncodableT]) -> Reply[bool]:
@@ -68,15 +75,13 @@ class HImportCommands(CommandsBase[AnyStr]):
         """Remove a declared fieldset: 1, or 0 when it was not declared. A connection that
         prepared it sends HIMPORT DISCARD with its next ``himport_set``."""
         removed = self._himport_registry().discard(fieldset_name)
-        done: Reply[int] = self._local_reply(("HIMPORT", "DISCARD", fieldset_name), int(removed))
-        return done
+        return _answer(int(removed))
 
     def himport_discard_all(self) -> Reply[int]:
         """Remove every declared fieldset; how many there were (discarded on each
         connection with its next ``himport_set``)."""
         count = self._himport_registry().discard_all()
-        done: Reply[int] = self._local_reply(("HIMPORT", "DISCARDALL"), count)
-        return done
+        return _answer(count)
 
     # -- the wire mappings (redis-py's *_internal): they act on whichever connection
     # carries them, unknown to the registry. Use them in a pipeline (one write, one
