@@ -58,6 +58,12 @@ def set_command(key: Any, name: Any, values: Any) -> tuple[Any, ...]:
     return ("HIMPORT", "SET", key, name, *values)
 
 
+#: execute_command's cheap test of a name before ``as_set_command``: its first letter, then
+#: its first word
+FIRST = frozenset(("H", "h", b"H", b"h"))
+HEAD = frozenset(("HIMPORT", b"HIMPORT"))
+
+
 def as_set_command(args: tuple[Any, ...]) -> tuple[Any, ...] | None:
     """``args`` of ``execute_command`` as ``("HIMPORT", "SET", key, name, *values)`` when
     they are an HIMPORT SET (``"HIMPORT", "SET", ...`` or redis-py's ``"HIMPORT SET", ...``,

@@ -9,6 +9,9 @@ from ._execution import BLOCKING as BLOCKING  # (its old home: the name stays im
 from ._execution import CONNECTION_STATE as _CONNECTION_STATE
 from ._execution import SINGLE_OK as _SINGLE_OK
 from ._execution import block_deadline, block_seconds, is_blocking
+from ._himport import FIRST as _HFIRST
+from ._himport import HEAD as _HHEAD
+from ._himport import as_set_command
 from ._log import get_logger
 from ._pack import pack
 from ._params import split_params
@@ -522,9 +525,7 @@ class Redis(CoreCommands[AnyStr]):
         cb = self._user_callback(name, options)  # set_response_callback
         if _is_blocking(args):
             return await self._execute_blocking(args, cb)
-        if isinstance(name, (str, bytes)) and name[:7].upper() in ("HIMPORT", b"HIMPORT"):
-            from ._himport import as_set_command
-
+        if name.__class__ in (str, bytes) and name[:1] in _HFIRST and name[:7].upper() in _HHEAD:
             set_args = as_set_command(args)
             if set_args is not None:  # prepared on its connection first, as himport_set
                 reply = await self._himport_set(set_args, raw=True)

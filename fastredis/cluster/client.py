@@ -28,6 +28,8 @@ import hiredis
 from .. import _observe
 from .._execution import CONNECTION_STATE as _CONNECTION_STATE
 from .._execution import is_blocking as _is_blocking
+from .._himport import FIRST as _HFIRST
+from .._himport import HEAD as _HHEAD
 from .._himport import as_set_command, registry_for, start_set
 from .._log import get_logger
 from .._pack import pack
@@ -646,7 +648,7 @@ class RedisCluster(NodeSelection, FanOut[AnyStr], BlockingCommands, ClusterManag
             return await self._execute_targeted(args, cb, target_nodes)
         if _is_blocking(args):
             return await self._execute_blocking(args, cb)
-        if isinstance(name, (str, bytes)) and name[:7].upper() in ("HIMPORT", b"HIMPORT"):
+        if name.__class__ in (str, bytes) and name[:1] in _HFIRST and name[:7].upper() in _HHEAD:
             set_args = as_set_command(args)
             if set_args is not None:  # routed by its key and prepared, as himport_set
                 reply = await self._himport_set(set_args, raw=True)
