@@ -421,3 +421,38 @@ async def test_cluster_prepares_on_each_node_connection_and_follows_redirections
                 rc.pipeline().himport_set(ka, "fs", [1, 2])
         finally:
             await rc.aclose()
+
+
+async def test_one_span_per_himport_set_when_traced():
+    """fastredis.telemetry: a himport_set is one command span (its PREPARE rides in it),
+    on Redis and on RedisCluster."""
+    pytest.importorskip("opentelemetry.sdk")
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+    from fastredis import telemetry
+    from fastredis.cluster import RedisCluster
+
+    exporter = InMemorySpanExporter()
+    tp = TracerProvider()
+    tp.add_span_processor(SimpleSpanProcessor(exporter))
+    telemetry.instrument(tracer_provider=tp)
+    try:
+        async with HImportServer() as server:
+            server.cluster_slots = _slots_reply((0, 16383, server.port))
+            async with fastredis.Redis(**server.client_kwargs()) as r:
+                await r.himport_prepare("fs", ["a"])
+                assert await r.himport_set("k", "fs", [1])
+            rc = RedisCluster(host=server.host, port=server.port)
+            try:
+                await rc.himport_prepare("fs", ["a"])
+                assert await rc.himport_set("k", "fs", [2])
+            finally:
+                await rc.aclose()
+            assert len(server.prepares()) == 2  # (two clients: two connections)
+        names = [s.name for s in exporter.get_finished_spans()]
+        assert names.count("HIMPORT") == 2, names
+    finally:
+        telemetry.uninstrument()
+        tp.shutdown()
