@@ -9,6 +9,9 @@ from ._execution import BLOCKING as BLOCKING  # (its old home: the name stays im
 from ._execution import CONNECTION_STATE as _CONNECTION_STATE
 from ._execution import SINGLE_OK as _SINGLE_OK
 from ._execution import block_deadline, block_seconds, is_blocking
+from ._himport import FIRST as _HFIRST
+from ._himport import HEAD as _HHEAD
+from ._himport import as_set_command
 from ._log import get_logger
 from ._pack import pack
 from ._params import split_params
@@ -32,6 +35,7 @@ if TYPE_CHECKING:  # asyncio is imported on first connect, not by `import fastre
     from ._keyspace import AsyncKeyspaceNotifications
     from ._protocol import Connection
     from .commands.scripting import Script
+    from .himport import HImportRegistry
     from .lock import Lock
     from .monitor import Monitor
     from .pipeline import Pipeline
@@ -476,6 +480,23 @@ class Redis(CoreCommands[AnyStr]):
             pool.release(conn, reusable=ok)
         return reply if callback is None else callback(reply)
 
+    def _himport_registry(self) -> HImportRegistry:
+        from ._himport import registry_for
+
+        return registry_for(self._base_pool)  # one per pool, as redis-py keeps it
+
+    async def _himport_set(self, args: tuple[Any, ...], raw: bool = False, _traced: bool = False) -> Any:
+        """HIMPORT SET composed, on the connection that carries it, with the PREPARE (and
+        pending DISCARDs) it needs there: one write (see fastredis._himport). True, or
+        with ``raw`` the server's reply (execute_command)."""
+        if _observe.hook is not None and not _traced:  # fastredis.telemetry: span + metrics
+            return await _observe.hook.command(self._base_pool.counters, args,
+                                               self._himport_set(args, raw, True))
+        from ._himport import run_set
+
+        reply = await run_set(self.connection_pool, self._himport_registry(), args, self._timeout)
+        return reply if raw else reply == b"OK" or reply == "OK"
+
     async def _local_reply(self, args: tuple[Any, ...], value: Any) -> Any:
         # a command redis-py answers without the server, e.g. mget([])
         # -> []; a pipeline keeps the base behaviour (queue ``args``, answered in place)
@@ -504,6 +525,11 @@ class Redis(CoreCommands[AnyStr]):
         cb = self._user_callback(name, options)  # set_response_callback
         if _is_blocking(args):
             return await self._execute_blocking(args, cb)
+        if name.__class__ in (str, bytes) and name[:1] in _HFIRST and name[:7].upper() in _HHEAD:
+            set_args = as_set_command(args)
+            if set_args is not None:  # prepared on its connection first, as himport_set
+                reply = await self._himport_set(set_args, raw=True)
+                return reply if cb is None else cb(reply)
         return await self._execute(args, cb)
 
     async def _execute_raw(self, args: tuple[Any, ...], callback: Callable[[Any], Any] | None) -> Any:

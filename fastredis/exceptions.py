@@ -11,7 +11,7 @@ __all__ = [
     "OutOfMemoryError", "MaxReplySizeError", "ClusterDownError", "MovedError",
     "AskError", "TryAgainError", "LockError", "LockNotOwnedError", "ClientClosedError",
     "MaxConnectionsError", "ClusterError", "RedisClusterException", "CrossSlotError",
-    "CrossSlotTransactionError",
+    "CrossSlotTransactionError", "NoSuchFieldsetError",
 ]
 
 import builtins
@@ -70,6 +70,12 @@ class ResponseError(RedisError):
 
 class DataError(RedisError):
     pass
+
+
+class NoSuchFieldsetError(ResponseError):
+    """``HIMPORT SET`` named a fieldset its connection does not hold (redis-py's name).
+    ``himport_set`` prepares declared fieldsets itself: this reaches the caller for a
+    fieldset never declared with ``himport_prepare``, or one the server lost twice."""
 
 
 class PubSubError(RedisError):
@@ -181,6 +187,7 @@ _BY_MESSAGE: tuple[tuple[str, type[RedisError]], ...] = (
     ("ERR AUTH <password> called without any password configured", AuthenticationError),
     ("ERR Error running script", ResponseError),
     ("ERR unknown command 'module'", ModuleError),
+    ("ERR no such fieldset", NoSuchFieldsetError),
 )
 
 

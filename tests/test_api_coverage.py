@@ -44,9 +44,6 @@ def test_the_reference_is_the_pinned_redis_py():
 
 # name (or a family pattern, fnmatch style) -> why fastredis does not have it
 EXCLUDED: dict[str, str] = {
-    # --- Redis 8.x commands: in neither Redis 7.0 nor Valkey 9.1 (checked with COMMAND) ---
-    "himport_*": "Redis 8.x HIMPORT (bulk hash import) and redis-py's registry for it",
-    "digest_local": "client-side twin of Redis 8.x DIGEST",
     # --- new in redis-py 8.2: commands of Redis releases after 8.2 (no server here runs
     # them: Redis 7.0, Valkey 9.1 and Redis 8.2.3 all answer "unknown command") ---
     # --- removed from Redis before 7.0 ---

@@ -29,7 +29,7 @@ DOCS = ROOT / "docs"
 # modules are layers of the implementation; their names carry no promise.)
 PUBLIC_MODULES = [
     "fastredis", "fastredis.backoff", "fastredis.cache", "fastredis.cluster", "fastredis.credentials",
-    "fastredis.exceptions", "fastredis.keyspace_notifications", "fastredis.lock",
+    "fastredis.exceptions", "fastredis.himport", "fastredis.keyspace_notifications", "fastredis.lock",
     "fastredis.monitor", "fastredis.pipeline",
     "fastredis.pool", "fastredis.pubsub", "fastredis.retry", "fastredis.sentinel",
     "fastredis.telemetry", "fastredis.testing", "fastredis.typing",

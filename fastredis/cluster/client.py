@@ -28,6 +28,9 @@ import hiredis
 from .. import _observe
 from .._execution import CONNECTION_STATE as _CONNECTION_STATE
 from .._execution import is_blocking as _is_blocking
+from .._himport import FIRST as _HFIRST
+from .._himport import HEAD as _HHEAD
+from .._himport import as_set_command, registry_for, start_set
 from .._log import get_logger
 from .._pack import pack
 from ..backoff import EqualJitterBackoff
@@ -86,6 +89,7 @@ from .slots import (
 from .topology import Topology
 
 if TYPE_CHECKING:
+    from ..himport import HImportRegistry
     from .keyspace_notifications import AsyncClusterKeyspaceNotifications
     from .pipeline import ClusterPipeline  # (pipeline.py imports this module)
 
@@ -534,6 +538,10 @@ class RedisCluster(NodeSelection, FanOut[AnyStr], BlockingCommands, ClusterManag
         try:
             if conn is None or conn.closed or conn._loop is not _get_running_loop():
                 conn = await self._connection(node)
+            if args[0] == "HIMPORT" and args[1] == "SET":  # (from _himport_set only)
+                # prepared on this very connection first, in the same write, with
+                # ASKING right before the SET (fastredis._himport)
+                return conn, start_set(registry_for(self), conn, args, asking)
             if asking:
                 conn.send_and_forget(("ASKING",))
             return conn, conn.execute(args)
@@ -640,7 +648,28 @@ class RedisCluster(NodeSelection, FanOut[AnyStr], BlockingCommands, ClusterManag
             return await self._execute_targeted(args, cb, target_nodes)
         if _is_blocking(args):
             return await self._execute_blocking(args, cb)
+        if name.__class__ in (str, bytes) and name[:1] in _HFIRST and name[:7].upper() in _HHEAD:
+            set_args = as_set_command(args)
+            if set_args is not None:  # routed by its key and prepared, as himport_set
+                reply = await self._himport_set(set_args, raw=True)
+                return reply if cb is None else cb(reply)
         return await self._execute(args, cb)
+
+    # HIMPORT: one registry for the whole cluster (as redis-py's); each node connection
+    # that carries an HIMPORT SET holds what it prepared (fastredis._himport)
+    def _himport_registry(self) -> HImportRegistry:
+        return registry_for(self)
+
+    async def _himport_set(self, args: tuple[Any, ...], raw: bool = False, _traced: bool = False) -> Any:
+        """HIMPORT SET on its key's slot owner, through every redirection as any command;
+        each write composed on the connection that carries it (``_send``)."""
+        if _observe.hook is not None and not _traced:  # fastredis.telemetry: span + metrics
+            return await _observe.hook.command(self._counters, args, self._himport_set(args, raw, True),
+                                               track=True)
+        if self._router is None or self._init_fut is None:
+            await self.initialize()
+        reply = await self._run_slot(self._slots.slot(args[2]), args, False)
+        return reply if raw else reply == b"OK" or reply == "OK"
 
 
     # ------------------------------------------------------------------ objects

@@ -11,6 +11,7 @@ from .functions import FunctionCommands
 from .geo import GeoCommands
 from .hash_expiry import HashFieldExpiryCommands
 from .hashes import HashCommands
+from .himport import HImportCommands
 from .hll import HyperLogLogCommands
 from .json import JSONFactory
 from .keys import KeyCommands
@@ -37,6 +38,7 @@ class CoreCommands(
     HashFieldExpiryCommands[AnyStr], ManagementCommands[AnyStr], ClusterNodeCommands[AnyStr],
     SentinelCommands[AnyStr], VectorSetFactory[AnyStr], BloomFactory[AnyStr],
     JSONFactory[AnyStr], ArrayCommands[AnyStr], SearchFactory[AnyStr], TimeSeriesFactory[AnyStr],
+    HImportCommands[AnyStr],
 ):
     __slots__ = ()
 

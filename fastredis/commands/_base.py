@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, AnyStr, Callable, Generic
 from ..exceptions import DataError
 
 if TYPE_CHECKING:
+    from ..connection import ConnectionParams
     from ..typing import Reply
 
 #: a reply callback: the raw hiredis reply in, the redis-py shape out
@@ -65,6 +66,17 @@ class CommandsBase(Generic[AnyStr]):
         the client returns ``value``; by default (a pipeline) ``args`` is queued like any
         command and the pipeline answers it in its place."""
         return self._execute(args)
+
+
+def client_params(obj: Any) -> ConnectionParams:
+    """The connection parameters (encoding, decode_responses, protocol ...) ``obj`` was made
+    with, for a client or a pipeline (its client's): Redis keeps them on its pool,
+    RedisCluster on itself."""
+    host = getattr(obj, "_client", obj)
+    params = getattr(host, "_params", None)
+    if params is None:
+        params = host.connection_pool.params
+    return params  # type: ignore[no-any-return]
 
 
 #: what a single name/value may be, never iterated as a sequence: bytearray and memoryview

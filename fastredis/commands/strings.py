@@ -2,10 +2,32 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, AnyStr, Literal, overload
+from typing import TYPE_CHECKING, Any, AnyStr, Callable, Literal, overload
 
 from ..exceptions import DataError
-from ._base import CommandsBase, flatten_mapping, list_or_args, ok, ok_or_none, to_float
+from ._base import (
+    CommandsBase,
+    client_params,
+    flatten_mapping,
+    list_or_args,
+    ok,
+    ok_or_none,
+    to_float,
+)
+
+#: digest_local's hash, chosen at its first call (``import fastredis`` does not import xxhash)
+_xxh3_hexdigest: Callable[[bytes], str] | None = None
+
+
+def _xxh3_hex(data: bytes) -> str:
+    global _xxh3_hexdigest
+    if _xxh3_hexdigest is None:
+        try:  # the C implementation when installed; the same digests either way
+            from xxhash import xxh3_64_hexdigest
+        except ImportError:
+            from .._xxh3 import xxh3_64_hexdigest  # type: ignore[assignment]
+        _xxh3_hexdigest = xxh3_64_hexdigest
+    return _xxh3_hexdigest(data)
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -50,25 +72,25 @@ class StringCommands(CommandsBase[AnyStr]):
             px: ExpiryT | None = ..., nx: bool = ..., xx: bool = ..., keepttl: bool = ...,
             get: Literal[False] = ..., exat: int | None = ..., pxat: int | None = ...,
             ifeq: bytes | str | None = ..., ifne: bytes | str | None = ...,
-            ifdeq: str | None = ..., ifdne: str | None = ...) -> Reply[bool | None]: ...
+            ifdeq: bytes | str | None = ..., ifdne: bytes | str | None = ...) -> Reply[bool | None]: ...
     @overload
     def set(self, name: KeyT, value: EncodableT, ex: ExpiryT | None = ...,
             px: ExpiryT | None = ..., nx: bool = ..., xx: bool = ..., keepttl: bool = ...,
             *, get: Literal[True], exat: int | None = ..., pxat: int | None = ...,
             ifeq: bytes | str | None = ..., ifne: bytes | str | None = ...,
-            ifdeq: str | None = ..., ifdne: str | None = ...) -> Reply[AnyStr | None]: ...
+            ifdeq: bytes | str | None = ..., ifdne: bytes | str | None = ...) -> Reply[AnyStr | None]: ...
     @overload
     def set(self, name: KeyT, value: EncodableT, ex: ExpiryT | None = ...,
             px: ExpiryT | None = ..., nx: bool = ..., xx: bool = ..., keepttl: bool = ...,
             get: bool = ..., exat: int | None = ..., pxat: int | None = ...,
             ifeq: bytes | str | None = ..., ifne: bytes | str | None = ...,
-            ifdeq: str | None = ..., ifdne: str | None = ...) -> Reply[AnyStr | bool | None]: ...
+            ifdeq: bytes | str | None = ..., ifdne: bytes | str | None = ...) -> Reply[AnyStr | bool | None]: ...
     def set(self, name: KeyT, value: EncodableT, ex: ExpiryT | None = None,
             px: ExpiryT | None = None, nx: bool = False, xx: bool = False,
             keepttl: bool = False, get: bool = False, exat: int | None = None,
             pxat: int | None = None, ifeq: bytes | str | None = None,
-            ifne: bytes | str | None = None, ifdeq: str | None = None,
-            ifdne: str | None = None) -> Reply[Any]:
+            ifne: bytes | str | None = None, ifdeq: bytes | str | None = None,
+            ifdne: bytes | str | None = None) -> Reply[Any]:
         """SET: True when the value was set, None when a condition prevented it; with
         ``get`` the old value (or None). ``ex``/``px`` accept a timedelta; ``exat``/``pxat``
         are unix times. At most one condition: ``nx``, ``xx``, or (Redis 8.4) ``ifeq`` /
@@ -291,7 +313,8 @@ class StringCommands(CommandsBase[AnyStr]):
     # --- newer than Redis 8.2 (8.4+): compared with redis-py 8.2's bytes, not a server ---
 
     def delex(self, name: KeyT, ifeq: bytes | str | None = None, ifne: bytes | str | None = None,
-              ifdeq: str | None = None, ifdne: str | None = None) -> Reply[int]:
+              ifdeq: bytes | str | None = None,
+              ifdne: bytes | str | None = None) -> Reply[int]:
         """DELEX: delete ``name`` if its value equals (``ifeq``) / differs from (``ifne``)
         this, or its hex digest (see DIGEST) does (``ifdeq`` / ``ifdne``); at most one
         condition. 1 if deleted, else 0."""
@@ -306,6 +329,27 @@ class StringCommands(CommandsBase[AnyStr]):
         """DIGEST: the XXH3 digest of the string at ``name`` as 16 hex digits, None when the
         key does not exist."""
         return self._execute(("DIGEST", name))
+
+    def digest_local(self, value: bytes | str) -> AnyStr:
+        """What DIGEST would answer for a string holding ``value``, computed here without
+        the server (for ``set(..., ifdeq=)`` / ``delex(..., ifdeq=)``): the XXH3-64 hash of
+        the value, encoded as the client encodes arguments, in 16 lower-case hex digits;
+        bytes, or str with ``decode_responses=True``. Not a coroutine, on pipelines too.
+
+        It uses the ``xxhash`` package when it is installed (redis-py requires it), and
+        otherwise fastredis's pure-Python XXH3-64, which gives the same digest."""
+        params = client_params(self)
+        if isinstance(value, str):
+            data = value.encode(params.encoding, params.encoding_errors)
+        elif isinstance(value, (bytes, bytearray, memoryview)):
+            data = bytes(value)
+        elif isinstance(value, (int, float)) and not isinstance(value, bool):
+            data = repr(value).encode()  # as redis-py's Encoder (and SET) send a number
+        else:
+            raise DataError(f"Invalid input of type: {type(value).__name__!r}. Convert to a "
+                            "bytes, string, int or float first.")
+        digest = _xxh3_hex(data)
+        return digest if params.decode_responses else digest.encode("ascii")  # type: ignore[return-value]
 
     def increx(self, name: KeyT, *, byfloat: EncodableT | None = None,
                byint: EncodableT | None = None, lbound: EncodableT | None = None,

@@ -19,7 +19,7 @@ from json import JSONDecoder, JSONEncoder
 from typing import Any, AnyStr, Generic
 
 from ...exceptions import DataError
-from .._base import CommandsBase, ReplyCallback
+from .._base import CommandsBase, ReplyCallback, client_params
 from .._mixed import mixed_pipeline
 from .commands import FPHAType, JSONCommands, JsonType, decode_reply
 from .path import Path
@@ -34,11 +34,7 @@ _DECODER = JSONDecoder()
 def _protocol_of(client: Any) -> int:
     """The protocol ``client`` was made with (a pipeline: its client's): Redis keeps it on
     its pool's params, RedisCluster on its own."""
-    host = getattr(client, "_client", client)
-    params = getattr(host, "_params", None)
-    if params is None:
-        params = host.connection_pool.params
-    return int(params.protocol)
+    return int(client_params(client).protocol)
 
 
 class JSON(JSONCommands[AnyStr], Generic[AnyStr]):
