@@ -37,7 +37,7 @@ def _protocol_of(client: Any) -> int:
     params = getattr(host, "_params", None)
     if params is None:
         params = host.connection_pool.params
-    return int(params.protocol)
+    return int(params.reply_protocol)
 
 
 class JSON(JSONCommands[AnyStr], Generic[AnyStr]):
