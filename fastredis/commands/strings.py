@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, AnyStr, Literal, overload
 
 from ..exceptions import DataError
-from ._base import CommandsBase, flatten_mapping, list_or_args, ok, ok_or_none, to_float
+from ._base import CommandsBase, flat_map, flatten_mapping, list_or_args, ok, ok_or_none, to_float
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -272,6 +272,8 @@ class StringCommands(CommandsBase[AnyStr]):
             args += ("MINMATCHLEN", minmatchlen)
         if withmatchlen:
             args += ("WITHMATCHLEN",)
+        if idx and self._reply_protocol() == 2:
+            return self._execute(args, flat_map)  # (RESP3 wire: the map laid out flat)
         return self._execute(args)
 
     def msetex(self, mapping: Mapping[KeyT, EncodableT], data_persist_option: Any = None,
