@@ -702,7 +702,7 @@ def install_cluster(client: ClusterHost, config: CacheConfig) -> ClientCache:
     if params.resp != 3:
         # RESP2 would need a second (redirect) connection per node, and our own write's
         # invalidation could then trail its reply: read-your-writes would not hold
-        raise ValueError("a client-side cache on RedisCluster needs protocol=3 (RESP3 tracking "
+        raise ValueError("a client-side cache on RedisCluster needs RESP3 (leave protocol unset, or 3: RESP3 tracking "
                          "on each node's connection); see docs/caching.md")
     cache = ClientCache(config, params.encoding)
     uncached = client._execute
