@@ -210,3 +210,20 @@ def flat_map(reply: Any) -> Any:
     if not isinstance(reply, dict):
         return reply
     return [x for kv in reply.items() for x in kv]
+
+
+def params_of(client: Any) -> Any:
+    """The connection params of ``client`` (a pipeline: its client's): Redis keeps them
+    on its pool, RedisCluster on itself."""
+    host = getattr(client, "_client", client)
+    params = getattr(host, "_params", None)
+    if params is None:
+        params = host.connection_pool.params
+    return params
+
+
+def wire_resp3_legacy(client: Any) -> bool:
+    """The protocol not chosen and RESP3 on the wire: redis-py's default shapes are to be
+    made from RESP3 replies (a server found to lack RESP3 speaks RESP2: its shapes)."""
+    params = params_of(client)
+    return params.protocol is None and params.resp == 3
