@@ -525,7 +525,7 @@ class _NoHello(Exception):
     """The server refused HELLO as a command it does not know (or NOPROTO)."""
 
     def __init__(self, reply: ResponseError) -> None:
-        super().__init__(str(reply))
+        super().__init__("HELLO refused")  # (an old server's text may echo the password)
         self.reply = reply
 
 
