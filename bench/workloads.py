@@ -227,11 +227,16 @@ async def close_pubsub(p: Any) -> None:
 def _fastredis(cfg: Config) -> Any:
     import fastredis
 
+    kw: dict[str, Any] = {}
     # bench/ab_protocol.py forces one reading style: BufferedProtocol ("1") or data_received ("0")
     forced = os.environ.get("FASTREDIS_BENCH_BUFFERED")
     if forced in ("0", "1"):
-        return fastredis.Redis(host=cfg.host, port=cfg.port, buffered=forced == "1")
-    return fastredis.Redis(host=cfg.host, port=cfg.port)
+        kw["buffered"] = forced == "1"
+    # bench/ab_resp3.py: protocol=2 against the default (RESP3)
+    protocol = os.environ.get("FASTREDIS_BENCH_PROTOCOL")
+    if protocol in ("2", "3"):
+        kw["protocol"] = int(protocol)
+    return fastredis.Redis(host=cfg.host, port=cfg.port, **kw)
 
 
 async def pubsub_best_fastredis(cfg: Config) -> float:

@@ -13,7 +13,7 @@ from .connection import ConnectionParams
 
 __all__ = ["split_params", "POOL_OPTIONS", "CLIENT_OPTIONS", "UNSUPPORTED"]
 
-_PARAM_NAMES = frozenset(ConnectionParams.__slots__) - {"ssl_params", "path", "keepalive", "connect_timeout"}
+_PARAM_NAMES = frozenset(ConnectionParams.__slots__) - {"ssl_params", "path", "keepalive", "connect_timeout", "negotiated"}
 _SSL_NAMES = frozenset((
     "ssl_ca_certs", "ssl_ca_path", "ssl_ca_data", "ssl_cert_reqs", "ssl_check_hostname",
     "ssl_certfile", "ssl_keyfile", "ssl_password", "ssl_server_hostname",

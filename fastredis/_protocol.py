@@ -530,6 +530,7 @@ class Connection(asyncio.Protocol):
         n = len(queue)
         nbytes = 0
         not_enough, kinds, list_, int_ = _NOT_ENOUGH, _DATA_KINDS, list, int
+        push_ = _PushNotification  # RESP3 (the default): frames are pushes, not arrays
         # no PING of ours pending and confirmations kept: every array frame is queued
         # as it is (a PING's answer, the only array that is not, cannot come now)
         # (a connection with an on_push hook, the cache's invalidation subscriber, gives
@@ -564,7 +565,8 @@ class Connection(asyncio.Protocol):
                     reply = self._mend_push(reply)
                     if reply is None:
                         return
-                if reply.__class__ is list_ and (fast or data_direct and reply[0] in kinds):
+                cls = reply.__class__
+                if (cls is list_ or cls is push_) and (fast or data_direct and reply[0] in kinds):
                     append(reply)
                     d = reply[-1]  # the payload (a confirmation ends with its count)
                     if d.__class__ is not int_:

@@ -622,7 +622,7 @@ def install(client: PooledExecutor, config: CacheConfig) -> ClientCache:
         raise ValueError("a client-side cache needs max_shared=1 (one ordered connection)")
     params = pool.params
     cache = ClientCache(config, params.encoding)
-    resp3 = params.protocol == 3
+    resp3 = params.resp == 3
     uncached = client._execute  # the client's own (bound) path
 
     async def execute(args: tuple[Any, ...], callback: Callable[..., Any] | None = None) -> Any:
@@ -699,10 +699,10 @@ def install_cluster(client: ClusterHost, config: CacheConfig) -> ClientCache:
     from .cluster.slots import key_slot
 
     params = client._params
-    if params.protocol != 3:
+    if params.resp != 3:
         # RESP2 would need a second (redirect) connection per node, and our own write's
         # invalidation could then trail its reply: read-your-writes would not hold
-        raise ValueError("a client-side cache on RedisCluster needs protocol=3 (RESP3 tracking "
+        raise ValueError("a client-side cache on RedisCluster needs RESP3 (leave protocol unset, or 3: RESP3 tracking "
                          "on each node's connection); see docs/caching.md")
     cache = ClientCache(config, params.encoding)
     uncached = client._execute

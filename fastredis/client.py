@@ -330,7 +330,7 @@ class Redis(CoreCommands[AnyStr]):
 
     # ------------------------------------------------------------------ execution
     def _reply_protocol(self) -> int:
-        protocol: int = self.connection_pool.params.protocol
+        protocol: int = self.connection_pool.params.reply_protocol
         return protocol
 
     async def _execute(self, args: tuple[Any, ...],

@@ -33,6 +33,18 @@ def _logger() -> Any:
     return get_logger("fastredis.connection")
 
 
+class Negotiated:
+    """What the handshake learnt of the servers behind one set of params: mutable, and
+    shared by the copies made per node/address (copy.copy keeps the reference)."""
+
+    __slots__ = ("resp2_only",)
+
+    def __init__(self) -> None:
+        #: a server refused HELLO while the protocol was not chosen: later connections go
+        #: straight to RESP2 (one warning, not one per connection)
+        self.resp2_only = False
+
+
 class ConnectionParams:
     """Everything needed to open one connection. The password never shows in repr()."""
 
@@ -41,7 +53,7 @@ class ConnectionParams:
         "connect_timeout", "socket_timeout", "ssl", "ssl_params", "encoding",
         "encoding_errors", "decode_responses", "protocol", "keepalive",
         "max_reply_size", "buffered", "keepalive_options", "lib_name", "lib_version",
-        "credential_provider",
+        "credential_provider", "negotiated",
     )
 
     def __init__(
@@ -60,7 +72,7 @@ class ConnectionParams:
         encoding: str = "utf-8",
         encoding_errors: str = "strict",
         decode_responses: bool = False,
-        protocol: int = 2,
+        protocol: int | None = None,
         keepalive: bool = True,
         max_reply_size: int | None = None,
         buffered: bool | None = None,
@@ -69,8 +81,13 @@ class ConnectionParams:
         lib_version: str | None = None,
         credential_provider: Any = None,
     ) -> None:
-        if protocol not in (2, 3):
-            raise DataError("protocol must be 2 or 3")
+        if protocol is not None:
+            try:
+                protocol = int(protocol)  # redis-py takes "3" too (and URLs give text)
+            except (TypeError, ValueError):
+                raise DataError(f"protocol must be 2, 3 or None (not chosen), got {protocol!r}") from None
+            if protocol not in (2, 3):
+                raise DataError(f"protocol must be 2, 3 or None (not chosen), got {protocol!r}")
         if keepalive_options is not None and not isinstance(keepalive_options, dict):
             raise DataError("socket_keepalive_options must be a dict {socket option: value}")
         self.host = host
@@ -87,7 +104,13 @@ class ConnectionParams:
         self.encoding = encoding
         self.encoding_errors = encoding_errors
         self.decode_responses = decode_responses
+        #: what the caller chose: 2, 3, or None (not chosen: RESP3, and RESP2 on a server
+        #: without HELLO). Reply shapes follow the choice (see ``reply_protocol``); the
+        #: wire follows ``resp``.
         self.protocol = protocol
+        #: what the servers answered, shared with every copy of these params (a cluster's
+        #: nodes, a Sentinel's masters, Pub/Sub): the fallback is found and told once
+        self.negotiated = Negotiated()
         self.keepalive = keepalive
         self.max_reply_size = max_reply_size
         self.buffered = buffered
@@ -103,6 +126,19 @@ class ConnectionParams:
             check(credential_provider)
         #: asked for the credentials of every new connection (see fastredis.credentials)
         self.credential_provider = credential_provider
+
+    @property
+    def resp(self) -> int:
+        """The RESP version new connections speak: 3 unless ``protocol=2`` was chosen or
+        this endpoint's server refused HELLO (not chosen: automatic fallback)."""
+        return 2 if self.protocol == 2 or self.negotiated.resp2_only else 3
+
+    @property
+    def reply_protocol(self) -> int:
+        """The protocol whose reply shapes results take (redis-py 8's rule, with its
+        default ``legacy_responses=True``): RESP3's own shapes only when ``protocol=3``
+        was chosen; otherwise RESP2's, whatever the wire speaks."""
+        return 3 if self.protocol == 3 else 2
 
     @property
     def address(self) -> str:
@@ -146,7 +182,9 @@ def _url_errors(v: str) -> list[type[BaseException]]:
     return out
 
 
-def _url_protocol(v: str) -> int:
+def _url_protocol(v: str) -> int | None:
+    if v.strip().lower() in ("", "none"):
+        return None  # not chosen: RESP3 with fallback, as without the option
     n = int(v)
     if n not in (2, 3):
         raise ValueError("must be 2 or 3")
@@ -165,6 +203,7 @@ def _url_cert_reqs(v: str) -> str:
 URL_OPTIONS: dict[str, Callable[[str], Any]] = {
     "db": int,
     "protocol": _url_protocol,
+    "legacy_responses": _url_bool,  # False is refused with the keyword (see _params)
     "username": str,
     "password": str,
     "client_name": str,
@@ -452,7 +491,6 @@ def _set_socket_options(transport: Any, params: ConnectionParams) -> None:
 async def _handshake(conn: Connection, params: ConnectionParams, client_id: bool = False) -> None:
     import asyncio
 
-    cmds: list[tuple[Any, ...]] = []
     username, password = params.username, params.password
     provider = params.credential_provider
     if provider is not None:
@@ -472,7 +510,55 @@ async def _handshake(conn: Connection, params: ConnectionParams, client_id: bool
         # password (redis-py's rule: a `nopass` user gets in, any other is refused);
         # connecting as the default user instead would be a silent change of identity
         password = ""
-    if params.protocol == 3:
+    resp3 = params.resp == 3
+    try:
+        await _send_handshake(conn, params, client_id, username, password, resp3)
+    except _NoHello as exc:
+        # protocol not chosen and a server without RESP3 (Redis < 6, a proxy): the same
+        # connection goes on in RESP2, AUTH sent by itself (HELLO carried it); SELECT and
+        # SETNAME sent again are harmless where they already succeeded
+        _fall_back(params, exc.reply)
+        await _send_handshake(conn, params, client_id, username, password, False)
+
+
+class _NoHello(Exception):
+    """The server refused HELLO as a command it does not know (or NOPROTO)."""
+
+    def __init__(self, reply: ResponseError) -> None:
+        super().__init__("HELLO refused")  # (an old server's text may echo the password)
+        self.reply = reply
+
+
+def _refuses_hello(exc: BaseException) -> bool:
+    """``exc`` says the server does not know HELLO or RESP3 (redis-py's test: "unknown
+    command" — Redis < 6, some proxies — or NOPROTO), not that the credentials are bad."""
+    if not isinstance(exc, ResponseError) or isinstance(exc, AuthenticationError):
+        return False
+    text = str(exc).lower().removeprefix("err ")
+    return text.startswith(("unknown command", "noproto"))
+
+
+def _fall_back(params: ConnectionParams, reply: ResponseError) -> None:
+    """Remember that this endpoint speaks RESP2 only; say so once (the first connection
+    that finds out), never with a secret (the server's text names the command only)."""
+    if params.negotiated.resp2_only:
+        return
+    params.negotiated.resp2_only = True
+    _logger().warning(
+        "%s does not support HELLO (RESP3): its connections fall back to RESP2 (server said: %s); "
+        "set protocol=2 to choose RESP2 and silence this warning, or upgrade the server",
+        params.address, _server_said(reply),
+    )
+
+
+async def _send_handshake(conn: Connection, params: ConnectionParams, client_id: bool,
+                          username: str | None, password: str | None, resp3: bool) -> None:
+    """AUTH/HELLO, SELECT, SETNAME, CLIENT ID, SETINFO: one write, N futures; the first
+    failure wins. Raises _NoHello when HELLO was refused and the protocol not chosen."""
+    import asyncio
+
+    cmds: list[tuple[Any, ...]] = []
+    if resp3:
         hello: tuple[Any, ...] = ("HELLO", 3)
         if password is not None:
             hello += ("AUTH", username or "default", password)
@@ -499,13 +585,20 @@ async def _handshake(conn: Connection, params: ConnectionParams, client_id: bool
         cmds.append(("CLIENT", "SETINFO", "LIB-VER", params.lib_version))
     if not cmds:
         return
-    # One write, N futures; the first failure wins.
     futs = [conn.execute(c) for c in cmds]
     try:
         async with deadline(params.connect_timeout or params.socket_timeout or None):
             results = await asyncio.gather(*futs, return_exceptions=True)
     except asyncio.TimeoutError as exc:
         raise TimeoutError(f"Timeout during the handshake with {params.address}") from exc
+    first = results[0]
+    if resp3 and isinstance(first, ResponseError) and _refuses_hello(first):
+        if params.protocol is None:
+            raise _NoHello(first)
+        raise ResponseError(
+            f"{params.address} does not support RESP3 (HELLO refused: {_server_said(first)}); "
+            "protocol=3 was chosen: use protocol=2, or leave protocol unset to fall back automatically"
+        ) from None
     cid = results[optional - 1]
     if client_id and isinstance(cid, int):
         conn.client_id = cid
@@ -518,6 +611,7 @@ async def _handshake(conn: Connection, params: ConnectionParams, client_id: bool
                 name in ("AUTH", "HELLO") and isinstance(res, ResponseError)
             ):
                 err: BaseException = AuthenticationError(_auth_text(res))
+                provider = params.credential_provider
                 if provider is not None:
                     from .credentials import failed_auth
 
@@ -528,6 +622,12 @@ async def _handshake(conn: Connection, params: ConnectionParams, client_id: bool
             raise ConnectionError(f"Handshake with {params.address} failed") from res
 
 
+def _server_said(exc: BaseException) -> str:
+    """The server's error text without the arguments it may echo: Redis < 6.2 answers an
+    unknown command with "..., with args beginning with: `3`, `AUTH`, `user`, `secret`"."""
+    return str(exc).split(", with args", 1)[0][:200]
+
+
 def _auth_text(exc: BaseException) -> str:
-    # The server's text never contains the password; keep it for the reason it gives.
-    return str(exc) or "authentication failed"
+    # The server's text names no password once its echo of the arguments is cut off
+    return _server_said(exc) or "authentication failed"

@@ -246,7 +246,7 @@ class Pipeline(PipelineCommands[AnyStr]):
             return await run
         finally:
             cache = self._client.cache
-            if cache is not None and (self._conn is not None or self._pool.params.protocol != 3):
+            if cache is not None and (self._conn is not None or self._pool.params.resp != 3):
                 # not on the cache's tracked connection (WATCH, blocking) or RESP2: the
                 # invalidations of what this batch wrote trail its replies (cache.forget)
                 for args, _cb in meta:

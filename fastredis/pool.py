@@ -694,7 +694,7 @@ class ConnectionPool:
         if conn.closed or conn.auth_epoch >= epoch:
             return None
         if conn.is_pubsub:
-            if self.params.protocol != 3:
+            if self.params.resp != 3:
                 return None
             fut = conn.send_own(auth_command(creds))
         else:

@@ -31,6 +31,8 @@ from collections import deque
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, final
 
+from hiredis import PushNotification
+
 from . import _observe
 from ._execution import Deadline as _Deadline
 from ._execution import notify as _notify
@@ -663,7 +665,8 @@ class PubSub:
         frame = conn._queue.popleft()
         if conn._paused and len(conn._queue) <= conn._low:
             conn.took(frame)
-        if frame.__class__ is list and frame[0] in _MESSAGE and not self._handlers:
+        cls = frame.__class__  # a RESP2 array, or (RESP3, the default) a push frame
+        if (cls is list or cls is PushNotification) and frame[0] in _MESSAGE and not self._handlers:
             return {"type": "message", "pattern": None, "channel": frame[1], "data": frame[2]}
         msg = self._to_message(frame, ignore_subscribe_messages)
         if msg.__class__ is _Handled:

@@ -151,11 +151,12 @@ async def eventually(fetch, expected, timeout: float = 2.0):
         await asyncio.sleep(0.01)
 
 
-@pytest.fixture(params=[(2, False), (3, False), (2, True), (3, True)],
-                ids=["resp2", "resp3", "resp2-str", "resp3-str"])
+@pytest.fixture(params=[(2, False), (3, False), (None, False), (2, True), (3, True), (None, True)],
+                ids=["resp2", "resp3", "default", "resp2-str", "resp3-str", "default-str"])
 async def pair(request, redis_server, redis):
     """(fastredis client, redis-py client) on the same server, same protocol and decoding,
-    for tests that compare the two; the database flushed (the ``redis`` fixture does it)."""
+    for tests that compare the two; the database flushed (the ``redis`` fixture does it).
+    ``default``: neither chooses (RESP3 on the wire, redis-py's default legacy shapes)."""
     from redis.asyncio import Redis as RedisPy  # (the `redis` argument is our flushed client)
 
     import fastredis

@@ -307,8 +307,10 @@ async def test_bypass_allow_list_and_uncached_commands(clients):
 
 
 async def test_options_are_checked(redis_cluster):
-    with pytest.raises(ValueError, match="protocol=3"):
-        RedisCluster(**redis_cluster.client_kwargs(cache=CacheConfig()))
+    with pytest.raises(ValueError, match="needs RESP3"):
+        RedisCluster(**redis_cluster.client_kwargs(protocol=2, cache=CacheConfig()))
+    # the protocol not chosen is RESP3: accepted
+    await RedisCluster(**redis_cluster.client_kwargs(cache=CacheConfig())).aclose()
     with pytest.raises(DataError):
         RedisCluster(**redis_cluster.client_kwargs(protocol=3, cache={"max_entries": 3}))
 

@@ -96,7 +96,7 @@ async def test_sentinel_commands_match_redis_py(sentinel):
         assert await r.sentinel_remove("second") is True
         with pytest.raises(ResponseError):
             await r.sentinel_failover("nope")
-        assert (await r.sentinel("MASTERS"))[0][1] == b"mymaster"
+        assert (await r.sentinel("MASTERS"))[0][b"name"] == b"mymaster"  # as sent: a RESP3 map
         with pytest.raises(DataError):
             await r.sentinel()
     finally:

@@ -149,9 +149,11 @@ async def test_the_one_line_ways_to_redis_py_behaviour(r, rp, redis_server, make
     # response_callbacks starts empty; a callback set for a command applies as in redis-py
     await r.hset("h", mapping={"f": "v"})
     assert dict(r.response_callbacks) == {}
-    assert await r.execute_command("HGETALL", "h") == [b"f", b"v"]
-    r.set_response_callback("HGETALL", lambda reply, **_: dict(zip(reply[::2], reply[1::2])))
-    assert await r.execute_command("HGETALL", "h") == await rp.execute_command("HGETALL", "h")
+    assert await r.execute_command("HGETALL", "h") == {b"f": b"v"}  # as sent: a RESP3 map
+    async with fastredis.Redis(**redis_server.client_kwargs(protocol=2)) as r2:
+        assert await r2.execute_command("HGETALL", "h") == [b"f", b"v"]  # RESP2's flat list
+        r2.set_response_callback("HGETALL", lambda reply, **_: dict(zip(reply[::2], reply[1::2])))
+        assert await r2.execute_command("HGETALL", "h") == await rp.execute_command("HGETALL", "h")
 
 
 # -------------------------------------------------------------------------------- cluster

@@ -205,7 +205,10 @@ async def test_reconnect_with_max_connections_1(redis_server, r):
 
 
 # ---------------------------------------------------------------------------- item 4
-async def test_subscribe_during_a_reconnect_is_confirmed(redis_server, r):
+async def test_subscribe_during_a_reconnect_is_confirmed(redis_server):
+    # RESP2: the new connection has no handshake command, so CLIENT PAUSE holds its
+    # resubscribe (not a HELLO), which is the window this test needs
+    r = fastredis.Redis(**redis_server.client_kwargs(protocol=2))
     p = r.pubsub(ignore_subscribe_messages=True)
     other = fastredis.Redis(**redis_server.client_kwargs())
     pool = r.connection_pool
@@ -226,6 +229,7 @@ async def test_subscribe_during_a_reconnect_is_confirmed(redis_server, r):
     finally:
         await other.aclose()
         await p.aclose()
+        await r.aclose()
 
 
 # ---------------------------------------------------------------------------- item 5

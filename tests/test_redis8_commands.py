@@ -16,7 +16,7 @@ from fastredis import DataError
 pytestmark = pytest.mark.min_server("8.2")
 
 
-@pytest.fixture(params=[2, 3], ids=["resp2", "resp3"])
+@pytest.fixture(params=[2, 3, None], ids=["resp2", "resp3", "default"])
 async def pair(request, redis_server, redis):
     ours = fastredis.Redis(**redis_server.client_kwargs(protocol=request.param))
     theirs = RedisPy(**redis_server.client_kwargs(), protocol=request.param)

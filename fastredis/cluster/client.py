@@ -351,7 +351,8 @@ class RedisCluster(NodeSelection, FanOut[AnyStr], BlockingCommands, ClusterManag
     @property
     def connection_kwargs(self) -> dict[str, Any]:
         """The connection options every node connection is opened with (a copy)."""
-        return {name: getattr(self._params, name) for name in ConnectionParams.__slots__}
+        return {name: getattr(self._params, name) for name in ConnectionParams.__slots__
+                if name != "negotiated"}  # (what the servers answered: not an option)
 
     # the same user callbacks as Redis (applied to execute_command replies)
     response_callbacks = Redis.response_callbacks
@@ -360,7 +361,7 @@ class RedisCluster(NodeSelection, FanOut[AnyStr], BlockingCommands, ClusterManag
 
     # ------------------------------------------------------------------ execution
     def _reply_protocol(self) -> int:
-        return self._params.protocol
+        return self._params.reply_protocol
 
     async def _execute(self, args: tuple[Any, ...], callback: Callable[..., Any] | None = None,
                        _traced: bool = False) -> Any:

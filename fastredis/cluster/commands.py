@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Callable
 
-from ..commands._base import ok, to_str
+from ..commands._base import flat_map, ok, to_str
 from ..exceptions import DataError, RedisError
 
 if TYPE_CHECKING:
@@ -66,6 +66,8 @@ class ClusterManagementCommands:
     if TYPE_CHECKING:
         _execute: Callable[..., Any]
         _execute_targeted: Callable[..., Any]
+
+        def _reply_protocol(self) -> int: ...
 
         def get_node_of_slot(self, slot: int) -> Any: ...
 
@@ -181,8 +183,10 @@ class ClusterManagementCommands:
 
     def cluster_links(self, target_node: TargetNodesT) -> Any:
         """CLUSTER LINKS of ``target_node``: the server's reply, one list of field/value
-        pairs per link (redis-py's shape with RESP2)."""
-        return self._execute_targeted(("CLUSTER", "LINKS"), None, target_node)
+        pairs per link (redis-py's shape with RESP2, and without ``protocol=3`` chosen)."""
+        if self._reply_protocol() == 3:
+            return self._execute_targeted(("CLUSTER", "LINKS"), None, target_node)
+        return self._execute_targeted(("CLUSTER", "LINKS"), _flat_links, target_node)
 
     def cluster_slots(self, target_nodes: TargetNodesT | None = None) -> Any:
         """CLUSTER SLOTS: ``{(start, end): {'primary': (host, port), 'replicas': [...]}}``."""
@@ -193,6 +197,11 @@ class ClusterManagementCommands:
         """CLUSTER SHARDS: ``[{'slots': [...], 'nodes': [{...}]}]``, str field names."""
         return self._execute_targeted(("CLUSTER", "SHARDS"), parse_cluster_shards,
                                       target_nodes or "default-node")
+
+
+def _flat_links(reply: Any) -> Any:
+    # (RESP3 wire: one map per link, laid out flat as over RESP2)
+    return [flat_map(link) for link in reply] if isinstance(reply, list) else reply
 
 
 def by_slot(client: Any, mapping: Mapping[Any, Any]) -> list[tuple[Any, ...]]:

@@ -186,3 +186,55 @@ def block_timeout(timeout: Any) -> Any:
     if isinstance(timeout, bool) or not isinstance(timeout, (int, float)):
         raise DataError(f"timeout must be a number of seconds, got {type(timeout).__name__!r}")
     return timeout
+
+
+# ------------------------------------------------------------------ RESP3 wire, RESP2 shapes
+# With the protocol not chosen the wire is RESP3 but results take redis-py's default
+# (legacy, RESP2) shapes: the few replies whose raw RESP2 form is what redis-py returns
+# (no callback of its own) are laid back out flat. Used only where the caller did not
+# choose protocol=3 (``_reply_protocol() == 2``); a RESP2 reply passes through.
+def resp2_double(value: Any, decode: bool) -> Any:
+    """A RESP3 double as Redis writes it over RESP2 (``d2string``: integral values as
+    integers, others in their shortest round-trip digits), bytes or str as decoded."""
+    if not isinstance(value, float):
+        return value
+    if value != value:
+        text = "nan"
+    elif value in (float("inf"), float("-inf")):
+        text = "inf" if value > 0 else "-inf"
+    elif value.is_integer() and -(2**62) <= value <= 2**62:
+        text = str(int(value)) if value or str(value)[0] != "-" else "-0"
+    else:
+        text = repr(value)
+    return text if decode else text.encode()
+
+
+def flat_pairs(reply: Any, doubles: bool = False) -> Any:
+    """``[[a, b], ...]`` (RESP3) -> ``[a, b, ...]`` (RESP2), a double ``b`` written as
+    RESP2 text when ``doubles``; anything else unchanged."""
+    if not isinstance(reply, list) or not reply or not isinstance(reply[0], list):
+        return reply
+    decode = isinstance(reply[0][0], str)
+    out: list[Any] = []
+    for a, b in reply:
+        out.append(a)
+        out.append(resp2_double(b, decode) if doubles else b)
+    return out
+
+
+def flat_scores(reply: Any) -> Any:
+    return flat_pairs(reply, True)
+
+
+def flat_map(reply: Any) -> Any:
+    """A RESP3 map -> RESP2's flat ``[key, value, ...]``; anything else unchanged."""
+    if not isinstance(reply, dict):
+        return reply
+    return [x for kv in reply.items() for x in kv]
+
+
+def wire_resp3_legacy(client: Any) -> bool:
+    """The protocol not chosen and RESP3 on the wire: redis-py's default shapes are to be
+    made from RESP3 replies (a server found to lack RESP3 speaks RESP2: its shapes)."""
+    params = client_params(client)
+    return params.protocol is None and params.resp == 3

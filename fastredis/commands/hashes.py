@@ -10,6 +10,7 @@ from ._base import (
     STRING_TYPES,
     CommandsBase,
     check_name,
+    flat_pairs,
     flatten_mapping,
     list_or_args,
     ok,
@@ -145,6 +146,8 @@ class HashCommands(CommandsBase[AnyStr]):
                 args += ("WITHVALUES",)
         elif withvalues:
             raise DataError("hrandfield: withvalues needs count")
+        if withvalues and self._reply_protocol() == 2:
+            return self._execute(args, flat_pairs)  # (RESP3 wire: pairs laid out flat)
         return self._execute(args)
 
     def hscan(self, name: KeyT, cursor: int = 0, match: PatternT | None = None,

@@ -9,6 +9,7 @@ from ._base import (
     CommandsBase,
     client_params,
     flatten_mapping,
+    flat_map,
     list_or_args,
     ok,
     ok_or_none,
@@ -29,15 +30,11 @@ def _xxh3_hex(data: bytes) -> str:
         _xxh3_hexdigest = xxh3_64_hexdigest
     return _xxh3_hexdigest(data)
 
-if TYPE_CHECKING:
-    from collections.abc import Mapping
-
-    from ..typing import AbsExpiryT, EncodableT, ExpiryT, KeyT, Reply
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
 
-    from ..typing import AnyKeyT, EncodableT, ExpiryT, KeyT, Reply
+    from ..typing import AbsExpiryT, AnyKeyT, EncodableT, ExpiryT, KeyT, Reply
 
 
 def _set_reply(reply: Any) -> Any:
@@ -294,6 +291,8 @@ class StringCommands(CommandsBase[AnyStr]):
             args += ("MINMATCHLEN", minmatchlen)
         if withmatchlen:
             args += ("WITHMATCHLEN",)
+        if idx and self._reply_protocol() == 2:
+            return self._execute(args, flat_map)  # (RESP3 wire: the map laid out flat)
         return self._execute(args)
 
     def msetex(self, mapping: Mapping[KeyT, EncodableT], data_persist_option: Any = None,

@@ -9,7 +9,15 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, AnyStr, AsyncIterator, Callable, Literal, overload
 
 from ..exceptions import DataError
-from ._base import CommandsBase, ReplyCallback, block_timeout, check_name, list_or_args, to_float
+from ._base import (
+    CommandsBase,
+    ReplyCallback,
+    block_timeout,
+    check_name,
+    flat_scores,
+    list_or_args,
+    to_float,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -400,6 +408,8 @@ class SortedSetCommands(CommandsBase[AnyStr]):
                 args += ("WITHSCORES",)
         elif withscores:
             raise DataError("zrandmember: withscores needs count")
+        if withscores and self._reply_protocol() == 2:
+            return self._execute(args, flat_scores)  # (RESP3 wire: RESP2's flat text scores)
         return self._execute(args)
 
     # ------------------------------------------------------------------ aggregates
@@ -501,6 +511,8 @@ class SortedSetCommands(CommandsBase[AnyStr]):
         decoding) over RESP2, ``[[member, score], ...]`` with float scores over RESP3."""
         keys = list_or_args(keys, ())
         args: tuple[Any, ...] = ("ZDIFF", len(keys), *keys)
+        if withscores and self._reply_protocol() == 2:
+            return self._execute((*args, "WITHSCORES"), flat_scores)
         return self._execute((*args, "WITHSCORES") if withscores else args)
 
     def zdiffstore(self, dest: KeyT, keys: Sequence[KeyT]) -> Reply[int]:

@@ -130,7 +130,8 @@ def parse_to_list(response: Any) -> ModuleList:
 
 
 def _info(cls: type[Any]) -> ReplyCallback:
-    """RESP2's flat list -> the info object; RESP3's map stays a dict (redis-py 8.2)."""
+    """RESP2's flat list -> the info object; RESP3's map stays a dict (redis-py 8.2 with
+    ``protocol=3``; without a protocol chosen the info object is made of the map too)."""
     def parse(reply: Any) -> Any:
         return reply if reply.__class__ is dict else cls(reply)
     return parse
@@ -300,7 +301,7 @@ class BFCommands(_BloomBase[AnyStr]):
 
     def info(self, key: KeyT) -> Reply[BFInfo | dict[AnyStr, Any]]:
         """BF.INFO: a ``BFInfo`` (RESP3: the server's map)."""
-        return self._execute((BF_INFO, key), _BF_INFO)
+        return self._execute((BF_INFO, key), _BF_INFO if self._reply_protocol() == 3 else BFInfo)
 
     def card(self, key: KeyT) -> Reply[int]:
         """BF.CARD: the number of items added (0 for a missing key)."""
@@ -378,7 +379,7 @@ class CFCommands(_BloomBase[AnyStr]):
 
     def info(self, key: KeyT) -> Reply[CFInfo | dict[AnyStr, Any]]:
         """CF.INFO: a ``CFInfo`` (RESP3: the server's map)."""
-        return self._execute((CF_INFO, key), _CF_INFO)
+        return self._execute((CF_INFO, key), _CF_INFO if self._reply_protocol() == 3 else CFInfo)
 
 
 class CMSCommands(_BloomBase[AnyStr]):
@@ -423,7 +424,7 @@ class CMSCommands(_BloomBase[AnyStr]):
 
     def info(self, key: KeyT) -> Reply[CMSInfo | dict[AnyStr, Any]]:
         """CMS.INFO: a ``CMSInfo`` (RESP3: the server's map)."""
-        return self._execute((CMS_INFO, key), _CMS_INFO)
+        return self._execute((CMS_INFO, key), _CMS_INFO if self._reply_protocol() == 3 else CMSInfo)
 
 
 class TOPKCommands(_BloomBase[AnyStr]):
@@ -465,7 +466,7 @@ class TOPKCommands(_BloomBase[AnyStr]):
 
     def info(self, key: KeyT) -> Reply[TopKInfo | dict[AnyStr, Any]]:
         """TOPK.INFO: a ``TopKInfo`` (RESP3: the server's map)."""
-        return self._execute((TOPK_INFO, key), _TOPK_INFO)
+        return self._execute((TOPK_INFO, key), _TOPK_INFO if self._reply_protocol() == 3 else TopKInfo)
 
     def list(self, key: KeyT, withcount: bool = False) -> Reply[ModuleList]:
         """TOPK.LIST: the top k items; ``withcount``: ``[item, count, item, count ...]``."""
@@ -520,7 +521,7 @@ class TDigestCommands(_BloomBase[AnyStr]):
 
     def info(self, key: KeyT) -> Reply[TDigestInfo | dict[AnyStr, Any]]:
         """TDIGEST.INFO: a ``TDigestInfo`` (RESP3: the server's map)."""
-        return self._execute((TDIGEST_INFO, key), _TDIGEST_INFO)
+        return self._execute((TDIGEST_INFO, key), _TDIGEST_INFO if self._reply_protocol() == 3 else TDigestInfo)
 
     def trimmed_mean(self, key: KeyT, low_cut_quantile: Number, high_cut_quantile: Number
                      ) -> Reply[float]:

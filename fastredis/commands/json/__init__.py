@@ -19,7 +19,7 @@ from json import JSONDecoder, JSONEncoder
 from typing import Any, AnyStr, Generic
 
 from ...exceptions import DataError
-from .._base import CommandsBase, ReplyCallback, client_params
+from .._base import CommandsBase, ReplyCallback, client_params, wire_resp3_legacy
 from .._mixed import mixed_pipeline
 from .commands import FPHAType, JSONCommands, JsonType, decode_reply
 from .path import Path
@@ -31,16 +31,12 @@ _ENCODER = JSONEncoder()
 _DECODER = JSONDecoder()
 
 
-def _protocol_of(client: Any) -> int:
-    """The protocol ``client`` was made with (a pipeline: its client's): Redis keeps it on
-    its pool's params, RedisCluster on its own."""
-    return int(client_params(client).protocol)
 
 
 class JSON(JSONCommands[AnyStr], Generic[AnyStr]):
     """What ``r.json()`` returns: the JSON commands, sent through ``client``."""
 
-    __slots__ = ("client", "MODULE_VERSION", "_encoder", "_decoder", "_json_resp3")
+    __slots__ = ("client", "MODULE_VERSION", "_encoder", "_decoder", "_json_resp3", "_json_legacy3")
 
     def __init__(self, client: Any, version: Any = None, decoder: Any = _DECODER,
                  encoder: Any = _ENCODER) -> None:
@@ -48,7 +44,9 @@ class JSON(JSONCommands[AnyStr], Generic[AnyStr]):
         self.MODULE_VERSION = version
         self._encoder = encoder
         self._decoder = decoder
-        self._json_resp3 = _protocol_of(client) == 3
+        self._json_resp3 = client_params(client).reply_protocol == 3
+        # the protocol not chosen: RESP3 on the wire, redis-py's legacy shapes
+        self._json_legacy3 = wire_resp3_legacy(client)
 
     def _execute(self, args: tuple[Any, ...], callback: ReplyCallback | None = None) -> Any:
         return self.client._execute(args, callback)
@@ -102,6 +100,7 @@ def _json_pipeline(pipe: Any, json: JSON[Any]) -> Any:
     out = mixed_pipeline(pipe, _JSONPipeline, "JSON")
     out._json = json
     out._json_resp3 = json._json_resp3
+    out._json_legacy3 = json._json_legacy3
     return out
 
 

@@ -87,6 +87,17 @@ def _unstring(obj: str) -> Any:
     return obj
 
 
+def _unwrap_one(reply: Any) -> Any:
+    return reply[0] if isinstance(reply, list) and len(reply) == 1 else reply
+
+
+def _floats_to_str(obj: Any) -> Any:
+    """redis-py's ``_resp_floats_to_str``: RESP3 doubles back to RESP2's strings."""
+    if isinstance(obj, list):
+        return [_floats_to_str(item) for item in obj]
+    return str(obj) if isinstance(obj, float) else obj
+
+
 def _decode_list(b: Any) -> Any:
     if isinstance(b, list):
         return [_nativestr(obj) for obj in b]
@@ -131,6 +142,7 @@ class JSONCommands(CommandsBase[AnyStr]):
         raise NotImplementedError
 
     _json_resp3 = False
+    _json_legacy3 = False  # RESP3 wire, redis-py's default (legacy) shapes
 
     def _json_mget(self, reply: Any) -> Any:
         # a new list (redis-py decodes in place): a reply object is never altered
@@ -141,6 +153,12 @@ class JSONCommands(CommandsBase[AnyStr]):
         # RESP2 answers a JSON text (a scalar for a legacy path, a list for JSONPath) that
         # redis-py decodes; RESP3 an array of numbers, which it keeps
         return self._json_decode(reply) if isinstance(reply, (bytes, str)) else reply
+
+    def _json_numop_for(self, path: Any) -> Any:
+        if not self._json_legacy3 or str(path).startswith("$"):
+            return self._json_numop
+        # redis-py's default over RESP3: a legacy path's one-item array is its scalar
+        return lambda reply: _unwrap_one(self._json_numop(reply))
 
     # --- arrays
     def arrappend(self, name: KeyT, path: PathT | None = _ROOT, *args: JsonType
@@ -193,11 +211,16 @@ class JSONCommands(CommandsBase[AnyStr]):
              ) -> Reply[AnyStr | list[Any] | None]:
         """JSON.TYPE: the type's name at ``path``, as the server answers it (RESP2: a
         string, or a list for a JSONPath; RESP3: always a list)."""
+        if self._json_legacy3:  # redis-py's default: one type unwrapped, as over RESP2
+            return self._execute(("JSON.TYPE", name, _path_arg(path)), _unwrap_one)
         return self._execute(("JSON.TYPE", name, _path_arg(path)))
 
     def resp(self, name: KeyT, path: PathT | None = _ROOT) -> Reply[Any]:
         """JSON.RESP: the value at ``path`` in Redis's own reply form (``[b'{', key,
         value ...]`` for an object, ``[b'[', ...]`` for an array)."""
+        if self._json_legacy3:  # redis-py's default: RESP3's doubles as RESP2's strings
+            return self._execute(("JSON.RESP", name, _path_arg(path)),
+                                 lambda reply: _floats_to_str(self._json_decode(reply)))
         return self._execute(("JSON.RESP", name, _path_arg(path)), self._json_decode)
 
     def objkeys(self, name: KeyT, path: PathT | None = _ROOT
@@ -238,7 +261,7 @@ class JSONCommands(CommandsBase[AnyStr]):
         """JSON.NUMINCRBY: add ``number`` to the number at ``path``; the new value (RESP3:
         a list, one per match, as the server answers)."""
         return self._execute(("JSON.NUMINCRBY", name, str(path), self._json_encode(number)),
-                             self._json_numop)
+                             self._json_numop_for(path))
 
     def nummultby(self, name: KeyT, path: PathT, number: Number
                   ) -> Reply[Number | list[Number | None] | None]:
@@ -246,7 +269,7 @@ class JSONCommands(CommandsBase[AnyStr]):
         ``path`` by ``number``."""
         _deprecated("nummultby", "deprecated since redisjson 1.0.0", "4.0.0")
         return self._execute(("JSON.NUMMULTBY", name, str(path), self._json_encode(number)),
-                             self._json_numop)
+                             self._json_numop_for(path))
 
     def strappend(self, name: KeyT, value: str, path: PathT | None = _ROOT
                   ) -> Reply[int | list[int | None] | None]:

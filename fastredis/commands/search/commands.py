@@ -26,7 +26,8 @@ import warnings
 from typing import TYPE_CHECKING, Any, AnyStr
 
 from ...exceptions import DataError
-from .._base import CommandsBase, ReplyCallback
+from .._base import CommandsBase, ReplyCallback, wire_resp3_legacy
+from . import _legacy3 as _legacy
 from ._util import decode_field_value, str_if_bytes, to_string
 from .aggregation import AggregateRequest, AggregateResult, Cursor
 from .document import Document
@@ -246,6 +247,10 @@ class SearchCommands(CommandsBase[AnyStr]):
     def _resp3(self) -> bool:
         return self._reply_protocol() == 3
 
+    def _legacy3(self) -> bool:
+        """RESP3 on the wire, redis-py's default (legacy) results (see ``_legacy3``)."""
+        return wire_resp3_legacy(self._host())
+
     def _send(self, args: tuple[Any, ...], callback: ReplyCallback | None = None) -> Reply[Any]:
         return self._execute(args, callback)
 
@@ -331,6 +336,8 @@ class SearchCommands(CommandsBase[AnyStr]):
     def info(self) -> Reply[Any]:
         """FT.INFO: a dict (RESP2: top-level names and values decoded; RESP3: the
         server's map)."""
+        if self._legacy3():
+            return self._send((INFO_CMD, self.index_name), _legacy.info)
         return self._send((INFO_CMD, self.index_name), None if self._resp3() else _parse_info)
 
     # ------------------------------------------------------------ search
@@ -356,6 +363,8 @@ class SearchCommands(CommandsBase[AnyStr]):
             return self._send_undecoded((SEARCH_CMD, *args),
                                         lambda res: _parse_search_resp3(res, parsed))
         st = time.monotonic()
+        if self._legacy3():
+            return self._send_undecoded((SEARCH_CMD, *args), lambda res: _legacy.search(res, parsed, st))
         return self._send_undecoded((SEARCH_CMD, *args), lambda res: _parse_search(res, parsed, st))
 
     def explain(self, query: str | Query, query_params: ParamsT | None = None) -> Reply[Any]:
@@ -383,6 +392,8 @@ class SearchCommands(CommandsBase[AnyStr]):
         cmd += _params_args(query_params)
         if self._resp3():
             return self._send(tuple(cmd))
+        if self._legacy3():
+            return self._send(tuple(cmd), lambda raw: _legacy.aggregate(raw, query, has_cursor))
         return self._send(tuple(cmd), lambda raw: _aggregate_result(raw, query, has_cursor))
 
     def profile(self, query: Query | AggregateRequest, limited: bool = False,
@@ -413,6 +424,9 @@ class SearchCommands(CommandsBase[AnyStr]):
                 result = _parse_search(res[0], query, st)
             return result, ProfileInformation(res[1])
 
+        if self._legacy3():
+            return self._send(tuple(cmd), lambda res: _legacy.profile(
+                res, query, st, _is_aggregate(query), parse))
         return self._send(tuple(cmd), parse)
 
     def spellcheck(self, query: str, distance: int | None = None, include: str | None = None,
@@ -426,6 +440,8 @@ class SearchCommands(CommandsBase[AnyStr]):
             cmd += ["TERMS", "INCLUDE", include]
         if exclude:
             cmd += ["TERMS", "EXCLUDE", exclude]
+        if self._legacy3():
+            return self._send(tuple(cmd), lambda res: _legacy.spellcheck(res, _parse_spellcheck))
         return self._send(tuple(cmd), None if self._resp3() else _parse_spellcheck)
 
     # ------------------------------------------------------------ dictionaries, config
@@ -454,6 +470,8 @@ class SearchCommands(CommandsBase[AnyStr]):
         value}``; RESP3 the server's map."""
         _deprecated("config_get", "deprecated since Redis 8.0, call config_get from core "
                     "module instead", "8.0.0")
+        if self._legacy3():
+            return self._send((CONFIG_CMD, "GET", option), _legacy.config_get)
         return self._send((CONFIG_CMD, "GET", option),
                           None if self._resp3() else _parse_config_get)
 
@@ -544,6 +562,8 @@ class SearchCommands(CommandsBase[AnyStr]):
 
     def syndump(self) -> Reply[Any]:
         """FT.SYNDUMP: RESP2 ``{term: [group ids]}``; RESP3 the server's map."""
+        if self._legacy3():
+            return self._send((SYNDUMP_CMD, self.index_name), _legacy.syndump)
         return self._send((SYNDUMP_CMD, self.index_name),
                           None if self._resp3() else _parse_syndump)
 
