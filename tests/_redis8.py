@@ -66,19 +66,22 @@ def _handshake_reply(cmd: list[bytes], protocol: int) -> bytes | None:
     return None
 
 
-async def replayed(call: Callable[[Any], Any], recorded: bytes, protocol: int,
+async def replayed(call: Callable[[Any], Any], recorded: bytes, protocol: int | None,
                    decode_responses: bool = False) -> tuple[Any, Any]:
     """``call`` made by fastredis and by redis-py against a scripted loopback server that
     answers the command with the ``recorded`` reply bytes (as a server speaking
-    ``protocol`` would send them): the two parsed results, (fastredis's, redis-py's)."""
+    ``protocol`` would send them; None: both clients left to their default, RESP3 on the
+    wire): the two parsed results, (fastredis's, redis-py's)."""
     from faults import FakeServer
 
     def script(cmd: list[bytes]) -> bytes:
-        return _handshake_reply(cmd, protocol) or recorded
+        return _handshake_reply(cmd, protocol or 3) or recorded
 
     async with FakeServer(script) as server:
-        kw = {"host": server.host, "port": server.port, "protocol": protocol,
-              "decode_responses": decode_responses}
+        kw: dict[str, Any] = {"host": server.host, "port": server.port,
+                              "decode_responses": decode_responses}
+        if protocol is not None:
+            kw["protocol"] = protocol
         async with fastredis.Redis(**kw) as ours_client:
             ours = await call(ours_client)
         theirs_client = redis.asyncio.Redis(**kw)
@@ -98,4 +101,7 @@ async def same_reply(call: Callable[[Any], Any], resp2: bytes, resp3: bytes | No
     if resp3 is not None:
         ours3, theirs3 = await replayed(call, resp3, 3, decode_responses)
         assert ours3 == theirs3 and type(ours3) is type(theirs3), ("RESP3", ours3, theirs3)
+        # neither client told a protocol: RESP3 on the wire, redis-py's default shapes
+        ours0, theirs0 = await replayed(call, resp3, None, decode_responses)
+        assert ours0 == theirs0 and type(ours0) is type(theirs0), ("default", ours0, theirs0)
     return ours

@@ -73,11 +73,12 @@ def same(a: Any, b: Any) -> bool:
 async def same_result(call: Callable[[Any], Any], resp2: Any, resp3: Any) -> list[Any]:
     """``call`` parsed by fastredis and redis-py from the recorded replies, on both
     protocols, bytes and str: the same results (TSInfo compared attribute by attribute,
-    fastredis's against redis-py's). Returns fastredis's results, RESP2 first."""
+    fastredis's against redis-py's), and with neither client told a protocol (RESP3 on the
+    wire, redis-py's default shapes). Returns fastredis's results, RESP2 first."""
     out = []
-    for protocol, reply in ((2, resp2), (3, resp3)):
+    for protocol, reply in ((2, resp2), (3, resp3), (None, resp3)):  # None: the default
         for decode in (False, True):
-            ours, theirs = await replayed(call, enc(reply, protocol), protocol, decode)
+            ours, theirs = await replayed(call, enc(reply, protocol or 3), protocol, decode)
             if isinstance(theirs, redis_py_ts.TSInfo):
                 assert isinstance(ours, ts.TSInfo), ours
                 assert same(vars(ours), vars(theirs)), (protocol, decode, vars(ours), vars(theirs))
@@ -296,10 +297,10 @@ async def test_write_replies_parse_as_redis_py():
     for call in (lambda c: c.ts().create("k"), lambda c: c.ts().alter("k", retention_msecs=1),
                  lambda c: c.ts().createrule("a", "b", "avg", 10),
                  lambda c: c.ts().deleterule("a", "b")):
-        assert await same_result(call, OK, OK) == [True] * 4
+        assert await same_result(call, OK, OK) == [True] * 6
     for call in (lambda c: c.ts().add("k", 1000, 1), lambda c: c.ts().incrby("k", 1),
                  lambda c: c.ts().decrby("k", 1), lambda c: c.ts().delete("k", 0, 2000)):
-        assert await same_result(call, 1000, 1000) == [1000] * 4
+        assert await same_result(call, 1000, 1000) == [1000] * 6
     assert (await same_result(lambda c: c.ts().madd([("a", 1, 1), ("b", 2, 2)]),
                               [1, 2], [1, 2]))[0] == [1, 2]
 
@@ -320,7 +321,7 @@ async def test_range_get_read_replies_parse_as_redis_py():
             [[0, "1", "4.5"]], [[0, 1.0, 4.5]])
         assert res[0] == [(0, 1.0, 4.5)]
         assert await same_result(lambda c, name=name: getattr(c.ts(), name)("k", 0, 1), [], []) \
-            == [[]] * 4
+            == [[]] * 6
     res = await same_result(lambda c: c.ts().read("k", 0), SAMPLES2, SAMPLES3)
     assert res[0] == res[2] == [[1000, 1.5], [1010, -2.0], [1020, float("inf")]]
     res = await same_result(lambda c: c.ts().get("k"), [1000, "1.5"], [1000, 1.5])
@@ -338,7 +339,7 @@ async def test_nrange_replies_parse_as_redis_py():
             [[1000, [1.5, nan]], [1010, [2.0, 3.0]]])
         assert res[0][1] == [1010, [2.0, 3.0]] and math.isnan(res[0][0][1][1])
         assert await same_result(lambda c, name=name: getattr(c.ts(), name)(["a"], 0, 1),
-                                 [], []) == [[]] * 4
+                                 [], []) == [[]] * 6
 
 
 MRANGE2 = [  # the server's order: not by key
@@ -371,7 +372,7 @@ async def test_mrange_replies_parse_as_redis_py():
                                        [(0, 1.0), (1, 2.0)]]}]
         assert res[3]["team=ny"][2] == {"sources": ["a", "b"]}
         assert await same_result(lambda c, name=name: getattr(c.ts(), name)(0, 1, ["x=y"]),
-                                 [], {}) == [[], [], {}, {}]
+                                 [], {}) == [[], [], {}, {}, [], []]
 
 
 async def test_mget_replies_parse_as_redis_py():
@@ -419,7 +420,7 @@ async def test_index_and_label_replies_parse_as_redis_py():
     for call in (lambda c: c.ts().querylabels(), lambda c: c.ts().querylabels("room", ["x=y"])):
         res = await same_result(call, [b"room", b"type"], frozenset([b"room", b"type"]))
         assert res[0] == {b"room", b"type"} and res[1] == {"room", "type"}
-        assert await same_result(call, [], frozenset()) == [set()] * 4
+        assert await same_result(call, [], frozenset()) == [set()] * 6
 
 
 async def test_pipeline_results_parse_as_redis_py():

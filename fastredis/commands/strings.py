@@ -8,8 +8,8 @@ from ..exceptions import DataError
 from ._base import (
     CommandsBase,
     client_params,
-    flatten_mapping,
     flat_map,
+    flatten_mapping,
     list_or_args,
     ok,
     ok_or_none,
