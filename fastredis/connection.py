@@ -453,7 +453,7 @@ async def connect(params: ConnectionParams, *, pubsub: bool = False, client_id: 
         raise ConnectionError(f"Error connecting to {where}: {exc.strerror or exc}") from exc
     try:
         _set_socket_options(transport, params)
-        await _handshake(conn, params, client_id)
+        await _handshake(conn, params, client_id, pubsub)
     except BaseException as exc:
         conn.abort("closed after a failed handshake")
         if not isinstance(exc, asyncio.CancelledError):
@@ -488,7 +488,25 @@ def _set_socket_options(transport: Any, params: ConnectionParams) -> None:
                 raise ConnectionError(f"socket_keepalive_options: cannot set option {opt}={value}: {exc}") from exc
 
 
-async def _handshake(conn: Connection, params: ConnectionParams, client_id: bool = False) -> None:
+def pubsub_resp(params: ConnectionParams) -> int:
+    """The RESP version a Pub/Sub connection speaks: ``params.resp``, except that with the
+    protocol not chosen it is RESP2 unless the credential provider streams. Over RESP3
+    every message is a push frame, which hiredis builds about 0.1 µs slower than an array
+    (a 10-30% lower drain rate, measured); the message dicts are the same either way. A
+    streaming provider keeps RESP3: only a RESP3 subscriber can be re-authenticated in
+    place (RESP2 refuses AUTH in subscribed mode), so rotating credentials never cut it.
+    ``protocol=3`` chosen: RESP3 for Pub/Sub too."""
+    resp = params.resp
+    if resp == 3 and params.protocol is None:
+        from .credentials import streams
+
+        if not streams(params.credential_provider):
+            return 2
+    return resp
+
+
+async def _handshake(conn: Connection, params: ConnectionParams, client_id: bool = False,
+                     pubsub: bool = False) -> None:
     import asyncio
 
     username, password = params.username, params.password
@@ -510,7 +528,7 @@ async def _handshake(conn: Connection, params: ConnectionParams, client_id: bool
         # password (redis-py's rule: a `nopass` user gets in, any other is refused);
         # connecting as the default user instead would be a silent change of identity
         password = ""
-    resp3 = params.resp == 3
+    resp3 = (pubsub_resp(params) if pubsub else params.resp) == 3
     try:
         await _send_handshake(conn, params, client_id, username, password, resp3)
     except _NoHello as exc:

@@ -37,7 +37,7 @@ from ._execution import running_loop as _running_loop
 from ._execution import wait_released as _wait_released
 from ._log import get_logger
 from ._params import split_params
-from .connection import ConnectionParams, connect, deadline
+from .connection import ConnectionParams, connect, deadline, pubsub_resp
 from .exceptions import ClientClosedError, ConnectionError, MaxConnectionsError, TimeoutError
 
 if TYPE_CHECKING:  # asyncio is imported on first use, not by `import fastredis`
@@ -694,7 +694,7 @@ class ConnectionPool:
         if conn.closed or conn.auth_epoch >= epoch:
             return None
         if conn.is_pubsub:
-            if self.params.resp != 3:
+            if pubsub_resp(self.params) != 3:
                 return None
             fut = conn.send_own(auth_command(creds))
         else:

@@ -188,3 +188,78 @@ async def test_concurrent_first_connections_warn_once(helloless_server, warnings
                                    r.blpop(["b"], timeout=0.05))
         assert got == [None, None, None]
     assert len(warnings_seen.fallbacks()) == 1
+
+
+async def _pubsub_resp(admin, name: str) -> list[int]:
+    """The RESP of the connections named ``name`` that are subscribed (CLIENT LIST)."""
+    return sorted(int(c["resp"]) for c in await admin.client_list()
+                  if c["name"] == name and int(c.get("sub", 0)) + int(c.get("psub", 0)) > 0)
+
+
+async def _next_message(p):
+    while True:  # (a confirmation read first gives None)
+        msg = await p.get_message(ignore_subscribe_messages=True, timeout=5)
+        if msg is not None:
+            return msg
+
+
+async def test_pubsub_speaks_resp2_unless_chosen_or_credentials_stream(redis_server):
+    """With the protocol not chosen, a Pub/Sub connection speaks RESP2 (its messages are
+    parsed faster than RESP3 push frames; the same message dicts either way); protocol=3
+    chosen, or a streaming credential provider (in-place re-authentication needs RESP3),
+    keeps RESP3. The data connections speak RESP3 in every case."""
+    from fastredis.credentials import StreamingCredentialProvider
+
+    class Streaming(StreamingCredentialProvider):
+        def get_credentials(self):
+            return ("default", "")
+
+        async def get_credentials_async(self):
+            return ("default", "")
+
+        def on_next(self, callback):
+            self.callback = callback
+
+        def on_error(self, callback):
+            pass
+
+        def is_streaming(self) -> bool:
+            return True
+
+    admin = fastredis.Redis(**redis_server.client_kwargs(decode_responses=True))
+    cases = [("ps-default", {}, 2), ("ps-3", {"protocol": 3}, 3), ("ps-2", {"protocol": 2}, 2)]
+    if redis_server.password is None:
+        cases.append(("ps-stream", {"credential_provider": Streaming()}, 3))
+    try:
+        for name, kw, resp in cases:
+            async with fastredis.Redis(**redis_server.client_kwargs(client_name=name, **kw)) as r:
+                async with r.pubsub() as p:
+                    await p.subscribe("resp-ch")
+                    assert await _pubsub_resp(admin, name) == [resp], name
+                    assert await r.publish("resp-ch", "hi") == 1
+                    msg = await asyncio.wait_for(_next_message(p), 10)
+                    assert msg == {"type": "message", "pattern": None, "channel": b"resp-ch",
+                                   "data": b"hi"}, name
+                assert await _resp_of(r) == (2 if kw.get("protocol") == 2 else 3), name
+    finally:
+        await admin.aclose()
+
+
+async def test_cluster_pubsub_speaks_resp2_by_default(redis_cluster, rc):
+    admin = fastredis.Redis(host=redis_cluster.host, port=redis_cluster.primaries()[0].port,
+                            decode_responses=True)
+    try:
+        async with fastredis.RedisCluster(**redis_cluster.client_kwargs(client_name="cps")) as c:
+            p = c.pubsub()
+            links = {s.port: fastredis.Redis(host=s.host, port=s.port, decode_responses=True)
+                     for s in redis_cluster.live()}
+            try:
+                await p.subscribe("resp-cluster")
+                seen = [r for a in links.values() for r in await _pubsub_resp(a, "cps")]
+            finally:
+                await p.aclose()
+                for a in links.values():
+                    await a.aclose()
+            assert seen == [2]
+    finally:
+        await admin.aclose()
