@@ -375,7 +375,7 @@ class Connection(asyncio.Protocol):
                     return
                 continue
             try:
-                fut = waiters[0]
+                fut = waiters.popleft()
             except IndexError:
                 if reply.__class__ is _ReplyError:
                     # the server refused us before any command: "-ERR max number of
@@ -388,7 +388,7 @@ class Connection(asyncio.Protocol):
                 # a pipeline: one FIFO entry for all its replies, first in the FIFO until
                 # its last one. Its replies are taken here in a run, while they come whole
                 # and plain; anything else (a push, a decoding fault, the end of the data
-                # read) goes back to the loop above, the entry staying where it is.
+                # read) goes back to the loop above, the entry first in the FIFO again.
                 append = fut.replies.append
                 left = fut.remaining
                 max_reply = self._max_reply
@@ -403,19 +403,19 @@ class Connection(asyncio.Protocol):
                         reply = reader.gets()
                     except _UNREADABLE as exc:
                         fut.remaining = left
+                        waiters.appendleft(fut)  # (failed with the others)
                         self._unreadable(exc)
                         return
                     if reply is _NOT_ENOUGH or faults or reply.__class__ is _PushNotification:
                         break
                 fut.remaining = left
                 if left:
+                    waiters.appendleft(fut)
                     held = reply
                     continue
-                waiters.popleft()
                 if not fut.future.done():
                     fut.future.set_result(fut.replies)
                 continue
-            waiters.popleft()
             if raw and fut.__class__ is RawFuture:
                 self._raw -= 1
                 self._special = self._raw > 0
