@@ -47,8 +47,11 @@ _log = get_logger("fastredis.connection")
 
 # A reader sentinel that can never be a reply (hiredis' default ``False`` can be, in RESP3).
 _NOT_ENOUGH = object()
+_HELD_NONE = object()  # (_process: no reply held over)
 _ReplyError = hiredis.ReplyError
 _PushNotification = hiredis.PushNotification
+# what hiredis raises when it cannot read the stream or build a reply from it
+_UNREADABLE = (hiredis.ProtocolError, TypeError, ValueError, OverflowError, MemoryError)
 _pack_command: Callable[[tuple[Any, ...]], bytes] = hiredis.pack_command
 
 # In RESP2 subscribed mode PING answers ``[b"pong", b""]``; outside it, ``+PONG``.
@@ -336,19 +339,18 @@ class Connection(asyncio.Protocol):
         waiters = self._waiters
         faults = _FAULTS
         fault = self._fault
+        held = _HELD_NONE  # a reply a pipeline's run (below) read and left to this loop
         while True:
-            if raw:
-                self._encode_for(waiters[0] if waiters else None)
-            try:
-                reply = reader.gets()
-            except hiredis.ProtocolError as exc:
-                self._abort(ProtocolError(f"Protocol error from {self.description}: {exc}"), exc)
-                return
-            except (TypeError, ValueError, OverflowError, MemoryError) as exc:
-                # hiredis could not build the reply (e.g. a RESP3 map keyed by an array):
-                # the stream can no longer be trusted
-                self._abort(ProtocolError(f"Invalid reply from {self.description}: {exc}"), exc)
-                return
+            if held is not _HELD_NONE:
+                reply, held = held, _HELD_NONE
+            else:
+                if raw:
+                    self._encode_for(waiters[0] if waiters else None)
+                try:
+                    reply = reader.gets()
+                except _UNREADABLE as exc:
+                    self._unreadable(exc)
+                    return
             if reply is _NOT_ENOUGH:
                 if faults:
                     self._keep_fault()
@@ -382,14 +384,36 @@ class Connection(asyncio.Protocol):
                 else:
                     self._abort(ProtocolError(f"Unexpected reply from {self.description}"), None)
                 return
-            if fut.__class__ is _Batch:  # a pipeline: one entry for all its replies
-                fut.replies.append(reply)
-                fut.remaining -= 1
-                if self._max_reply is not None and _size(reply) > self._max_reply:
-                    _fail(fut.future, self._too_large())
-                if fut.remaining:
+            if fut.__class__ is _Batch:
+                # a pipeline: one FIFO entry for all its replies, first in the FIFO until
+                # its last one. Its replies are taken here in a run, while they come whole
+                # and plain; anything else (a push, a decoding fault, the end of the data
+                # read) goes back to the loop above, the entry first in the FIFO again.
+                append = fut.replies.append
+                left = fut.remaining
+                max_reply = self._max_reply
+                while True:
+                    append(reply)
+                    left -= 1
+                    if max_reply is not None and _size(reply) > max_reply:
+                        _fail(fut.future, self._too_large())
+                    if not left:
+                        break
+                    try:
+                        reply = reader.gets()
+                    except _UNREADABLE as exc:
+                        fut.remaining = left
+                        waiters.appendleft(fut)  # (failed with the others)
+                        self._unreadable(exc)
+                        return
+                    if reply is _NOT_ENOUGH or faults or reply.__class__ is _PushNotification:
+                        break
+                fut.remaining = left
+                if left:
                     waiters.appendleft(fut)
-                elif not fut.future.done():
+                    held = reply
+                    continue
+                if not fut.future.done():
                     fut.future.set_result(fut.replies)
                 continue
             if raw and fut.__class__ is RawFuture:
@@ -408,6 +432,12 @@ class Connection(asyncio.Protocol):
                 fut.set_exception(self._too_large())
             else:
                 fut.set_result(reply)
+
+    def _unreadable(self, exc: Exception) -> None:
+        """hiredis could not read the stream (a protocol error) or build a reply from it
+        (e.g. a RESP3 map keyed by an array): it can no longer be trusted."""
+        what = "Protocol error from" if isinstance(exc, hiredis.ProtocolError) else "Invalid reply from"
+        self._abort(ProtocolError(f"{what} {self.description}: {exc}"), exc)
 
     def _encode_for(self, head: Any) -> None:
         """A NEVER_DECODE command is pending: parse the next reply raw when it is the

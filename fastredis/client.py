@@ -53,6 +53,8 @@ _split_params = split_params
 _expire = expire
 _is_blocking = is_blocking
 _block_seconds = block_seconds
+# fastredis.pipeline.Pipeline, once Redis.pipeline() imported it
+_PIPELINE: list[Any] = [None]
 
 def _retry_policy(opts: dict[str, Any]) -> Retry | None:
     """redis-py's options -> one Retry (or None: no retries, the default)."""
@@ -543,9 +545,13 @@ class Redis(CoreCommands[AnyStr]):
 
     # ------------------------------------------------------------------ objects
     def pipeline(self, transaction: bool = True, shard_hint: Any = None) -> Pipeline[AnyStr]:
-        from .pipeline import Pipeline
+        cls = _PIPELINE[0]
+        if cls is None:  # imported on first use (import time); an import per call costs ~1 us
+            from .pipeline import Pipeline as cls
 
-        return Pipeline(self, transaction)
+            _PIPELINE[0] = cls
+        pipe: Pipeline[AnyStr] = cls(self, transaction)
+        return pipe
 
     async def transaction(self, func: Callable[[Pipeline[AnyStr]], Any], *watches: Any,
                           value_from_callable: bool = False,

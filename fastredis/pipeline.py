@@ -50,6 +50,23 @@ _Meta = tuple[_Args, _Callback]  # a queued command: its arguments and its reply
 _EXEC = _pack_command(("EXEC",))
 
 
+_ARG_ENCODINGS: dict[tuple[str, str], str | None] = {}
+
+
+def _arg_encoding(encoding: str, errors: str) -> str | None:
+    """None when hiredis packs str arguments itself (UTF-8, strict), else the encoding
+    (remembered per pair: a pipeline is made per batch)."""
+    try:
+        return _ARG_ENCODINGS[encoding, errors]
+    except KeyError:
+        pass
+    utf8 = encoding.lower().replace("_", "-") in ("utf-8", "utf8")
+    enc = None if utf8 and errors == "strict" else encoding
+    if len(_ARG_ENCODINGS) < 16:
+        _ARG_ENCODINGS[encoding, errors] = enc
+    return enc
+
+
 class Pipeline(PipelineCommands[AnyStr]):
     """``r.pipeline(transaction=True)``; commands chain (``p.set(..).get(..)``) and also
     accept aredis' ``await p.set(..)``; ``await p.execute()`` returns the replies."""
@@ -69,8 +86,7 @@ class Pipeline(PipelineCommands[AnyStr]):
         #: scripts (``register_script``) called with this pipeline: loaded before the batch
         self.scripts: set[Script] = set()
         params = self._pool.params
-        utf8 = params.encoding.lower().replace("_", "-") in ("utf-8", "utf8")
-        self._arg_encoding = None if utf8 and params.encoding_errors == "strict" else params.encoding
+        self._arg_encoding = _arg_encoding(params.encoding, params.encoding_errors)
 
     # ------------------------------------------------------------------ queueing
     def _execute(self, args: _Args, callback: _Callback = None) -> Any:
@@ -81,12 +97,11 @@ class Pipeline(PipelineCommands[AnyStr]):
             return self._immediate(args, callback)
         if self._arg_encoding is None:
             try:
-                data = _pack_command(args)
+                self._packed.append(_pack_command(args))
             except TypeError:
-                data = pack(args)
+                self._packed.append(pack(args))
         else:
-            data = pack(args, self._arg_encoding, self._pool.params.encoding_errors)
-        self._packed.append(data)
+            self._packed.append(pack(args, self._arg_encoding, self._pool.params.encoding_errors))
         self._meta.append((args, callback))
         return self
 
@@ -373,6 +388,13 @@ def _results(
     append = results.append
     first_error = None
     for (args, cb), reply in zip(meta, replies):
+        if cb is ok_or_none:  # SET's, first: a pipeline of SETs spends most here
+            if reply == b"OK" or reply == "OK":
+                append(True)
+                continue
+            if reply is None:
+                append(None)
+                continue
         if reply.__class__ is _ReplyError:
             err = _annotate(error_from_reply(reply.args[0]), len(results), args)
             if first_error is None:
@@ -380,8 +402,8 @@ def _results(
             append(err)
         elif cb is None:
             append(reply)
-        elif cb is ok_or_none:  # SET's, inlined: a pipeline of SETs spends most here
-            append(None if reply is None else (reply == b"OK" or reply == "OK"))
+        elif cb is ok_or_none:
+            append(False)  # (neither OK nor nil nor an error: what ok_or_none makes of it)
         else:
             append(cb(reply))
     if first_error is not None and raise_on_error:
