@@ -132,6 +132,33 @@ def check_name(value: Any, what: str = "key") -> None:
         raise DataError(f"Invalid {what} of type {t.__name__!r}: use bytes, str, int or float")
 
 
+class InfoRecord:
+    """The base of the module families' ``info()`` objects (RedisBloom's, TimeSeries'):
+    attribute access by name, as redis-py's info classes: ``info["capacity"]`` and
+    ``info.get("capacity")`` (None for a name that is not an attribute); equal when their
+    attributes are."""
+
+    def get(self, item: str) -> Any:
+        try:
+            return self[item]
+        except AttributeError:
+            return None
+
+    def __getitem__(self, item: str) -> Any:
+        return getattr(self, item)
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
+        return vars(self) == vars(other)
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, compared by value
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{k}={v!r}" for k, v in vars(self).items())
+        return f"{type(self).__name__}({fields})"
+
+
 def sequence_arg(value: Any, what: str) -> list[Any]:
     """A list argument of a module command (``items``, ``filters``, ``keys`` ...) as a
     list; a single string is refused (redis-py would send it one character per item) and

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from .._base import InfoRecord
+
 __all__ = ["BFInfo", "CFInfo", "CMSInfo", "TDigestInfo", "TopKInfo"]
 
 
@@ -25,32 +27,7 @@ def _parse_info_args(args: Any) -> dict[str, Any]:
     return {(k.decode("utf-8", "replace") if isinstance(k, bytes) else k): v for k, v in pairs}
 
 
-class _Info:
-    """Attribute access by name, as redis-py's info classes: ``info["capacity"]`` and
-    ``info.get("capacity")`` (None for a name that is not an attribute)."""
-
-    def get(self, item: str) -> Any:
-        try:
-            return self[item]
-        except AttributeError:
-            return None
-
-    def __getitem__(self, item: str) -> Any:
-        return getattr(self, item)
-
-    def __eq__(self, other: object) -> bool:
-        if type(other) is not type(self):
-            return NotImplemented
-        return vars(self) == vars(other)
-
-    __hash__ = None  # type: ignore[assignment]  # mutable, compared by value
-
-    def __repr__(self) -> str:
-        fields = ", ".join(f"{k}={v!r}" for k, v in vars(self).items())
-        return f"{type(self).__name__}({fields})"
-
-
-class BFInfo(_Info):
+class BFInfo(InfoRecord):
     """BF.INFO: ``capacity``, ``size`` (bytes), ``filterNum``, ``insertedNum``,
     ``expansionRate``."""
 
@@ -69,7 +46,7 @@ class BFInfo(_Info):
         self.expansionRate = response["Expansion rate"]
 
 
-class CFInfo(_Info):
+class CFInfo(InfoRecord):
     """CF.INFO: ``size``, ``bucketNum``, ``filterNum``, ``insertedNum``, ``deletedNum``,
     ``bucketSize``, ``expansionRate``, ``maxIteration``."""
 
@@ -94,7 +71,7 @@ class CFInfo(_Info):
         self.maxIteration = response["Max iterations"]
 
 
-class CMSInfo(_Info):
+class CMSInfo(InfoRecord):
     """CMS.INFO: ``width``, ``depth``, ``count``, and ``cell_size`` on RedisBloom versions
     that report it (None on the others)."""
 
@@ -111,7 +88,7 @@ class CMSInfo(_Info):
         self.cell_size = response.get("cell_size")
 
 
-class TopKInfo(_Info):
+class TopKInfo(InfoRecord):
     """TOPK.INFO: ``k``, ``width``, ``depth``, ``decay`` (as the server sent it: a bulk
     string over RESP2, a float over RESP3)."""
 
@@ -128,7 +105,7 @@ class TopKInfo(_Info):
         self.decay = response["decay"]
 
 
-class TDigestInfo(_Info):
+class TDigestInfo(InfoRecord):
     """TDIGEST.INFO: ``compression``, ``capacity``, ``merged_nodes``, ``unmerged_nodes``,
     ``merged_weight``, ``unmerged_weight``, ``total_compressions``, ``memory_usage``."""
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .._base import InfoRecord
 from .utils import _nativestr, list_to_dict
 
 __all__ = ["TSInfo"]
@@ -30,7 +31,7 @@ def _str_if_bytes(value: Any) -> Any:
     return value.decode("utf-8", "replace") if isinstance(value, bytes) else value
 
 
-class TSInfo:
+class TSInfo(InfoRecord):
     """TS.INFO: ``rules``, ``labels`` (a dict of str), ``source_key``, ``chunk_count``,
     ``memory_usage``, ``total_samples``, ``retention_msecs``, ``last_timestamp``,
     ``first_timestamp``, ``max_samples_per_chunk``, ``chunk_size``, ``duplicate_policy``
@@ -80,23 +81,7 @@ class TSInfo:
         if "duplicatePolicy" in response:
             self.duplicate_policy = _str_if_bytes(response["duplicatePolicy"])
 
-    def get(self, item: str) -> Any:
-        """The attribute ``item`` (either spelling), None when there is none."""
-        try:
-            return self[item]
-        except AttributeError:
-            return None
-
     def __getitem__(self, item: str) -> Any:
+        """The attribute ``item``, in either spelling (``info["chunkSize"]``,
+        ``info["chunk_size"]``); ``get(item)`` is None when there is none."""
         return getattr(self, _FIELD_ALIASES.get(item, item))
-
-    def __eq__(self, other: object) -> bool:
-        if type(other) is not type(self):
-            return NotImplemented
-        return vars(self) == vars(other)
-
-    __hash__ = None  # type: ignore[assignment]  # mutable, compared by value
-
-    def __repr__(self) -> str:
-        fields = ", ".join(f"{k}={v!r}" for k, v in vars(self).items())
-        return f"{type(self).__name__}({fields})"
