@@ -85,6 +85,47 @@ def test_exclusions_are_short_and_not_stale():
     assert unused == [], f"redis-py no longer has these: remove them from EXCLUDED: {unused}"
 
 
+# RedisCluster: redis-py's asyncio RedisCluster name -> why fastredis's has no such name
+CLUSTER_EXCLUDED: dict[str, str] = {
+    "stralgo": "STRALGO was removed in Redis 7.0 (LCS replaces it: rc.lcs)",
+    "CLUSTER_COMMANDS_RESPONSE_CALLBACKS": "redis-py's reply-callback table: each command "
+                                           "method shapes its own reply (set_response_callback "
+                                           "exists)",
+    "RESULT_CALLBACKS": "redis-py's table merging the replies of several nodes: fastredis's "
+                        "fan-out commands merge their own (cluster/fanout.py)",
+    "result_callbacks": "the instance copy of RESULT_CALLBACKS",
+    "COMMAND_FLAGS": "redis-py's static routing table: fastredis routes from the server's "
+                     "COMMAND table (cluster/routing.py)",
+    "command_flags": "the instance copy of COMMAND_FLAGS",
+    "SEARCH_COMMANDS": "redis-py's list of FT.* commands routed to a random primary: routing "
+                       "comes from COMMAND here too",
+    "commands_parser": "redis-py's key-extraction object: cluster/routing.py finds the keys",
+    "get_special_nodes": "redis-py's memory of the nodes of the last FT.AGGREGATE, for its "
+                         "FT.CURSOR: here FT.CURSOR is routed by the server's COMMAND table, "
+                         "as every command",
+    "encoder": "redis-py internals: fastredis encodes in hiredis.pack_command",
+    "get_encoder": "redis-py internals: fastredis encodes in hiredis.pack_command",
+    "get_connection_kwargs": "redis-py internals: rc.connection_kwargs is the same dict",
+    "nodes_manager": "redis-py's NodesManager: rc.get_nodes(), get_node(), get_primaries() "
+                     "and rc.topology here",
+    "maint_notifications_config": "maintenance notifications (Redis Enterprise/Cloud "
+                                  "hitless upgrades): refused when enabled, as on Redis",
+}
+
+
+def test_every_redis_py_cluster_name_is_present_or_excluded_with_a_reason():
+    from redis.asyncio.cluster import RedisCluster as Theirs
+
+    from fastredis.cluster import RedisCluster as Ours
+
+    theirs, ours = _public(Theirs), _public(Ours)
+    missing = sorted(theirs - ours - set(CLUSTER_EXCLUDED))
+    assert missing == [], f"redis-py RedisCluster names fastredis lacks: {missing}"
+    stale = sorted(n for n in CLUSTER_EXCLUDED if n in ours or n not in theirs)
+    assert stale == [], f"remove from CLUSTER_EXCLUDED (present here, or gone from redis-py): {stale}"
+    assert all(reason.strip() for reason in CLUSTER_EXCLUDED.values())
+
+
 # Every method both clients have takes redis-py's parameters: each of redis-py's named
 # parameters exists here with its default, positional ones in redis-py's order (fastredis
 # may take more: ping(message), failover(host, port, ...)). Known gaps, each with why:
