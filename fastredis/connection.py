@@ -540,23 +540,27 @@ async def _handshake(conn: Connection, params: ConnectionParams, client_id: bool
 
 
 class _NoHello(Exception):
-    """The server refused HELLO as a command it does not know (or NOPROTO)."""
+    """The server refused HELLO as a command it does not know (or NOPROTO, or Valkey's NOAUTH
+    for an unknown command)."""
 
-    def __init__(self, reply: ResponseError) -> None:
+    def __init__(self, reply: BaseException) -> None:
         super().__init__("HELLO refused")  # (an old server's text may echo the password)
         self.reply = reply
 
 
-def _refuses_hello(exc: BaseException) -> bool:
+def _refuses_hello(exc: BaseException, with_auth: bool) -> bool:
     """``exc`` says the server does not know HELLO or RESP3 (redis-py's test: "unknown
-    command" — Redis < 6, some proxies — or NOPROTO), not that the credentials are bad."""
-    if not isinstance(exc, ResponseError) or isinstance(exc, AuthenticationError):
-        return False
+    command" — Redis < 6, some proxies — or NOPROTO), not that the credentials are bad.
+    ``NOAUTH`` in answer to a HELLO that carried AUTH says the same: a server that knows
+    HELLO runs it before authentication (bad credentials are WRONGPASS), while Valkey
+    answers an unknown command of a client not yet authenticated with NOAUTH."""
     text = str(exc).lower().removeprefix("err ")
-    return text.startswith(("unknown command", "noproto"))
+    if isinstance(exc, AuthenticationError):
+        return with_auth and text.startswith("noauth")
+    return isinstance(exc, ResponseError) and text.startswith(("unknown command", "noproto"))
 
 
-def _fall_back(params: ConnectionParams, reply: ResponseError) -> None:
+def _fall_back(params: ConnectionParams, reply: BaseException) -> None:
     """Remember that this endpoint speaks RESP2 only; say so once (the first connection
     that finds out), never with a secret (the server's text names the command only)."""
     if params.negotiated.resp2_only:
@@ -610,7 +614,7 @@ async def _send_handshake(conn: Connection, params: ConnectionParams, client_id:
     except asyncio.TimeoutError as exc:
         raise TimeoutError(f"Timeout during the handshake with {params.address}") from exc
     first = results[0]
-    if resp3 and isinstance(first, ResponseError) and _refuses_hello(first):
+    if resp3 and isinstance(first, BaseException) and _refuses_hello(first, password is not None):
         if params.protocol is None:
             raise _NoHello(first)
         raise ResponseError(

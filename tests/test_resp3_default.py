@@ -263,3 +263,17 @@ async def test_cluster_pubsub_speaks_resp2_by_default(redis_cluster, rc):
             assert seen == [2]
     finally:
         await admin.aclose()
+
+
+async def test_no_password_for_a_server_that_wants_one_is_no_fallback(make_server, warnings_seen):
+    """A real HELLO without AUTH on a server with a password answers NOAUTH: that is an
+    authentication error, not a server without RESP3 (only a HELLO that carried AUTH and
+    got NOAUTH back - Valkey's answer to an unknown command before authentication - is)."""
+    server = make_server(password="s3cret-pw")
+    kw = server.client_kwargs()
+    kw.pop("password")
+    async with fastredis.Redis(**kw) as r:
+        with pytest.raises(fastredis.AuthenticationError):
+            await r.ping()
+        assert not r.connection_pool.params.negotiated.resp2_only
+    assert warnings_seen.fallbacks() == []
