@@ -408,11 +408,16 @@ if _pytest is not None:
 
     @_pytest.fixture
     def redis_cluster(redis_cluster_harness):  # type: ignore[no-untyped-def]
-        """The session cluster, healthy and flushed before the test. A cluster that does
+        """The session cluster, healthy and flushed before the test: a node a failed test
+        left killed is started again (it keeps its identity). A cluster that does
         not come back to one agreed map (seen on Valkey 9.1 after a burst of slot
         migrations back and forth: two nodes' config epochs disagree for good) is replaced
         by a fresh one, logged, instead of failing every test after it."""
         h = redis_cluster_harness
+        for s in h.servers:
+            if not s.running:  # killed by a test that failed before it restarted the node
+                get_logger("fastredis.testing").warning("cluster node %s was down: restarting it", s.port)
+                s.start()
         h.ready_or_rebuilt(min(30.0, h.ready_timeout))
         h.flushall()
         return h
