@@ -36,6 +36,11 @@ class CommandsBase(Generic[AnyStr]):
                           ) -> Reply[Any]:  # pragma: no cover
         raise NotImplementedError
 
+    def _execute_set(self, name: Any, value: Any) -> Reply[Any]:
+        """``SET name value`` without options, the commonest write: a pipeline packs it
+        by hand (cheaper than the general packer), everything else runs it as any command."""
+        return self._execute(("SET", name, value), ok_or_none)
+
     def _reply_protocol(self) -> int:
         """The RESP version replies to this object's commands come in (2 or 3), for the
         few results redis-py shapes per protocol where the reply itself cannot tell which

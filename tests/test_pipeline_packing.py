@@ -1,0 +1,82 @@
+"""A pipeline packs a plain ``SET name value`` by hand (one bytes format, cheaper than the
+general packer): the bytes on the wire must be the general packer's, byte for byte, for
+every name and value, and every other case must take the general path with its rules."""
+
+from __future__ import annotations
+
+import hiredis
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import fastredis
+from fastredis import DataError
+from fastredis._pack import pack
+
+_plain = st.one_of(st.text(max_size=40), st.binary(max_size=40))
+_any = st.one_of(_plain, st.integers(), st.floats(allow_nan=False, allow_infinity=False))
+
+
+def _queued(name, value, **kwargs) -> bytes:
+    pipe = fastredis.Redis(**kwargs).pipeline(transaction=False)
+    pipe.set(name, value)
+    assert pipe._meta == [(("SET", name, value), pipe._meta[0][1])]
+    return pipe._packed[-1]
+
+
+@settings(max_examples=300, deadline=None)
+@given(_plain, _any)
+def test_set_is_packed_as_the_general_packer_does(name, value):
+    assert _queued(name, value) == pack(("SET", name, value)) == hiredis.pack_command(("SET", name, value))
+
+
+@settings(max_examples=100, deadline=None)
+@given(_plain, _plain)
+def test_another_encoding_takes_the_general_path(name, value):
+    assert _queued(name, value, encoding="latin-1", encoding_errors="replace") == pack(
+        ("SET", name, value), "latin-1", "replace")
+
+
+def test_a_lone_surrogate_keeps_the_general_rules():
+    def error_of(fn):
+        try:
+            fn()
+        except Exception as exc:  # noqa: BLE001 (the type is what is compared)
+            return type(exc)
+        return None
+
+    pipe = fastredis.Redis().pipeline(transaction=False)
+    general = error_of(lambda: pipe._execute(("SET", "k", "\ud800")))
+    assert general is not None
+    assert error_of(lambda: pipe.set("k", "\ud800")) is general
+    assert error_of(lambda: pipe.set("\udfff", b"v")) is general
+    assert len(pipe) == 0  # nothing queued by a refused command
+
+
+def test_a_bad_value_is_a_data_error_before_anything_is_queued():
+    pipe = fastredis.Redis().pipeline(transaction=False)
+    with pytest.raises(DataError):
+        pipe.set("k", object())  # type: ignore[arg-type]
+    assert len(pipe) == 0
+
+
+async def test_hand_packed_sets_round_trip(r):
+    values = {"p:str": "héllo", "p:bin": b"\x00\xff\r\n", "p:empty": b"", b"p:\xffkey": "x" * 1000,
+              "p:int": 7, "p:float": 1.5}
+    pipe = r.pipeline(transaction=False)
+    for k, v in values.items():
+        pipe.set(k, v)
+    assert await pipe.execute() == [True] * len(values)
+    got = await r.mget(list(values))
+    assert got == [v if isinstance(v, bytes) else str(v).encode() for v in values.values()]
+
+
+async def test_set_between_watch_and_multi_runs_at_once(r):
+    async with r.pipeline() as pipe:
+        await pipe.watch("p:w")
+        assert await pipe.set("p:other", b"now") is True  # immediate, not queued
+        assert await r.get("p:other") == b"now"
+        pipe.multi()
+        pipe.set("p:w", b"later")
+        assert await pipe.execute() == [True]
+    assert await r.get("p:w") == b"later"
