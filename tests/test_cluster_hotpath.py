@@ -259,6 +259,7 @@ async def test_fallback_routing_table_splits_multi_key_commands_by_every_key(rc,
             return cluster_batch._SLOW
 
         monkeypatch.setattr("fastredis.cluster.client.split_fast", slow)
+        monkeypatch.setattr("fastredis.cluster.fanout.split_fast", slow)  # (mget of a list)
     keys = [f"fb:{i}" for i in range(20)]
     assert len({rc.keyslot(k) for k in keys}) > 3
     assert await rc.mset({k: k for k in keys}) is True
@@ -290,3 +291,23 @@ async def test_transaction_packs_each_command_once(rc, monkeypatch, watched):
     packed.clear()
     assert await p.execute() == list(range(1, 11)) + [b"10"]
     assert packed == []  # the queued bytes were sent, not packed again
+
+
+async def test_mget_of_a_list_goes_to_the_split_or_falls_back_with_the_same_answer(redis_cluster):
+    keys = [f"ml:{i}" for i in range(30)]
+    async with RedisCluster(**redis_cluster.client_kwargs()) as rc:
+        assert await rc.mget(keys) == [None] * 30  # before initialize: the general path
+        await rc.mset({k: k for k in keys})
+        want = [k.encode() for k in keys]
+        for node in rc.get_primaries():  # a node not connected: the split falls back
+            if node.connection is not None:
+                node.connection.close()
+                break
+        assert await rc.mget(keys) == want
+        assert await rc.mget(keys) == want  # (the split, every connection up again)
+        call = rc.mget(keys)  # the keys are taken at the call, as every command's arguments
+        keys.append("ml:later")
+        assert await call == want
+        assert await rc.mget(keys) == [*want, None]
+    async with RedisCluster(**redis_cluster.client_kwargs(socket_timeout=5)) as rc:
+        assert await rc.mget(keys) == [*want, None]  # socket_timeout: the general path

@@ -417,6 +417,12 @@ class RedisCluster(NodeSelection, FanOut[AnyStr], BlockingCommands, ClusterManag
                 self._simple[args[0]] = route  # as spelt by the caller: "GET", b"get" ...
             reply = await self._run_slot(self._slots.slot(args[1]), args, route.readonly)
             return reply if callback is None else callback(reply)
+        if route is not None:
+            step = route.split_step  # MGET k.. / MSET k v ..: no key search needed
+            if step and len(args) > 1 + step and not (len(args) - 1) % step and self._timeout is None:
+                reply = await split_fast(self, args, route, step)
+                if reply is not _SLOW:
+                    return reply if callback is None else callback(reply)
         return await self._dispatch(args, route, None, callback)
 
 
@@ -448,11 +454,7 @@ class RedisCluster(NodeSelection, FanOut[AnyStr], BlockingCommands, ClusterManag
             return await self._fan_out(self._resolve(target), args, route, callback, True)
         if route is None:  # not a command of this server: let one node say so
             return await self._fan_out([self.get_default_node()], args, None, callback, False)
-        step = route.split_step  # MGET k.. / MSET k v ..: no key search needed
-        if step and len(args) > 1 + step and not (len(args) - 1) % step and self._timeout is None:
-            reply = await split_fast(self, args, route, step)
-            if reply is not _SLOW:
-                return reply if callback is None else callback(reply)
+        # (MGET k.. / MSET k v ..: _execute tried split_fast first)
         positions = route.positions(args)
         slots: set[int] | None
         per_key: list[int] | None = None

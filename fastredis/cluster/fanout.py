@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, Any, AnyStr, AsyncIterator, Callable, Generic,
 from .. import _observe
 from ..commands import CoreCommands
 from ..exceptions import ConnectionError, DataError, ResponseError
-from ..typing import KeyT, PatternT, TargetNodesT
-from .batch import _Item, run_many, split_multi
+from ..typing import KeyT, PatternT, Reply, TargetNodesT
+from .batch import _SLOW, _Item, run_many, split_fast, split_multi
 from .errors import ClusterError
 from .routing import Route, merge_replies
 from .slots import ClusterNode, key_slot
@@ -55,8 +55,27 @@ class FanOut(Generic[AnyStr]):
         async def _backoff(self, attempt: int) -> None: ...
         async def _dispatch(self, args: tuple[Any, ...], route: Route | None, target: Any,
                             callback: Callable[..., Any] | None) -> Any: ...
-        async def mget(self, keys: Any, *args: Any) -> list[AnyStr | None]: ...
         def pipeline(self) -> ClusterPipeline[AnyStr]: ...
+
+    def mget(self, keys: KeyT | Iterable[KeyT], *args: KeyT) -> Reply[list[AnyStr | None]]:
+        """MGET: one value per key, None for a missing key, in the order of ``keys``; keys
+        of several slots are read with one MGET per slot, every node at once (atomic per
+        slot, not across slots: redis-py's ``mget_nonatomic``). A list of keys goes
+        straight to that split, without the command lookup of ``execute_command``."""
+        if (keys.__class__ is list and not args and len(keys) > 1
+                and self._timeout is None and _observe.hook is None and self._router is not None):
+            return self._mget_split(("MGET", *keys))  # (the keys as they are now)
+        return CoreCommands.mget(self, keys, *args)  # type: ignore[arg-type]
+
+    async def _mget_split(self, args: tuple[Any, ...]) -> list[AnyStr | None]:
+        assert self._router is not None
+        route = self._router.lookup(args)
+        if route is None or route.split_step != 1:
+            return await self._execute(args)  # type: ignore[no-any-return]
+        reply = await split_fast(_host(self), args, route, 1)
+        if reply is _SLOW:  # (a node not connected yet, a key split_fast does not take ...)
+            return await self._dispatch(args, route, None, None)  # type: ignore[no-any-return]
+        return reply  # type: ignore[no-any-return]
 
     async def mget_nonatomic(self, keys: KeyT | Iterable[KeyT], *args: KeyT) -> list[AnyStr | None]:
         """MGET split per slot (one MGET per slot, every node at once), values in the

@@ -178,11 +178,17 @@ def list_or_args(keys: Any, args: tuple[Any, ...]) -> list[Any]:
 
     A dict is refused: ``list(d)`` would silently send its keys and drop its values,
     which is never what a caller passing a mapping where keys are expected meant."""
+    out: list[Any]
+    cls = keys.__class__
+    if cls is list or cls is tuple:  # the usual call, without the ABC checks below
+        out = list(keys)
+        if args:
+            out.extend(args)
+        return out
     if isinstance(keys, bytearray):  # one key, not a sequence of ints
         keys = bytes(keys)
     if isinstance(keys, Mapping):
         raise DataError(f"Expected a key or a list of keys, got {type(keys).__name__!r}")
-    out: list[Any]
     try:
         if isinstance(keys, (bytes, str, memoryview)):
             out = [keys]
