@@ -62,8 +62,6 @@ async def _client(kind: str, host: str, port: int):
 
 async def _floor(rc, workload: str, keys: list[str]):
     """The floor's step for ``workload`` (see the module docstring)."""
-    import hiredis
-
     import fastredis
 
     if workload == "seq_get":
@@ -75,6 +73,17 @@ async def _floor(rc, workload: str, keys: list[str]):
             return 1
 
         return get, r
+    if workload == "mget100_wire":
+        return _wire_floor(rc, keys), None
+    return await _routed_floor(rc, keys), None
+
+
+def _wire_floor(rc, keys: list[str]):
+    """The per-node MGET batches packed once before the clock: the I/O and nothing else
+    (no routing, no result list). No cluster client can reach it: the routing a cluster
+    MGET must do is left out."""
+    import hiredis
+
     per: dict[str, tuple] = {}
     for k in keys:
         node = rc.get_node_from_key(k)
@@ -87,7 +96,90 @@ async def _floor(rc, workload: str, keys: list[str]):
             await fut
         return 100
 
-    return mget, None
+    return mget
+
+
+async def _routed_floor(rc, keys: list[str]):
+    """The least a cluster client can do for MGET of keys it is given at each call, written
+    as tightly as Python allows: per key, its slot and RESP bulk string from a dict (filled
+    by CRC16 on first sight, as a client's slot cache is); one MGET per slot (keys sharing
+    a slot are read together, as redis-py's mget_nonatomic and fastredis's MGET do), the
+    commands of a node in one write, the values put back in the caller's order. The slot ->
+    connection table is built before the clock; no validation, no retry, no redirection,
+    no fallback: an error reply or a moved slot is not handled. The I/O is the same
+    connection objects' send_batch as the wire floor's, so the two floors differ by the
+    routing alone."""
+    from binascii import crc_hqx
+    from collections import defaultdict
+    from operator import itemgetter
+
+    first, second = itemgetter(0), itemgetter(1)
+    table: list = [None] * 16384  # slot -> the connection of its primary (CLUSTER SLOTS)
+    for (start, end), owner in (await rc.cluster_slots()).items():
+        host, port = owner["primary"]
+        table[start:end + 1] = [rc.get_node(host=host, port=port).connection] * (end - start + 1)
+    cache: dict[str, tuple[int, bytes]] = {}
+    head = b"*2\r\n$4\r\nMGET\r\n"
+    many = b"$4\r\nMGET\r\n"
+
+    def learn(key: str) -> tuple[int, bytes]:
+        data = key.encode()
+        tag = data.find(b"{")
+        if tag >= 0:
+            end = data.find(b"}", tag + 1)
+            if end > tag + 1:
+                data_slot = crc_hqx(data[tag + 1:end], 0) & 16383
+            else:
+                data_slot = crc_hqx(data, 0) & 16383
+        else:
+            data_slot = crc_hqx(data, 0) & 16383
+        entry = cache[key] = (data_slot, b"$%d\r\n%s\r\n" % (len(data), data))
+        return entry
+
+    async def mget() -> int:
+        infos = list(map(cache.get, keys))
+        if not all(infos):
+            infos = [e or learn(k) for e, k in zip(infos, keys)]
+        slots = list(map(first, infos))
+        out: list = [None] * len(keys)
+        if len(set(slots)) == len(slots):  # a slot per key: a one-key MGET per key
+            groups: defaultdict = defaultdict(list)
+            for i, s in enumerate(slots):
+                groups[table[s]].append(i)
+            sent = [(pos, conn.send_batch(
+                head + head.join(map(second, itemgetter(*pos)(infos) if len(pos) > 1 else (infos[pos[0]],))),
+                len(pos))) for conn, pos in groups.items()]
+            for pos, fut in sent:
+                for i, reply in zip(pos, await fut):
+                    out[i] = reply[0]
+            return out
+        by_slot: dict[int, list[int]] = {}  # keys sharing a slot: one MGET per slot
+        for i, s in enumerate(slots):
+            got = by_slot.get(s)
+            if got is None:
+                by_slot[s] = [i]
+            else:
+                got.append(i)
+        per: defaultdict = defaultdict(list)
+        for s, pos in by_slot.items():
+            per[table[s]].append(pos)
+        sent = []
+        for conn, groups in per.items():
+            parts = []
+            for pos in groups:
+                parts.append(b"*%d\r\n" % (1 + len(pos)))
+                parts.append(many)
+                parts.extend([infos[i][1] for i in pos])
+            sent.append((groups, conn.send_batch(b"".join(parts), len(groups))))
+        for groups, fut in sent:
+            for pos, reply in zip(groups, await fut):
+                for i, value in zip(pos, reply):
+                    out[i] = value
+        return out
+
+    want = await rc.mget(keys)
+    assert await mget() == want and await mget() == want, "the routed floor reads other values"
+    return mget
 
 
 def _socket_seq_get(host: str, port: int, scale: float) -> float:
@@ -147,7 +239,8 @@ async def _measure(kind: str, workload: str, host: str, port: int, scale: float)
 
     async def once() -> int:  # one step of the workload; returns the operations it did
         if floor_step is not None:
-            return await floor_step()
+            got = await floor_step()  # the wire floor: a count; the routed one: the values
+            return got if got.__class__ is int else len(got)
         if workload == "seq_get":
             await rc.get("bench:seq")
             return 1

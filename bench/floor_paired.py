@@ -18,7 +18,10 @@ Workloads, each with the floor of bench/floor.py / bench/cluster_bench.py, the s
   pipeline100  fastredis: ``pipeline(transaction=False)``, 100 ``set``, ``execute()``;
                floor: ``Floor.pipeline`` of 100 prebuilt SET tuples (bench/workloads.py)
   mget100      fastredis: ``RedisCluster.mget`` of 100 keys (one slot each); floor: the
-               per-node MGET batches packed before the clock (bench/cluster_bench.py)
+               routed floor of bench/cluster_bench.py (slot lookup, grouping per node,
+               packing and the values in order, as tightly as Python allows)
+  mget100_wire the same fastredis call against the wire floor: the per-node MGET batches
+               packed before the clock, no routing (no cluster client can reach it)
 Client and server(s) on CPU 0, as the other benchmarks place them. Prints a table; writes
 nothing.
 """
@@ -97,7 +100,7 @@ async def _pipeline100(host: str, port: int, rounds: int, window: float) -> dict
         f.t.close()
 
 
-async def _mget100(host: str, port: int, rounds: int, window: float) -> dict:
+async def _mget100(host: str, port: int, rounds: int, window: float, floor: str = "mget100") -> dict:
     import cluster_bench as CB
 
     rc = await CB._client("fastredis", host, port)
@@ -105,7 +108,7 @@ async def _mget100(host: str, port: int, rounds: int, window: float) -> dict:
     for k in keys:
         await rc.set(k, "v")
     await rc.mget(keys)  # every node connection up
-    step, _ = await CB._floor(rc, "mget100", keys)
+    step, _ = await CB._floor(rc, floor, keys)
 
     async def fr() -> None:
         await rc.mget(keys)
@@ -123,8 +126,11 @@ def _child(args: argparse.Namespace) -> None:
         import uvloop
 
         uvloop.install()
-    fn = _pipeline100 if args.workload == "pipeline100" else _mget100
-    print(json.dumps(asyncio.run(fn(args.host, args.port, args.rounds, args.window))))
+    if args.workload == "pipeline100":
+        run = _pipeline100(args.host, args.port, args.rounds, args.window)
+    else:
+        run = _mget100(args.host, args.port, args.rounds, args.window, args.workload)
+    print(json.dumps(asyncio.run(run)))
 
 
 def _run(workload: str, loop: str, host: str, port: int, args: argparse.Namespace, pin: bool) -> dict:
@@ -145,7 +151,7 @@ def _version(root: str) -> str:
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--workloads", default="pipeline100,mget100")
+    ap.add_argument("--workloads", default="pipeline100,mget100,mget100_wire")
     ap.add_argument("--loops", default="uvloop,asyncio")
     ap.add_argument("--rounds", type=int, default=40)
     ap.add_argument("--window", type=float, default=0.1, help="seconds per window")
@@ -180,7 +186,8 @@ def main() -> None:
                              **_run("pipeline100", loop, server.host, server.port, args, pin)})
         finally:
             server.stop()
-    if "mget100" in workloads:
+    mgets = [w for w in workloads if w.startswith("mget100")]
+    if mgets:
         from fastredis._testing_cluster import ClusterHarness
 
         with ClusterHarness(primaries=3, replicas=0) as h:
@@ -188,9 +195,9 @@ def main() -> None:
                 assert node.proc is not None
                 pin_pid(node.proc.pid)
             s = h.live()[0]
-            for loop in args.loops.split(","):
-                rows.append({"workload": "mget100", "loop": loop,
-                             **_run("mget100", loop, s.host, s.port, args, pin)})
+            for wl in mgets:
+                for loop in args.loops.split(","):
+                    rows.append({"workload": wl, "loop": loop, **_run(wl, loop, s.host, s.port, args, pin)})
     print(f"fastredis from {ROOT} ({_version(ROOT)}); {args.rounds} rounds of {args.window}s windows, medians")
     print(f"{'workload':12} {'loop':8} {'fastredis':>11} {'floor':>11} {'ratio':>6} "
           f"{'CPU us per call: fastredis':>26} {'floor':>6}")
