@@ -311,3 +311,42 @@ async def test_mget_of_a_list_goes_to_the_split_or_falls_back_with_the_same_answ
         assert await rc.mget(keys) == [*want, None]
     async with RedisCluster(**redis_cluster.client_kwargs(socket_timeout=5)) as rc:
         assert await rc.mget(keys) == [*want, None]  # socket_timeout: the general path
+
+
+async def test_split_uses_a_replaced_node_connection_at_once(rc, monkeypatch):
+    # the split groups keys by a slot -> connection table; a node's connection replaced
+    # (closed, reopened by the next command) must be seen by the very next split, not
+    # after a detour through the general path
+    keys = [f"rc:{i}" for i in range(60)]
+    await rc.mset({k: k for k in keys})
+    want = [k.encode() for k in keys]
+    assert await rc.mget(keys) == want  # connections up, table built
+    node = rc.get_node_from_key(keys[0])
+    old = node.connection
+    old.close()
+    assert await rc.get(keys[0]) == want[0]  # reopens that node's connection
+    assert node.connection is not None and node.connection is not old
+
+    async def no_run_many(*a, **k):
+        raise AssertionError("the general batch path was used")
+
+    monkeypatch.setattr(cluster_batch, "run_many", no_run_many)
+    monkeypatch.setattr(type(rc), "_run_many", no_run_many)
+    assert await rc.mget(keys) == want
+    assert await rc.delete(*keys) == 60
+
+
+async def test_split_follows_a_slot_moved_by_a_patch_at_once(rc):
+    # a MOVED patches the slot map in place: the slot -> connection table the split groups
+    # keys by must not keep the old owner's connection for that slot
+    keys = [f"mv:{i}" for i in range(40)]
+    await rc.mset({k: k for k in keys})
+    assert await rc.mget(keys) == [k.encode() for k in keys]  # table built
+    slot = rc.keyslot(keys[0])
+    owner = rc.get_node_from_key(keys[0])
+    other = next(n for n in rc.get_primaries() if n.name != owner.name)
+    assert rc._topology.connections()[slot] is owner.connection
+    rc._topology.moved(slot, other.name)  # (as a MOVED reply would: wrongly, here)
+    assert rc._topology.connections()[slot] is other.connection
+    # the other node answers MOVED back to the owner; the client follows it
+    assert await rc.mget(keys) == [k.encode() for k in keys]

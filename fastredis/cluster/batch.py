@@ -318,7 +318,6 @@ _get_running_loop = asyncio.events._get_running_loop
 _itemgetter = operator.itemgetter
 _first = operator.itemgetter(0)
 _second = operator.itemgetter(1)
-_connection_of = operator.attrgetter("connection")
 _HEADS: dict[Any, tuple[bytes, bytes]] = {}
 
 
@@ -381,19 +380,21 @@ async def split_fast(self: ClusterHost, args: tuple[Any, ...], route: Route, ste
             units = list(by_slot)
             if len(units) == 1:
                 return _SLOW  # one slot after all: one command, not ours
-        owners = _itemgetter(*units)(primaries)
-        if not all(owners):  # (a ClusterNode is always true: a C check per node)
-            return _SLOW  # a slot nobody serves in our map
-        # grouped by node connection (the default hash: ClusterNode.__hash__ is Python code)
+        # grouped by node connection (slot -> connection: the topology's table, one C
+        # lookup per key; the default hash: ClusterNode.__hash__ is Python code)
         groups: defaultdict[Any, list[int]] = defaultdict(list)
-        for i, conn in enumerate(map(_connection_of, owners)):
+        for i, conn in enumerate(_itemgetter(*units)(self._topology.connections())):
             groups[conn].append(i)
         if None in groups:
-            return _SLOW  # a node not connected yet
+            return _SLOW  # a slot nobody serves in our map, or a node not connected yet
         for conn, upos in groups.items():
-            if conn.closed or conn._loop is not loop:
+            if conn.closed:
+                self._topology.forget_connections()  # rebuilt at the next split
                 return _SLOW
-            node = owners[upos[0]]
+            if conn._loop is not loop:  # (node.connection is the first loop's: the table
+                return _SLOW            # stays, another loop's command goes the general way)
+            node = primaries[units[upos[0]]]  # (the table's: same epoch, same map)
+            assert node is not None
             if by_slot:
                 nslots = list(_itemgetter(*upos)(units)) if len(upos) > 1 else [units[upos[0]]]
                 keysets = [by_slot[s] for s in nslots]

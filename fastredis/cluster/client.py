@@ -81,6 +81,7 @@ from .selection import NodeSelection
 from .slots import (
     PRIMARY,
     REPLICA,
+    ROUTING,
     ClusterNode,
     LoadBalancingStrategy,
     SlotCache,
@@ -552,6 +553,7 @@ class RedisCluster(NodeSelection, FanOut[AnyStr], BlockingCommands, ClusterManag
             raise
         except WrongLoop:
             node.connection = None
+            ROUTING.bump()
             return await self._send(node, args, asking, slot, tries)
         except (ConnectionError, TimeoutError, OSError) as exc:
             tries.lost += 1

@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING, Any, Awaitable, Callable
 from .._log import get_logger
 from ..exceptions import MaxConnectionsError
 from ..pool import ConnectionPool
+from .slots import ROUTING
 
 if TYPE_CHECKING:
     from .._protocol import Connection
@@ -97,6 +98,8 @@ class NodePool(ConnectionPool):
         old = self.node.connection
         if conn is None or old is None or old.closed or old._loop is conn._loop or old._loop.is_closed():
             self.node.connection = conn
+            if conn is not old:
+                ROUTING.bump()
 
     async def _connect(self, **kw: Any) -> Connection:
         node = self.node

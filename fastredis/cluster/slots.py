@@ -9,17 +9,38 @@ from __future__ import annotations
 
 from binascii import crc_hqx
 from enum import Enum
+from itertools import count as _count
 from typing import TYPE_CHECKING, Any, Callable
 
 if TYPE_CHECKING:
     from .._protocol import Connection
 
-__all__ = ["SLOTS", "key_slot", "SlotCache", "ClusterNode", "Shard", "SlotMap", "View", "parse_shards",
+__all__ = ["SLOTS", "ROUTING", "key_slot", "SlotCache", "ClusterNode", "Shard", "SlotMap", "View", "parse_shards",
            "parse_slots", "split_address", "PRIMARY", "REPLICA", "LoadBalancingStrategy"]
 
 SLOTS = 16384
 PRIMARY = "primary"
 REPLICA = "replica"
+
+
+class Epoch:
+    """A number that moves on whenever a slot's owner or a node's shared connection
+    changes (a new slot map, a MOVED patch, a connection attached or dropped): a table
+    built from them (``Topology.connections``) is current while the number it was built
+    at is. One for the process; ``next()`` of a count, so a bump from another thread is
+    never lost."""
+
+    __slots__ = ("value", "_next")
+
+    def __init__(self) -> None:
+        self._next = _count(1)
+        self.value = 0
+
+    def bump(self) -> None:
+        self.value = next(self._next)
+
+
+ROUTING = Epoch()
 
 
 def key_slot(key: Any, encoding: str = "utf-8") -> int:

@@ -25,6 +25,7 @@ from ..exceptions import AuthenticationError, ConnectionError, RedisError, Respo
 from .slots import (
     PRIMARY,
     REPLICA,
+    ROUTING,
     ClusterNode,
     Remap,
     SlotMap,
@@ -69,6 +70,7 @@ class Topology:
         self.query_timeout = query_timeout
         self.nodes: dict[str, ClusterNode] = {}
         self.slots = SlotMap()
+        self._connections: tuple[int, list[Any]] | None = None  # (epoch, slot -> connection)
         self._retired: list[ClusterNode] = []
         self._seed_nodes: dict[str, ClusterNode] = {}
         self._use_slots = False
@@ -99,6 +101,21 @@ class Topology:
     def primaries(self) -> list[ClusterNode]:
         return [self.nodes[s[1]] for s in self.slots.view if s[1] in self.nodes]
 
+    def connections(self) -> list[Any]:
+        """slot -> the shared connection of its primary (None: no primary in the map, or
+        not connected): what the split MGET/DEL/MSET groups keys by, one C lookup per key.
+        Rebuilt (~0.5 ms) when ``ROUTING`` has moved on since; a connection found closed
+        or of another loop is the caller's to check (``forget_connections``)."""
+        table = self._connections
+        epoch = ROUTING.value
+        if table is None or table[0] != epoch:
+            table = self._connections = (epoch, [None if node is None else node.connection
+                                                 for node in self.slots.primaries])
+        return table[1]
+
+    def forget_connections(self) -> None:
+        self._connections = None
+
     def replicas(self) -> list[ClusterNode]:
         return [self.nodes[r] for s in self.slots.view for r in s[2] if r in self.nodes]
 
@@ -108,6 +125,7 @@ class Topology:
         node = self.node(address)
         old = self.slots.primaries[slot]
         self.slots.primaries[slot] = node
+        ROUTING.bump()
         self.slots.replicas[slot] = ()
         if old is not node and self.on_owner_change is not None:
             self.on_owner_change([slot])
@@ -242,6 +260,7 @@ class Topology:
         self.nodes = nodes
         before = self.slots
         self.slots = SlotMap(view, nodes)
+        ROUTING.bump()
         if self.on_owner_change is not None:
             # compared with the map in use (MOVED patches included), not the last view
             changed = [s for s, (a, b) in enumerate(zip(before.primaries, self.slots.primaries))
