@@ -63,7 +63,7 @@ def pack(args: tuple[Any, ...], encoding: str | None = None, errors: str = "stri
         raise DataError(str(exc)) from exc
 
 
-_SET = b"*3\r\n$3\r\nSET\r\n$%d\r\n%s\r\n$%d\r\n%s\r\n"  # % (len(key), key, len(value), value)
+SET_FORMAT = b"*3\r\n$3\r\nSET\r\n$%d\r\n%s\r\n$%d\r\n%s\r\n"  # % (len(key), key, len(value), value)
 
 
 def pack_set(name: Any, value: Any) -> bytes | None:
@@ -79,5 +79,5 @@ def pack_set(name: Any, value: Any) -> bytes | None:
             data = value if value_cls is bytes else value.encode()
         except UnicodeError:
             return None
-        return _SET % (len(key), key, len(data), data)
+        return SET_FORMAT % (len(key), key, len(data), data)
     return None

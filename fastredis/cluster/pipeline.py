@@ -88,6 +88,8 @@ class ClusterPipeline(_PipelineCommands[AnyStr]):
         self._data.append(data)
         return self
 
+    _packs_set = True
+
     def _execute_set(self, name: Any, value: Any) -> Any:
         # ``SET name value`` of str/bytes packed by hand (_pack.pack_set), as Pipeline does
         if self._client._arg_encoding is None and (self._conn is None or self._explicit_multi):

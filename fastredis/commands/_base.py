@@ -36,9 +36,13 @@ class CommandsBase(Generic[AnyStr]):
                           ) -> Reply[Any]:  # pragma: no cover
         raise NotImplementedError
 
+    #: True where ``set(name, value)`` without options goes to ``_execute_set`` (the
+    #: pipelines: packed by hand, cheaper than the general packer); a class attribute,
+    #: so a client's SET pays a lookup, not a call
+    _packs_set = False
+
     def _execute_set(self, name: Any, value: Any) -> Reply[Any]:
-        """``SET name value`` without options, the commonest write: a pipeline packs it
-        by hand (cheaper than the general packer), everything else runs it as any command."""
+        """``SET name value`` without options, the commonest write (see ``_packs_set``)."""
         return self._execute(("SET", name, value), ok_or_none)
 
     def _reply_protocol(self) -> int:

@@ -95,7 +95,9 @@ class StringCommands(CommandsBase[AnyStr]):
         (its hex digest, see DIGEST)."""
         if ex is None and px is None and not (nx or xx or keepttl or get or exat or pxat) and (
                 ifeq is None and ifne is None and ifdeq is None and ifdne is None):
-            return self._execute_set(name, value)
+            if self._packs_set:  # a pipeline: packed by hand
+                return self._execute_set(name, value)
+            return self._execute(("SET", name, value), ok_or_none)
         _one_expiry(ex, px, exat, pxat, keepttl, "keepttl")
         if (bool(nx) + bool(xx) + (ifeq is not None) + (ifne is not None)
                 + (ifdeq is not None) + (ifdne is not None)) > 1:
