@@ -19,6 +19,33 @@ _plain = st.one_of(st.text(max_size=40), st.binary(max_size=40))
 _any = st.one_of(_plain, st.integers(), st.floats(allow_nan=False, allow_infinity=False))
 
 
+def test_pipeline_set_takes_exactly_the_commands_set_arguments():
+    # Pipeline.set is its own method (the plain SET packed inline): a parameter added to
+    # the command's set must not be forgotten there
+    import inspect
+
+    from fastredis.commands import CoreCommands
+    from fastredis.pipeline import Pipeline
+
+    ours = inspect.signature(Pipeline.set).parameters
+    theirs = inspect.signature(CoreCommands.set).parameters
+    assert list(ours.values()) == list(theirs.values())
+
+
+@pytest.mark.parametrize("kwargs", [{"ex": 5}, {"px": 5000}, {"nx": True}, {"xx": True}, {"keepttl": True},
+                                    {"get": True}, {"exat": 2_000_000_000}, {"pxat": 2_000_000_000_000},
+                                    {"ifeq": "a"}, {"ifne": b"b"}, {"ifdeq": "ab12"}, {"ifdne": "cd34"}])
+def test_pipeline_set_with_an_option_packs_as_the_client_would(kwargs):
+    pipe = fastredis.Redis().pipeline(transaction=False)
+    pipe.set("k", "v", **kwargs)
+    client = fastredis.Redis()
+    sent = []
+    client._execute = lambda args, cb=None: sent.append(args)  # type: ignore[method-assign]
+    client.set("k", "v", **kwargs)
+    assert pipe._meta[0][0] == sent[0] != ("SET", "k", "v")
+    assert pipe._packed == [pack(sent[0])]
+
+
 def _queued(name, value, **kwargs) -> bytes:
     pipe = fastredis.Redis(**kwargs).pipeline(transaction=False)
     pipe.set(name, value)
