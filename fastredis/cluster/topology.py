@@ -104,7 +104,7 @@ class Topology:
     def connections(self) -> list[Any]:
         """slot -> the shared connection of its primary (None: no primary in the map, or
         not connected): what the split MGET/DEL/MSET groups keys by, one C lookup per key.
-        Rebuilt (~0.5 ms) when ``ROUTING`` has moved on since; a connection found closed
+        Rebuilt (~0.2 ms) when ``ROUTING`` has moved on since; a connection found closed
         or of another loop is the caller's to check (``forget_connections``)."""
         table = self._connections
         epoch = ROUTING.value
