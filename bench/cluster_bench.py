@@ -15,10 +15,14 @@ alternate the client order):
 Prints one table with the ratio fastredis / redis-py per cell, and the versions, and writes
 bench/results/cluster.md and cluster.json (``--out``; ``make bench-cluster``).
 
-The floor (``--clients`` includes ``floor``; by default it runs) is what no cluster client
-can beat on this machine, measured the same way: seq_get is fastredis.Redis.get straight to
-the node that owns the key (no routing at all), mget100 writes the per-slot MGETs packed
-once before the clock starts, one batch per node (no client work but reading the replies).
+The floor (``--clients`` includes ``floor``; by default it runs) is the least a client can
+do for the workload, measured the same way: seq_get is fastredis.Redis.get straight to the
+node that owns the key (no routing at all); mget100 is the routed floor (``_routed_floor``:
+the routing a cluster MGET of keys given at each call must do, slot lookup, one MGET per
+slot, grouping per node, values in order, written as tightly as Python allows, over the
+same connections). ``fastredis / floor`` is the ratio to it. The wire column (mget100
+only) is the per-node MGET batches packed once before the clock (``_wire_floor``): the I/O
+alone, which no cluster client can reach, since it leaves the routing out.
 The socket column (seq_get only) is GET after GET on a blocking socket, no event loop: the
 kernel's and the server's round trip on this machine, the ceiling of any asyncio client,
 so ``socket / redis-py`` is the most any client could show against redis-py today.
@@ -41,8 +45,9 @@ ROOT = os.path.dirname(HERE)
 sys.path.insert(0, ROOT)
 
 WORKLOADS = ("seq_get", "tasks50", "pipe100", "mget100")
-CLIENTS = ("fastredis", "redis-py", "floor", "socket")
+CLIENTS = ("fastredis", "redis-py", "floor", "wire", "socket")
 FLOORED = ("seq_get", "mget100")  # the workloads the floor client has a form of
+WIRED = ("mget100",)  # ... and the wire floor
 SOCKETED = ("seq_get",)  # ... and the blocking-socket ceiling
 
 
@@ -236,6 +241,8 @@ async def _measure(kind: str, workload: str, host: str, port: int, scale: float)
     floor_step = other = None
     if kind == "floor":
         floor_step, other = await _floor(rc, workload, keys)
+    elif kind == "wire":
+        floor_step, other = await _floor(rc, "mget100_wire", keys)
 
     async def once() -> int:  # one step of the workload; returns the operations it did
         if floor_step is not None:
@@ -342,7 +349,7 @@ def main() -> None:
                 for loop in loops:
                     order = [c for c in args.clients.split(",")
                              if c in ("fastredis", "redis-py") or (wl in FLOORED and c == "floor")
-                             or (wl in SOCKETED and c == "socket")]
+                             or (wl in WIRED and c == "wire") or (wl in SOCKETED and c == "socket")]
                     if rep % 2:
                         order.reverse()
                     for client in order:
@@ -360,24 +367,27 @@ def main() -> None:
                    if (c, wl, loop) in rates}
             rows.append({"workload": wl, "loop": loop, **med})
     head = (f"{'workload':10} {'loop':8} {'fastredis':>12} {'redis-py':>12} {'ratio':>7} {'floor':>12} "
-            f"{'floor/py':>9} {'socket':>9} {'socket/py':>9}")
+            f"{'fr/floor':>9} {'wire':>12} {'fr/wire':>8} {'socket':>9} {'socket/py':>9}")
     lines = [head]
     md = ["# fastredis.RedisCluster vs redis.asyncio.RedisCluster", "", env, "",
-          "| workload | loop | fastredis | redis-py | ratio | floor | floor / redis-py | socket | socket / redis-py |",
-          "|---|---|---:|---:|---:|---:|---:|---:|---:|"]
+          "| workload | loop | fastredis | redis-py | ratio | floor | fastredis / floor | wire | "
+          "fastredis / wire | socket | socket / redis-py |",
+          "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+
+    def num(v: float | None) -> str:
+        return f"{v:,.0f}" if v else "-"
+
+    def quot(a: float | None, b: float | None, fmt: str) -> str:
+        return format(a / b, fmt) if a and b else "-"
+
     for row in rows:
-        f, r, fl, so = (row.get(c) for c in ("fastredis", "redis-py", "floor", "socket"))
-        ratio = f"{f / r:.1f}x" if f and r else "-"
-        fl_s = f"{fl:,.0f}" if fl else "-"
-        fl_r = f"{fl / r:.1f}x" if fl and r else "-"
-        so_s = f"{so:,.0f}" if so else "-"
-        so_r = f"{so / r:.1f}x" if so and r else "-"
-        f_s = f"{f:,.0f}" if f else "-"
-        r_s = f"{r:,.0f}" if r else "-"
-        lines.append(f"{row['workload']:10} {row['loop']:8} {f_s:>12} {r_s:>12} {ratio:>7} {fl_s:>12} "
-                     f"{fl_r:>9} {so_s:>9} {so_r:>9}")
-        md.append(f"| {row['workload']} | {row['loop']} | {f_s} | {r_s} | {ratio} | {fl_s} | {fl_r} | "
-                  f"{so_s} | {so_r} |")
+        f, r, fl, wi, so = (row.get(c) for c in ("fastredis", "redis-py", "floor", "wire", "socket"))
+        cells = [num(f), num(r), quot(f, r, ".1f") + "x" * bool(f and r), num(fl), quot(f, fl, ".2f"),
+                 num(wi), quot(f, wi, ".2f"), num(so), quot(so, r, ".1f") + "x" * bool(so and r)]
+        widths = (12, 12, 7, 12, 9, 12, 8, 9, 9)
+        lines.append(f"{row['workload']:10} {row['loop']:8} "
+                     + " ".join(f"{c:>{w}}" for c, w in zip(cells, widths)))
+        md.append(f"| {row['workload']} | {row['loop']} | " + " | ".join(cells) + " |")
     print(env)
     print("\n".join(lines))
     os.makedirs(args.out, exist_ok=True)
