@@ -171,6 +171,17 @@ def test_import_is_light():
         assert heavy not in added, added
 
 
+def test_import_leaves_asyncio_to_the_first_connect():
+    """`import fastredis` does not import asyncio (~25 ms): a library importing fastredis
+    pays for it when a client first connects (client.py imports it there)."""
+    import subprocess
+    import sys
+
+    code = "import sys; import fastredis; print('asyncio' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
 async def test_max_shared_spreads_commands_over_a_few_connections(redis_server):
     # 300 concurrent GETs of 100 KB values: more reply bytes in flight than one
     # connection is given (64 KB), so all three connections carry replies (the fast path

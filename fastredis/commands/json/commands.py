@@ -15,7 +15,6 @@ only the protocol the client chose tells them apart).
 
 from __future__ import annotations
 
-import asyncio
 import copy
 import os
 import re
@@ -354,6 +353,8 @@ class JSONCommands(CommandsBase[AnyStr]):
                        fpha: FPHAType | str | None = None) -> bool | None:
         """Set ``path`` of ``name`` to the JSON in the file ``file_name`` (read in a thread,
         as redis-py's asyncio client does)."""
+        import asyncio  # (not at import: ``import fastredis`` leaves asyncio to the first connect)
+
         content = await asyncio.to_thread(_read_json, file_name)
         return await self.set(name, path, content, nx=nx, xx=xx, decode_keys=decode_keys,
                               fpha=fpha)
@@ -365,6 +366,8 @@ class JSONCommands(CommandsBase[AnyStr]):
         the file (its path without the extension); file path -> True, or False when the
         file is not valid JSON."""
         done: dict[str, bool] = {}
+        import asyncio
+
         for file_path in await asyncio.to_thread(_walk, root_folder):
             try:
                 await self.set_file(os.path.splitext(file_path)[0], json_path, file_path,
