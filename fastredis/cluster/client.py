@@ -65,6 +65,7 @@ from .errors import (
     SlotNotCoveredError,
     TooManyRedirections,
 )
+from .factories import ClientObjects
 from .fanout import FanOut
 from .nodes import NodePool, Ticker, node_params
 from .options import (
@@ -91,8 +92,6 @@ from .topology import Topology
 
 if TYPE_CHECKING:
     from ..himport import HImportRegistry
-    from .keyspace_notifications import AsyncClusterKeyspaceNotifications
-    from .pipeline import ClusterPipeline  # (pipeline.py imports this module)
 
 __all__ = ["RedisCluster"]
 
@@ -111,8 +110,8 @@ def _retrieve(fut: asyncio.Future[Any]) -> None:
         fut.exception()
 
 
-class RedisCluster(NodeSelection, FanOut[AnyStr], BlockingCommands, ClusterManagementCommands,
-                   CoreCommands[AnyStr]):
+class RedisCluster(NodeSelection, FanOut[AnyStr], ClientObjects[AnyStr], BlockingCommands,
+                   ClusterManagementCommands, CoreCommands[AnyStr]):
     """An asyncio Redis Cluster client with redis-py's ``RedisCluster`` API.
 
     ``RedisCluster(host, port)`` or ``RedisCluster(startup_nodes=[ClusterNode(h, p)])``;
@@ -678,51 +677,6 @@ class RedisCluster(NodeSelection, FanOut[AnyStr], BlockingCommands, ClusterManag
 
 
     # ------------------------------------------------------------------ objects
-    def pipeline(self, transaction: bool | None = None, shard_hint: Any = None) -> ClusterPipeline[AnyStr]:
-        """A cluster pipeline: commands grouped per node, one write per node, in parallel.
-        ``transaction=True``: MULTI/EXEC, every key in one slot. ``shard_hint`` has no
-        meaning on a cluster (redis-py refuses it too): a DataError."""
-        from .pipeline import ClusterPipeline
-
-        _no_shard_hint(shard_hint)
-        return ClusterPipeline(self, bool(transaction))
-
-    async def transaction(self, func: Callable[..., Any], *watches: Any,
-                          value_from_callable: bool = False, watch_delay: float | None = None,
-                          shard_hint: Any = None) -> Any:
-        """redis-py's helper: ``func(pipe)`` under WATCH (keys of one slot), retried on
-        WatchError."""
-        from .._transaction import run_transaction
-
-        _no_shard_hint(shard_hint)
-
-        return await run_transaction(self, func, watches, value_from_callable, watch_delay)
-
-    def pubsub(self, node: ClusterNode | None = None, host: str | None = None,
-               port: int | None = None, **kwargs: Any) -> Any:
-        """A cluster PubSub (fastredis/cluster/pubsub.py): classic channels on one node
-        (``node`` / ``host``+``port`` if given), sharded channels on their slot owners,
-        one stream; it follows migrations and failovers and reports gaps (``on_gap``)."""
-        from .pubsub import ClusterPubSub
-
-        if self.health_check_interval is not None:  # the client's option covers its PubSub too
-            kwargs.setdefault("health_check_interval", self.health_check_interval)
-        # (node, host, port) are checked as redis-py does in ClusterPubSub (pubsub_node)
-        return ClusterPubSub(self, node=node, host=host, port=port, **kwargs)
-
-    def keyspace_notifications(self, key_prefix: str | bytes | None = None,
-                               ignore_subscribe_messages: bool = True,
-                               **options: Any) -> AsyncClusterKeyspaceNotifications:
-        """Keyspace notifications of every primary (redis-py 8's method): see
-        :class:`fastredis.keyspace_notifications.AsyncClusterKeyspaceNotifications`."""
-        from .keyspace_notifications import keyspace_notifications
-
-        return keyspace_notifications(self, key_prefix, ignore_subscribe_messages, **options)
-
-    def register_script(self, script: str | bytes) -> Any:
-        from ..commands.scripting import Script
-
-        return Script(self, script)
 
 
 class _Tries:
@@ -734,16 +688,6 @@ class _Tries:
     def __init__(self) -> None:
         self.redirects = self.attempts = self.lost = 0  # lost: connection failures
         self.last: BaseException | None = None
-
-
-def _no_shard_hint(shard_hint: Any) -> None:
-    if shard_hint is not None:
-        # redis-py's words (its suite compares them); commands go where their keys' slots are
-        raise _ShardHintError("shard_hint is deprecated in cluster mode")
-
-
-class _ShardHintError(RedisClusterException, DataError):
-    """redis-py raises RedisClusterException; a DataError too (what this client raised before)."""
 
 
 _ = RedisError
