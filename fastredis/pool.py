@@ -272,6 +272,19 @@ class ConnectionPool:
             return self._closed_error()
         return ConnectionError(f"the pool for {self.params.address} was disconnected while connecting")
 
+    def _abandoned(self, opening: asyncio.Future[Any]) -> None:
+        """Called on a CancelledError while waiting for ``opening`` (a connection being
+        opened): when ``disconnect()`` / ``aclose()`` cancelled the opening and the caller
+        itself was not cancelled, the caller gets what an in-flight command gets there
+        (ConnectionError, ClientClosedError after aclose), never a CancelledError it did
+        not ask for. Otherwise returns, and the caller re-raises. (Python 3.10 cannot tell
+        the two apart: Task.cancelling() is 3.11's; there the CancelledError stays.)"""
+        import asyncio
+
+        cancelling = getattr(asyncio.current_task(), "cancelling", None)
+        if opening.cancelled() and cancelling is not None and not cancelling():
+            raise self._gone_error() from None
+
     def _state(self, loop: asyncio.AbstractEventLoop) -> _LoopState:
         st = self._last
         if st is not None and st.loop is loop:
@@ -349,11 +362,16 @@ class ConnectionPool:
             if fut is None:
                 fut = st.connecting = loop.create_task(self._open_shared(st))
                 fut.add_done_callback(partial(_connect_done, st))
-            if not spread:
-                return await asyncio.shield(fut)
             try:
+                if not spread:
+                    return await asyncio.shield(fut)
                 await asyncio.shield(fut)
+            except asyncio.CancelledError:
+                self._abandoned(fut)
+                raise
             except (ConnectionError, TimeoutError, OSError):
+                if not spread:
+                    raise
                 # an extra connection could not be opened: the busy ones still work
                 # (``_connect_done`` holds further attempts back for _REOPEN_DELAY)
                 if self._closed or st.dead or not any(not c.closed for c in st.shared):
@@ -560,9 +578,11 @@ class ConnectionPool:
                 st.opening.add(task)
                 try:
                     conn = await task
-                except BaseException:
+                except BaseException as exc:
                     if task.done() and not task.cancelled() and task.exception() is None:
                         task.result().close()  # made as the caller left: nobody owns it
+                    if isinstance(exc, asyncio.CancelledError):
+                        self._abandoned(task)
                     raise
                 finally:
                     st.opening.discard(task)

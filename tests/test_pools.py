@@ -140,3 +140,54 @@ async def test_a_released_slot_wakes_exactly_one_waiter(redis_server):
     finally:
         await r.aclose()
         await pool.aclose()
+
+
+def _slow_opening(pool, monkeypatch) -> asyncio.Event:
+    """Connections of ``pool`` take for ever to open; the event is set once one started."""
+    started = asyncio.Event()
+
+    async def never(**kw):
+        started.set()
+        await asyncio.get_running_loop().create_future()  # until cancelled
+
+    monkeypatch.setattr(pool, "_new_connection", never)
+    return started
+
+
+@pytest.mark.parametrize("how", ["disconnect", "aclose"])
+async def test_a_caller_waiting_for_a_connection_is_told_why_never_cancelled(redis_server, monkeypatch, how):
+    # disconnect() (a cluster node that left the map) or aclose() while commands wait for
+    # the connection being opened: they fail as in-flight commands do (ConnectionError,
+    # ClientClosedError), not with a CancelledError nobody asked for. A cluster read
+    # waiting there was given CancelledError and could not retry on the new primary.
+    from fastredis import ClientClosedError, ConnectionError
+
+    r = fastredis.Redis(**redis_server.client_kwargs())
+    pool = r.connection_pool
+    started = _slow_opening(pool, monkeypatch)
+    shared = [asyncio.create_task(r.get("k")) for _ in range(3)]
+    exclusive = asyncio.create_task(pool.acquire())
+    await started.wait()  # (every caller is waiting by then: they ran first)
+    if how == "disconnect":
+        await pool.disconnect()
+    else:
+        await pool.aclose()
+    for task in [*shared, exclusive]:
+        with pytest.raises(ConnectionError) as info:
+            await task
+        assert isinstance(info.value, ClientClosedError) == (how == "aclose")
+    await r.aclose()
+
+
+async def test_a_caller_cancelled_while_its_connection_opens_is_cancelled(redis_server, monkeypatch):
+    r = fastredis.Redis(**redis_server.client_kwargs())
+    pool = r.connection_pool
+    started = _slow_opening(pool, monkeypatch)
+    shared = asyncio.create_task(r.get("k"))
+    exclusive = asyncio.create_task(pool.acquire())
+    await started.wait()
+    for task in (shared, exclusive):
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+    await r.aclose()
